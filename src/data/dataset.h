@@ -1,0 +1,99 @@
+/*
+ * dataset.h - labelled digit images in memory, and how to get them.
+ *
+ * A dataset is n samples of one shape (C, H, W), pixels as floats in [0, 1]
+ * (times data_spec.scale), labels 0..n_classes-1. Loading turns a data_spec
+ * (what the experiment file's `data:` section says) into train, validation
+ * and test sets; the readers (idx.h, digits_csv.h, font5x7.h) and fetchers
+ * (fetch.h) do the file work.
+ *
+ * Every size read from a file is checked against the file's real length
+ * before anything is allocated, so a hostile header cannot make us allocate
+ * gigabytes; every failure names the file and what is wrong with it.
+ */
+#ifndef DL_DATA_DATASET_H
+#define DL_DATA_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define DATA_PATH_MAX 1024
+
+struct dataset {
+	int n;              /* number of samples */
+	int c, h, w;        /* shape of one sample */
+	int n_classes;      /* labels are 0..n_classes-1 */
+	float *x;           /* (n, c*h*w), owned */
+	uint8_t *y;         /* (n), owned */
+	uint8_t *group;     /* (n) sub-population (font5x7 kind) or NULL, owned */
+};
+
+enum data_source {
+	DATA_MNIST,
+	DATA_FASHION_MNIST,
+	DATA_DIGITS8X8,
+	DATA_FONT5X7,
+	DATA_IDX,
+};
+
+enum data_validation {
+	DATA_VAL_NONE,      /* no validation set */
+	DATA_VAL_FRACTION,  /* the last `validation` fraction of train (after limit) */
+	DATA_VAL_TEST,      /* validate on the test set */
+};
+
+struct data_spec {
+	enum data_source source;
+	/* source: idx; paths as written (relative to the current directory) */
+	char train_images[DATA_PATH_MAX], train_labels[DATA_PATH_MAX];
+	char test_images[DATA_PATH_MAX], test_labels[DATA_PATH_MAX];
+	enum data_validation validation;
+	float validation_fraction;     /* DATA_VAL_FRACTION: in (0, 1) */
+	long limit;                    /* use the first `limit` training samples, 0 = all */
+	long test_limit;               /* use the first `test_limit` test samples, 0 = all */
+	float test_fraction;           /* digits8x8 has no test set: hold out the last
+	                                  fraction (notebook 001: 0.3) */
+	float scale;                   /* multiply [0,1] pixels by this (default 1) */
+	/* source: font5x7 */
+	unsigned train_kinds, test_kinds; /* bit masks of enum font_kind */
+	int variants;                  /* noisy/shifted copies per clean glyph */
+};
+
+/* Defaults: mnist, validation none, scale 1, font kinds all/none, variants 0. */
+void data_spec_defaults(struct data_spec *s);
+
+const char *data_source_name(enum data_source s);
+int data_source_from_name(const char *name);   /* -1 when unknown */
+
+struct data_split {
+	struct dataset train, val, test;   /* val.n == 0 when there is none */
+	char description[256];             /* e.g. "mnist: 54000 train, 6000 val, 10000 test" */
+};
+
+/* Allocate an empty dataset of n samples with the given shape. */
+int dataset_alloc(struct dataset *d, int n, int c, int h, int w, int n_classes,
+		  int with_group, struct dl_error *err);
+void dataset_free(struct dataset *d);
+/* Copy samples [from, from+count) of src into a new dataset. */
+int dataset_slice(struct dataset *dst, const struct dataset *src, int from,
+		  int count, struct dl_error *err);
+
+/* Load train/val/test as the spec says. cache_dir holds fetched data
+ * (data_cache_dir()); seed drives generated data (font5x7 variants).
+ * A missing data set gives an error that says how to fetch it. */
+int data_load(const struct data_spec *spec, const char *cache_dir,
+	      uint64_t seed, struct data_split *out, struct dl_error *err);
+void data_split_free(struct data_split *s);
+
+/* Shape of one sample for a spec without loading the data: fixed for the
+ * built-in sources, read from the train_images IDX header for source idx. */
+int data_input_shape(const struct data_spec *spec, int *c, int *h, int *w,
+		     struct dl_error *err);
+
+/* The data cache: $DIGITLAB_DATA, else $XDG_CACHE_HOME/digitlab, else
+ * $HOME/.cache/digitlab. Writes into buf, returns buf. */
+const char *data_cache_dir(char *buf, size_t size);
+
+#endif

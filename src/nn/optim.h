@@ -1,0 +1,60 @@
+/*
+ * optim.h - optimisers over one flat parameter buffer, with Keras's update
+ * equations and defaults (man/digitlab-experiment.5 writes them out).
+ *
+ * An optimiser owns its state (moments, step count) in one allocation so a
+ * checkpoint can save it whole. The learning rate is passed to every step
+ * because schedules change it between steps.
+ */
+#ifndef DL_NN_OPTIM_H
+#define DL_NN_OPTIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+enum nn_optim_type {
+	NN_OPTIM_SGD,      /* v = mu v - lr g; w += v (nesterov: w += mu v - lr g) */
+	NN_OPTIM_ADAM,
+	NN_OPTIM_NADAM,
+	NN_OPTIM_RMSPROP,
+	NN_OPTIM_ADAGRAD,
+};
+
+struct nn_optim_cfg {
+	enum nn_optim_type type;
+	float lr;           /* sgd 0.01; adam, nadam, rmsprop, adagrad 0.001 */
+	float momentum;     /* sgd, rmsprop: 0 */
+	int nesterov;       /* sgd: 0 */
+	float beta1;        /* adam, nadam: 0.9 */
+	float beta2;        /* adam, nadam: 0.999 */
+	float epsilon;      /* 1e-7 */
+	float rho;          /* rmsprop: 0.9 */
+	float initial_accumulator; /* adagrad: 0.1 */
+};
+
+/* Fill cfg with Keras's defaults for a type. */
+void nn_optim_defaults(struct nn_optim_cfg *cfg, enum nn_optim_type type);
+
+const char *nn_optim_name(enum nn_optim_type t);
+int nn_optim_from_name(const char *name);   /* -1 when unknown */
+
+struct nn_optim;
+
+int nn_optim_new(struct nn_optim **out, const struct nn_optim_cfg *cfg,
+		 size_t n_params, struct dl_error *err);
+void nn_optim_free(struct nn_optim *o);
+
+/* One update of params from grads with learning rate lr. */
+void nn_optim_step(struct nn_optim *o, float *params, const float *grads, float lr);
+
+/* Number of steps taken so far. */
+uint64_t nn_optim_steps(const struct nn_optim *o);
+
+/* The optimiser's complete state as bytes (for checkpoints). */
+size_t nn_optim_state_size(const struct nn_optim *o);
+void nn_optim_state_save(const struct nn_optim *o, void *buf);
+void nn_optim_state_load(struct nn_optim *o, const void *buf);
+
+#endif
