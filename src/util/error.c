@@ -46,7 +46,8 @@ int dl_error_at(struct dl_error *err, const char *file, int line, int col,
 
 void dl_error_prefix(struct dl_error *err, const char *fmt, ...)
 {
-	char prefix[512], old[sizeof err->msg];
+	char prefix[512];
+	size_t plen, mlen;
 	va_list ap;
 
 	if (!err)
@@ -54,8 +55,17 @@ void dl_error_prefix(struct dl_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	/* "PREFIX: MSG", cutting MSG short if the whole does not fit. */
+	plen = strlen(prefix);
+	if (plen + 2 >= sizeof err->msg)
+		plen = sizeof err->msg - 3;
+	mlen = strlen(err->msg);
+	if (plen + 2 + mlen >= sizeof err->msg)
+		mlen = sizeof err->msg - plen - 3;
+	memmove(err->msg + plen + 2, err->msg, mlen);
+	memcpy(err->msg, prefix, plen);
+	memcpy(err->msg + plen, ": ", 2);
+	err->msg[plen + 2 + mlen] = '\0';
 }
 
 void dl_error_format(const struct dl_error *err, char *buf, size_t size)

@@ -1,0 +1,308 @@
+/*
+ * load.c - data_load: from a data_spec to train, validation and test sets.
+ *
+ * Order of operations (each step on the result of the one before):
+ *   1. read the source (train and test as the source defines them)
+ *   2. limit: keep the first `limit` train and `test_limit` test samples
+ *   3. validation: the last fraction of train (Keras validation_split), or
+ *      a copy of test
+ *   4. scale every pixel
+ */
+#include "data/dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data/digits_csv.h"
+#include "data/fetch.h"
+#include "data/font5x7.h"
+#include "data/idx.h"
+
+#define DEFAULT_TEST_FRACTION 0.3
+/* font5x7 test variants come from a stream apart from the training ones,
+ * so a kind in both sets does not give the same noisy copies twice. */
+#define FONT_TEST_SEED_XOR 0x7e57da7a5eedULL
+
+/* Number of samples kept in front when the last `fraction` is split off:
+ * floor(n * (1 - fraction)) as Keras and notebook 001 compute it, with the
+ * float fraction read as the decimal that was written (0.1f is a hair more
+ * than 0.1, and 60000 * (1 - 0.1f) would floor to 53999). */
+static int front_count(int n, double fraction)
+{
+	double f = floor(fraction * 1e6 + 0.5) / 1e6;
+
+	return (int)floor((double)n * (1.0 - f) + 1e-7);
+}
+
+/* Replace *d by its samples [from, from+count). */
+static int keep_range(struct dataset *d, int from, int count, struct dl_error *err)
+{
+	struct dataset part;
+
+	if (from == 0 && count == d->n)
+		return DL_OK;
+	if (dataset_slice(&part, d, from, count, err) != DL_OK)
+		return DL_ERR;
+	dataset_free(d);
+	*d = part;
+	return DL_OK;
+}
+
+static void scale_set(struct dataset *d, float scale)
+{
+	size_t total = (size_t)d->n * d->c * d->h * d->w;
+
+	for (size_t i = 0; i < total; i++)
+		d->x[i] *= scale;
+}
+
+static int missing_set(const char *name, const char *cache_dir, const char *what,
+		       struct dl_error *err)
+{
+	if (what)
+		return dl_error_set(err,
+				    "%s in the data cache %s is incomplete (%s is missing): run `digitlab data fetch %s`",
+				    name, cache_dir, what, name);
+	return dl_error_set(err,
+			    "%s is not in the data cache %s: run `digitlab data fetch %s`",
+			    name, cache_dir, name);
+}
+
+static int load_cached_idx(const char *set, const char *cache_dir,
+			   struct data_split *out, struct dl_error *err)
+{
+	char paths[DATA_N_IDX_PARTS][DATA_PATH_MAX];
+	int found = 0, first_missing = -1;
+
+	for (int p = 0; p < DATA_N_IDX_PARTS; p++) {
+		if (data_cache_find_idx(cache_dir, set, (enum data_idx_part)p,
+					paths[p], sizeof paths[p]) == 0)
+			found++;
+		else if (first_missing < 0)
+			first_missing = p;
+	}
+	if (first_missing >= 0) {
+		char what[64];
+		snprintf(what, sizeof what, "%s",
+			 data_idx_part_name((enum data_idx_part)first_missing));
+		return missing_set(set, cache_dir, found ? what : NULL, err);
+	}
+	if (idx_load(paths[DATA_TRAIN_IMAGES], paths[DATA_TRAIN_LABELS], 10,
+		     &out->train, err) != DL_OK ||
+	    idx_load(paths[DATA_TEST_IMAGES], paths[DATA_TEST_LABELS], 10,
+		     &out->test, err) != DL_OK)
+		return DL_ERR;
+	return DL_OK;
+}
+
+static int load_idx_paths(const struct data_spec *spec, struct data_split *out,
+			  struct dl_error *err)
+{
+	static const char *const keys[4] = {
+		"train_images", "train_labels", "test_images", "test_labels",
+	};
+	const char *paths[4] = {
+		spec->train_images, spec->train_labels, spec->test_images, spec->test_labels,
+	};
+
+	for (int i = 0; i < 4; i++)
+		if (!paths[i][0])
+			return dl_error_set(err, "data source idx needs %s", keys[i]);
+	if (idx_load(paths[0], paths[1], 10, &out->train, err) != DL_OK ||
+	    idx_load(paths[2], paths[3], 10, &out->test, err) != DL_OK)
+		return DL_ERR;
+	if (out->test.h != out->train.h || out->test.w != out->train.w)
+		return dl_error_at(err, paths[2], 0, 0,
+				   "test images are %dx%d but training images (%s) are %dx%d",
+				   out->test.h, out->test.w, paths[0], out->train.h,
+				   out->train.w);
+	return DL_OK;
+}
+
+static int load_digits(const struct data_spec *spec, const char *cache_dir,
+		       struct data_split *out, struct dl_error *err)
+{
+	char path[DATA_PATH_MAX];
+	double tf = spec->test_fraction == 0 ? DEFAULT_TEST_FRACTION : spec->test_fraction;
+	struct dataset all;
+	int n_train;
+
+	if (!(tf > 0 && tf < 1))
+		return dl_error_set(err, "digits8x8 test fraction must be between 0 and 1, not %g", tf);
+	data_cache_digits_path(cache_dir, path, sizeof path);
+	if (access(path, F_OK) != 0)
+		return missing_set("digits8x8", cache_dir, NULL, err);
+	if (digits_csv_read(path, &all, err) != DL_OK)
+		return DL_ERR;
+	n_train = front_count(all.n, tf);
+	if (n_train < 1 || n_train >= all.n) {
+		int n = all.n;
+		dataset_free(&all);
+		return dl_error_at(err, path, 0, 0,
+				   "%d samples cannot be split into train and a test fraction of %g",
+				   n, tf);
+	}
+	if (dataset_slice(&out->test, &all, n_train, all.n - n_train, err) != DL_OK ||
+	    keep_range(&all, 0, n_train, err) != DL_OK) {
+		dataset_free(&all);
+		return DL_ERR;
+	}
+	out->train = all;
+	return DL_OK;
+}
+
+static int load_font(const struct data_spec *spec, uint64_t seed,
+		     struct data_split *out, struct dl_error *err)
+{
+	if (!spec->train_kinds)
+		return dl_error_set(err, "font5x7 needs at least one training kind");
+	if (font5x7_generate(&out->train, spec->train_kinds, spec->variants, seed, err) != DL_OK)
+		return DL_ERR;
+	if (spec->test_kinds)
+		return font5x7_generate(&out->test, spec->test_kinds, spec->variants,
+					seed ^ FONT_TEST_SEED_XOR, err);
+	return font5x7_generate(&out->test, spec->train_kinds, 0, seed, err);
+}
+
+static int check_spec(const struct data_spec *spec, struct dl_error *err)
+{
+	if (spec->limit < 0)
+		return dl_error_set(err, "data limit must not be negative, not %ld", spec->limit);
+	if (spec->test_limit < 0)
+		return dl_error_set(err, "data test_limit must not be negative, not %ld",
+				    spec->test_limit);
+	if (spec->validation == DATA_VAL_FRACTION &&
+	    !(spec->validation_fraction > 0 && spec->validation_fraction < 1))
+		return dl_error_set(err, "validation fraction must be between 0 and 1, not %g",
+				    spec->validation_fraction);
+	if (!isfinite(spec->scale) || spec->scale < 0)
+		return dl_error_set(err, "data scale must be a positive number, not %g",
+				    spec->scale);
+	if ((unsigned)spec->source > DATA_IDX)
+		return dl_error_set(err, "unknown data source %d", (int)spec->source);
+	return DL_OK;
+}
+
+static void describe(const struct data_spec *spec, struct data_split *out)
+{
+	char head[256], kinds[96], val[64];
+	const struct data_split *s = out;
+
+	if (spec->source == DATA_FONT5X7) {
+		char tk[96], variants[32] = "";
+		font_kinds_format(spec->train_kinds, kinds, sizeof kinds);
+		if (spec->test_kinds)
+			font_kinds_format(spec->test_kinds, tk, sizeof tk);
+		else
+			snprintf(tk, sizeof tk, "the clean glyphs");
+		if (spec->variants)
+			snprintf(variants, sizeof variants, ", %d variant%s", spec->variants,
+				 spec->variants == 1 ? "" : "s");
+		snprintf(head, sizeof head, "font5x7 (%s%s; test %s)", kinds, variants, tk);
+	} else {
+		snprintf(head, sizeof head, "%s", data_source_name(spec->source));
+	}
+	if (spec->validation == DATA_VAL_NONE)
+		val[0] = '\0';
+	else
+		snprintf(val, sizeof val, " %d validation%s,", s->val.n,
+			 spec->validation == DATA_VAL_TEST ? " (the test set)" : "");
+	/* a description cut at 255 characters is still a useful one */
+	if (snprintf(out->description, sizeof out->description,
+		     "%s: %d train,%s %d test, %dx%dx%d", head, s->train.n, val,
+		     s->test.n, s->train.c, s->train.h, s->train.w) < 0)
+		out->description[0] = '\0';
+}
+
+int data_load(const struct data_spec *spec, const char *cache_dir,
+	      uint64_t seed, struct data_split *out, struct dl_error *err)
+{
+	float scale = spec->scale == 0 ? 1.0f : spec->scale; /* 0: a zeroed spec */
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (check_spec(spec, err) != DL_OK)
+		return DL_ERR;
+	switch (spec->source) {
+	case DATA_MNIST:
+		rc = load_cached_idx("mnist", cache_dir, out, err);
+		break;
+	case DATA_FASHION_MNIST:
+		rc = load_cached_idx("fashion-mnist", cache_dir, out, err);
+		break;
+	case DATA_DIGITS8X8:
+		rc = load_digits(spec, cache_dir, out, err);
+		break;
+	case DATA_FONT5X7:
+		rc = load_font(spec, seed, out, err);
+		break;
+	case DATA_IDX:
+	default:
+		rc = load_idx_paths(spec, out, err);
+		break;
+	}
+	if (rc != DL_OK)
+		goto fail;
+	if (spec->limit > 0 && spec->limit < out->train.n &&
+	    keep_range(&out->train, 0, (int)spec->limit, err) != DL_OK)
+		goto fail;
+	if (spec->test_limit > 0 && spec->test_limit < out->test.n &&
+	    keep_range(&out->test, 0, (int)spec->test_limit, err) != DL_OK)
+		goto fail;
+	if (spec->validation == DATA_VAL_FRACTION) {
+		int n = out->train.n, n_train = front_count(n, spec->validation_fraction);
+		if (n_train < 1) {
+			dl_error_set(err, "validation %g of %d training samples leaves none to train on",
+				     spec->validation_fraction, n);
+			goto fail;
+		}
+		if (dataset_slice(&out->val, &out->train, n_train, n - n_train, err) != DL_OK ||
+		    keep_range(&out->train, 0, n_train, err) != DL_OK)
+			goto fail;
+	} else if (spec->validation == DATA_VAL_TEST) {
+		if (dataset_slice(&out->val, &out->test, 0, out->test.n, err) != DL_OK)
+			goto fail;
+	}
+	if (scale != 1.0f) {
+		scale_set(&out->train, scale);
+		scale_set(&out->val, scale);
+		scale_set(&out->test, scale);
+	}
+	describe(spec, out);
+	return DL_OK;
+fail:
+	data_split_free(out);
+	return DL_ERR;
+}
+
+int data_input_shape(const struct data_spec *spec, int *c, int *h, int *w,
+		     struct dl_error *err)
+{
+	struct idx_info info;
+
+	*c = 1;
+	switch (spec->source) {
+	case DATA_MNIST:
+	case DATA_FASHION_MNIST:
+		*h = *w = 28;
+		return DL_OK;
+	case DATA_DIGITS8X8:
+		*h = *w = DIGITS_CSV_SIDE;
+		return DL_OK;
+	case DATA_FONT5X7:
+		*h = FONT_H;
+		*w = FONT_W;
+		return DL_OK;
+	case DATA_IDX:
+		if (!spec->train_images[0])
+			return dl_error_set(err, "data source idx needs train_images");
+		if (idx_read_info(spec->train_images, 3, &info, err) != DL_OK)
+			return DL_ERR;
+		*h = info.rows;
+		*w = info.cols;
+		return DL_OK;
+	}
+	return dl_error_set(err, "unknown data source %d", (int)spec->source);
+}
