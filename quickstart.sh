@@ -1,0 +1,80 @@
+#!/bin/sh
+# quickstart.sh - from a fresh Debian machine to a trained digit classifier.
+#
+#   ./quickstart.sh          install what is missing, build, fetch MNIST, train
+#                            experiments/quickstart.yaml
+#   ./quickstart.sh check    the same set-up, then `make check`
+#
+# Each step is skipped when its result is already there, so running this
+# twice redoes nothing that is done.
+set -eu
+
+cd "$(dirname "$0")"
+mode=${1:-run}
+case "$mode" in
+run|check) ;;
+*) echo "usage: $0 [check]" >&2; exit 2 ;;
+esac
+
+say() { printf '==> %s\n' "$*"; }
+
+# Debian packages the build and the data fetchers need, with a file or
+# command that proves each is installed (dpkg-query is slower and needs root).
+need_packages() {
+	missing=""
+	for pair in \
+		gcc:cmd:gcc make:cmd:make autoconf:cmd:autoconf automake:cmd:automake \
+		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm tmux:cmd:tmux \
+		libncurses-dev:pc:ncursesw libyaml-dev:pc:yaml-0.1 libsqlite3-dev:pc:sqlite3 \
+		zlib1g-dev:pc:zlib libopenblas-dev:pc:openblas
+	do
+		pkg=${pair%%:*}; rest=${pair#*:}; kind=${rest%%:*}; what=${rest#*:}
+		case "$kind" in
+		cmd) command -v "$what" >/dev/null 2>&1 || missing="$missing $pkg" ;;
+		pc) { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$what"; } ||
+			missing="$missing $pkg" ;;
+		esac
+	done
+	echo "$missing"
+}
+
+install_packages() {
+	missing=$(need_packages)
+	[ -z "$missing" ] && return 0
+	say "installing Debian packages:$missing"
+	sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo=sudo
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+}
+
+build() {
+	if [ ! -x configure ]; then
+		say "bootstrapping (autoreconf)"
+		autoreconf -fi
+	fi
+	if [ ! -f Makefile ]; then
+		say "configuring"
+		./configure ${DIGITLAB_CONFIGURE_FLAGS:-}
+	fi
+	say "building"
+	make -j"$(nproc 2>/dev/null || echo 2)"
+}
+
+fetch_data() {
+	./digitlab data fetch mnist
+}
+
+install_packages
+build
+fetch_data
+
+if [ "$mode" = check ]; then
+	say "running the test suite"
+	make -j"$(nproc 2>/dev/null || echo 2)" check
+	exit 0
+fi
+
+say "training experiments/quickstart.yaml"
+exec ./digitlab run experiments/quickstart.yaml

@@ -1,1 +1,138 @@
-int main(void) { return 0; }
+/*
+ * main.c - the digitlab command: dispatch to one function per command and
+ * the few helpers every command shares.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "cli/cli.h"
+#include "nn/gemm.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"run", cmd_run, "train an experiment file and print its metrics"},
+	{"check", cmd_check, "validate experiment files"},
+	{"summary", cmd_summary, "print an experiment's model as a table of layers"},
+	{"data", cmd_data, "fetch data sets into the cache and list them"},
+	{"predict", cmd_predict, "classify PGM or IDX images with a saved model"},
+	{"bench", cmd_bench, "measure training speed on MNIST"},
+};
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"usage: digitlab COMMAND [ARGS]\n"
+		"\n"
+		"A workbench for neural-network experiments on digit images.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"`digitlab COMMAND --help` describes a command; man digitlab has it all,\n"
+		"man digitlab-experiment the experiment file format.\n");
+}
+
+void cli_print_error(const struct dl_error *err)
+{
+	char buf[2048];
+
+	dl_error_format(err, buf, sizeof buf);
+	fprintf(stderr, "digitlab: %s\n", buf);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "digitlab %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'digitlab %s --help'.\n", command);
+	return EXIT_USAGE;
+}
+
+int cli_parse_count(const char *command, const char *option, const char *value,
+		    int max)
+{
+	char *end;
+	long n;
+
+	if (!value)
+		return cli_usage_error(command, "%s needs a value", option), -1;
+	n = strtol(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || n < 1 || n > max) {
+		cli_usage_error(command, "%s: expected a whole number from 1 to %d, found '%s'",
+				option, max, value);
+		return -1;
+	}
+	return (int)n;
+}
+
+int cli_load_experiment(struct experiment *exp, const char *path,
+			const char *const *sets, int n_sets)
+{
+	struct dl_error err;
+	int c, h, w;
+
+	dl_error_clear(&err);
+	if (experiment_load(exp, path, sets, n_sets, &err) != DL_OK ||
+	    data_input_shape(&exp->data, &c, &h, &w, &err) != DL_OK) {
+		cli_print_error(&err);
+		return DL_ERR;
+	}
+	exp->model.input = (struct nn_shape){c, h, w};
+	return DL_OK;
+}
+
+int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *display_name)
+{
+	struct dl_error err;
+	int c, h, w;
+
+	dl_error_clear(&err);
+	if (experiment_parse(exp, yaml, strlen(yaml), display_name, NULL, 0, &err) != DL_OK ||
+	    data_input_shape(&exp->data, &c, &h, &w, &err) != DL_OK) {
+		cli_print_error(&err);
+		return DL_ERR;
+	}
+	exp->model.input = (struct nn_shape){c, h, w};
+	return DL_OK;
+}
+
+void cli_set_threads(int n)
+{
+	nn_gemm_set_threads(n);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		print_help(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("digitlab %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "digitlab: unknown command '%s'\n", argv[1]);
+	print_help(stderr);
+	return EXIT_USAGE;
+}

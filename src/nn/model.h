@@ -122,7 +122,9 @@ void nn_model_init(struct nn_model *m, struct rng *rng);
 
 /* Forward a batch x (B, IN), B <= max_batch. training = 1 enables dropout
  * (masks drawn from rng; rng may be NULL when training = 0). Returns the
- * output (B, OUT), owned by the model and valid until the next forward. */
+ * output (B, OUT), owned by the model and valid until the next forward, or
+ * NULL when B is not in [1, max_batch]. The model keeps the pointer x: it
+ * must stay valid until nn_model_backward(). */
 const float *nn_model_forward(struct nn_model *m, const float *x, int B,
 			      int training, struct rng *rng);
 
@@ -131,9 +133,17 @@ double nn_model_loss(const struct nn_model *m, enum nn_loss loss,
 		     const uint8_t *labels, int B);
 
 /* Gradient of the mean batch loss of the last forward w.r.t. every parameter,
- * written (not accumulated) into nn_model_grads(). */
+ * written (not accumulated) into nn_model_grads(). B is the last forward's.
+ * The loss must be one nn_model_spec_check() accepts for this spec. */
 void nn_model_backward(struct nn_model *m, enum nn_loss loss,
 		       const uint8_t *labels, int B);
+
+/* Also compute the gradient w.r.t. the input in nn_model_backward() (saliency
+ * maps, tests). Off by default: training never needs it. */
+void nn_model_set_input_grad(struct nn_model *m, int on);
+/* d(mean loss)/dx (B, IN) of the last backward, or NULL when not enabled.
+ * Owned by the model, valid until the next forward or backward. */
+const float *nn_model_input_grad(const struct nn_model *m);
 
 /* Weight penalty l1 * sum|w| + l2 * sum w^2 over kernels (not biases), as
  * Keras's kernel_regularizer; _grad adds its gradient to the grads. */
@@ -149,6 +159,7 @@ int nn_init_from_name(const char *name);
 const char *nn_loss_name(enum nn_loss l);
 int nn_loss_from_name(const char *name);
 const char *nn_layer_kind_name(enum nn_layer_kind k);
+int nn_layer_kind_from_name(const char *name);
 
 /* Apply an activation in place / its backward given the activation's output
  * y (and input x where needed); exposed for the gradient tests. For softmax,

@@ -21,6 +21,7 @@
 #include "data/dataset.h"
 #include "nn/model.h"
 #include "nn/optim.h"
+#include "train/callbacks.h"
 #include "util/error.h"
 
 struct train_spec {
@@ -30,6 +31,8 @@ struct train_spec {
 	enum nn_loss loss;          /* default cross_entropy */
 	float l1, l2;               /* kernel penalties (default 0) */
 	struct nn_optim_cfg optimizer; /* default adam with Keras defaults */
+	struct schedule_spec schedule; /* default constant */
+	struct early_stop_spec early_stopping; /* default disabled */
 };
 
 struct experiment {

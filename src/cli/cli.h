@@ -1,0 +1,52 @@
+/*
+ * cli.h - what the command files in src/cli share.
+ *
+ * Each command is a function `int cmd_NAME(int argc, char **argv)` that
+ * returns the process exit status; main.c maps names to them. Only this
+ * layer prints errors and chooses exit statuses:
+ *   0 success, 1 the work failed (missing data, I/O), 2 bad usage or a bad
+ *   experiment file, 3 the run diverged, 130 interrupted.
+ */
+#ifndef DL_CLI_CLI_H
+#define DL_CLI_CLI_H
+
+#include "spec/experiment.h"
+#include "util/error.h"
+
+#define EXIT_USAGE 2
+#define EXIT_DIVERGED 3
+#define EXIT_INTERRUPTED 130
+
+#define CLI_MAX_SETS 256
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+
+/* Print err to stderr as "digitlab: FILE:LINE:COL: error: ..." style. */
+void cli_print_error(const struct dl_error *err);
+
+/* Print "digitlab: MESSAGE" plus a hint to run --help, return EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse a positive integer option value; on failure print and return -1. */
+int cli_parse_count(const char *command, const char *option, const char *value,
+		    int max);
+
+/* Load an experiment file with overrides and fill its model input shape
+ * from the data source. Prints the error and returns DL_ERR on failure. */
+int cli_load_experiment(struct experiment *exp, const char *path,
+			const char *const *sets, int n_sets);
+
+/* Parse experiment text (from a model file) named display_name and fill its
+ * input shape. Prints the error and returns DL_ERR on failure. */
+int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *display_name);
+
+/* Threads for BLAS: sets the process-wide count. */
+void cli_set_threads(int n);
+
+#endif

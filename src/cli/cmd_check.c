@@ -1,0 +1,160 @@
+/*
+ * cmd_check.c - `digitlab check` (validate experiment files) and
+ * `digitlab summary` (the model as a Keras-like table of layers).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "train/trainer.h"
+
+static const char check_help[] =
+	"usage: digitlab check FILE... [--set KEY=VALUE]...\n"
+	"\n"
+	"Validate experiment files: YAML syntax, keys, types, ranges, and that the\n"
+	"model fits its data. Prints FILE: ok per good file; errors read\n"
+	"FILE:LINE:COL: error: ... Exit status 2 when any file is bad.\n";
+
+static const char summary_help[] =
+	"usage: digitlab summary FILE [--set KEY=VALUE]...\n"
+	"\n"
+	"Print the model of an experiment as a table: layer, output shape,\n"
+	"parameters, and the total.\n";
+
+struct file_args {
+	const char *files[256];
+	int n_files;
+	const char *sets[CLI_MAX_SETS];
+	int n_sets;
+};
+
+/* Returns 0, -1 after printing help, or an exit status. */
+static int parse_file_args(const char *command, const char *help, int argc,
+			   char **argv, struct file_args *a)
+{
+	memset(a, 0, sizeof *a);
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+			fputs(help, stdout);
+			return -1;
+		} else if (!strcmp(s, "--set") || !strncmp(s, "--set=", 6)) {
+			const char *v = s[5] == '=' ? s + 6 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v)
+				return cli_usage_error(command, "--set needs KEY=VALUE");
+			if (a->n_sets == CLI_MAX_SETS)
+				return cli_usage_error(command, "at most %d --set options", CLI_MAX_SETS);
+			a->sets[a->n_sets++] = v;
+		} else if (s[0] == '-' && s[1] != '\0') {
+			return cli_usage_error(command, "unknown option '%s'", s);
+		} else if (a->n_files == (int)(sizeof a->files / sizeof a->files[0])) {
+			return cli_usage_error(command, "too many files");
+		} else {
+			a->files[a->n_files++] = s;
+		}
+	}
+	if (a->n_files == 0)
+		return cli_usage_error(command, "which experiment file?");
+	return 0;
+}
+
+/* Load and check one file completely (the model against its data shape). */
+static int check_one(struct experiment *exp, const char *file, const struct file_args *a)
+{
+	struct dl_error err;
+
+	if (cli_load_experiment(exp, file, a->sets, a->n_sets) != DL_OK)
+		return DL_ERR;
+	dl_error_clear(&err);
+	/* Every built-in source and every IDX label file here has 10 classes. */
+	if (trainer_check_model(exp, 10, &err) != DL_OK) {
+		snprintf(err.file, sizeof err.file, "%s", file);
+		cli_print_error(&err);
+		return DL_ERR;
+	}
+	return DL_OK;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct file_args a;
+	struct experiment exp;
+	int status = parse_file_args("check", check_help, argc, argv, &a), bad = 0;
+
+	if (status)
+		return status < 0 ? 0 : status;
+	for (int i = 0; i < a.n_files; i++) {
+		if (check_one(&exp, a.files[i], &a) != DL_OK)
+			bad++;
+		else
+			printf("%s: ok\n", a.files[i]);
+	}
+	return bad ? EXIT_USAGE : 0;
+}
+
+static void format_shape(char *buf, size_t size, struct nn_shape s)
+{
+	if (s.h == 1 && s.w == 1)
+		snprintf(buf, size, "(%d)", s.c);
+	else
+		snprintf(buf, size, "(%d, %d, %d)", s.c, s.h, s.w);
+}
+
+/* 1234567 -> "1,234,567" */
+static void format_count(char *buf, size_t size, size_t n)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof digits, "%zu", n), out = 0;
+
+	for (int i = 0; i < len && out + 2 < (int)size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[out++] = ',';
+		buf[out++] = digits[i];
+	}
+	buf[out] = '\0';
+}
+
+int cmd_summary(int argc, char **argv)
+{
+	struct file_args a;
+	struct experiment exp;
+	struct nn_model *model;
+	struct dl_error err;
+	char shape[64], count[32], name[64];
+	int status = parse_file_args("summary", summary_help, argc, argv, &a);
+
+	if (status)
+		return status < 0 ? 0 : status;
+	if (a.n_files != 1)
+		return cli_usage_error("summary", "one experiment file at a time");
+	if (check_one(&exp, a.files[0], &a) != DL_OK)
+		return EXIT_USAGE;
+	dl_error_clear(&err);
+	if (nn_model_new(&model, &exp.model, 1, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	printf("Model: \"%s\"\n", exp.name);
+	printf("%-28s %-18s %12s\n", "Layer (type)", "Output Shape", "Param #");
+	printf("%.*s\n", 60, "============================================================");
+	format_shape(shape, sizeof shape, exp.model.input);
+	printf("%-28s %-18s %12s\n", "input", shape, "0");
+	for (int i = 0; i < exp.model.n_layers; i++) {
+		const struct nn_layer_spec *l = &exp.model.layers[i];
+
+		if (l->kind == NN_LAYER_DENSE)
+			snprintf(name, sizeof name, "dense_%d (%s)", i + 1,
+				 nn_activation_name(l->activation));
+		else
+			snprintf(name, sizeof name, "%s_%d", nn_layer_kind_name(l->kind), i + 1);
+		format_shape(shape, sizeof shape, nn_model_layer_output(model, i));
+		format_count(count, sizeof count, nn_model_layer_param_count(model, i));
+		printf("%-28s %-18s %12s\n", name, shape, count);
+	}
+	printf("%.*s\n", 60, "============================================================");
+	format_count(count, sizeof count, nn_model_param_count(model));
+	printf("Total params: %s\n", count);
+	nn_model_free(model);
+	return 0;
+}

@@ -1,0 +1,162 @@
+#include "cli/report.h"
+
+#include <math.h>
+
+const char *run_status_name(enum run_status s)
+{
+	switch (s) {
+	case RUN_DONE: return "done";
+	case RUN_DIVERGED: return "diverged";
+	case RUN_CANCELLED: return "cancelled";
+	}
+	return "unknown";
+}
+
+static void metric(FILE *out, const char *name, double v)
+{
+	if (!isnan(v))
+		fprintf(out, " - %s: %.4f", name, v);
+}
+
+void report_epoch_line(FILE *out, const struct epoch_metrics *m, int epochs)
+{
+	fprintf(out, "Epoch %d/%d", m->epoch, epochs);
+	metric(out, "loss", m->loss);
+	metric(out, "accuracy", m->accuracy);
+	metric(out, "val_loss", m->val_loss);
+	metric(out, "val_accuracy", m->val_accuracy);
+	fprintf(out, " - lr: %.4g - %.1fs\n", m->lr, m->seconds);
+	if (m->events[0])
+		fprintf(out, "  %s\n", m->events);
+}
+
+void report_confusion(FILE *out, const struct evaluation *ev)
+{
+	int K = ev->n_classes;
+
+	fprintf(out, "Confusion matrix (rows: true class, columns: predicted)\n");
+	fprintf(out, "     ");
+	for (int p = 0; p < K; p++)
+		fprintf(out, " %5d", p);
+	fprintf(out, "\n");
+	for (int t = 0; t < K; t++) {
+		fprintf(out, "  %2d ", t);
+		for (int p = 0; p < K; p++)
+			fprintf(out, " %5d", ev->confusion[t][p]);
+		fprintf(out, "\n");
+	}
+}
+
+void report_per_class_error(FILE *out, const struct evaluation *ev)
+{
+	fprintf(out, "Per-class error\n");
+	for (int t = 0; t < ev->n_classes; t++) {
+		int total = 0, wrong;
+
+		for (int p = 0; p < ev->n_classes; p++)
+			total += ev->confusion[t][p];
+		wrong = total - ev->confusion[t][t];
+		fprintf(out, "  %2d  %6.2f%%  (%d of %d)\n", t,
+			total ? 100.0 * wrong / total : 0.0, wrong, total);
+	}
+}
+
+void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+void json_number(FILE *out, double v)
+{
+	if (isfinite(v))
+		fprintf(out, "%.9g", v);
+	else
+		fputs("null", out);
+}
+
+static void json_history(FILE *out, const struct run_result *r)
+{
+	fputs("[", out);
+	for (int i = 0; i < r->epochs; i++) {
+		const struct epoch_metrics *m = &r->history[i];
+
+		fprintf(out, "%s{\"epoch\":%d,\"loss\":", i ? "," : "", m->epoch);
+		json_number(out, m->loss);
+		fputs(",\"accuracy\":", out);
+		json_number(out, m->accuracy);
+		fputs(",\"val_loss\":", out);
+		json_number(out, m->val_loss);
+		fputs(",\"val_accuracy\":", out);
+		json_number(out, m->val_accuracy);
+		fputs(",\"lr\":", out);
+		json_number(out, m->lr);
+		fputs(",\"seconds\":", out);
+		json_number(out, m->seconds);
+		if (m->events[0]) {
+			fputs(",\"events\":", out);
+			json_string(out, m->events);
+		}
+		fputs("}", out);
+	}
+	fputs("]", out);
+}
+
+static void json_confusion(FILE *out, const struct evaluation *ev)
+{
+	fputs("[", out);
+	for (int t = 0; t < ev->n_classes; t++) {
+		fputs(t ? ",[" : "[", out);
+		for (int p = 0; p < ev->n_classes; p++)
+			fprintf(out, "%s%d", p ? "," : "", ev->confusion[t][p]);
+		fputs("]", out);
+	}
+	fputs("]", out);
+}
+
+void report_run_json(FILE *out, const struct experiment *exp,
+		     const struct run_result *r, int threads)
+{
+	int done = r->status == RUN_DONE;
+
+	fputs("{\"name\":", out);
+	json_string(out, exp->name);
+	fputs(",\"status\":", out);
+	json_string(out, run_status_name(r->status));
+	fprintf(out, ",\"seed\":%llu,\"threads\":%d,\"params\":%zu,\"epochs\":%d",
+		(unsigned long long)exp->seed, threads, r->params, r->epochs);
+	if (r->best_epoch)
+		fprintf(out, ",\"best_epoch\":%d,\"stopped_early\":%s", r->best_epoch,
+			r->stopped_early ? "true" : "false");
+	fputs(",\"test_accuracy\":", out);
+	json_number(out, done ? r->test.accuracy : NAN);
+	fputs(",\"test_loss\":", out);
+	json_number(out, done ? r->test.loss : NAN);
+	fputs(",\"seconds\":", out);
+	json_number(out, r->seconds);
+	if (!done) {
+		fputs(",\"message\":", out);
+		json_string(out, r->message);
+	}
+	fputs(",\"history\":", out);
+	json_history(out, r);
+	if (done) {
+		fputs(",\"confusion\":", out);
+		json_confusion(out, &r->test);
+	}
+	fputs("}", out);
+}

@@ -1,0 +1,32 @@
+/*
+ * report.h - plain-text and JSON renderings of run results for the
+ * headless commands (run, bench).
+ */
+#ifndef DL_CLI_REPORT_H
+#define DL_CLI_REPORT_H
+
+#include <stdio.h>
+
+#include "train/trainer.h"
+
+/* "Epoch 3/10 - loss: 0.1234 - accuracy: 0.9650 - ... - 2.1s" */
+void report_epoch_line(FILE *out, const struct epoch_metrics *m, int epochs);
+
+/* The confusion matrix with row/column labels (rows: true class). */
+void report_confusion(FILE *out, const struct evaluation *ev);
+
+/* Error rate per true class, with counts. */
+void report_per_class_error(FILE *out, const struct evaluation *ev);
+
+/* A JSON string literal with escapes. */
+void json_string(FILE *out, const char *s);
+/* A JSON number, or null for NaN/Inf (JSON has no NaN). */
+void json_number(FILE *out, double v);
+
+/* The whole run as one JSON object on one line (no trailing newline). */
+void report_run_json(FILE *out, const struct experiment *exp,
+		     const struct run_result *r, int threads);
+
+const char *run_status_name(enum run_status s);
+
+#endif

@@ -1,0 +1,328 @@
+#include "data/augment.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int augment_enabled(const struct augment_spec *spec)
+{
+	return spec && (spec->rotation != 0 || spec->zoom != 0 || spec->shift != 0);
+}
+
+int augment_spec_check(const struct augment_spec *spec, struct dl_error *err)
+{
+	/* written as !(in range) so that NaN fails too */
+	if (!(spec->rotation >= 0 && spec->rotation <= 180))
+		return dl_error_set(err, "augment.rotation must be in [0, 180] degrees, not %g",
+				    spec->rotation);
+	if (!(spec->zoom >= 0 && spec->zoom < 1))
+		return dl_error_set(err, "augment.zoom must be in [0, 1), not %g", spec->zoom);
+	if (!(spec->shift >= 0 && spec->shift <= 1))
+		return dl_error_set(err, "augment.shift must be in [0, 1], not %g", spec->shift);
+	return DL_OK;
+}
+
+/* U(-r, r); always consumes one number so the draw order never shifts. */
+static float symmetric(struct rng *rng, float r)
+{
+	return (2.0f * rng_uniform(rng) - 1.0f) * r;
+}
+
+void augment_params_draw(const struct augment_spec *spec, struct rng *rng,
+			 int h, int w, struct augment_params *out)
+{
+	static const struct augment_spec none;
+
+	if (!spec)
+		spec = &none;
+	out->angle = symmetric(rng, spec->rotation);
+	out->shift_x = symmetric(rng, spec->shift) * (float)w;
+	out->shift_y = symmetric(rng, spec->shift) * (float)h;
+	out->zoom_x = 1.0f + symmetric(rng, spec->zoom);
+	out->zoom_y = 1.0f + symmetric(rng, spec->zoom);
+}
+
+/* A bilinear sample where some of the four neighbours may lie outside the
+ * image (they count as 0). Only taken in a one-pixel band at the border. */
+static float sample_edge(const float *src, int h, int w, int x0, int y0, float fx, float fy)
+{
+	float v = 0;
+
+	if (y0 >= 0) {
+		if (x0 >= 0)
+			v += (1 - fx) * (1 - fy) * src[(size_t)y0 * w + x0];
+		if (x0 + 1 < w)
+			v += fx * (1 - fy) * src[(size_t)y0 * w + x0 + 1];
+	}
+	if (y0 + 1 < h) {
+		if (x0 >= 0)
+			v += (1 - fx) * fy * src[(size_t)(y0 + 1) * w + x0];
+		if (x0 + 1 < w)
+			v += fx * fy * src[(size_t)(y0 + 1) * w + x0 + 1];
+	}
+	return v;
+}
+
+/* The inverse map src = (ax x + bx y + cx, ay x + by y + cy). */
+struct warp {
+	double ax, bx, cx, ay, by, cy;
+};
+
+/* Large images: every neighbour checked. Same results as warp_padded. */
+static void warp_checked(const struct warp *m, const float *src, float *dst, int h, int w)
+{
+	float fw = (float)w, fh = (float)h;
+
+	for (int y = 0; y < h; y++) {
+		double rx = m->cx + m->bx * y, ry = m->cy + m->by * y;
+		float *out = dst + (size_t)y * w;
+
+		for (int x = 0; x < w; x++) {
+			float sx = (float)(rx + m->ax * x), sy = (float)(ry + m->ay * x);
+			int x0, y0;
+
+			/* positions in (-1, n) touch at least one pixel; the
+			 * negated test also sends NaN to 0 */
+			if (!(sx > -1.0f && sx < fw && sy > -1.0f && sy < fh)) {
+				out[x] = 0;
+				continue;
+			}
+			x0 = (int)(sx + 1.0f) - 1;   /* truncating a positive number floors */
+			y0 = (int)(sy + 1.0f) - 1;
+			out[x] = sample_edge(src, h, w, x0, y0, sx - (float)x0, sy - (float)y0);
+		}
+	}
+}
+
+/* Planes up to this side are warped through a zero-padded copy on the
+ * stack (one row/column before, two after: 16 KB at most). */
+#define PADDED_SIDE 61
+#define ROW_MAX 64     /* PADDED_SIDE rounded up to 4 */
+
+/*
+ * The fast path (about 2.5 ns a pixel at -O2, 2 us for 28x28): in the zero-padded copy every source
+ * position clamped to [-1, n] has its four neighbours in bounds, and a
+ * clamped position reads only padding, so the loop has no branches at all.
+ */
+static void warp_padded(const struct warp *m, const float *src, float *dst, int h, int w)
+{
+	float pad[(PADDED_SIDE + 3) * (PADDED_SIDE + 3)];
+	int pw = w + 3;
+	const float *base = pad + pw + 1;   /* base[y * pw + x] is pixel (x, y) */
+	float fw = (float)w, fh = (float)h;
+	float step_x[ROW_MAX], step_y[ROW_MAX];  /* (w rounded up to 4) */
+
+	/* Offsets along a row, so that pixels do not wait on each other as
+	 * they would with a running sum. */
+	for (int x = 0; x < ((w + 3) & ~3); x++) {
+		step_x[x] = (float)(m->ax * x);
+		step_y[x] = (float)(m->ay * x);
+	}
+	memset(pad, 0, sizeof *pad * pw);
+	for (int y = 0; y < h; y++) {
+		float *row = pad + (size_t)(y + 1) * pw;
+
+		row[0] = 0;
+		memcpy(row + 1, src + (size_t)y * w, sizeof *row * w);
+		row[w + 1] = row[w + 2] = 0;
+	}
+	memset(pad + (size_t)(h + 1) * pw, 0, sizeof *pad * 2 * pw);
+
+	/* Each row in three passes: positions and weights, then the only
+	 * scalar part, the four taps, then the blend. The first and the last
+	 * are written in blocks of four so that the compiler turns them into
+	 * SSE even at -O2 (about twice as fast as one pass); lanes past w
+	 * compute harmless clamped positions and are not stored. */
+	for (int y = 0; y < h; y++) {
+		float rx = (float)(m->cx + m->bx * y), ry = (float)(m->cy + m->by * y);
+		float fx[ROW_MAX], fy[ROW_MAX], v[ROW_MAX];
+		float t00[ROW_MAX], t01[ROW_MAX], t10[ROW_MAX], t11[ROW_MAX];
+		int at[ROW_MAX], blocks = (w + 3) / 4;
+
+		for (int i = 0; i < blocks; i++) {
+			for (int k = 0; k < 4; k++) {
+				int x = 4 * i + k, x0, y0;
+				float px = rx + step_x[x], py = ry + step_y[x];
+
+				/* clamp to [-1, n] (maxps/minps); a NaN position
+				 * fails the first test and lands in the padding */
+				px = px > -1.0f ? px : -1.0f;
+				py = py > -1.0f ? py : -1.0f;
+				px = px < fw ? px : fw;
+				py = py < fh ? py : fh;
+				x0 = (int)(px + 1.0f) - 1;   /* truncation floors: px + 1 >= 0 */
+				y0 = (int)(py + 1.0f) - 1;
+				fx[x] = px - (float)x0;
+				fy[x] = py - (float)y0;
+				at[x] = y0 * pw + x0;
+			}
+		}
+		for (int x = 0; x < 4 * blocks; x++) {
+			const float *q = base + at[x];
+
+			t00[x] = q[0];
+			t01[x] = q[1];
+			t10[x] = q[pw];
+			t11[x] = q[pw + 1];
+		}
+		for (int i = 0; i < blocks; i++) {
+			for (int k = 0; k < 4; k++) {
+				int x = 4 * i + k;
+				float top = t00[x] + fx[x] * (t01[x] - t00[x]);
+				float bot = t10[x] + fx[x] * (t11[x] - t10[x]);
+
+				v[x] = top + fy[x] * (bot - top);
+			}
+		}
+		memcpy(dst + (size_t)y * w, v, sizeof *v * (size_t)w);
+	}
+}
+
+void augment_image_with(const struct augment_params *p, const float *src,
+			float *dst, int c, int h, int w)
+{
+	size_t plane = (size_t)h * w;
+	double rad = p->angle * (M_PI / 180.0);
+	double cs = cos(rad), sn = sin(rad);
+	double ox = (w - 1) * 0.5, oy = (h - 1) * 0.5;
+	double u0 = -p->zoom_x * ox - p->shift_x, v0 = -p->zoom_y * oy - p->shift_y;
+	/* src = o + R (Z (dst - o) - shift), expanded once per image */
+	struct warp m = {
+		.ax = cs * p->zoom_x, .bx = -sn * p->zoom_y, .cx = cs * u0 - sn * v0 + ox,
+		.ay = sn * p->zoom_x, .by = cs * p->zoom_y, .cy = sn * u0 + cs * v0 + oy,
+	};
+	int small = h <= PADDED_SIDE && w <= PADDED_SIDE;
+
+	for (int ch = 0; ch < c; ch++) {
+		if (small)
+			warp_padded(&m, src + ch * plane, dst + ch * plane, h, w);
+		else
+			warp_checked(&m, src + ch * plane, dst + ch * plane, h, w);
+	}
+}
+
+void augment_image(const struct augment_spec *spec, struct rng *rng,
+		   const float *src, float *dst, int c, int h, int w)
+{
+	struct augment_params p;
+
+	augment_params_draw(spec, rng, h, w, &p);
+	augment_image_with(&p, src, dst, c, h, w);
+}
+
+/* ---- text preview ---- */
+
+/* Mean over channels of pixel (y, x); rows outside the image are blank. */
+static float pixel(const float *img, int c, int h, int w, int y, int x)
+{
+	float s = 0;
+
+	if (y >= h)
+		return 0;
+	for (int ch = 0; ch < c; ch++)
+		s += img[(size_t)ch * h * w + (size_t)y * w + x];
+	return s / (float)c;
+}
+
+static void put_repeat(FILE *out, const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		fputs(s, out);
+}
+
+/* One frame edge for both images: top (top = 1) or bottom. */
+static void render_edge(FILE *out, int w, int ascii, int top)
+{
+	const char *l = ascii ? "+" : top ? "┌" : "└";
+	const char *r = ascii ? "+" : top ? "┐" : "┘";
+	const char *bar = ascii ? "-" : "─";
+	int width = ascii ? 2 * w : w;
+
+	for (int k = 0; k < 2; k++) {
+		fputs(k ? "  " : "", out);
+		fputs(l, out);
+		put_repeat(out, bar, width);
+		fputs(r, out);
+	}
+	fputc('\n', out);
+}
+
+void augment_render_pair(FILE *out, const float *left, const float *right,
+			 int c, int h, int w, float threshold, int ascii)
+{
+	static const char *const halves[4] = {" ", "▀", "▄", "█"};
+	static const char ramp[] = " .:#";
+	const float *img[2] = {left, right};
+	int step = ascii ? 1 : 2;
+
+	if (!(threshold > 0))
+		threshold = 0.5f;
+	render_edge(out, w, ascii, 1);
+	for (int y = 0; y < h; y += step) {
+		for (int k = 0; k < 2; k++) {
+			fputs(k ? "  " : "", out);
+			fputs(ascii ? "|" : "│", out);
+			for (int x = 0; x < w; x++) {
+				float v = pixel(img[k], c, h, w, y, x);
+
+				if (ascii) {
+					/* quarters of 2*threshold: ' ' '.' below the
+					 * threshold, ':' '#' above */
+					int level = (int)(v / threshold * 2.0f);
+
+					level = level < 0 ? 0 : level > 3 ? 3 : level;
+					if (!(v == v))
+						level = 0;
+					fputc(ramp[level], out);
+					fputc(ramp[level], out);
+				} else {
+					int bits = (v >= threshold) |
+						   (pixel(img[k], c, h, w, y + 1, x) >= threshold) << 1;
+
+					fputs(halves[bits], out);
+				}
+			}
+			fputs(ascii ? "|" : "│", out);
+		}
+		fputc('\n', out);
+	}
+	render_edge(out, w, ascii, 0);
+}
+
+int augment_preview(FILE *out, const struct dataset *d, const struct augment_spec *spec,
+		    uint64_t seed, int n, int ascii, struct dl_error *err)
+{
+	size_t in_size = (size_t)d->c * d->h * d->w;
+	float *aug, threshold = 0.5f, top = 0;
+	struct rng rng;
+
+	if (n > d->n)
+		n = d->n;
+	if (n < 0)
+		n = 0;
+	/* Scaled data (data.scale 255) would otherwise render as solid blocks. */
+	for (size_t i = 0; i < (size_t)n * in_size; i++)
+		if (d->x[i] > top)
+			top = d->x[i];
+	if (top > 1)
+		threshold = 0.5f * top;
+	if (!(aug = malloc(sizeof *aug * (in_size ? in_size : 1))))
+		return dl_error_set(err, "out of memory for a %dx%dx%d image", d->c, d->h, d->w);
+	if (augment_enabled(spec))
+		fprintf(out, "augment: rotation %g, zoom %g, shift %g, seed %llu\n",
+			spec->rotation, spec->zoom, spec->shift, (unsigned long long)seed);
+	else
+		fprintf(out, "augment: disabled (images unchanged)\n");
+	rng_seed(&rng, seed);
+	for (int i = 0; i < n; i++) {
+		const float *src = d->x + (size_t)i * in_size;
+
+		augment_image(spec, &rng, src, aug, d->c, d->h, d->w);
+		fprintf(out, "sample %d: label %d\n", i, d->y[i]);
+		augment_render_pair(out, src, aug, d->c, d->h, d->w, threshold, ascii);
+	}
+	free(aug);
+	if (fflush(out) != 0 || ferror(out))
+		return dl_error_set(err, "cannot write the preview");
+	return DL_OK;
+}

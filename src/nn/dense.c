@@ -1,0 +1,130 @@
+/* Dense (fully connected) layer with its activation: z = in W + b, y = act(z).
+ * W is (IN, OUT) row-major so the forward pass and both backward products
+ * are single GEMMs over the batch. A non-flat input is read as a flat vector
+ * of C*H*W floats (samples are contiguous), as if a flatten came first. */
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/gemm.h"
+#include "nn/layer.h"
+
+NN_VECTORIZE void dense_forward(float *out, const float *in, const float *w, const float *b,
+		   int B, int IN, int OUT)
+{
+	/* out (B, OUT) = in (B, IN) x w (IN, OUT) */
+	nn_gemm(0, 0, B, OUT, IN, 1.0f, in, IN, w, OUT, 0.0f, out, OUT);
+	for (int r = 0; r < B; r++) {
+		float *o = out + (size_t)r * OUT;
+
+		for (int j = 0; j < OUT; j++)
+			o[j] += b[j];
+	}
+}
+
+NN_VECTORIZE void dense_backward(float *din, float *dw, float *db, const float *dout,
+		    const float *in, const float *w, int B, int IN, int OUT)
+{
+	/* dw (IN, OUT) = in^T (IN, B) x dout (B, OUT) */
+	nn_gemm(1, 0, IN, OUT, B, 1.0f, in, IN, dout, OUT, 0.0f, dw, OUT);
+	/* db (OUT) = sum over the batch of dout */
+	memset(db, 0, sizeof(float) * (size_t)OUT);
+	for (int r = 0; r < B; r++) {
+		const float *d = dout + (size_t)r * OUT;
+
+		for (int j = 0; j < OUT; j++)
+			db[j] += d[j];
+	}
+	/* din (B, IN) = dout (B, OUT) x w^T (OUT, IN) */
+	if (din)
+		nn_gemm(0, 1, B, IN, OUT, 1.0f, dout, OUT, w, OUT, 0.0f, din, IN);
+}
+
+static int dense_check(const struct nn_layer_spec *s, struct nn_shape in,
+		       struct nn_shape *out, char *msg, size_t size)
+{
+	(void)in;
+	if (s->units < 1) {
+		snprintf(msg, size, "units must be >= 1");
+		return DL_ERR;
+	}
+	if ((int)s->activation < 0 || s->activation > NN_ACT_SOFTMAX) {
+		snprintf(msg, size, "unknown activation %d", (int)s->activation);
+		return DL_ERR;
+	}
+	*out = (struct nn_shape){s->units, 1, 1};
+	return DL_OK;
+}
+
+static size_t dense_param_count(const struct nn_layer_spec *s, struct nn_shape in,
+				struct nn_shape out, size_t *n_kernel)
+{
+	(void)s;
+	*n_kernel = (size_t)nn_shape_size(in) * (size_t)nn_shape_size(out);
+	return *n_kernel + (size_t)nn_shape_size(out);
+}
+
+static size_t dense_scratch(const struct nn_layer_spec *s, struct nn_shape in,
+			    struct nn_shape out)
+{
+	(void)in;
+	/* z, and y unless the activation is linear (y is z) */
+	return (size_t)nn_shape_size(out) * (s->activation == NN_ACT_LINEAR ? 1 : 2);
+}
+
+static void dense_setup(struct nn_layer *L, float *scratch, int max_batch)
+{
+	L->z = scratch;
+	L->buf = L->spec->activation == NN_ACT_LINEAR ? L->z
+		 : scratch + (size_t)max_batch * L->n_out;
+	L->y = L->buf;
+	L->alpha = nn_activation_alpha(L->spec->activation, L->spec->alpha);
+}
+
+static void dense_init(struct nn_layer *L, float *p, struct rng *rng)
+{
+	size_t nw = (size_t)L->n_in * L->n_out;
+
+	nn_init_fill(p, nw, L->init, L->n_in, L->n_out, L->init_low, L->init_high, rng);
+	if (L->init == NN_INIT_UNIFORM01 || L->init == NN_INIT_UNIFORM)
+		nn_init_fill(p + nw, (size_t)L->n_out, L->init, L->n_in, L->n_out,
+			     L->init_low, L->init_high, rng);
+	else
+		memset(p + nw, 0, sizeof(float) * (size_t)L->n_out);
+}
+
+static void dense_layer_forward(struct nn_layer *L, const float *in, const float *p,
+				int B, int training, struct rng *rng)
+{
+	const float *w = p, *b = p + (size_t)L->n_in * L->n_out;
+
+	(void)rng;
+	L->trained = training;
+	dense_forward(L->z, in, w, b, B, L->n_in, L->n_out);          /* (B, OUT) */
+	if (L->spec->activation != NN_ACT_LINEAR)
+		nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
+				      B, L->n_out);                    /* (B, OUT) */
+}
+
+static float *dense_layer_backward(struct nn_layer *L, float *dout, float *dst,
+				   const float *in, const float *p, float *g, int B)
+{
+	size_t nw = (size_t)L->n_in * L->n_out;
+
+	/* dz (B, OUT), computed in place over dout */
+	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR)
+		nn_activation_backward(L->spec->activation, L->alpha, dout, dout,
+				       L->z, L->y, B, L->n_out);
+	dense_backward(dst, g, g + nw, dout, in, p, B, L->n_in, L->n_out);
+	return dst;
+}
+
+const struct nn_layer_ops nn_dense_ops = {
+	.name = "dense",
+	.check = dense_check,
+	.param_count = dense_param_count,
+	.scratch_per_sample = dense_scratch,
+	.setup = dense_setup,
+	.init = dense_init,
+	.forward = dense_layer_forward,
+	.backward = dense_layer_backward,
+};

@@ -1,0 +1,140 @@
+/*
+ * layer.h - the engine's internals: one table entry per layer kind, the
+ * per-layer kernels behind it, and the loss kernels. Not for use outside
+ * src/nn (and the nn tests).
+ *
+ * A layer kind is a struct nn_layer_ops: it threads the shape forward
+ * (check), says how many parameters and per-sample scratch floats it needs,
+ * points its buffers into the model's one scratch allocation (setup), draws
+ * its initial weights, and runs forward and backward. model.c only walks the
+ * table; adding conv2d, pooling or batchnorm means adding an enum value in
+ * model.h, a file with its kernels and one entry in nn_layer_table (model.c).
+ * Shapes are (C, H, W) per sample, so image layers slot in unchanged.
+ */
+#ifndef DL_NN_LAYER_H
+#define DL_NN_LAYER_H
+
+#include <stddef.h>
+
+#include "nn/model.h"
+
+/*
+ * Denormals flushed to zero while the engine runs, as TensorFlow does for its
+ * kernels (ScopedFlushDenormal). Besides matching Keras this is a speed
+ * matter: the Adam moments of MNIST's always-blank border pixels decay into
+ * denormals, and x86 arithmetic on those is ~100x slower (an Adam step of
+ * the 784-256-128-64-32-10 MLP on MNIST: 0.98 ms without, 0.54 ms with).
+ * MXCSR is per thread, so setting it on entry and restoring it on exit
+ * touches no shared state.
+ */
+#if defined(__SSE__)
+#include <xmmintrin.h>
+static inline unsigned nn_ftz_begin(void)
+{
+	unsigned old = _mm_getcsr();
+
+	_mm_setcsr(old | 0x8040u);   /* FTZ (bit 15) and DAZ (bit 6) */
+	return old;
+}
+static inline void nn_ftz_end(unsigned old) { _mm_setcsr(old); }
+#else
+static inline unsigned nn_ftz_begin(void) { return 0; }
+static inline void nn_ftz_end(unsigned old) { (void)old; }
+#endif
+
+/* GCC's -O2 cost model vectorises only loops that need no runtime alias
+ * check and no remainder loop; the engine's elementwise loops are worth both
+ * (a branchy scalar relu mispredicts on every other unit). no-trapping-math
+ * lets selects like x > 0 ? x : a x be if-converted; we never trap on FP. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NN_VECTORIZE __attribute__((optimize("tree-vectorize", \
+	"vect-cost-model=dynamic", "no-trapping-math")))
+#else
+#define NN_VECTORIZE
+#endif
+
+/* The Keras defaults for the activation parameter when the spec leaves 0. */
+float nn_activation_alpha(enum nn_activation a, float alpha);
+
+/* One built layer. Buffers point into the model's scratch allocation and are
+ * sized for max_batch samples. */
+struct nn_layer_ops;
+
+struct nn_layer {
+	enum nn_layer_kind kind;
+	const struct nn_layer_ops *ops;    /* nn_layer_table[kind] */
+	const struct nn_layer_spec *spec;  /* into the model's copy of the spec */
+	struct nn_shape in, out;           /* per-sample shapes */
+	int n_in, n_out;                   /* nn_shape_size(in), (out) */
+	size_t param_off, n_params;        /* slice of the flat parameter buffer */
+	size_t n_kernel;                   /* the first n_kernel params are the
+	                                      kernel (penalised); the rest biases */
+	enum nn_init init;                 /* resolved: layer override or model's */
+	float init_low, init_high;
+	float alpha;                       /* activation parameter, defaults resolved */
+	float *z;                          /* dense: pre-activation (B, n_out) */
+	const float *y;                    /* output of the last forward (B, n_out);
+	                                      may alias z, buf or the layer's input */
+	float *buf;                        /* the layer's own output buffer */
+	float *mask;                       /* dropout: 0 or 1/(1-rate), (B, n_out) */
+	int trained;                       /* last forward had training = 1 */
+	int grad_at_pre;                   /* backward: dout is already the gradient
+	                                      at the pre-activation (fused loss) */
+};
+
+struct nn_layer_ops {
+	const char *name;
+	/* Output shape for input shape in; on a bad spec, a message without the
+	 * "layer N (kind): " prefix, which the caller adds. */
+	int (*check)(const struct nn_layer_spec *s, struct nn_shape in,
+		     struct nn_shape *out, char *msg, size_t size);
+	/* Parameter count; *n_kernel receives the size of the penalised part. */
+	size_t (*param_count)(const struct nn_layer_spec *s, struct nn_shape in,
+			      struct nn_shape out, size_t *n_kernel);
+	/* Scratch floats per sample (activations, masks). */
+	size_t (*scratch_per_sample)(const struct nn_layer_spec *s, struct nn_shape in,
+				     struct nn_shape out);
+	/* Point the layer's buffers into scratch (B * scratch_per_sample floats). */
+	void (*setup)(struct nn_layer *L, float *scratch, int max_batch);
+	/* Draw the layer's parameters p (n_params floats); NULL: none. */
+	void (*init)(struct nn_layer *L, float *p, struct rng *rng);
+	/* in (B, n_in) -> L->y (B, n_out). */
+	void (*forward)(struct nn_layer *L, const float *in, const float *p, int B,
+			int training, struct rng *rng);
+	/* dout (B, n_out), may be overwritten; writes grads g (n_params floats,
+	 * not accumulated) and, when dst is not NULL, the input gradient, returning
+	 * where it is: dst (B, n_in), or dout itself for a layer that moves no data.
+	 * Returns NULL when dst is NULL. */
+	float *(*backward)(struct nn_layer *L, float *dout, float *dst, const float *in,
+			   const float *p, float *g, int B);
+};
+
+/* Indexed by enum nn_layer_kind (model.c). */
+extern const struct nn_layer_ops *const nn_layer_table[];
+extern const int nn_layer_table_size;
+
+extern const struct nn_layer_ops nn_dense_ops;
+
+/* Dense kernels. w is (IN, OUT) row-major, b (OUT).
+ * out (B, OUT) = in (B, IN) x w (IN, OUT) + b */
+void dense_forward(float *out, const float *in, const float *w, const float *b,
+		   int B, int IN, int OUT);
+/* dw (IN, OUT) = in^T dout, db (OUT) = column sums of dout, and, when din is
+ * not NULL, din (B, IN) = dout (B, OUT) x w^T. Written, not accumulated. */
+void dense_backward(float *din, float *dw, float *db, const float *dout,
+		    const float *in, const float *w, int B, int IN, int OUT);
+
+/* Fill n floats from an initialiser with the given fans. */
+void nn_init_fill(float *p, size_t n, enum nn_init init, int fan_in, int fan_out,
+		  float low, float high, struct rng *rng);
+
+/* Loss kernels over y (B, K), the last layer's output. `logits` selects the
+ * cross_entropy-on-linear-outputs form (log-softmax). */
+double nn_loss_value(enum nn_loss loss, int logits, const float *y,
+		     const uint8_t *labels, int B, int K);
+/* dy (B, K) = d(mean loss)/dy; for cross_entropy the gradient at the
+ * pre-activation of the softmax (or of the logits): (softmax - onehot) / B. */
+void nn_loss_grad(enum nn_loss loss, int logits, float *dy, const float *y,
+		  const uint8_t *labels, int B, int K);
+
+#endif

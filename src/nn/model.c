@@ -1,0 +1,562 @@
+/* Model build, forward/backward over the layer table, initialisers and the
+ * weight penalty. The dropout and flatten kinds live here: they are a few
+ * lines each. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/layer.h"
+
+#define TRUNC_STDDEV_FIX 0.87962566103423978 /* stddev of N(0,1) cut at +-2 */
+#define MAX_SAMPLE_SIZE (1 << 26)            /* floats per sample, any layer */
+
+struct nn_model {
+	struct nn_model_spec spec;              /* own copy; layers point into it */
+	int max_batch;
+	int n_layers;
+	struct nn_layer layers[NN_MAX_LAYERS];
+	size_t n_params;
+	float *params;                          /* (n_params) */
+	float *grads;                           /* (n_params), same layout */
+	float *scratch;                         /* activations, masks, dbuf */
+	float *dbuf[2];                         /* (max_batch, max size) each:
+	                                           gradients ping-pong in backward */
+	const float *x;                         /* input of the last forward */
+	int B;                                  /* batch of the last forward */
+	int first_trained;                      /* first layer with parameters:
+	                                           backward needs no din below it */
+	int want_input_grad;
+	const float *dx;                        /* (B, IN) after backward, or NULL */
+};
+
+/* ---- initialisers ---- */
+
+static double truncated_normal(struct rng *rng)
+{
+	double n;
+
+	do
+		n = rng_normal(rng);
+	while (fabs(n) > 2.0);
+	return n;
+}
+
+void nn_init_fill(float *p, size_t n, enum nn_init init, int fan_in, int fan_out,
+		  float low, float high, struct rng *rng)
+{
+	double l, sd;
+
+	switch (init) {
+	case NN_INIT_GLOROT_UNIFORM:
+	case NN_INIT_HE_UNIFORM:
+		l = init == NN_INIT_HE_UNIFORM ? sqrt(6.0 / fan_in)
+					       : sqrt(6.0 / (fan_in + fan_out));
+		for (size_t i = 0; i < n; i++)
+			p[i] = (float)(l * (2.0 * rng_uniform(rng) - 1.0));
+		break;
+	case NN_INIT_GLOROT_NORMAL:
+	case NN_INIT_HE_NORMAL:
+		sd = init == NN_INIT_HE_NORMAL ? sqrt(2.0 / fan_in)
+					       : sqrt(2.0 / (fan_in + fan_out));
+		sd /= TRUNC_STDDEV_FIX;
+		for (size_t i = 0; i < n; i++)
+			p[i] = (float)(sd * truncated_normal(rng));
+		break;
+	case NN_INIT_UNIFORM01:
+		for (size_t i = 0; i < n; i++)
+			p[i] = rng_uniform(rng);
+		break;
+	case NN_INIT_UNIFORM:
+		for (size_t i = 0; i < n; i++)
+			p[i] = (float)(low + ((double)high - low) * rng_uniform(rng));
+		break;
+	}
+}
+
+/* ---- dropout: inverted, so evaluation needs no rescaling ---- */
+
+static int dropout_check(const struct nn_layer_spec *s, struct nn_shape in,
+			 struct nn_shape *out, char *msg, size_t size)
+{
+	if (!(s->rate >= 0.0f && s->rate < 1.0f)) {
+		snprintf(msg, size, "rate must be in [0, 1), got %g", (double)s->rate);
+		return DL_ERR;
+	}
+	*out = in;
+	return DL_OK;
+}
+
+static size_t no_params(const struct nn_layer_spec *s, struct nn_shape in,
+			struct nn_shape out, size_t *n_kernel)
+{
+	(void)s, (void)in, (void)out;
+	*n_kernel = 0;
+	return 0;
+}
+
+static size_t dropout_scratch(const struct nn_layer_spec *s, struct nn_shape in,
+			      struct nn_shape out)
+{
+	(void)s, (void)in;
+	return 2 * (size_t)nn_shape_size(out);   /* output and mask */
+}
+
+static void dropout_setup(struct nn_layer *L, float *scratch, int max_batch)
+{
+	L->buf = scratch;
+	L->mask = scratch + (size_t)max_batch * L->n_out;
+	L->y = L->buf;
+}
+
+NN_VECTORIZE static void dropout_forward(struct nn_layer *L, const float *in, const float *p,
+			    int B, int training, struct rng *rng)
+{
+	float rate = L->spec->rate, scale = 1.0f / (1.0f - rate);
+	size_t N = (size_t)B * L->n_out;
+
+	(void)p;
+	L->trained = training && rate > 0.0f && rng;
+	if (!L->trained) {
+		L->y = in;      /* identity: no copy */
+		return;
+	}
+	for (size_t i = 0; i < N; i++)          /* keep with probability 1 - rate */
+		L->mask[i] = rng_uniform(rng) >= rate ? scale : 0.0f;
+	for (size_t i = 0; i < N; i++)
+		L->buf[i] = in[i] * L->mask[i];
+	L->y = L->buf;
+}
+
+NN_VECTORIZE static float *dropout_backward(struct nn_layer *L, float *dout, float *dst,
+			       const float *in, const float *p, float *g, int B)
+{
+	size_t N = (size_t)B * L->n_out;
+
+	(void)in, (void)p, (void)g;
+	if (!dst)
+		return NULL;
+	if (!L->trained)
+		return dout;
+	for (size_t i = 0; i < N; i++)
+		dst[i] = dout[i] * L->mask[i];
+	return dst;
+}
+
+/* ---- flatten: a new shape over the same floats ---- */
+
+static int flatten_check(const struct nn_layer_spec *s, struct nn_shape in,
+			 struct nn_shape *out, char *msg, size_t size)
+{
+	(void)s, (void)msg, (void)size;
+	*out = (struct nn_shape){nn_shape_size(in), 1, 1};
+	return DL_OK;
+}
+
+static size_t no_scratch(const struct nn_layer_spec *s, struct nn_shape in,
+			 struct nn_shape out)
+{
+	(void)s, (void)in, (void)out;
+	return 0;
+}
+
+static void flatten_setup(struct nn_layer *L, float *scratch, int max_batch)
+{
+	(void)L, (void)scratch, (void)max_batch;
+}
+
+static void flatten_forward(struct nn_layer *L, const float *in, const float *p,
+			    int B, int training, struct rng *rng)
+{
+	(void)p, (void)B, (void)rng;
+	L->trained = training;
+	L->y = in;
+}
+
+static float *flatten_backward(struct nn_layer *L, float *dout, float *dst,
+			       const float *in, const float *p, float *g, int B)
+{
+	(void)L, (void)in, (void)p, (void)g, (void)B;
+	return dst ? dout : NULL;
+}
+
+static const struct nn_layer_ops dropout_ops = {
+	.name = "dropout",
+	.check = dropout_check,
+	.param_count = no_params,
+	.scratch_per_sample = dropout_scratch,
+	.setup = dropout_setup,
+	.init = NULL,
+	.forward = dropout_forward,
+	.backward = dropout_backward,
+};
+
+static const struct nn_layer_ops flatten_ops = {
+	.name = "flatten",
+	.check = flatten_check,
+	.param_count = no_params,
+	.scratch_per_sample = no_scratch,
+	.setup = flatten_setup,
+	.init = NULL,
+	.forward = flatten_forward,
+	.backward = flatten_backward,
+};
+
+/* ---- the table: one entry per enum nn_layer_kind ---- */
+
+const struct nn_layer_ops *const nn_layer_table[] = {
+	[NN_LAYER_DENSE] = &nn_dense_ops,
+	[NN_LAYER_DROPOUT] = &dropout_ops,
+	[NN_LAYER_FLATTEN] = &flatten_ops,
+};
+const int nn_layer_table_size = (int)(sizeof nn_layer_table / sizeof nn_layer_table[0]);
+
+static const struct nn_layer_ops *layer_ops(enum nn_layer_kind k)
+{
+	if ((int)k < 0 || (int)k >= nn_layer_table_size)
+		return NULL;
+	return nn_layer_table[k];
+}
+
+/* ---- checking and building ---- */
+
+static int layer_error(struct dl_error *err, int i, const struct nn_layer_ops *ops,
+		       const char *msg)
+{
+	return dl_error_set(err, "layer %d (%s): %s", i + 1, ops->name, msg);
+}
+
+/* Thread the shape through the layers: outs[i] is layer i's output. */
+static int thread_shapes(const struct nn_model_spec *spec, struct nn_shape *outs,
+			 struct dl_error *err)
+{
+	struct nn_shape s = spec->input;
+	const struct nn_layer_ops *ops = NULL;
+	char msg[512];
+
+	if (spec->n_layers < 1)
+		return dl_error_set(err, "the model has no layers");
+	if (spec->n_layers > NN_MAX_LAYERS)
+		return dl_error_set(err, "the model has %d layers, at most %d are supported",
+				    spec->n_layers, NN_MAX_LAYERS);
+	if (s.c < 1 || s.h < 1 || s.w < 1)
+		return dl_error_set(err, "input shape (%d, %d, %d) must have sizes >= 1",
+				    s.c, s.h, s.w);
+	if ((int64_t)s.c * s.h * s.w > MAX_SAMPLE_SIZE)
+		return dl_error_set(err, "input shape (%d, %d, %d) is too large, at most %d values",
+				    s.c, s.h, s.w, MAX_SAMPLE_SIZE);
+	for (int i = 0; i < spec->n_layers; i++) {
+		const struct nn_layer_spec *l = &spec->layers[i];
+
+		ops = layer_ops(l->kind);
+		if (!ops)
+			return dl_error_set(err, "layer %d: unknown layer kind %d", i + 1,
+					    (int)l->kind);
+		if (ops->check(l, s, &s, msg, sizeof msg) != DL_OK)
+			return layer_error(err, i, ops, msg);
+		if (s.c < 1 || s.h < 1 || s.w < 1 ||
+		    (int64_t)s.c * s.h * s.w > MAX_SAMPLE_SIZE) {
+			snprintf(msg, sizeof msg, "output shape (%d, %d, %d) is out of range",
+				 s.c, s.h, s.w);
+			return layer_error(err, i, ops, msg);
+		}
+		if (ops->init) {
+			enum nn_init init = l->has_init ? l->init : spec->init;
+			float lo = l->has_init ? l->init_low : spec->init_low;
+			float hi = l->has_init ? l->init_high : spec->init_high;
+
+			if ((int)init < 0 || init > NN_INIT_UNIFORM) {
+				snprintf(msg, sizeof msg, "unknown initialiser %d", (int)init);
+				return layer_error(err, i, ops, msg);
+			}
+			if (init == NN_INIT_UNIFORM && !(lo < hi)) {
+				snprintf(msg, sizeof msg,
+					 "uniform initialiser needs low < high, got low %g and high %g",
+					 (double)lo, (double)hi);
+				return layer_error(err, i, ops, msg);
+			}
+		}
+		outs[i] = s;
+	}
+	if (s.h != 1 || s.w != 1) {
+		snprintf(msg, sizeof msg,
+			 "the last layer must output a flat vector, got (%d, %d, %d)",
+			 s.c, s.h, s.w);
+		return layer_error(err, spec->n_layers - 1, ops, msg);
+	}
+	return DL_OK;
+}
+
+int nn_model_spec_check(const struct nn_model_spec *spec, enum nn_loss loss,
+			struct dl_error *err)
+{
+	struct nn_shape outs[NN_MAX_LAYERS];
+	const struct nn_layer_spec *last;
+	int n;
+
+	if (thread_shapes(spec, outs, err) != DL_OK)
+		return DL_ERR;
+	if ((int)loss < 0 || loss > NN_LOSS_HINGE)
+		return dl_error_set(err, "unknown loss %d", (int)loss);
+	n = spec->n_layers;
+	last = &spec->layers[n - 1];
+	if (loss == NN_LOSS_CROSS_ENTROPY) {
+		if (last->kind != NN_LAYER_DENSE)
+			return dl_error_set(err,
+				"layer %d (%s): cross_entropy needs a dense last layer "
+				"with softmax or linear activation", n,
+				nn_layer_kind_name(last->kind));
+		if (last->activation != NN_ACT_SOFTMAX && last->activation != NN_ACT_LINEAR)
+			return dl_error_set(err,
+				"layer %d (dense): cross_entropy needs a softmax or linear "
+				"last activation, got %s", n,
+				nn_activation_name(last->activation));
+	}
+	return DL_OK;
+}
+
+int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
+		 int max_batch, struct dl_error *err)
+{
+	struct nn_shape shapes[NN_MAX_LAYERS], in = spec->input;
+	size_t per_sample = 0, max_size = (size_t)nn_shape_size(in), total;
+	size_t off = 0;
+	struct nn_model *m;
+	float *p;
+
+	*out = NULL;
+	if (thread_shapes(spec, shapes, err) != DL_OK)
+		return DL_ERR;
+	if (max_batch < 1)
+		return dl_error_set(err, "max_batch must be >= 1, got %d", max_batch);
+	m = calloc(1, sizeof *m);
+	if (!m)
+		return dl_error_set(err, "out of memory building the model");
+	m->spec = *spec;
+	m->max_batch = max_batch;
+	m->n_layers = spec->n_layers;
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+		const struct nn_layer_spec *l = &m->spec.layers[i];
+
+		L->kind = l->kind;
+		L->ops = layer_ops(l->kind);
+		L->spec = l;
+		L->in = in;
+		L->out = shapes[i];
+		L->n_in = nn_shape_size(in);
+		L->n_out = nn_shape_size(shapes[i]);
+		L->param_off = off;
+		L->n_params = L->ops->param_count(l, L->in, L->out, &L->n_kernel);
+		off += L->n_params;
+		per_sample += L->ops->scratch_per_sample(l, L->in, L->out);
+		L->init = l->has_init ? l->init : spec->init;
+		L->init_low = l->has_init ? l->init_low : spec->init_low;
+		L->init_high = l->has_init ? l->init_high : spec->init_high;
+		if ((size_t)L->n_out > max_size)
+			max_size = (size_t)L->n_out;
+		in = shapes[i];
+	}
+	m->n_params = off;
+	m->first_trained = m->n_layers;
+	for (int i = m->n_layers - 1; i >= 0; i--)
+		if (m->layers[i].n_params > 0)
+			m->first_trained = i;
+	/* per layer scratch plus the two gradient buffers, for max_batch samples */
+	if (per_sample + 2 * max_size > SIZE_MAX / sizeof(float) / (size_t)max_batch) {
+		nn_model_free(m);
+		return dl_error_set(err, "the model is too large for batches of %d", max_batch);
+	}
+	total = (per_sample + 2 * max_size) * (size_t)max_batch;
+	m->params = calloc(off ? off : 1, sizeof(float));
+	m->grads = calloc(off ? off : 1, sizeof(float));
+	m->scratch = calloc(total, sizeof(float));
+	if (!m->params || !m->grads || !m->scratch) {
+		nn_model_free(m);
+		return dl_error_set(err, "out of memory building the model (%zu parameters, "
+				    "%zu floats of activations)", off, total);
+	}
+	p = m->scratch;
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+
+		L->ops->setup(L, p, max_batch);
+		p += L->ops->scratch_per_sample(L->spec, L->in, L->out) * (size_t)max_batch;
+	}
+	m->dbuf[0] = p;
+	m->dbuf[1] = p + max_size * (size_t)max_batch;
+	*out = m;
+	return DL_OK;
+}
+
+void nn_model_free(struct nn_model *m)
+{
+	if (!m)
+		return;
+	free(m->params);
+	free(m->grads);
+	free(m->scratch);
+	free(m);
+}
+
+const struct nn_model_spec *nn_model_spec(const struct nn_model *m) { return &m->spec; }
+int nn_model_max_batch(const struct nn_model *m) { return m->max_batch; }
+size_t nn_model_param_count(const struct nn_model *m) { return m->n_params; }
+float *nn_model_params(struct nn_model *m) { return m->params; }
+float *nn_model_grads(struct nn_model *m) { return m->grads; }
+
+struct nn_shape nn_model_layer_output(const struct nn_model *m, int layer)
+{
+	if (layer < 0 || layer >= m->n_layers)
+		return (struct nn_shape){0, 0, 0};
+	return m->layers[layer].out;
+}
+
+size_t nn_model_layer_param_count(const struct nn_model *m, int layer)
+{
+	if (layer < 0 || layer >= m->n_layers)
+		return 0;
+	return m->layers[layer].n_params;
+}
+
+struct nn_shape nn_model_output_shape(const struct nn_model *m)
+{
+	return m->layers[m->n_layers - 1].out;
+}
+
+void nn_model_init(struct nn_model *m, struct rng *rng)
+{
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+
+		if (L->ops->init)
+			L->ops->init(L, m->params + L->param_off, rng);
+	}
+}
+
+/* ---- forward, loss, backward ---- */
+
+const float *nn_model_forward(struct nn_model *m, const float *x, int B,
+			      int training, struct rng *rng)
+{
+	const float *in = x;
+	unsigned fpu;
+
+	if (B < 1 || B > m->max_batch)
+		return NULL;
+	m->x = x;
+	m->B = B;
+	fpu = nn_ftz_begin();
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+
+		L->ops->forward(L, in, m->params + L->param_off, B, training, rng);
+		in = L->y;                      /* (B, L->n_out) */
+	}
+	nn_ftz_end(fpu);
+	return in;
+}
+
+/* Cross-entropy on a linear last layer reads its outputs as logits. */
+static int loss_on_logits(const struct nn_model *m, enum nn_loss loss)
+{
+	const struct nn_layer *last = &m->layers[m->n_layers - 1];
+
+	return loss == NN_LOSS_CROSS_ENTROPY && last->kind == NN_LAYER_DENSE &&
+	       last->spec->activation == NN_ACT_LINEAR;
+}
+
+double nn_model_loss(const struct nn_model *m, enum nn_loss loss,
+		     const uint8_t *labels, int B)
+{
+	const struct nn_layer *last = &m->layers[m->n_layers - 1];
+
+	if (B < 1 || B > m->B)
+		return 0.0;
+	return nn_loss_value(loss, loss_on_logits(m, loss), last->y, labels, B, last->n_out);
+}
+
+void nn_model_backward(struct nn_model *m, enum nn_loss loss,
+		       const uint8_t *labels, int B)
+{
+	struct nn_layer *last = &m->layers[m->n_layers - 1];
+	float *dout = m->dbuf[0];               /* (B, n_out of the layer) */
+	unsigned fpu;
+
+	m->dx = NULL;
+	if (B < 1 || B > m->B) {
+		memset(m->grads, 0, sizeof(float) * m->n_params);
+		return;
+	}
+	fpu = nn_ftz_begin();
+	nn_loss_grad(loss, loss_on_logits(m, loss), dout, last->y, labels, B, last->n_out);
+	/* cross_entropy's gradient is already at the softmax's (or the logits')
+	 * input: the last layer skips its activation's backward */
+	last->grad_at_pre = loss == NN_LOSS_CROSS_ENTROPY;
+	for (int i = m->n_layers - 1; i >= 0; i--) {
+		struct nn_layer *L = &m->layers[i];
+		const float *in = i > 0 ? m->layers[i - 1].y : m->x;
+		float *dst = NULL;
+
+		if (i > m->first_trained || m->want_input_grad)
+			dst = dout == m->dbuf[0] ? m->dbuf[1] : m->dbuf[0];
+		else if (i < m->first_trained)
+			break;          /* nothing below has parameters */
+		dout = L->ops->backward(L, dout, dst, in, m->params + L->param_off,
+					m->grads + L->param_off, B);
+	}
+	last->grad_at_pre = 0;
+	if (m->want_input_grad)
+		m->dx = dout;
+	nn_ftz_end(fpu);
+}
+
+void nn_model_set_input_grad(struct nn_model *m, int on)
+{
+	m->want_input_grad = on != 0;
+}
+
+const float *nn_model_input_grad(const struct nn_model *m)
+{
+	return m->dx;
+}
+
+/* ---- weight penalty over kernels ---- */
+
+double nn_model_penalty(const struct nn_model *m, float l1, float l2)
+{
+	double s1 = 0.0, s2 = 0.0;
+
+	if (l1 == 0.0f && l2 == 0.0f)
+		return 0.0;
+	for (int i = 0; i < m->n_layers; i++) {
+		const struct nn_layer *L = &m->layers[i];
+		const float *w = m->params + L->param_off;
+
+		for (size_t k = 0; k < L->n_kernel; k++) {
+			s1 += fabsf(w[k]);
+			s2 += (double)w[k] * w[k];
+		}
+	}
+	return l1 * s1 + l2 * s2;
+}
+
+NN_VECTORIZE void nn_model_penalty_grad(struct nn_model *m, float l1, float l2)
+{
+	float l2x2 = 2.0f * l2;
+
+	if (l1 == 0.0f && l2 == 0.0f)
+		return;
+	for (int i = 0; i < m->n_layers; i++) {
+		const struct nn_layer *L = &m->layers[i];
+		const float *w = m->params + L->param_off;
+		float *g = m->grads + L->param_off;
+
+		for (size_t k = 0; k < L->n_kernel; k++) {
+			float sign = (w[k] > 0.0f) - (w[k] < 0.0f);
+
+			g[k] += l1 * sign + l2x2 * w[k];
+		}
+	}
+}

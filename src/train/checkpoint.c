@@ -1,0 +1,285 @@
+#include "train/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "nn/model.h"
+
+#define HEADER_SIZE 64
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Writes all of buf or fails; keeps the running CRC. */
+static int write_all(int fd, const void *buf, size_t len, uLong *crc)
+{
+	const unsigned char *p = buf;
+
+	if (crc)
+		*crc = crc32(*crc, p, (uInt)len);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_body(int fd, const struct checkpoint *c)
+{
+	unsigned char header[HEADER_SIZE] = {0}, crc_bytes[4];
+	size_t yaml_len = strlen(c->yaml);
+	uLong crc = crc32(0, Z_NULL, 0);
+
+	memcpy(header, CHECKPOINT_MAGIC, 8);
+	put_u32(header + 8, CHECKPOINT_VERSION);
+	put_u32(header + 12, (uint32_t)c->epoch);
+	put_u64(header + 16, yaml_len);
+	put_u32(header + 24, (uint32_t)c->n_layers);
+	put_u64(header + 32, c->n_params);
+	put_u64(header + 40, c->optim_len);
+	put_u64(header + 48, c->trainer_len);
+	if (write_all(fd, header, sizeof header, &crc) ||
+	    write_all(fd, c->yaml, yaml_len, &crc))
+		return -1;
+	for (int i = 0; i < c->n_layers; i++) {
+		unsigned char shape[16];
+		for (int k = 0; k < 4; k++)
+			put_u32(shape + 4 * k, c->layer_shapes[i][k]);
+		if (write_all(fd, shape, sizeof shape, &crc))
+			return -1;
+	}
+	/* Floats are written as they are in memory: every platform digitlab
+	 * builds on is little-endian IEEE-754, which configure could check. */
+	if (write_all(fd, c->params, c->n_params * sizeof(float), &crc) ||
+	    write_all(fd, c->optim_state, c->optim_len, &crc) ||
+	    write_all(fd, c->trainer_state, c->trainer_len, &crc))
+		return -1;
+	put_u32(crc_bytes, (uint32_t)crc);
+	return write_all(fd, crc_bytes, 4, NULL);
+}
+
+/* fsync the directory holding path so that the rename itself is durable. */
+static int sync_parent(const char *path)
+{
+	char copy[4096];
+	int fd, rc;
+
+	snprintf(copy, sizeof copy, "%s", path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int checkpoint_write(const char *path, const struct checkpoint *c, struct dl_error *err)
+{
+	char tmp[4096];
+	int fd;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return dl_error_at(err, path, 0, 0, "path too long");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return dl_error_at(err, tmp, 0, 0, "cannot create checkpoint: %s", strerror(errno));
+	if (write_body(fd, c) || fsync(fd)) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return dl_error_at(err, tmp, 0, 0, "cannot write checkpoint: %s", strerror(e));
+	}
+	if (close(fd) || rename(tmp, path)) {
+		int e = errno;
+		unlink(tmp);
+		return dl_error_at(err, path, 0, 0, "cannot write checkpoint: %s", strerror(e));
+	}
+	if (sync_parent(path))
+		return dl_error_at(err, path, 0, 0, "cannot sync the checkpoint's directory: %s",
+				   strerror(errno));
+	return DL_OK;
+}
+
+void checkpoint_free(struct checkpoint *c)
+{
+	free(c->yaml);
+	free(c->params);
+	free(c->optim_state);
+	free(c->trainer_state);
+	memset(c, 0, sizeof *c);
+}
+
+static int read_exact(FILE *f, void *buf, size_t len, uLong *crc)
+{
+	if (len && fread(buf, 1, len, f) != len)
+		return -1;
+	*crc = crc32(*crc, buf, (uInt)len);
+	return 0;
+}
+
+/* Check the header's sizes against the real file size. Everything is done
+ * in uint64 with overflow checks: a header may claim anything. */
+static int check_sizes(const char *path, const unsigned char *h, uint64_t file_size,
+		       struct dl_error *err)
+{
+	uint64_t yaml_len = get_u64(h + 16), n_params = get_u64(h + 32);
+	uint64_t optim_len = get_u64(h + 40), trainer_len = get_u64(h + 48);
+	uint32_t n_layers = get_u32(h + 24);
+	uint64_t body = file_size - HEADER_SIZE - 4;
+
+	if (yaml_len == 0 || yaml_len > CHECKPOINT_MAX_YAML)
+		return dl_error_at(err, path, 0, 0, "corrupt model file: experiment text of %llu bytes",
+				   (unsigned long long)yaml_len);
+	if (n_layers == 0 || n_layers > NN_MAX_LAYERS)
+		return dl_error_at(err, path, 0, 0, "corrupt model file: %u layers (at most %d)",
+				   n_layers, NN_MAX_LAYERS);
+	if (n_params > body / 4 || optim_len > body || trainer_len > body ||
+	    yaml_len + 16ull * n_layers + 4 * n_params + optim_len + trainer_len != body)
+		return dl_error_at(err, path, 0, 0,
+				   "corrupt model file: the header declares %llu parameters and "
+				   "%llu + %llu bytes of state, which do not fit its %llu bytes",
+				   (unsigned long long)n_params, (unsigned long long)optim_len,
+				   (unsigned long long)trainer_len, (unsigned long long)file_size);
+	return DL_OK;
+}
+
+static int read_body(FILE *f, const char *path, const unsigned char *h,
+		     struct checkpoint *c, uLong *crc, struct dl_error *err)
+{
+	size_t yaml_len = (size_t)get_u64(h + 16);
+
+	c->epoch = (int)get_u32(h + 12);
+	c->n_layers = (int)get_u32(h + 24);
+	c->n_params = (size_t)get_u64(h + 32);
+	c->optim_len = (size_t)get_u64(h + 40);
+	c->trainer_len = (size_t)get_u64(h + 48);
+	c->yaml = malloc(yaml_len + 1);
+	c->params = malloc(c->n_params * sizeof(float) + 1);
+	c->optim_state = malloc(c->optim_len + 1);
+	c->trainer_state = malloc(c->trainer_len + 1);
+	if (!c->yaml || !c->params || !c->optim_state || !c->trainer_state)
+		return dl_error_at(err, path, 0, 0, "out of memory reading the model file");
+	if (read_exact(f, c->yaml, yaml_len, crc))
+		goto short_read;
+	c->yaml[yaml_len] = '\0';
+	for (int i = 0; i < c->n_layers; i++) {
+		unsigned char shape[16];
+		if (read_exact(f, shape, sizeof shape, crc))
+			goto short_read;
+		for (int k = 0; k < 4; k++)
+			c->layer_shapes[i][k] = get_u32(shape + 4 * k);
+	}
+	if (read_exact(f, c->params, c->n_params * sizeof(float), crc) ||
+	    read_exact(f, c->optim_state, c->optim_len, crc) ||
+	    read_exact(f, c->trainer_state, c->trainer_len, crc))
+		goto short_read;
+	return DL_OK;
+short_read:
+	return dl_error_at(err, path, 0, 0, "truncated model file");
+}
+
+int checkpoint_read(const char *path, struct checkpoint *c, struct dl_error *err)
+{
+	unsigned char header[HEADER_SIZE], crc_bytes[4];
+	uLong crc = crc32(0, Z_NULL, 0);
+	struct stat st;
+	FILE *f;
+	int rc = DL_ERR;
+
+	memset(c, 0, sizeof *c);
+	f = fopen(path, "rb");
+	if (!f)
+		return dl_error_at(err, path, 0, 0, "%s", strerror(errno));
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		dl_error_at(err, path, 0, 0, "not a regular file");
+		goto out;
+	}
+	if (st.st_size < HEADER_SIZE + 4 || read_exact(f, header, HEADER_SIZE, &crc)) {
+		dl_error_at(err, path, 0, 0, "not a digitlab model file (too short: %lld bytes)",
+			    (long long)st.st_size);
+		goto out;
+	}
+	if (memcmp(header, CHECKPOINT_MAGIC, 8)) {
+		dl_error_at(err, path, 0, 0, "not a digitlab model file (bad magic)");
+		goto out;
+	}
+	if (get_u32(header + 8) != CHECKPOINT_VERSION) {
+		dl_error_at(err, path, 0, 0, "model file format version %u is not supported (this digitlab reads version %d)",
+			    get_u32(header + 8), CHECKPOINT_VERSION);
+		goto out;
+	}
+	if (check_sizes(path, header, (uint64_t)st.st_size, err) ||
+	    read_body(f, path, header, c, &crc, err))
+		goto out;
+	if (fread(crc_bytes, 1, 4, f) != 4) {
+		dl_error_at(err, path, 0, 0, "truncated model file");
+		goto out;
+	}
+	if (get_u32(crc_bytes) != (uint32_t)crc) {
+		dl_error_at(err, path, 0, 0, "corrupt model file: checksum mismatch");
+		goto out;
+	}
+	rc = DL_OK;
+out:
+	fclose(f);
+	if (rc != DL_OK)
+		checkpoint_free(c);
+	return rc;
+}
+
+int checkpoint_build_model(const struct checkpoint *c, const struct nn_model_spec *spec,
+			   int max_batch, struct nn_model **out, struct dl_error *err)
+{
+	if (nn_model_new(out, spec, max_batch, err) != DL_OK)
+		return DL_ERR;
+	if (nn_model_param_count(*out) != c->n_params) {
+		size_t want = nn_model_param_count(*out);
+
+		nn_model_free(*out);
+		*out = NULL;
+		return dl_error_set(err, "the model file holds %zu weights but its model needs %zu",
+				    c->n_params, want);
+	}
+	memcpy(nn_model_params(*out), c->params, sizeof(float) * c->n_params);
+	return DL_OK;
+}

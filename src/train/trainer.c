@@ -1,0 +1,588 @@
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/optim.h"
+#include "train/callbacks.h"
+#include "train/checkpoint.h"
+#include "util/rng.h"
+
+/* Inference runs in chunks of this many samples (or the training batch when
+ * that is larger) so that per-sample training does not make evaluation slow. */
+#define EVAL_CHUNK 256
+
+/* Progress callbacks are throttled: a terminal or a database does not need
+ * to hear about every batch. */
+#define PROGRESS_INTERVAL_S 0.2
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int argmax(const float *v, int n)
+{
+	int best = 0;
+
+	for (int i = 1; i < n; i++)
+		if (v[i] > v[best])
+			best = i;
+	return best;
+}
+
+int trainer_check_model(struct experiment *exp, int n_classes, struct dl_error *err)
+{
+	struct nn_model_spec *spec = &exp->model;
+	const struct nn_layer_spec *last;
+
+	if (nn_model_spec_check(spec, exp->train.loss, err) != DL_OK)
+		return DL_ERR;
+	last = &spec->layers[spec->n_layers - 1];
+	if (last->kind == NN_LAYER_DENSE && last->units != n_classes)
+		return dl_error_set(err,
+			"the last layer has %d units but the data has %d classes",
+			last->units, n_classes);
+	if (n_classes > TRAIN_MAX_CLASSES)
+		return dl_error_set(err, "at most %d classes are supported, the data has %d",
+				    TRAIN_MAX_CLASSES, n_classes);
+	return DL_OK;
+}
+
+void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
+		      const struct dataset *d, struct evaluation *out)
+{
+	int in_size = d->c * d->h * d->w;
+	int chunk = nn_model_max_batch(m);
+	int K = nn_shape_size(nn_model_output_shape(m));
+	double loss_sum = 0;
+	int correct = 0;
+
+	memset(out, 0, sizeof *out);
+	out->n = d->n;
+	out->n_classes = d->n_classes;
+	for (int from = 0; from < d->n; from += chunk) {
+		int B = d->n - from < chunk ? d->n - from : chunk;
+		const float *y = nn_model_forward(m, d->x + (size_t)from * in_size, B, 0, NULL);
+
+		loss_sum += nn_model_loss(m, loss, d->y + from, B) * B;
+		for (int i = 0; i < B; i++) {
+			int truth = d->y[from + i];
+			int pred = argmax(y + (size_t)i * K, K);
+
+			correct += pred == truth;
+			if (truth < TRAIN_MAX_CLASSES && pred < TRAIN_MAX_CLASSES)
+				out->confusion[truth][pred]++;
+		}
+	}
+	out->loss = d->n ? loss_sum / d->n : NAN;
+	out->accuracy = d->n ? (double)correct / d->n : NAN;
+}
+
+/* Everything one run owns while it trains. */
+struct training {
+	const struct experiment *exp;
+	const struct data_split *data;
+	const struct run_sink *sink;
+	struct nn_model *model;
+	struct nn_optim *optim;
+	struct rng shuffle_rng, dropout_rng;
+	int *order;          /* (n_train) sample order of the current epoch */
+	float *batch_x;      /* (batch, in_size) gathered inputs */
+	uint8_t *batch_y;    /* (batch) gathered labels */
+	int batch_size, in_size;
+	struct plateau_state plateau;
+	struct early_stop_state early;
+	float *best_params;  /* weights of the best epoch (restore_best), or NULL */
+};
+
+static void training_free(struct training *t)
+{
+	nn_model_free(t->model);
+	nn_optim_free(t->optim);
+	free(t->order);
+	free(t->batch_x);
+	free(t->batch_y);
+	free(t->best_params);
+}
+
+static int training_init(struct training *t, const struct experiment *exp,
+			 const struct data_split *data, const struct run_sink *sink,
+			 struct dl_error *err)
+{
+	const struct dataset *train = &data->train;
+	struct rng seed_rng, init_rng;
+	int max_batch;
+
+	memset(t, 0, sizeof *t);
+	t->exp = exp;
+	t->data = data;
+	t->sink = sink;
+	if (train->n < 1)
+		return dl_error_set(err, "the training set is empty");
+	t->batch_size = exp->train.batch_size;
+	if (t->batch_size <= 0 || t->batch_size > train->n)
+		t->batch_size = train->n;
+	t->in_size = train->c * train->h * train->w;
+	max_batch = t->batch_size > EVAL_CHUNK ? t->batch_size : EVAL_CHUNK;
+
+	if (nn_model_new(&t->model, &exp->model, max_batch, err) != DL_OK)
+		return DL_ERR;
+	if (nn_optim_new(&t->optim, &exp->train.optimizer,
+			 nn_model_param_count(t->model), err) != DL_OK)
+		goto fail;
+	t->order = malloc(sizeof *t->order * (size_t)train->n);
+	t->batch_x = malloc(sizeof *t->batch_x * (size_t)t->batch_size * t->in_size);
+	t->batch_y = malloc((size_t)t->batch_size);
+	if (!t->order || !t->batch_x || !t->batch_y) {
+		dl_error_set(err, "out of memory for a batch of %d samples", t->batch_size);
+		goto fail;
+	}
+	/* Separate streams so that, say, adding dropout does not change the
+	 * initial weights or the shuffling order. */
+	rng_seed(&seed_rng, exp->seed);
+	rng_split(&seed_rng, &init_rng);
+	rng_split(&seed_rng, &t->shuffle_rng);
+	rng_split(&seed_rng, &t->dropout_rng);
+	nn_model_init(t->model, &init_rng);
+	plateau_init(&t->plateau, &exp->train.schedule, exp->train.optimizer.lr);
+	early_stop_init(&t->early, &exp->train.early_stopping);
+	if (exp->train.early_stopping.enabled && exp->train.early_stopping.restore_best) {
+		t->best_params = malloc(sizeof(float) * nn_model_param_count(t->model));
+		if (!t->best_params) {
+			dl_error_set(err, "out of memory for the best weights");
+			goto fail;
+		}
+	}
+	return DL_OK;
+fail:
+	training_free(t);
+	return DL_ERR;
+}
+
+/* The learning rate for the next update: step-based schedules look at the
+ * number of updates made so far (Keras's optimizer.iterations), the plateau
+ * schedule at its own state. epoch is 1-based. */
+static float current_lr(const struct training *t, int epoch)
+{
+	const struct train_spec *ts = &t->exp->train;
+
+	if (ts->schedule.type == SCHEDULE_REDUCE_ON_PLATEAU)
+		return t->plateau.lr;
+	return schedule_lr(&ts->schedule, ts->optimizer.lr, nn_optim_steps(t->optim), epoch - 1);
+}
+
+static void gather_batch(struct training *t, int from, int B)
+{
+	const struct dataset *train = &t->data->train;
+
+	for (int i = 0; i < B; i++) {
+		int s = t->order[from + i];
+		memcpy(t->batch_x + (size_t)i * t->in_size,
+		       train->x + (size_t)s * t->in_size, sizeof(float) * t->in_size);
+		t->batch_y[i] = train->y[s];
+	}
+}
+
+/* One optimisation step on samples [from, from + B) of the epoch order.
+ * Returns the batch's loss (penalty included) and adds its correct count. */
+static double train_step(struct training *t, int from, int B, int epoch, int *correct)
+{
+	const struct train_spec *ts = &t->exp->train;
+	const float *out;
+	double loss;
+	int K;
+
+	gather_batch(t, from, B);
+	out = nn_model_forward(t->model, t->batch_x, B, 1, &t->dropout_rng);
+	K = nn_shape_size(nn_model_output_shape(t->model));
+	for (int i = 0; i < B; i++)
+		*correct += argmax(out + (size_t)i * K, K) == t->batch_y[i];
+	loss = nn_model_loss(t->model, ts->loss, t->batch_y, B);
+	nn_model_backward(t->model, ts->loss, t->batch_y, B);
+	if (ts->l1 > 0 || ts->l2 > 0) {
+		loss += nn_model_penalty(t->model, ts->l1, ts->l2);
+		nn_model_penalty_grad(t->model, ts->l1, ts->l2);
+	}
+	nn_optim_step(t->optim, nn_model_params(t->model), nn_model_grads(t->model),
+		      current_lr(t, epoch));
+	return loss;
+}
+
+/* Train one epoch. Returns RUN_DONE, RUN_DIVERGED or RUN_CANCELLED. */
+static enum run_status train_epoch(struct training *t, int epoch,
+				   const volatile int *cancel,
+				   struct epoch_metrics *m, char *why, size_t why_size)
+{
+	const struct dataset *train = &t->data->train;
+	int batches = (train->n + t->batch_size - 1) / t->batch_size;
+	double start = now_seconds(), last_report = start, loss_sum = 0;
+	int correct = 0, seen = 0;
+
+	memset(m, 0, sizeof *m);
+	m->lr = current_lr(t, epoch);
+	/* Every epoch shuffles the identity, so that the order depends only on
+	 * the random stream and a resumed run needs no saved order. */
+	for (int i = 0; i < train->n; i++)
+		t->order[i] = i;
+	if (t->exp->train.shuffle)
+		rng_shuffle(&t->shuffle_rng, t->order, train->n);
+	for (int b = 0; b < batches; b++) {
+		int from = b * t->batch_size;
+		int B = train->n - from < t->batch_size ? train->n - from : t->batch_size;
+		double loss, now;
+
+		if (cancel && *cancel) {
+			snprintf(why, why_size, "cancelled during epoch %d", epoch);
+			return RUN_CANCELLED;
+		}
+		loss = train_step(t, from, B, epoch, &correct);
+		if (!isfinite(loss)) {
+			snprintf(why, why_size, "loss became %s at epoch %d, batch %d of %d",
+				 isnan(loss) ? "NaN" : "infinite", epoch, b + 1, batches);
+			return RUN_DIVERGED;
+		}
+		/* Keras reports the mean of the per-batch losses weighted by size. */
+		loss_sum += loss * B;
+		seen += B;
+		now = now_seconds();
+		if (t->sink->progress &&
+		    (now - last_report >= PROGRESS_INTERVAL_S || b == batches - 1)) {
+			t->sink->progress(t->sink->ctx, epoch, b + 1, batches,
+					  seen / (now - start > 1e-9 ? now - start : 1e-9));
+			last_report = now;
+		}
+	}
+	m->epoch = epoch;
+	m->loss = loss_sum / seen;
+	m->accuracy = (double)correct / seen;
+	m->val_loss = m->val_accuracy = NAN;
+	if (t->data->val.n > 0) {
+		struct evaluation val;
+
+		trainer_evaluate(t->model, t->exp->train.loss, &t->data->val, &val);
+		m->val_loss = val.loss;
+		m->val_accuracy = val.accuracy;
+	}
+	m->seconds = now_seconds() - start;
+	return RUN_DONE;
+}
+
+static double monitored(const struct epoch_metrics *m, enum monitor which)
+{
+	switch (which) {
+	case MONITOR_LOSS: return m->loss;
+	case MONITOR_ACCURACY: return m->accuracy;
+	case MONITOR_VAL_LOSS: return m->val_loss;
+	case MONITOR_VAL_ACCURACY: return m->val_accuracy;
+	}
+	return NAN;
+}
+
+/* Append one event to the epoch's list, "; "-separated. */
+static void add_event(struct epoch_metrics *m, const char *event)
+{
+	size_t used = strlen(m->events);
+
+	snprintf(m->events + used, sizeof m->events - used, "%s%s", used ? "; " : "", event);
+}
+
+/* Run the end-of-epoch callbacks. Returns 1 when training should stop. */
+static int end_of_epoch(struct training *t, struct epoch_metrics *m, struct run_result *r)
+{
+	const struct train_spec *ts = &t->exp->train;
+	float old_lr = t->plateau.lr;
+	char event[96];
+	int improved, stop;
+
+	if (ts->schedule.type == SCHEDULE_REDUCE_ON_PLATEAU &&
+	    plateau_update(&t->plateau, &ts->schedule, monitored(m, ts->schedule.monitor))) {
+		snprintf(event, sizeof event, "lr %.6g -> %.6g", old_lr, t->plateau.lr);
+		add_event(m, event);
+	}
+	if (!ts->early_stopping.enabled)
+		return 0;
+	stop = early_stop_update(&t->early, &ts->early_stopping, m->epoch,
+				 monitored(m, ts->early_stopping.monitor), &improved);
+	r->best_epoch = t->early.best_epoch;
+	if (improved && t->best_params)
+		memcpy(t->best_params, nn_model_params(t->model),
+		       sizeof(float) * nn_model_param_count(t->model));
+	if (stop) {
+		snprintf(event, sizeof event, "early stop (best epoch %d, %s %.6g)",
+			 t->early.best_epoch, monitor_name(ts->early_stopping.monitor),
+			 t->early.best);
+		add_event(m, event);
+		r->stopped_early = 1;
+	}
+	return stop;
+}
+
+/*
+ * The trainer's own state in a checkpoint: the random streams, the schedule
+ * and early-stopping state, the best weights and the history. Native byte
+ * order (the model file's header documents little-endian hosts).
+ */
+#define TRAINER_STATE_VERSION 1
+
+struct bytes {
+	unsigned char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void bytes_put(struct bytes *b, const void *data, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		unsigned char *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if (!(p = realloc(b->p, cap))) {
+			b->failed = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+/* Reads n bytes from the cursor; returns 0 when the state is too short. */
+static int bytes_get(const unsigned char **cur, const unsigned char *end, void *out, size_t n)
+{
+	if ((size_t)(end - *cur) < n)
+		return 0;
+	memcpy(out, *cur, n);
+	*cur += n;
+	return 1;
+}
+
+static void save_history_entry(struct bytes *b, const struct epoch_metrics *m)
+{
+	int32_t epoch = m->epoch;
+	double v[6] = {m->loss, m->accuracy, m->val_loss, m->val_accuracy, m->lr, m->seconds};
+
+	bytes_put(b, &epoch, sizeof epoch);
+	bytes_put(b, v, sizeof v);
+	bytes_put(b, m->events, sizeof m->events);
+}
+
+static int load_history_entry(const unsigned char **cur, const unsigned char *end,
+			      struct epoch_metrics *m)
+{
+	int32_t epoch;
+	double v[6];
+
+	if (!bytes_get(cur, end, &epoch, sizeof epoch) || !bytes_get(cur, end, v, sizeof v) ||
+	    !bytes_get(cur, end, m->events, sizeof m->events))
+		return 0;
+	m->events[sizeof m->events - 1] = '\0';
+	m->epoch = epoch;
+	m->loss = v[0];
+	m->accuracy = v[1];
+	m->val_loss = v[2];
+	m->val_accuracy = v[3];
+	m->lr = v[4];
+	m->seconds = v[5];
+	return 1;
+}
+
+static void save_trainer_state(struct bytes *b, const struct training *t,
+			       const struct run_result *r)
+{
+	uint32_t version = TRAINER_STATE_VERSION, has_best = t->best_params != NULL;
+	int32_t counters[6] = {t->plateau.wait, t->plateau.cooldown_left, t->early.best_epoch,
+			       t->early.wait, r->epochs, r->stopped_early};
+
+	bytes_put(b, &version, sizeof version);
+	bytes_put(b, t->shuffle_rng.s, sizeof t->shuffle_rng.s);
+	bytes_put(b, t->dropout_rng.s, sizeof t->dropout_rng.s);
+	bytes_put(b, &t->plateau.lr, sizeof t->plateau.lr);
+	bytes_put(b, &t->plateau.best, sizeof t->plateau.best);
+	bytes_put(b, &t->early.best, sizeof t->early.best);
+	bytes_put(b, counters, sizeof counters);
+	bytes_put(b, &has_best, sizeof has_best);
+	if (has_best)
+		bytes_put(b, t->best_params, sizeof(float) * nn_model_param_count(t->model));
+	for (int i = 0; i < r->epochs; i++)
+		save_history_entry(b, &r->history[i]);
+}
+
+static int load_trainer_state(struct training *t, const struct checkpoint *c,
+			      struct run_result *r, struct dl_error *err)
+{
+	const unsigned char *cur = c->trainer_state, *end = cur + c->trainer_len;
+	uint32_t version, has_best;
+	int32_t counters[6];
+
+	if (!bytes_get(&cur, end, &version, sizeof version) || version != TRAINER_STATE_VERSION)
+		return dl_error_set(err, "the checkpoint's trainer state has an unknown version");
+	if (!bytes_get(&cur, end, t->shuffle_rng.s, sizeof t->shuffle_rng.s) ||
+	    !bytes_get(&cur, end, t->dropout_rng.s, sizeof t->dropout_rng.s) ||
+	    !bytes_get(&cur, end, &t->plateau.lr, sizeof t->plateau.lr) ||
+	    !bytes_get(&cur, end, &t->plateau.best, sizeof t->plateau.best) ||
+	    !bytes_get(&cur, end, &t->early.best, sizeof t->early.best) ||
+	    !bytes_get(&cur, end, counters, sizeof counters) ||
+	    !bytes_get(&cur, end, &has_best, sizeof has_best))
+		goto short_state;
+	if (counters[4] != c->epoch || counters[4] < 0 || counters[4] > t->exp->train.epochs ||
+	    (has_best != 0) != (t->best_params != NULL))
+		return dl_error_set(err, "the checkpoint's trainer state does not match its experiment");
+	t->plateau.wait = counters[0];
+	t->plateau.cooldown_left = counters[1];
+	t->early.best_epoch = counters[2];
+	t->early.wait = counters[3];
+	if (has_best && !bytes_get(&cur, end, t->best_params,
+				   sizeof(float) * nn_model_param_count(t->model)))
+		goto short_state;
+	for (int i = 0; i < counters[4]; i++)
+		if (!load_history_entry(&cur, end, &r->history[i]))
+			goto short_state;
+	r->epochs = counters[4];
+	r->best_epoch = t->early.best_epoch;
+	r->stopped_early = counters[5] != 0;
+	return cur == end ? DL_OK : dl_error_set(err, "the checkpoint's trainer state has trailing bytes");
+short_state:
+	return dl_error_set(err, "the checkpoint's trainer state is truncated");
+}
+
+static int save_checkpoint(const struct training *t, const struct run_result *r,
+			   const char *path, struct dl_error *err)
+{
+	struct checkpoint c = {0};
+	struct bytes state = {0};
+	int rc = DL_ERR;
+
+	c.epoch = r->epochs;
+	c.yaml = experiment_to_yaml(t->exp);
+	c.n_layers = t->exp->model.n_layers;
+	for (int i = 0; i < c.n_layers; i++) {
+		struct nn_shape s = nn_model_layer_output(t->model, i);
+		c.layer_shapes[i][0] = t->exp->model.layers[i].kind;
+		c.layer_shapes[i][1] = (uint32_t)s.c;
+		c.layer_shapes[i][2] = (uint32_t)s.h;
+		c.layer_shapes[i][3] = (uint32_t)s.w;
+	}
+	c.n_params = nn_model_param_count(t->model);
+	c.params = nn_model_params(t->model);
+	c.optim_len = nn_optim_state_size(t->optim);
+	c.optim_state = malloc(c.optim_len ? c.optim_len : 1);
+	save_trainer_state(&state, t, r);
+	if (!c.yaml || !c.optim_state || state.failed) {
+		dl_error_set(err, "out of memory writing a checkpoint");
+		goto out;
+	}
+	nn_optim_state_save(t->optim, c.optim_state);
+	c.trainer_state = state.p;
+	c.trainer_len = state.len;
+	rc = checkpoint_write(path, &c, err);
+out:
+	free(c.yaml);
+	free(c.optim_state);
+	free(state.p);
+	return rc;
+}
+
+/* Put a checkpoint's weights, optimiser and trainer state into t. */
+static int resume_from(struct training *t, const struct checkpoint *c,
+		       struct run_result *r, struct dl_error *err)
+{
+	if (c->n_params != nn_model_param_count(t->model) ||
+	    c->optim_len != nn_optim_state_size(t->optim))
+		return dl_error_set(err, "the checkpoint holds %zu parameters but its model has %zu",
+				    c->n_params, nn_model_param_count(t->model));
+	memcpy(nn_model_params(t->model), c->params, sizeof(float) * c->n_params);
+	nn_optim_state_load(t->optim, c->optim_state);
+	return load_trainer_state(t, c, r, err);
+}
+
+int trainer_run(const struct experiment *exp, const struct data_split *data,
+		const struct run_sink *sink, const struct train_options *opts,
+		struct run_result *result, struct dl_error *err)
+{
+	static const struct run_sink no_sink;
+	static const struct train_options no_opts;
+	struct training t;
+	struct run_info info;
+	double start = now_seconds();
+
+	memset(result, 0, sizeof *result);
+	if (!sink)
+		sink = &no_sink;
+	if (!opts)
+		opts = &no_opts;
+	if (training_init(&t, exp, data, sink, err) != DL_OK)
+		return DL_ERR;
+	result->history = calloc((size_t)exp->train.epochs, sizeof *result->history);
+	if (!result->history) {
+		training_free(&t);
+		return dl_error_set(err, "out of memory for %d epochs of history",
+				    exp->train.epochs);
+	}
+	result->params = nn_model_param_count(t.model);
+	if (opts->resume && resume_from(&t, opts->resume, result, err) != DL_OK) {
+		training_free(&t);
+		run_result_free(result);
+		return DL_ERR;
+	}
+	info = (struct run_info){
+		.exp = exp, .data = data, .params = result->params,
+		.batch_size = t.batch_size,
+		.batches_per_epoch = (data->train.n + t.batch_size - 1) / t.batch_size,
+	};
+	if (sink->started)
+		sink->started(sink->ctx, &info);
+
+	result->status = RUN_DONE;
+	for (int epoch = result->epochs + 1; epoch <= exp->train.epochs; epoch++) {
+		struct epoch_metrics *m = &result->history[epoch - 1];
+		int stop;
+
+		/* A run resumed after early stopping ended it stops again here. */
+		if (result->stopped_early)
+			break;
+		result->status = train_epoch(&t, epoch, opts->cancel, m, result->message,
+					     sizeof result->message);
+		if (result->status != RUN_DONE)
+			break;
+		result->epochs = epoch;
+		stop = end_of_epoch(&t, m, result);
+		if (opts->checkpoint_path &&
+		    save_checkpoint(&t, result, opts->checkpoint_path, err) != DL_OK) {
+			training_free(&t);
+			run_result_free(result);
+			return DL_ERR;
+		}
+		if (sink->epoch_done)
+			sink->epoch_done(sink->ctx, m);
+		if (stop)
+			break;
+	}
+	if (t.best_params && t.early.best_epoch > 0)
+		memcpy(nn_model_params(t.model), t.best_params,
+		       sizeof(float) * nn_model_param_count(t.model));
+	if (result->status == RUN_DONE)
+		trainer_evaluate(t.model, exp->train.loss, &data->test, &result->test);
+	result->seconds = now_seconds() - start;
+	if (sink->finished)
+		sink->finished(sink->ctx, result);
+	training_free(&t);
+	return DL_OK;
+}
+
+void run_result_free(struct run_result *r)
+{
+	free(r->history);
+	r->history = NULL;
+}

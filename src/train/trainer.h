@@ -1,0 +1,113 @@
+/*
+ * trainer.h - the epoch loop: from an experiment and its data to a trained
+ * model, its history and its evaluation.
+ *
+ * The trainer knows nothing of SQLite, terminals or threads. It reports what
+ * happens through a run_sink, a small table of callbacks that the console
+ * (`digitlab run`), the store and the tests each implement. Every callback
+ * is optional (NULL is skipped).
+ *
+ * Determinism: a run draws everything random (initial weights, shuffling,
+ * dropout masks) from streams derived from the experiment's seed, so the same
+ * experiment, data and BLAS thread count give bit-identical metrics.
+ */
+#ifndef DL_TRAIN_TRAINER_H
+#define DL_TRAIN_TRAINER_H
+
+#include <stddef.h>
+
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "spec/experiment.h"
+#include "util/error.h"
+
+#define TRAIN_MAX_CLASSES 10
+
+struct epoch_metrics {
+	int epoch;                  /* 1-based */
+	double loss, accuracy;      /* training: mean over the epoch's batches */
+	double val_loss, val_accuracy; /* NAN when there is no validation set */
+	double lr;                  /* learning rate used in this epoch */
+	double seconds;             /* wall time of the epoch, evaluation included */
+	char events[160];           /* what the callbacks did after this epoch,
+	                               e.g. "lr 0.001 -> 0.0002", "" when nothing */
+};
+
+/* Loss, accuracy and confusion of a model on one data set. */
+struct evaluation {
+	int n;                      /* samples evaluated */
+	int n_classes;
+	double loss, accuracy;
+	int confusion[TRAIN_MAX_CLASSES][TRAIN_MAX_CLASSES]; /* [true][predicted] */
+};
+
+enum run_status {
+	RUN_DONE,
+	RUN_DIVERGED,               /* loss became NaN or infinite */
+	RUN_CANCELLED,              /* *cancel became non-zero */
+};
+
+struct run_info {
+	const struct experiment *exp;
+	const struct data_split *data;
+	size_t params;
+	int batch_size;             /* effective: full batch resolved */
+	int batches_per_epoch;
+};
+
+struct run_result {
+	enum run_status status;
+	int epochs;                 /* epochs completed */
+	int best_epoch;             /* early stopping's best epoch, 0 without it */
+	int stopped_early;          /* early stopping ended the run */
+	size_t params;
+	double seconds;             /* whole run, final evaluation included */
+	struct evaluation test;     /* valid when status == RUN_DONE */
+	struct epoch_metrics *history; /* epochs entries, malloc'd */
+	char message[256];          /* why a run diverged or was cancelled */
+};
+
+struct run_sink {
+	void *ctx;
+	void (*started)(void *ctx, const struct run_info *info);
+	/* Called at most every few hundred milliseconds, and after each epoch's last batch. */
+	void (*progress)(void *ctx, int epoch, int batch, int batches,
+			 double samples_per_s);
+	void (*epoch_done)(void *ctx, const struct epoch_metrics *m);
+	void (*finished)(void *ctx, const struct run_result *r);
+};
+
+struct checkpoint;
+
+struct train_options {
+	/* When it points at a non-zero value the run stops at the next batch
+	 * boundary with RUN_CANCELLED. May be NULL. */
+	const volatile int *cancel;
+	/* Write a checkpoint (checkpoint.h) here after every epoch. May be NULL. */
+	const char *checkpoint_path;
+	/* Continue from this checkpoint instead of starting afresh. May be NULL. */
+	const struct checkpoint *resume;
+};
+
+/* Train exp on data. Returns DL_OK when the run ended (done, diverged or
+ * cancelled: see result->status) and DL_ERR when it could not run at all
+ * (bad model for the data, an unusable resume checkpoint, no memory) or a
+ * checkpoint could not be written (the run stops: continuing would lose the
+ * guarantee that it can be resumed). opts may be NULL. Free result with
+ * run_result_free(). */
+int trainer_run(const struct experiment *exp, const struct data_split *data,
+		const struct run_sink *sink, const struct train_options *opts,
+		struct run_result *result, struct dl_error *err);
+
+void run_result_free(struct run_result *r);
+
+/* Evaluate a model (inference mode) on a data set in chunks of the model's
+ * max batch. */
+void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
+		      const struct dataset *d, struct evaluation *out);
+
+/* Fill spec->model.input from the data and check the model can be trained on
+ * it with this loss (output units == classes, shapes). */
+int trainer_check_model(struct experiment *exp, int n_classes, struct dl_error *err);
+
+#endif

@@ -1,0 +1,70 @@
+#!/bin/sh
+# digitlab check / summary / --set: the exact messages a person sees for bad
+# experiment files, and that every shipped experiment file is valid.
+. "${top_srcdir:-.}/tests/tap.sh"
+
+expect_error() { # expect_error FILE-CONTENT WANT-STDERR DESCRIPTION [ARGS...]
+	content=$1 want=$2 desc=$3
+	shift 3
+	printf '%s' "$content" > "$scratch/bad.yaml"
+	got=$(cd "$scratch" && "$DIGITLAB" check bad.yaml "$@" 2>&1)
+	status=$?
+	is "$status" 2 "$desc: exit status 2"
+	is "$got" "$want" "$desc: message"
+}
+
+out=$(cd "$top_srcdir" && "$DIGITLAB" check experiments/*.yaml 2>&1)
+ok $? "every file in experiments/ is valid"
+n=$(printf '%s\n' "$out" | grep -c ': ok$')
+is "$n" "$(ls "$top_srcdir"/experiments/*.yaml | wc -l)" "check says ok once per file"
+
+good='model:
+  layers:
+    - dense: {units: 10, activation: softmax}
+'
+expect_error "$good
+trian:
+  epochs: 3
+" "digitlab: bad.yaml:4:1: error: unknown key 'trian' at top level (did you mean 'train'?)" \
+	"misspelt top-level key"
+
+expect_error "$good
+train:
+  epochs: ten
+" "digitlab: bad.yaml:5:11: error: train.epochs: expected an integer, found 'ten'" \
+	"wrong type"
+
+expect_error "$good
+train:
+  epochs: 0
+" "digitlab: bad.yaml:5:11: error: train.epochs: must be between 1 and 1000000, found 0" \
+	"out of range"
+
+expect_error "" "digitlab: bad.yaml:1:1: error: empty experiment file" "empty file"
+
+expect_error "model: [1, 2
+" "digitlab: bad.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence" \
+	"invalid YAML"
+
+expect_error "$good" "digitlab: --set train.optimiser.lr=0.1: error: unknown key 'optimiser' in train (did you mean 'optimizer'?)" \
+	"misspelt --set key" --set train.optimiser.lr=0.1
+
+expect_error "model:
+  layers:
+    - dense: {units: 16, activation: relu}
+" "digitlab: bad.yaml: error: the last layer has 16 units but the data has 10 classes" \
+	"output units must match the classes"
+
+got=$("$DIGITLAB" check "$scratch/missing.yaml" 2>&1)
+is "$?" 2 "missing file: exit status 2"
+is "$got" "digitlab: $scratch/missing.yaml: error: No such file or directory" "missing file: message"
+
+out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb003-dense16.yaml)
+ok $? "summary runs"
+is "$(printf '%s\n' "$out" | tail -n 1)" "Total params: 12,730" "notebook 003's Dense16 net has 12,730 parameters"
+is "$(printf '%s\n' "$out" | grep '^dense_1' | tr -s ' ')" "dense_1 (relu) (16) 12,560" "summary row of the first layer"
+
+out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb003-dense16.yaml --set 'model.layers[0].dense.units=32')
+is "$(printf '%s\n' "$out" | tail -n 1)" "Total params: 25,450" "--set changes the model"
+
+done_testing

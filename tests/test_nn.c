@@ -1,0 +1,881 @@
+/* The nn engine: finite-difference gradient checks for every activation, the
+ * dense kernels, every loss through a whole model, the penalty and dropout;
+ * a hand-computed forward pass; spec_check's exact messages; initialiser
+ * statistics; determinism. */
+#include <stdlib.h>
+
+#include "nn/layer.h"
+#include "nn/model.h"
+#include "tap.h"
+
+#define EPS 1e-3f        /* finite-difference step on float parameters */
+#define REL_TOL 1e-2     /* relative error allowed between the two gradients */
+#define ABS_TOL 2e-4     /* per element, on top of REL_TOL: float noise in the loss */
+
+/* ---- helpers ---- */
+
+static void fill_uniform(float *p, size_t n, float lo, float hi, struct rng *r)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = lo + (hi - lo) * rng_uniform(r);
+}
+
+/* Compare an analytic gradient with a numeric one: relative error of the
+ * whole vector below REL_TOL and every element within REL_TOL relative plus
+ * ABS_TOL absolute. Also insists the gradient is not all zero, so a backward
+ * that writes nothing cannot pass against a flat loss. */
+static int check_grad(const char *what, const float *ana, const double *num, size_t n)
+{
+	double d2 = 0, a2 = 0, n2 = 0, rel;
+	size_t worst = 0;
+	double worst_excess = -1e300;
+
+	for (size_t i = 0; i < n; i++) {
+		double a = ana[i], u = num[i], d = a - u;
+		double excess = fabs(d) - (REL_TOL * fmax(fabs(a), fabs(u)) + ABS_TOL);
+
+		d2 += d * d;
+		a2 += a * a;
+		n2 += u * u;
+		if (excess > worst_excess) {
+			worst_excess = excess;
+			worst = i;
+		}
+	}
+	rel = sqrt(d2) / fmax(sqrt(fmax(a2, n2)), 1e-30);
+	if (!ok(rel < REL_TOL && worst_excess <= 0 && a2 > 0,
+		"%s: gradient matches finite differences (relative error %.2e)", what, rel))
+		fprintf(stderr, "#   element %zu: analytic %.9g, numeric %.9g; |grad| %g\n",
+			worst, (double)ana[worst], num[worst], sqrt(a2));
+	return rel < REL_TOL;
+}
+
+static struct nn_layer_spec *add_layer(struct nn_model_spec *s, enum nn_layer_kind k)
+{
+	struct nn_layer_spec *l = &s->layers[s->n_layers++];
+
+	memset(l, 0, sizeof *l);
+	l->kind = k;
+	return l;
+}
+
+static void add_dense(struct nn_model_spec *s, int units, enum nn_activation a)
+{
+	struct nn_layer_spec *l = add_layer(s, NN_LAYER_DENSE);
+
+	l->units = units;
+	l->activation = a;
+}
+
+static void add_dropout(struct nn_model_spec *s, float rate)
+{
+	add_layer(s, NN_LAYER_DROPOUT)->rate = rate;
+}
+
+static void spec_init(struct nn_model_spec *s, int c, int h, int w)
+{
+	memset(s, 0, sizeof *s);
+	s->input = (struct nn_shape){c, h, w};
+	s->init = NN_INIT_GLOROT_UNIFORM;
+}
+
+static struct nn_model *build(const struct nn_model_spec *s, int max_batch)
+{
+	struct nn_model *m;
+	struct dl_error err;
+
+	if (nn_model_new(&m, s, max_batch, &err) != DL_OK) {
+		ok(0, "nn_model_new: %s", err.msg);
+		return NULL;
+	}
+	return m;
+}
+
+/* ---- activations ---- */
+
+static double act_objective(enum nn_activation a, float alpha, const float *x,
+			    const float *r, float *y, int rows, int n)
+{
+	double s = 0;
+
+	nn_activation_forward(a, alpha, y, x, rows, n);
+	for (int i = 0; i < rows * n; i++)
+		s += (double)y[i] * r[i];
+	return s;
+}
+
+static void test_activation_grads(void)
+{
+	enum { ROWS = 3, N = 5, T = ROWS * N };
+	struct rng rng;
+	float x[T], y[T], r[T], dx[T];
+	double num[T];
+
+	rng_seed(&rng, 11);
+	for (int a = NN_ACT_LINEAR; a <= NN_ACT_SOFTMAX; a++) {
+		float alpha = a == NN_ACT_ELU ? 0.7f : 0.0f; /* elu explicit, leaky default */
+		char what[64];
+
+		for (int i = 0; i < T; i++) {
+			x[i] = -2.0f + 4.0f * rng_uniform(&rng);
+			if (fabsf(x[i]) < 0.05f)  /* keep away from the kink of relu & co */
+				x[i] = 0.3f;
+		}
+		fill_uniform(r, T, -1.0f, 1.0f, &rng);
+		/* L = sum y * r, so dL/dy = r */
+		act_objective((enum nn_activation)a, alpha, x, r, y, ROWS, N);
+		nn_activation_backward((enum nn_activation)a, alpha, dx, r, x, y, ROWS, N);
+		for (int i = 0; i < T; i++) {
+			float keep = x[i], hi, lo;
+			double lp, lm;
+
+			x[i] = keep + EPS;
+			hi = x[i];
+			lp = act_objective((enum nn_activation)a, alpha, x, r, y, ROWS, N);
+			x[i] = keep - EPS;
+			lo = x[i];
+			lm = act_objective((enum nn_activation)a, alpha, x, r, y, ROWS, N);
+			x[i] = keep;
+			num[i] = (lp - lm) / ((double)hi - lo);
+		}
+		snprintf(what, sizeof what, "activation %s", nn_activation_name((enum nn_activation)a));
+		check_grad(what, dx, num, T);
+	}
+}
+
+/* Forward values at a few points against Keras's definitions. */
+static void test_activation_values(void)
+{
+	float x[4] = {-1.0f, 0.0f, 0.5f, 2.0f}, y[4];
+
+	nn_activation_forward(NN_ACT_LEAKY_RELU, 0.0f, y, x, 1, 4);
+	is_near(y[0], -0.3, 1e-7, "leaky_relu: alpha defaults to 0.3");
+	nn_activation_forward(NN_ACT_LEAKY_RELU, 0.1f, y, x, 1, 4);
+	is_near(y[0], -0.1, 1e-7, "leaky_relu: explicit alpha");
+	nn_activation_forward(NN_ACT_ELU, 0.0f, y, x, 1, 4);
+	is_near(y[0], exp(-1.0) - 1.0, 1e-7, "elu: alpha defaults to 1");
+	nn_activation_forward(NN_ACT_SELU, 0.0f, y, x, 1, 4);
+	is_near(y[0], 1.0507009873554805 * 1.6732632423543772 * (exp(-1.0) - 1.0), 1e-6,
+		"selu at -1");
+	is_near(y[3], 2.0 * 1.0507009873554805, 1e-6, "selu at 2");
+	nn_activation_forward(NN_ACT_SIGMOID, 0.0f, y, x, 1, 4);
+	is_near(y[1], 0.5, 0, "sigmoid(0) = 0.5");
+	is_near(y[3], 1.0 / (1.0 + exp(-2.0)), 1e-7, "sigmoid(2)");
+	nn_activation_forward(NN_ACT_TANH, 0.0f, y, x, 1, 4);
+	is_near(y[2], tanh(0.5), 1e-7, "tanh(0.5)");
+	nn_activation_forward(NN_ACT_RELU, 0.0f, y, x, 1, 4);
+	ok(y[0] == 0.0f && y[1] == 0.0f && y[2] == 0.5f && y[3] == 2.0f, "relu");
+	{
+		float big[3] = {1000.0f, 1001.0f, 1002.0f}, p[3];
+		double e = exp(1.0), z = 1 + e + e * e;
+
+		nn_activation_forward(NN_ACT_SOFTMAX, 0.0f, p, big, 1, 3);
+		ok(isfinite(p[0]) && isfinite(p[2]), "softmax of large inputs is finite (row max subtracted)");
+		is_near(p[2], e * e / z, 1e-6, "softmax of (1000, 1001, 1002)");
+	}
+}
+
+/* ---- dense kernels ---- */
+
+static double dense_objective(const float *in, const float *w, const float *b,
+			      const float *r, float *out, int B, int IN, int OUT)
+{
+	double s = 0;
+
+	dense_forward(out, in, w, b, B, IN, OUT);
+	for (int i = 0; i < B * OUT; i++)
+		s += (double)out[i] * r[i];
+	return s;
+}
+
+static void numeric_dense(float *v, int n, double *num, const float *in, const float *w,
+			  const float *b, const float *r, float *out, int B, int IN, int OUT)
+{
+	for (int i = 0; i < n; i++) {
+		float keep = v[i], hi, lo;
+		double lp, lm;
+
+		v[i] = keep + EPS;
+		hi = v[i];
+		lp = dense_objective(in, w, b, r, out, B, IN, OUT);
+		v[i] = keep - EPS;
+		lo = v[i];
+		lm = dense_objective(in, w, b, r, out, B, IN, OUT);
+		v[i] = keep;
+		num[i] = (lp - lm) / ((double)hi - lo);
+	}
+}
+
+static void test_dense_grads(void)
+{
+	enum { B = 3, IN = 4, OUT = 5 };
+	float in[B * IN], w[IN * OUT], b[OUT], r[B * OUT], out[B * OUT];
+	float din[B * IN], dw[IN * OUT], db[OUT], scaled[IN * OUT];
+	double num[IN * OUT];
+	struct rng rng;
+
+	rng_seed(&rng, 5);
+	fill_uniform(in, B * IN, -1, 1, &rng);
+	fill_uniform(w, IN * OUT, -1, 1, &rng);
+	fill_uniform(b, OUT, -1, 1, &rng);
+	fill_uniform(r, B * OUT, -1, 1, &rng);
+	/* dL/dout = r */
+	dense_backward(din, dw, db, r, in, w, B, IN, OUT);
+	numeric_dense(w, IN * OUT, num, in, w, b, r, out, B, IN, OUT);
+	check_grad("dense: dW", dw, num, IN * OUT);
+	for (int i = 0; i < IN * OUT; i++)
+		scaled[i] = dw[i] * 1.05f;
+	{
+		/* the checker itself must reject a gradient that is 5% off */
+		double d2 = 0, n2 = 0;
+
+		for (int i = 0; i < IN * OUT; i++) {
+			d2 += (scaled[i] - num[i]) * (scaled[i] - num[i]);
+			n2 += num[i] * num[i];
+		}
+		ok(sqrt(d2 / n2) > REL_TOL, "the gradient check rejects dW scaled by 1.05");
+	}
+	numeric_dense(b, OUT, num, in, w, b, r, out, B, IN, OUT);
+	check_grad("dense: db", db, num, OUT);
+	numeric_dense(in, B * IN, num, in, w, b, r, out, B, IN, OUT);
+	check_grad("dense: din", din, num, B * IN);
+	{
+		float dw2[IN * OUT], db2[OUT];
+
+		dense_backward(NULL, dw2, db2, r, in, w, B, IN, OUT);
+		ok(!memcmp(dw, dw2, sizeof dw) && !memcmp(db, db2, sizeof db),
+		   "dense: skipping din leaves dW and db unchanged");
+	}
+}
+
+/* ---- whole-model gradient checks ---- */
+
+struct fd {
+	struct nn_model *m;
+	const float *x;
+	const uint8_t *y;
+	int B, training;
+	enum nn_loss loss;
+	struct rng rng0;   /* dropout stream: every evaluation starts here */
+	float l1, l2;
+};
+
+static double fd_objective(struct fd *c)
+{
+	struct rng r = c->rng0;
+
+	nn_model_forward(c->m, c->x, c->B, c->training, &r);
+	return nn_model_loss(c->m, c->loss, c->y, c->B) + nn_model_penalty(c->m, c->l1, c->l2);
+}
+
+static void fd_numeric(struct fd *c, float *v, size_t n, double *num)
+{
+	for (size_t i = 0; i < n; i++) {
+		float keep = v[i], hi, lo;
+		double lp, lm;
+
+		v[i] = keep + EPS;
+		hi = v[i];
+		lp = fd_objective(c);
+		v[i] = keep - EPS;
+		lo = v[i];
+		lm = fd_objective(c);
+		v[i] = keep;
+		num[i] = (lp - lm) / ((double)hi - lo);
+	}
+}
+
+static void fd_analytic(struct fd *c)
+{
+	struct rng r = c->rng0;
+
+	nn_model_forward(c->m, c->x, c->B, c->training, &r);
+	nn_model_backward(c->m, c->loss, c->y, c->B);
+	nn_model_penalty_grad(c->m, c->l1, c->l2);
+}
+
+/* Build spec, draw parameters (biases too), inputs and labels from seed, and
+ * check every parameter's gradient. Returns the model for further checks. */
+static void model_grad_check(const char *what, const struct nn_model_spec *spec,
+			     enum nn_loss loss, uint64_t seed, int training, float l1, float l2)
+{
+	enum { B = 4, MAXB = 6 };
+	struct nn_model *m = build(spec, MAXB);
+	struct rng rng;
+	struct fd c;
+	struct dl_error err;
+	float *x, *ana;
+	double *num;
+	uint8_t y[B];
+	size_t n;
+	int in, K;
+
+	if (!m)
+		return;
+	ok(nn_model_spec_check(spec, loss, &err) == DL_OK, "%s: spec accepted", what);
+	rng_seed(&rng, seed);
+	n = nn_model_param_count(m);
+	in = nn_shape_size(spec->input);
+	K = nn_shape_size(nn_model_output_shape(m));
+	fill_uniform(nn_model_params(m), n, -0.6f, 0.6f, &rng);
+	x = malloc(sizeof(float) * B * in);
+	ana = malloc(sizeof(float) * n);
+	num = malloc(sizeof(double) * n);
+	if (!x || !ana || !num) {
+		ok(0, "malloc");
+		return;
+	}
+	fill_uniform(x, (size_t)B * in, -1.0f, 1.0f, &rng);
+	for (int i = 0; i < B; i++)
+		y[i] = (uint8_t)rng_below(&rng, (uint32_t)K);
+	c = (struct fd){m, x, y, B, training, loss, rng, l1, l2};
+	rng_split(&rng, &c.rng0);
+	fd_analytic(&c);
+	memcpy(ana, nn_model_grads(m), sizeof(float) * n);
+	fd_numeric(&c, nn_model_params(m), n, num);
+	check_grad(what, ana, num, n);
+	free(x);
+	free(ana);
+	free(num);
+	nn_model_free(m);
+}
+
+static void test_loss_grads(void)
+{
+	struct nn_model_spec s;
+
+	spec_init(&s, 5, 1, 1);
+	add_dense(&s, 6, NN_ACT_TANH);
+	add_dense(&s, 5, NN_ACT_SIGMOID);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("cross_entropy + softmax, 3 layers", &s, NN_LOSS_CROSS_ENTROPY, 1, 0, 0, 0);
+
+	s.layers[2].activation = NN_ACT_LINEAR;
+	model_grad_check("cross_entropy on linear logits, 3 layers", &s, NN_LOSS_CROSS_ENTROPY,
+			 2, 0, 0, 0);
+
+	s.layers[2].activation = NN_ACT_SIGMOID;
+	model_grad_check("mse + sigmoid, 3 layers", &s, NN_LOSS_MSE, 3, 0, 0, 0);
+	model_grad_check("sse + sigmoid, 3 layers", &s, NN_LOSS_SSE, 4, 0, 0, 0);
+
+	s.layers[2].activation = NN_ACT_LINEAR;
+	model_grad_check("hinge + linear, 3 layers", &s, NN_LOSS_HINGE, 5, 0, 0, 0);
+	s.layers[2].activation = NN_ACT_SOFTMAX;
+	model_grad_check("hinge + softmax, 3 layers", &s, NN_LOSS_HINGE, 6, 0, 0, 0);
+	s.layers[1].activation = NN_ACT_SOFTMAX;
+	s.layers[2].activation = NN_ACT_SIGMOID;
+	model_grad_check("mse with a softmax hidden layer", &s, NN_LOSS_MSE, 7, 0, 0, 0);
+}
+
+static void test_penalty(void)
+{
+	struct nn_model_spec s;
+	struct nn_model *m;
+
+	spec_init(&s, 5, 1, 1);
+	add_dense(&s, 4, NN_ACT_TANH);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("cross_entropy + l1 0.01", &s, NN_LOSS_CROSS_ENTROPY, 21, 0, 0.01f, 0);
+	model_grad_check("cross_entropy + l2 0.05", &s, NN_LOSS_CROSS_ENTROPY, 22, 0, 0, 0.05f);
+	model_grad_check("cross_entropy + l1 0.02 + l2 0.03", &s, NN_LOSS_CROSS_ENTROPY, 23, 0,
+			 0.02f, 0.03f);
+
+	/* value and layout: kernels only, biases untouched */
+	spec_init(&s, 2, 1, 1);
+	add_dense(&s, 2, NN_ACT_LINEAR);
+	m = build(&s, 1);
+	if (!m)
+		return;
+	{
+		const float p[6] = {1, -2, 3, -4, 5, 6};
+		float *g = nn_model_grads(m);
+
+		memcpy(nn_model_params(m), p, sizeof p);
+		is_near(nn_model_penalty(m, 0.5f, 0.25f), 0.5 * 10 + 0.25 * 30, 1e-9,
+			"penalty: l1 sum|w| + l2 sum w^2 over the kernel only");
+		is_near(nn_model_penalty(m, 0, 0), 0, 0, "penalty: zero without l1, l2");
+		memset(g, 0, sizeof(float) * 6);
+		nn_model_penalty_grad(m, 0.5f, 0.25f);
+		ok(g[0] == 0.5f + 0.5f && g[1] == -0.5f - 1.0f && g[2] == 0.5f + 1.5f &&
+		   g[3] == -0.5f - 2.0f, "penalty grad: l1 sign(w) + 2 l2 w on the kernel");
+		ok(g[4] == 0 && g[5] == 0, "penalty grad: biases get nothing");
+	}
+	nn_model_free(m);
+}
+
+static void test_dropout(void)
+{
+	struct nn_model_spec s;
+	struct nn_model *m;
+	struct rng rng;
+	enum { B = 50, N = 40 };
+	float x[B * N];
+	const float *y;
+	int zeros = 0, scaled = 0;
+
+	spec_init(&s, 5, 1, 1);
+	add_dense(&s, 8, NN_ACT_TANH);
+	add_dropout(&s, 0.4f);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("dropout 0.4 in training, same mask both ways", &s,
+			 NN_LOSS_CROSS_ENTROPY, 31, 1, 0, 0);
+	model_grad_check("dropout 0.4 outside training", &s, NN_LOSS_CROSS_ENTROPY, 32, 0, 0, 0);
+
+	/* mask statistics and scaling on a dropout-only flat model */
+	spec_init(&s, N, 1, 1);
+	add_dropout(&s, 0.25f);
+	m = build(&s, B);
+	if (!m)
+		return;
+	for (int i = 0; i < B * N; i++)
+		x[i] = 1.0f + (float)(i % 7);
+	rng_seed(&rng, 3);
+	y = nn_model_forward(m, x, B, 1, &rng);
+	for (int i = 0; i < B * N; i++) {
+		zeros += y[i] == 0.0f;
+		scaled += y[i] == x[i] * (1.0f / 0.75f);
+	}
+	ok(zeros + scaled == B * N, "dropout: every unit is dropped or scaled by 1/(1-rate)");
+	ok(fabs(zeros / (double)(B * N) - 0.25) < 0.03,
+	   "dropout: about a quarter dropped (%d of %d)", zeros, B * N);
+	y = nn_model_forward(m, x, B, 0, NULL);
+	ok(!memcmp(y, x, sizeof x), "dropout: identity when not training");
+	nn_model_free(m);
+}
+
+/* Every parameter of a deeper model with flatten, dropout and the remaining
+ * activations, and the input gradient (off by default, on on request). */
+static void test_whole_model(void)
+{
+	enum { B = 3 };
+	struct nn_model_spec s;
+	struct nn_model *m;
+	struct rng rng;
+	struct fd c;
+	float x[B * 9], dx[B * 9], *g1;
+	double num[B * 9];
+	uint8_t y[B] = {0, 2, 1};
+	size_t n;
+
+	spec_init(&s, 1, 3, 3);
+	add_layer(&s, NN_LAYER_FLATTEN);
+	add_dense(&s, 6, NN_ACT_ELU);
+	add_dropout(&s, 0.2f);
+	add_dense(&s, 5, NN_ACT_SELU);
+	add_dense(&s, 4, NN_ACT_LEAKY_RELU);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("whole model (flatten, elu, dropout, selu, leaky_relu, softmax)",
+			 &s, NN_LOSS_CROSS_ENTROPY, 41, 1, 0, 0);
+
+	s.layers[0].kind = NN_LAYER_DROPOUT;   /* dense directly on an image input */
+	s.layers[0].rate = 0.0f;
+	s.layers[1].activation = NN_ACT_RELU;
+	model_grad_check("dense on a (1, 3, 3) input, relu", &s, NN_LOSS_CROSS_ENTROPY,
+			 42, 0, 0, 0);
+
+	m = build(&s, B);
+	if (!m)
+		return;
+	n = nn_model_param_count(m);
+	rng_seed(&rng, 43);
+	fill_uniform(nn_model_params(m), n, -0.6f, 0.6f, &rng);
+	fill_uniform(x, B * 9, -1, 1, &rng);
+	c = (struct fd){m, x, y, B, 0, NN_LOSS_CROSS_ENTROPY, rng, 0, 0};
+	fd_analytic(&c);
+	ok(nn_model_input_grad(m) == NULL, "input gradient is off by default");
+	g1 = malloc(sizeof(float) * n);
+	if (!g1)
+		return;
+	memcpy(g1, nn_model_grads(m), sizeof(float) * n);
+	nn_model_set_input_grad(m, 1);
+	fd_analytic(&c);
+	ok(nn_model_input_grad(m) != NULL, "input gradient on request");
+	ok(!memcmp(g1, nn_model_grads(m), sizeof(float) * n),
+	   "asking for the input gradient leaves the parameter gradients unchanged");
+	if (nn_model_input_grad(m)) {
+		memcpy(dx, nn_model_input_grad(m), sizeof dx);
+		fd_numeric(&c, x, B * 9, num);
+		check_grad("input gradient", dx, num, B * 9);
+	}
+	free(g1);
+	nn_model_free(m);
+}
+
+/* ---- a forward pass by hand ---- */
+
+static void test_hand_forward(void)
+{
+	struct nn_model_spec s;
+	struct nn_model *m;
+	/* layer 1: W (IN=2, OUT=2) = [[1, 2], [3, 4]], b = [0.5, -0.5], relu
+	 * layer 2: W = [[1, -1], [0.5, 2]], b = [0.25, 1], linear */
+	const float p[12] = {1, 2, 3, 4, 0.5f, -0.5f, 1, -1, 0.5f, 2, 0.25f, 1};
+	const float x[4] = {2, 1, 1, -1};
+	const float *out;
+	uint8_t y1[1] = {1}, y0[1] = {0};
+	double e = exp(1.0);
+
+	spec_init(&s, 2, 1, 1);
+	add_dense(&s, 2, NN_ACT_RELU);
+	add_dense(&s, 2, NN_ACT_LINEAR);
+	m = build(&s, 2);
+	if (!m)
+		return;
+	ok(nn_model_param_count(m) == 12, "2-2-2 net has 12 parameters");
+	memcpy(nn_model_params(m), p, sizeof p);
+	out = nn_model_forward(m, x, 2, 0, NULL);
+	/* x1 = (2, 1): z = (2+3+0.5, 4+4-0.5) = (5.5, 7.5), relu keeps it;
+	 * out = (5.5 + 3.75 + 0.25, -5.5 + 15 + 1) = (9.5, 10.5).
+	 * x2 = (1, -1): z = (1-3+0.5, 2-4-0.5) = (-1.5, -2.5) -> relu 0 -> out = b */
+	ok(out[0] == 9.5f && out[1] == 10.5f, "hand forward: sample 1 gives (9.5, 10.5) exactly");
+	ok(out[2] == 0.25f && out[3] == 1.0f, "hand forward: sample 2 (relu all zero) gives the bias");
+	out = nn_model_forward(m, x, 1, 0, NULL);
+	is_near(nn_model_loss(m, NN_LOSS_CROSS_ENTROPY, y0, 1), 1.0 + log(1.0 + 1.0 / e), 1e-6,
+		"cross_entropy on logits (9.5, 10.5), label 0");
+	is_near(nn_model_loss(m, NN_LOSS_MSE, y1, 1), (9.5 * 9.5 + 9.5 * 9.5) / 2, 1e-9,
+		"mse, label 1: mean of squares");
+	is_near(nn_model_loss(m, NN_LOSS_SSE, y1, 1), 0.5 * (9.5 * 9.5 + 9.5 * 9.5), 1e-9,
+		"sse, label 1: half the sum of squares");
+	is_near(nn_model_loss(m, NN_LOSS_HINGE, y1, 1), 0.0, 0, "hinge, label 1: margin met");
+	is_near(nn_model_loss(m, NN_LOSS_HINGE, y0, 1), 2.0, 1e-9, "hinge, label 0: 1 + 10.5 - 9.5");
+	nn_model_free(m);
+
+	s.layers[1].activation = NN_ACT_SOFTMAX;
+	m = build(&s, 2);
+	if (!m)
+		return;
+	memcpy(nn_model_params(m), p, sizeof p);
+	out = nn_model_forward(m, x, 1, 0, NULL);
+	is_near(out[1], e / (1 + e), 1e-6, "hand forward: softmax of (9.5, 10.5)");
+	is_near(nn_model_loss(m, NN_LOSS_CROSS_ENTROPY, y1, 1), log(1.0 + 1.0 / e), 1e-6,
+		"cross_entropy + softmax, label 1");
+	/* push sample 1 far apart: p_0 underflows and Keras clips at 1e-7 */
+	nn_model_params(m)[11] = 200.0f;
+	nn_model_forward(m, x, 1, 0, NULL);
+	is_near(nn_model_loss(m, NN_LOSS_CROSS_ENTROPY, y0, 1), -log(1e-7), 1e-6,
+		"cross_entropy + softmax: probability clipped at 1e-7 like Keras");
+	ok(nn_model_forward(m, x, 3, 0, NULL) == NULL, "a batch above max_batch is refused");
+	nn_model_free(m);
+}
+
+/* ---- spec_check messages ---- */
+
+struct bad_spec {
+	const char *what, *want;
+};
+
+static void expect_error(struct nn_model_spec *s, enum nn_loss loss, const char *want,
+			 const char *what)
+{
+	struct dl_error err;
+
+	dl_error_clear(&err);
+	if (ok(nn_model_spec_check(s, loss, &err) == DL_ERR, "spec check rejects %s", what))
+		is_str(err.msg, want, "message for %s", what);
+}
+
+static void test_spec_check(void)
+{
+	struct nn_model_spec s;
+	struct nn_model *m = (struct nn_model *)&s;
+	struct dl_error err;
+
+	spec_init(&s, 1, 28, 28);
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY, "the model has no layers", "no layers");
+	ok(nn_model_new(&m, &s, 4, &err) == DL_ERR && m == NULL,
+	   "nn_model_new refuses it too and leaves *out NULL");
+
+	add_dense(&s, 10, NN_ACT_RELU);
+	add_dense(&s, 0, NN_ACT_SOFTMAX);
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY, "layer 2 (dense): units must be >= 1", "units 0");
+
+	s.layers[1].units = 10;
+	s.layers[1].activation = (enum nn_activation)99;
+	expect_error(&s, NN_LOSS_MSE, "layer 2 (dense): unknown activation 99", "a bad activation");
+
+	s.layers[1].activation = NN_ACT_SIGMOID;
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY,
+		     "layer 2 (dense): cross_entropy needs a softmax or linear last activation, got sigmoid",
+		     "cross_entropy after sigmoid");
+	ok(nn_model_spec_check(&s, NN_LOSS_MSE, &err) == DL_OK, "mse after sigmoid is fine");
+	ok(nn_model_spec_check(&s, NN_LOSS_HINGE, &err) == DL_OK, "hinge after sigmoid is fine");
+	expect_error(&s, (enum nn_loss)7, "unknown loss 7", "an unknown loss");
+
+	s.layers[1].activation = NN_ACT_SOFTMAX;
+	add_dropout(&s, 0.5f);
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY,
+		     "layer 3 (dropout): cross_entropy needs a dense last layer with softmax or linear activation",
+		     "cross_entropy after a dropout");
+	s.layers[2].rate = 1.0f;
+	expect_error(&s, NN_LOSS_MSE, "layer 3 (dropout): rate must be in [0, 1), got 1", "rate 1");
+	s.layers[2].rate = -0.1f;
+	expect_error(&s, NN_LOSS_MSE, "layer 3 (dropout): rate must be in [0, 1), got -0.1", "rate -0.1");
+	s.n_layers = 2;
+
+	s.layers[0].has_init = 1;
+	s.layers[0].init = NN_INIT_UNIFORM;
+	s.layers[0].init_low = 1;
+	s.layers[0].init_high = 1;
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY,
+		     "layer 1 (dense): uniform initialiser needs low < high, got low 1 and high 1",
+		     "uniform with low == high");
+	s.layers[0].has_init = 0;
+	ok(nn_model_spec_check(&s, NN_LOSS_CROSS_ENTROPY, &err) == DL_OK,
+	   "dense straight after an image input is fine");
+
+	spec_init(&s, 1, 28, 28);
+	add_dropout(&s, 0.2f);
+	expect_error(&s, NN_LOSS_MSE,
+		     "layer 1 (dropout): the last layer must output a flat vector, got (1, 28, 28)",
+		     "an image-shaped output");
+	s.layers[0].kind = (enum nn_layer_kind)9;
+	expect_error(&s, NN_LOSS_MSE, "layer 1: unknown layer kind 9", "an unknown layer kind");
+	s.layers[0].kind = NN_LAYER_FLATTEN;
+	ok(nn_model_spec_check(&s, NN_LOSS_MSE, &err) == DL_OK, "a lone flatten outputs a flat vector");
+
+	spec_init(&s, 0, 28, 28);
+	add_dense(&s, 10, NN_ACT_SOFTMAX);
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY, "input shape (0, 28, 28) must have sizes >= 1",
+		     "an empty input");
+
+	spec_init(&s, 1, 28, 28);
+	for (int i = 0; i < NN_MAX_LAYERS; i++)
+		add_dense(&s, 4, NN_ACT_RELU);
+	s.n_layers = NN_MAX_LAYERS + 1;
+	expect_error(&s, NN_LOSS_MSE, "the model has 65 layers, at most 64 are supported",
+		     "too many layers");
+
+	spec_init(&s, 1, 28, 28);
+	add_dense(&s, 10, NN_ACT_SOFTMAX);
+	m = (struct nn_model *)&s;
+	ok(nn_model_new(&m, &s, 0, &err) == DL_ERR && m == NULL, "max_batch 0 is refused");
+	is_str(err.msg, "max_batch must be >= 1, got 0", "message for max_batch 0");
+}
+
+static void test_shapes(void)
+{
+	struct nn_model_spec s;
+	struct nn_model *m;
+	struct nn_shape sh;
+
+	spec_init(&s, 1, 28, 28);
+	add_dropout(&s, 0.1f);
+	add_layer(&s, NN_LAYER_FLATTEN);
+	add_dense(&s, 16, NN_ACT_RELU);
+	add_dense(&s, 10, NN_ACT_SOFTMAX);
+	m = build(&s, 4);
+	if (!m)
+		return;
+	sh = nn_model_layer_output(m, 0);
+	ok(sh.c == 1 && sh.h == 28 && sh.w == 28, "dropout keeps the (1, 28, 28) shape");
+	sh = nn_model_layer_output(m, 1);
+	ok(sh.c == 784 && sh.h == 1 && sh.w == 1, "flatten gives (784, 1, 1)");
+	ok(nn_model_layer_param_count(m, 2) == 784 * 16 + 16, "dense 784 -> 16: 12560 parameters");
+	ok(nn_model_layer_param_count(m, 0) == 0 && nn_model_layer_param_count(m, 1) == 0,
+	   "dropout and flatten have no parameters");
+	ok(nn_model_param_count(m) == 12560 + 170, "the model has 12730 parameters");
+	sh = nn_model_output_shape(m);
+	ok(sh.c == 10 && sh.h == 1 && sh.w == 1, "output shape (10, 1, 1)");
+	ok(nn_model_max_batch(m) == 4, "max_batch kept");
+	ok(nn_model_spec(m)->n_layers == 4, "the model keeps its spec");
+	nn_model_free(m);
+}
+
+/* ---- initialisers ---- */
+
+static void stats(const float *p, size_t n, double *mean, double *sd, float *lo, float *hi)
+{
+	double s = 0, s2 = 0;
+
+	*lo = *hi = p[0];
+	for (size_t i = 0; i < n; i++) {
+		s += p[i];
+		s2 += (double)p[i] * p[i];
+		*lo = p[i] < *lo ? p[i] : *lo;
+		*hi = p[i] > *hi ? p[i] : *hi;
+	}
+	*mean = s / n;
+	*sd = sqrt(s2 / n - *mean * *mean);
+}
+
+static int all_zero(const float *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0.0f)
+			return 0;
+	return 1;
+}
+
+static void test_init(void)
+{
+	enum { IN = 784, OUT = 100, NW = IN * OUT };
+	struct nn_model_spec s;
+	struct nn_model *m;
+	struct rng rng;
+	double mean, sd, limit;
+	float lo, hi;
+	const float *w, *b;
+
+	spec_init(&s, IN, 1, 1);
+	add_dense(&s, OUT, NN_ACT_RELU);
+	add_dense(&s, 10, NN_ACT_SOFTMAX);
+	s.layers[1].has_init = 1;
+	s.layers[1].init = NN_INIT_UNIFORM01;
+
+	for (int init = NN_INIT_GLOROT_UNIFORM; init <= NN_INIT_UNIFORM; init++) {
+		const char *name = nn_init_name((enum nn_init)init);
+
+		s.init = (enum nn_init)init;
+		s.init_low = -0.25f;
+		s.init_high = 0.75f;
+		m = build(&s, 1);
+		if (!m)
+			return;
+		w = nn_model_params(m);
+		b = w + NW;
+		rng_seed(&rng, 100 + init);
+		nn_model_init(m, &rng);
+		stats(w, NW, &mean, &sd, &lo, &hi);
+		switch (init) {
+		case NN_INIT_GLOROT_UNIFORM:
+		case NN_INIT_HE_UNIFORM:
+			limit = init == NN_INIT_GLOROT_UNIFORM ? sqrt(6.0 / (IN + OUT)) : sqrt(6.0 / IN);
+			ok(lo >= -limit && hi <= limit, "%s: weights within +-%.4f", name, limit);
+			ok(hi > 0.99 * limit && lo < -0.99 * limit, "%s: weights reach the bounds", name);
+			ok(fabs(sd - limit / sqrt(3.0)) < 0.02 * limit, "%s: sd %.4f ~ limit/sqrt(3)", name, sd);
+			ok(fabs(mean) < 0.01 * limit, "%s: mean ~ 0", name);
+			ok(all_zero(b, OUT), "%s: biases are zero", name);
+			break;
+		case NN_INIT_GLOROT_NORMAL:
+		case NN_INIT_HE_NORMAL:
+			limit = init == NN_INIT_GLOROT_NORMAL ? sqrt(2.0 / (IN + OUT)) : sqrt(2.0 / IN);
+			ok(fabs(sd - limit) < 0.02 * limit,
+			   "%s: sd %.5f ~ %.5f (truncation compensated)", name, sd, limit);
+			ok(hi <= 2 * limit / 0.87962566103423978 + 1e-6 &&
+			   lo >= -2 * limit / 0.87962566103423978 - 1e-6,
+			   "%s: truncated at two standard deviations", name);
+			ok(fabs(mean) < 0.01 * limit, "%s: mean ~ 0", name);
+			ok(all_zero(b, OUT), "%s: biases are zero", name);
+			break;
+		case NN_INIT_UNIFORM01:
+			ok(lo >= 0 && hi < 1, "uniform01: weights in [0, 1)");
+			ok(fabs(mean - 0.5) < 0.01, "uniform01: mean ~ 0.5");
+			stats(b, OUT, &mean, &sd, &lo, &hi);
+			ok(lo >= 0 && hi < 1 && fabs(mean - 0.5) < 0.1, "uniform01: biases drawn in [0, 1) too");
+			break;
+		case NN_INIT_UNIFORM:
+			ok(lo >= -0.25f && hi < 0.75f, "uniform: weights in [low, high)");
+			ok(fabs(mean - 0.25) < 0.01, "uniform: mean ~ (low + high) / 2");
+			stats(b, OUT, &mean, &sd, &lo, &hi);
+			ok(lo >= -0.25f && hi < 0.75f && !all_zero(b, OUT), "uniform: biases drawn too");
+			break;
+		}
+		/* the second layer overrides the model's initialiser */
+		stats(b + OUT, 10 * OUT + 10, &mean, &sd, &lo, &hi);
+		ok(lo >= 0 && hi < 1 && fabs(mean - 0.5) < 0.05,
+		   "%s model, uniform01 layer override: layer 2 in [0, 1)", name);
+		nn_model_free(m);
+	}
+}
+
+/* ---- determinism ---- */
+
+static void test_determinism(void)
+{
+	enum { B = 8, IN = 20 };
+	struct nn_model_spec s;
+	struct nn_model *a, *b;
+	struct rng ra, rb, data;
+	float x[B * IN];
+	const float *ya, *yb;
+	uint8_t y[B] = {0, 1, 2, 3, 0, 1, 2, 3};
+	size_t n;
+
+	spec_init(&s, IN, 1, 1);
+	s.init = NN_INIT_HE_NORMAL;
+	add_dense(&s, 16, NN_ACT_RELU);
+	add_dropout(&s, 0.3f);
+	add_dense(&s, 4, NN_ACT_SOFTMAX);
+	a = build(&s, B);
+	b = build(&s, B);
+	if (!a || !b)
+		return;
+	n = nn_model_param_count(a);
+	rng_seed(&data, 9);
+	fill_uniform(x, B * IN, -1, 1, &data);
+	rng_seed(&ra, 77);
+	rng_seed(&rb, 77);
+	nn_model_init(a, &ra);
+	nn_model_init(b, &rb);
+	ok(!memcmp(nn_model_params(a), nn_model_params(b), sizeof(float) * n),
+	   "same seed: identical initial parameters");
+	ya = nn_model_forward(a, x, B, 1, &ra);
+	yb = nn_model_forward(b, x, B, 1, &rb);
+	ok(!memcmp(ya, yb, sizeof(float) * B * 4), "same seed: identical training outputs (dropout)");
+	nn_model_backward(a, NN_LOSS_CROSS_ENTROPY, y, B);
+	nn_model_backward(b, NN_LOSS_CROSS_ENTROPY, y, B);
+	ok(!memcmp(nn_model_grads(a), nn_model_grads(b), sizeof(float) * n),
+	   "same seed: identical gradients");
+	ya = nn_model_forward(a, x, B, 0, NULL);
+	ok(!memcmp(ya, nn_model_forward(b, x, B, 0, NULL), sizeof(float) * B * 4),
+	   "identical evaluation outputs");
+	rng_seed(&rb, 78);
+	nn_model_init(b, &rb);
+	ok(memcmp(nn_model_params(a), nn_model_params(b), sizeof(float) * n) != 0,
+	   "another seed: other parameters");
+	nn_model_free(a);
+	nn_model_free(b);
+}
+
+static void test_names(void)
+{
+	static const char *acts[] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
+				     "selu", "softmax"};
+	static const char *inits[] = {"glorot_uniform", "glorot_normal", "he_uniform",
+				      "he_normal", "uniform01", "uniform"};
+	static const char *losses[] = {"cross_entropy", "mse", "sse", "hinge"};
+	static const char *kinds[] = {"dense", "dropout", "flatten"};
+	int good = 1;
+
+	for (int i = 0; i < 8; i++)
+		good &= !strcmp(nn_activation_name((enum nn_activation)i), acts[i]) &&
+			nn_activation_from_name(acts[i]) == i;
+	ok(good, "activation names round-trip");
+	good = 1;
+	for (int i = 0; i < 6; i++)
+		good &= !strcmp(nn_init_name((enum nn_init)i), inits[i]) &&
+			nn_init_from_name(inits[i]) == i;
+	ok(good, "initialiser names round-trip");
+	good = 1;
+	for (int i = 0; i < 4; i++)
+		good &= !strcmp(nn_loss_name((enum nn_loss)i), losses[i]) &&
+			nn_loss_from_name(losses[i]) == i;
+	ok(good, "loss names round-trip");
+	good = 1;
+	for (int i = 0; i < 3; i++)
+		good &= !strcmp(nn_layer_kind_name((enum nn_layer_kind)i), kinds[i]) &&
+			nn_layer_kind_from_name(kinds[i]) == i;
+	ok(good, "layer kind names round-trip");
+	ok(nn_activation_from_name("gelu") == -1 && nn_init_from_name("zeros") == -1 &&
+	   nn_loss_from_name("kld") == -1 && nn_layer_kind_from_name("conv3d") == -1,
+	   "unknown names give -1");
+	is_str(nn_activation_name((enum nn_activation)42), "?", "an out-of-range enum prints as ?");
+}
+
+int main(void)
+{
+	test_activation_values();
+	test_activation_grads();
+	test_dense_grads();
+	test_loss_grads();
+	test_penalty();
+	test_dropout();
+	test_whole_model();
+	test_hand_forward();
+	test_spec_check();
+	test_shapes();
+	test_init();
+	test_determinism();
+	test_names();
+	return tap_done();
+}

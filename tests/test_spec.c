@@ -1,0 +1,666 @@
+/*
+ * test_spec.c - the experiment file parser: a full good file, a table of bad
+ * inputs with the exact error each must give, --set overrides, the canonical
+ * emit round trip, and hostile inputs (billion laughs, deep nesting).
+ */
+#include "tap.h"
+
+#include <stdlib.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "spec/experiment.h"
+#include "spec/yaml_tree.h"
+
+#define LAYERS "model:\n  layers:\n    - dense: {units: 10}\n"
+
+/* Parse and return the formatted error, or "(parsed)". */
+static const char *parse_err_set(const char *yaml, const char *const *sets, int n_sets)
+{
+	static char buf[2048];
+	struct experiment e;
+	struct dl_error err;
+
+	dl_error_clear(&err);
+	if (experiment_parse(&e, yaml, strlen(yaml), "t.yaml", sets, n_sets, &err) == DL_OK)
+		return "(parsed)";
+	dl_error_format(&err, buf, sizeof buf);
+	return buf;
+}
+
+static const char *parse_err(const char *yaml)
+{
+	return parse_err_set(yaml, NULL, 0);
+}
+
+static const char full_file[] =
+	"# a full experiment\n"
+	"name: full-test\n"
+	"seed: 42\n"
+	"data:\n"
+	"  source: mnist\n"
+	"  validation: 0.1\n"
+	"  limit: 5000\n"
+	"  test_limit: null\n"
+	"  scale: 0.5\n"
+	"model:\n"
+	"  init: he_normal\n"
+	"  layers:\n"
+	"    - flatten: {}\n"
+	"    - dense: {units: 128, activation: leaky_relu, alpha: 0.1}\n"
+	"    - dropout: 0.25\n"
+	"    - dense: {units: 64, activation: elu, init: {type: uniform, low: -0.5, high: 0.5}}\n"
+	"    - dropout: {rate: .5}\n"
+	"    - dense:\n"
+	"        units: 10\n"
+	"        activation: softmax\n"
+	"train:\n"
+	"  epochs: 30\n"
+	"  batch_size: 64\n"
+	"  shuffle: false\n"
+	"  loss: mse\n"
+	"  regularization: {l1: 1e-5, l2: 0.0001}\n"
+	"  optimizer: {type: sgd, lr: 0.05, momentum: 0.9, nesterov: true}\n"
+	"  schedule: {type: reduce_on_plateau, monitor: val_loss, factor: 0.2, patience: 4,"
+	" min_lr: 1.0e-8}\n"
+	"  early_stopping: {monitor: val_accuracy, target: 0.9962}\n";
+
+static void test_full(void)
+{
+	struct experiment e, z;
+	struct dl_error err;
+	int rc;
+
+	dl_error_clear(&err);
+	rc = experiment_parse(&e, full_file, strlen(full_file), "experiments/full.yaml",
+			      NULL, 0, &err);
+	ok(rc == DL_OK, "full file parses (%s)", err.msg);
+	is_str(e.name, "full-test", "name");
+	ok(e.seed == 42, "seed");
+	ok(e.data.source == DATA_MNIST, "source");
+	ok(e.data.validation == DATA_VAL_FRACTION, "validation is a fraction");
+	is_near(e.data.validation_fraction, 0.1, 1e-7, "validation fraction");
+	ok(e.data.limit == 5000 && e.data.test_limit == 0, "limits");
+	is_near(e.data.scale, 0.5, 0, "scale");
+	ok(e.model.input.c == 0 && e.model.input.h == 0 && e.model.input.w == 0,
+	   "input shape left for the caller");
+	ok(e.model.init == NN_INIT_HE_NORMAL, "model init");
+	ok(e.model.n_layers == 6, "six layers");
+	ok(e.model.layers[0].kind == NN_LAYER_FLATTEN, "flatten");
+	ok(e.model.layers[1].kind == NN_LAYER_DENSE && e.model.layers[1].units == 128 &&
+	   e.model.layers[1].activation == NN_ACT_LEAKY_RELU && !e.model.layers[1].has_init,
+	   "dense 128 leaky_relu");
+	is_near(e.model.layers[1].alpha, 0.1, 1e-7, "alpha given");
+	ok(e.model.layers[2].kind == NN_LAYER_DROPOUT, "dropout");
+	is_near(e.model.layers[2].rate, 0.25, 0, "dropout rate scalar form");
+	ok(e.model.layers[3].has_init && e.model.layers[3].init == NN_INIT_UNIFORM &&
+	   e.model.layers[3].activation == NN_ACT_ELU, "dense with own uniform init");
+	is_near(e.model.layers[3].alpha, 1.0, 0, "elu alpha default 1");
+	is_near(e.model.layers[3].init_low, -0.5, 0, "init low");
+	is_near(e.model.layers[3].init_high, 0.5, 0, "init high");
+	is_near(e.model.layers[4].rate, 0.5, 0, "dropout rate mapping form, .5");
+	ok(e.model.layers[5].units == 10 && e.model.layers[5].activation == NN_ACT_SOFTMAX,
+	   "block-style dense");
+	ok(e.train.epochs == 30 && e.train.batch_size == 64 && !e.train.shuffle,
+	   "epochs, batch, shuffle");
+	ok(e.train.loss == NN_LOSS_MSE, "loss");
+	is_near(e.train.l1, 1e-5, 1e-9, "l1");
+	is_near(e.train.l2, 1e-4, 1e-9, "l2");
+	ok(e.train.optimizer.type == NN_OPTIM_SGD && e.train.optimizer.nesterov == 1,
+	   "sgd nesterov");
+	is_near(e.train.optimizer.lr, 0.05, 1e-9, "lr");
+	is_near(e.train.optimizer.momentum, 0.9, 1e-7, "momentum");
+	ok(e.train.schedule.type == SCHEDULE_REDUCE_ON_PLATEAU &&
+	   e.train.schedule.monitor == MONITOR_VAL_LOSS && e.train.schedule.patience == 4,
+	   "plateau schedule");
+	is_near(e.train.schedule.factor, 0.2, 1e-7, "factor");
+	is_near(e.train.schedule.min_lr, 1e-8, 1e-15, "min_lr 1.0e-8");
+	is_near(e.train.schedule.min_delta, 1e-4, 1e-10, "min_delta default");
+	ok(e.train.early_stopping.enabled && e.train.early_stopping.has_target &&
+	   e.train.early_stopping.monitor == MONITOR_VAL_ACCURACY,
+	   "early stopping with target");
+	is_near(e.train.early_stopping.target, 0.9962, 1e-7, "target");
+
+	/* the defaults */
+	dl_error_clear(&err);
+	rc = experiment_parse(&e, LAYERS, strlen(LAYERS), "dir/my-exp.yml", NULL, 0, &err);
+	ok(rc == DL_OK, "minimal file parses");
+	is_str(e.name, "my-exp", "default name from the file name");
+	ok(e.seed == 0 && e.data.source == DATA_MNIST && e.data.validation == DATA_VAL_NONE,
+	   "default seed, source, validation");
+	ok(e.train.epochs == 10 && e.train.batch_size == 32 && e.train.shuffle == 1 &&
+	   e.train.loss == NN_LOSS_CROSS_ENTROPY, "default train");
+	ok(e.train.optimizer.type == NN_OPTIM_ADAM && e.model.init == NN_INIT_GLOROT_UNIFORM,
+	   "default adam, glorot_uniform");
+	ok(e.model.layers[0].activation == NN_ACT_LINEAR, "default activation linear");
+	ok(!e.train.early_stopping.enabled && e.train.schedule.type == SCHEDULE_CONSTANT,
+	   "no early stopping, constant schedule");
+	experiment_defaults(&z);
+	ok(e.train.epochs == z.train.epochs && !memcmp(&e.data, &z.data, sizeof z.data),
+	   "experiment_defaults agrees");
+	rc = experiment_parse(&e, LAYERS, strlen(LAYERS), "-", NULL, 0, &err);
+	is_str(e.name, "stdin", "'-' is named stdin");
+
+	{
+		const char *y = "data:\n  source: idx\n  train_images: a/ti.gz\n"
+			"  train_labels: a/tl\n  test_images: \"b c\"\n  test_labels: b/l\n"
+			"  validation: test\n" LAYERS "train:\n  batch_size: full\n"
+			"  optimizer: rmsprop\n";
+
+		rc = experiment_parse(&e, y, strlen(y), "t.yaml", NULL, 0, &err);
+		ok(rc == DL_OK, "idx file parses (%s)", err.msg);
+		ok(e.data.source == DATA_IDX && !strcmp(e.data.train_images, "a/ti.gz") &&
+		   !strcmp(e.data.test_images, "b c") && e.data.validation == DATA_VAL_TEST,
+		   "idx paths, validation test");
+		ok(e.train.batch_size == 0, "batch_size full is 0");
+		ok(e.train.optimizer.type == NN_OPTIM_RMSPROP, "optimizer by name");
+		is_near(e.train.optimizer.rho, 0.9, 1e-7, "rmsprop default rho");
+	}
+	{
+		const char *y = "data:\n  source: font5x7\n  train_kinds: [normal, digital-small]\n"
+			"  test_kinds: [hand]\n  variants: 4\n" LAYERS;
+
+		rc = experiment_parse(&e, y, strlen(y), "t.yaml", NULL, 0, &err);
+		ok(rc == DL_OK, "font5x7 file parses (%s)", err.msg);
+		ok(e.data.train_kinds == ((1u << 0) | (1u << 3)) && e.data.test_kinds == (1u << 4) &&
+		   e.data.variants == 4, "font kinds as bits, variants");
+	}
+}
+
+struct bad {
+	const char *yaml;
+	const char *want;
+};
+
+static const struct bad bad_inputs[] = {
+	/* unknown keys */
+	{LAYERS "train:\n  epochs: 3\n  optimiser: adam\n",
+	 "t.yaml:6:3: error: unknown key 'optimiser' in train (did you mean 'optimizer'?)"},
+	{"modle:\n  layers: []\n",
+	 "t.yaml:1:1: error: unknown key 'modle' at top level (did you mean 'model'?)"},
+	{LAYERS "augment: {rotation: 10}\n",
+	 "t.yaml:4:1: error: unknown key 'augment' at top level"},
+	{LAYERS "train:\n  optimizer: {type: adam, learning_rate: 0.1}\n",
+	 "t.yaml:5:27: error: unknown key 'learning_rate' in train.optimizer"},
+	{"model:\n  layers:\n    - dense: {units: 10, activaton: relu}\n",
+	 "t.yaml:3:26: error: unknown key 'activaton' in model.layers[0].dense "
+	 "(did you mean 'activation'?)"},
+	/* unknown names */
+	{"model:\n  layers:\n    - dense: {units: 10, activation: rleu}\n",
+	 "t.yaml:3:38: error: unknown activation 'rleu' (expected one of: linear, sigmoid, "
+	 "tanh, relu, leaky_relu, elu, selu, softmax; did you mean 'relu'?)"},
+	{"model:\n  layers:\n    - dens: {units: 10}\n",
+	 "t.yaml:3:7: error: unknown layer kind 'dens' (expected one of: dense, dropout, "
+	 "flatten; did you mean 'dense'?)"},
+	{LAYERS "train:\n  loss: crossentropy\n",
+	 "t.yaml:5:9: error: unknown loss 'crossentropy' (expected one of: cross_entropy, mse, "
+	 "sse, hinge; did you mean 'cross_entropy'?)"},
+	{LAYERS "train:\n  optimizer: adamw\n",
+	 "t.yaml:5:14: error: unknown optimizer 'adamw' (expected one of: sgd, adam, nadam, "
+	 "rmsprop, adagrad; did you mean 'adam'?)"},
+	{"data:\n  source: mnits\n" LAYERS,
+	 "t.yaml:2:11: error: unknown source 'mnits' (expected one of: mnist, fashion-mnist, "
+	 "digits8x8, font5x7, idx; did you mean 'mnist'?)"},
+	{"model:\n  init: glorot\n  layers: [{dense: {units: 1}}]\n",
+	 "t.yaml:2:9: error: unknown init 'glorot' (expected one of: glorot_uniform, "
+	 "glorot_normal, he_uniform, he_normal, uniform01, uniform)"},
+	{"data:\n  source: font5x7\n  train_kinds: [normal, hnd]\n" LAYERS,
+	 "t.yaml:3:25: error: unknown font kind 'hnd' (expected one of: normal, small, digital, "
+	 "digital-small, hand; did you mean 'hand'?)"},
+	{LAYERS "train:\n  schedule: {type: cosin}\n",
+	 "t.yaml:5:20: error: unknown schedule 'cosin' (expected one of: constant, "
+	 "piecewise_constant, exponential, reduce_on_plateau, cosine; did you mean 'cosine'?)"},
+	/* wrong types */
+	{LAYERS "train:\n  epochs: ten\n",
+	 "t.yaml:5:11: error: train.epochs: expected an integer, found 'ten'"},
+	{LAYERS "train:\n  epochs: \"10\"\n",
+	 "t.yaml:5:11: error: train.epochs: expected an integer, found the string \"10\""},
+	{LAYERS "train:\n  epochs: 1.5\n",
+	 "t.yaml:5:11: error: train.epochs: expected an integer, found '1.5'"},
+	{LAYERS "train:\n  - epochs\n",
+	 "t.yaml:5:3: error: train: expected a mapping, found a sequence"},
+	{LAYERS "train:\n  optimizer: {type: adam, lr: fast}\n",
+	 "t.yaml:5:31: error: train.optimizer.lr: expected a number, found 'fast'"},
+	{LAYERS "train:\n  shuffle: yes\n",
+	 "t.yaml:5:12: error: train.shuffle: expected true or false, found 'yes'"},
+	{"name: [a, b]\n" LAYERS,
+	 "t.yaml:1:7: error: name: expected a string, found a sequence"},
+	{LAYERS "train:\n  batch_size: lots\n",
+	 "t.yaml:5:15: error: train.batch_size: expected an integer or \"full\", found 'lots'"},
+	{LAYERS "train:\n  regularization: {l1: null}\n",
+	 "t.yaml:5:24: error: train.regularization.l1: expected a number, found null"},
+	{"model:\n  layers:\n    - dense\n",
+	 "t.yaml:3:7: error: model.layers[0]: expected a layer such as {dense: {units: 10}}, "
+	 "found 'dense'"},
+	{"model:\n  layers:\n    - dense: {units: 10}\n      dropout: 0.5\n",
+	 "t.yaml:4:7: error: model.layers[0]: a layer has exactly one key, its kind (found "
+	 "'dense' and 'dropout'; start each layer with '- ')"},
+	/* out of range */
+	{LAYERS "train:\n  epochs: 0\n",
+	 "t.yaml:5:11: error: train.epochs: must be between 1 and 1000000, found 0"},
+	{LAYERS "train:\n  epochs: 99999999999999999999\n",
+	 "t.yaml:5:11: error: train.epochs: must be between 1 and 1000000, found "
+	 "99999999999999999999"},
+	{"data:\n  validation: 1.5\n" LAYERS,
+	 "t.yaml:2:15: error: data.validation: must be a fraction in (0, 1) or \"test\", "
+	 "found 1.5"},
+	{"data:\n  validation: tst\n" LAYERS,
+	 "t.yaml:2:15: error: data.validation: expected a fraction in (0, 1) or \"test\", "
+	 "found 'tst'"},
+	{LAYERS "train:\n  batch_size: 0\n",
+	 "t.yaml:5:15: error: train.batch_size: must be at least 1, found 0"},
+	{"seed: -1\n" LAYERS, "t.yaml:1:7: error: seed: must be at least 0, found -1"},
+	{"data:\n  scale: 0\n" LAYERS, "t.yaml:2:10: error: data.scale: must be greater than 0, found 0"},
+	{"data:\n  limit: 0\n" LAYERS, "t.yaml:2:10: error: data.limit: must be at least 1, found 0"},
+	{"model:\n  layers:\n    - dense: {units: 0}\n",
+	 "t.yaml:3:22: error: model.layers[0].dense.units: must be between 1 and 100000, found 0"},
+	{"model:\n  layers:\n    - dense: {units: 10}\n    - dropout: 1.0\n",
+	 "t.yaml:4:16: error: model.layers[1].dropout: must be in [0, 1), found 1.0"},
+	{LAYERS "train:\n  optimizer: {type: sgd, lr: 0}\n",
+	 "t.yaml:5:30: error: train.optimizer.lr: must be greater than 0, found 0"},
+	{LAYERS "train:\n  optimizer: {type: sgd, momentum: 1}\n",
+	 "t.yaml:5:36: error: train.optimizer.momentum: must be in [0, 1), found 1"},
+	{LAYERS "train:\n  optimizer: {type: sgd, momentum: 0.99999999999}\n",
+	 "t.yaml:5:36: error: train.optimizer.momentum: must be in [0, 1), found 0.99999999999"},
+	{LAYERS "train:\n  regularization: {l1: -1}\n",
+	 "t.yaml:5:24: error: train.regularization.l1: must be at least 0, found -1"},
+	{"data:\n  source: font5x7\n  variants: 1001\n" LAYERS,
+	 "t.yaml:3:13: error: data.variants: must be between 0 and 1000, found 1001"},
+	{"model:\n  init: {type: uniform, low: 1, high: 0}\n  layers: [{dense: {units: 1}}]\n",
+	 "t.yaml:2:9: error: model.init: low must be less than high (found low 1, high 0)"},
+	/* parameters that belong to another kind */
+	{LAYERS "train:\n  optimizer: {type: adam, momentum: 0.9}\n",
+	 "t.yaml:5:27: error: momentum is not a parameter of adam"},
+	{"model:\n  init: {type: he_normal, low: 0}\n  layers: [{dense: {units: 1}}]\n",
+	 "t.yaml:2:27: error: low is not a parameter of he_normal"},
+	{"model:\n  layers:\n    - dense: {units: 10, activation: relu, alpha: 0.1}\n",
+	 "t.yaml:3:44: error: alpha is only valid with activation leaky_relu or elu"},
+	{LAYERS "train:\n  schedule: {type: reduce_on_plateau, rate: 0.5}\n",
+	 "t.yaml:5:39: error: rate is not a parameter of reduce_on_plateau"},
+	{"data:\n  train_images: x\n" LAYERS,
+	 "t.yaml:2:3: error: train_images is only valid with source: idx"},
+	{"data:\n  variants: 3\n" LAYERS,
+	 "t.yaml:2:3: error: variants is only valid with source: font5x7"},
+	{"data:\n  source: idx\n  train_images: a\n  test_images: b\n  test_labels: c\n" LAYERS,
+	 "t.yaml:2:3: error: missing required key 'train_labels' (source: idx)"},
+	/* missing required keys */
+	{"name: x\n", "t.yaml:1:1: error: missing required key 'model'"},
+	{"# c\nmodel:\n  init: he_normal\n",
+	 "t.yaml:3:3: error: missing required key 'layers' in model"},
+	{LAYERS "train:\n  optimizer: {lr: 0.1}\n",
+	 "t.yaml:5:14: error: missing required key 'type' in train.optimizer"},
+	{"model:\n  layers:\n    - dense: {activation: relu}\n",
+	 "t.yaml:3:14: error: missing required key 'units' in model.layers[0].dense"},
+	{"model:\n  layers: []\n", "t.yaml:2:11: error: model.layers: give at least one layer"},
+	{LAYERS "train:\n  schedule: {type: piecewise_constant, boundaries: [10, 20], "
+	 "values: [0.1, 0.01]}\n",
+	 "t.yaml:5:70: error: train.schedule.values: give one value more than boundaries (3), "
+	 "found 2"},
+	/* duplicates */
+	{LAYERS "train:\n  epochs: 3\n  batch_size: 4\n  epochs: 5\n",
+	 "t.yaml:7:3: error: duplicate key 'epochs' in train (first given at line 5)"},
+	/* the document itself */
+	{"name: a: b\n",
+	 "t.yaml:1:8: error: invalid YAML: mapping values are not allowed in this context"},
+	{"model: [a, b\n",
+	 "t.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' "
+	 "(while parsing a flow sequence at line 1, column 8)"},
+	{"- a\n- b\n", "t.yaml:1:1: error: the document must be a mapping of keys (name, seed, "
+	 "data, model, train), found a sequence"},
+	{"", "t.yaml:1:1: error: empty experiment file"},
+	{"# nothing here\n\n   \n", "t.yaml:1:1: error: empty experiment file"},
+	{LAYERS "---\nname: b\n",
+	 "t.yaml:4:1: error: more than one YAML document (an experiment file is one document)"},
+	{"name: &n x\n" LAYERS,
+	 "t.yaml:1:7: error: anchors and aliases are not supported in experiment files"},
+	{LAYERS "name: *n\n", "t.yaml:4:7: error: aliases are not supported in experiment files"},
+	{"seed: !!int 3\n" LAYERS, "t.yaml:1:7: error: tags are not supported in experiment files"},
+	{"? [a]\n: b\n", "t.yaml:1:3: error: mapping keys must be plain strings, found a sequence"},
+	{"name: \"a\\0b\"\n" LAYERS, "t.yaml:1:7: error: NUL characters are not allowed in values"},
+	{"name: a\xff\n" LAYERS,
+	 "t.yaml:1:8: error: invalid YAML: invalid leading UTF-8 octet (byte 0xff)"},
+};
+
+static void test_bad(void)
+{
+	for (size_t i = 0; i < sizeof bad_inputs / sizeof *bad_inputs; i++)
+		is_str(parse_err(bad_inputs[i].yaml), bad_inputs[i].want, "bad input %zu", i);
+}
+
+static void test_hostile(void)
+{
+	char *deep;
+	clock_t t0;
+	const char *got;
+	const char *laughs =
+		"a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+		"b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+		"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+		"d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+		"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+		"f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+		"g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+		"h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+		"i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n" LAYERS;
+
+	t0 = clock();
+	got = parse_err(laughs);
+	is_str(got, "t.yaml:1:4: error: anchors and aliases are not supported in experiment files",
+	       "billion laughs refused");
+	ok((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5, "... quickly");
+
+	/* 100 nested flow sequences: the root mapping is level 1, so the 64th
+	 * '[' (column 4 + 63) is one level too deep */
+	deep = malloc(300);
+	strcpy(deep, "a: ");
+	memset(deep + 3, '[', 100);
+	memset(deep + 103, ']', 100);
+	strcpy(deep + 203, "\n");
+	is_str(parse_err(deep), "t.yaml:1:67: error: nesting deeper than 64 levels",
+	       "deep nesting refused");
+	free(deep);
+
+	/* a block nest of mappings */
+	{
+		size_t cap = 200 * 210, len = 0;
+		char *y = malloc(cap);
+
+		for (int i = 0; i < 200; i++)
+			len += (size_t)sprintf(y + len, "%*sk:\n", i, "");
+		got = parse_err(y);
+		ok(strstr(got, "error: nesting deeper than 64 levels") != NULL,
+		   "deep block nesting refused (%s)", got);
+		free(y);
+	}
+	{
+		/* 65 layers (over NN_MAX_LAYERS) */
+		char *y = malloc(65 * 32 + 64);
+		size_t len = (size_t)sprintf(y, "model:\n  layers:\n");
+
+		for (int i = 0; i < 65; i++)
+			len += (size_t)sprintf(y + len, "    - dropout: 0.1\n");
+		is_str(parse_err(y), "t.yaml:67:7: error: model.layers: at most 64 layers, found 65",
+		       "too many layers");
+		free(y);
+	}
+}
+
+static const char over_base[] =
+	"model:\n"
+	"  layers:\n"
+	"    - dense: {units: 16, activation: relu}\n"
+	"    - dropout: 0.1\n"
+	"    - dense: {units: 10, activation: softmax}\n"
+	"train:\n"
+	"  epochs: 3\n"
+	"  optimizer: {type: adam, lr: 0.001}\n";
+
+static void test_overrides(void)
+{
+	struct experiment e;
+	struct dl_error err;
+	int rc;
+
+	{
+		const char *sets[] = {"train.optimizer.lr=0.01", "model.layers[0].dense.units=32",
+				      "seed=7", "data.validation=test", "model.layers[1].dropout={rate: 0.2}",
+				      "name=over"};
+
+		dl_error_clear(&err);
+		rc = experiment_parse(&e, over_base, strlen(over_base), "t.yaml", sets, 6, &err);
+		ok(rc == DL_OK, "overrides apply (%s)", err.msg);
+		is_near(e.train.optimizer.lr, 0.01, 1e-9, "optimizer.lr set");
+		ok(e.train.optimizer.type == NN_OPTIM_ADAM, "optimizer type kept");
+		ok(e.model.layers[0].units == 32 && e.model.layers[0].activation == NN_ACT_RELU,
+		   "layer units set, activation kept");
+		ok(e.seed == 7, "seed set (added)");
+		ok(e.data.validation == DATA_VAL_TEST, "data.validation created with its mapping");
+		is_near(e.model.layers[1].rate, 0.2, 1e-7, "flow mapping value");
+		is_str(e.name, "over", "name");
+	}
+	{
+		const char *sets[] = {"train.optimizer=sgd", "train.epochs=4"};
+
+		rc = experiment_parse(&e, over_base, strlen(over_base), "t.yaml", sets, 2, &err);
+		ok(rc == DL_OK && e.train.optimizer.type == NN_OPTIM_SGD && e.train.epochs == 4,
+		   "a whole node replaced");
+		is_near(e.train.optimizer.lr, 0.01, 1e-9, "replaced optimizer has sgd defaults");
+	}
+	{
+		const char *sets[] = {"train.optimizer.lr=0.5", "train.optimizer.lr=0.25"};
+
+		rc = experiment_parse(&e, over_base, strlen(over_base), "t.yaml", sets, 2, &err);
+		is_near(e.train.optimizer.lr, 0.25, 0, "later override wins");
+	}
+
+	{
+		const char *sets[] = {"data.validation=0.2", "train.regularization.l2=0.5"};
+		const char *y = "data:\ntrain:\n" LAYERS;
+
+		rc = experiment_parse(&e, y, strlen(y), "t.yaml", sets, 2, &err);
+		ok(rc == DL_OK && e.data.validation == DATA_VAL_FRACTION, "override fills an "
+		   "empty section (%s)", err.msg);
+		is_near(e.train.l2, 0.5, 0, "... and creates nested mappings");
+	}
+
+	static const struct {
+		const char *set, *want;
+	} bad[] = {
+		{"train.optimiser.lr=0.1", "--set train.optimiser.lr=0.1: error: unknown key "
+		 "'optimiser' in train (did you mean 'optimizer'?)"},
+		{"train.epochs=0", "--set train.epochs=0: error: train.epochs: must be between 1 "
+		 "and 1000000, found 0"},
+		{"train.optimizer.momentum=0.5",
+		 "--set train.optimizer.momentum=0.5: error: momentum is not a parameter of adam"},
+		{"model.layers[5].dense.units=3", "--set model.layers[5].dense.units=3: error: "
+		 "index 5 out of range: model.layers has 3 items"},
+		{"train.epochs.x=1", "--set train.epochs.x=1: error: cannot set train.epochs.x: "
+		 "train.epochs is a scalar, not a mapping"},
+		{"train[0]=1", "--set train[0]=1: error: cannot set train[0]: train is a mapping, "
+		 "not a sequence"},
+		{"model.stack[0]=1", "--set model.stack[0]=1: error: cannot set model.stack[0]: "
+		 "model.stack does not exist"},
+		{"seed", "--set seed: error: expected KEY=VALUE"},
+		{"a..b=1", "--set a..b=1: error: invalid key 'a..b' (expected a dotted path such as "
+		 "train.optimizer.lr or model.layers[0].dense.units)"},
+		{"seed=[1,", "--set seed=[1,: error: invalid YAML: did not find expected node content "
+		 "(while parsing a flow node)"},
+		{"seed=&a 1", "--set seed=&a 1: error: anchors and aliases are not supported in "
+		 "experiment files"},
+		{"name=", "--set name=: error: name: expected a string, found null"},
+		{"model.layers[0]=3", "--set model.layers[0]=3: error: model.layers[0]: expected a "
+		 "layer such as {dense: {units: 10}}, found '3'"},
+		{"train.optimizer={type: adam, lr: -1}", "--set train.optimizer={type: adam, lr: -1}: "
+		 "error: train.optimizer.lr: must be greater than 0, found -1"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		const char *sets[] = {"seed=1", bad[i].set};
+
+		is_str(parse_err_set(over_base, sets, 2), bad[i].want, "bad override %zu", i);
+	}
+	{
+		/* the value came from --set, the key from the file: point at --set */
+		const char *sets[] = {"model.layers[2].dense.activation=softmx"};
+
+		is_str(parse_err_set(over_base, sets, 1),
+		       "--set model.layers[2].dense.activation=softmx: error: unknown activation "
+		       "'softmx' (expected one of: linear, sigmoid, tanh, relu, leaky_relu, elu, "
+		       "selu, softmax; did you mean 'softmax'?)", "override value errors name the --set");
+	}
+	{
+		/* file errors stay file errors when overrides are given */
+		const char *sets[] = {"seed=1"};
+
+		is_str(parse_err_set(LAYERS "train:\n  epochs: 0\n", sets, 1),
+		       "t.yaml:5:11: error: train.epochs: must be between 1 and 1000000, found 0",
+		       "file errors keep their position");
+	}
+}
+
+/* Parse, emit, parse the emitted text: equal structs and equal text. */
+static void round_trip(const char *yaml, const char *what)
+{
+	struct experiment a, b;
+	struct dl_error err;
+	char *y1, *y2;
+
+	dl_error_clear(&err);
+	if (!ok(experiment_parse(&a, yaml, strlen(yaml), "rt.yaml", NULL, 0, &err) == DL_OK,
+		"round trip %s: parses (%s)", what, err.msg))
+		return;
+	y1 = experiment_to_yaml(&a);
+	if (!ok(y1 != NULL, "round trip %s: emits", what))
+		return;
+	if (!ok(experiment_parse(&b, y1, strlen(y1), "other.yaml", NULL, 0, &err) == DL_OK,
+		"round trip %s: emitted text parses (%s)", what, err.msg)) {
+		fprintf(stderr, "%s", y1);
+		free(y1);
+		return;
+	}
+	if (!ok(memcmp(&a, &b, sizeof a) == 0, "round trip %s: identical struct", what)) {
+		fprintf(stderr, "%s", y1);
+		for (size_t i = 0; i < sizeof a; i++)
+			if (((unsigned char *)&a)[i] != ((unsigned char *)&b)[i])
+				fprintf(stderr, "# differs at byte %zu\n", i);
+	}
+	y2 = experiment_to_yaml(&b);
+	ok(y2 && !strcmp(y1, y2), "round trip %s: emit is a fixed point", what);
+	free(y1);
+	free(y2);
+}
+
+static void test_round_trip(void)
+{
+	static const char *const files[] = {
+		"quickstart.yaml", "nb000-font5x7.yaml", "nb001-digits8x8-scratch.yaml",
+		"nb002-sigmoid16.yaml", "nb004-linear-elasticnet.yaml", "nb004-mlp-dropout.yaml",
+	};
+	const char *top = getenv("top_srcdir");
+	char path[1024];
+	struct experiment e, d;
+	struct dl_error err;
+	char *y;
+
+	round_trip(full_file, "full file");
+	round_trip(LAYERS, "defaults");
+	round_trip("name: \"odd: name \\\"q\\\" \\t\"\nseed: 18446744073709551615\n"
+		   "data:\n  source: idx\n  train_images: \"./x y.gz\"\n  train_labels: true.idx\n"
+		   "  test_images: '123'\n  test_labels: null.x\n  limit: 100\n  test_limit: 7\n"
+		   "  validation: 0.3333\n"
+		   "model:\n  init: {type: uniform, low: -0.1, high: 0.7}\n  layers:\n"
+		   "    - dense: {units: 3, activation: selu, init: he_uniform}\n"
+		   "    - dense: {units: 10, activation: leaky_relu}\n"
+		   "train:\n  optimizer: {type: adagrad, initial_accumulator: 0.05}\n"
+		   "  schedule: {type: piecewise_constant, unit: epochs, boundaries: [10, 20.5],"
+		   " values: [0.1, 0.01, 1e-3]}\n"
+		   "  early_stopping: {patience: 3, restore_best: true}\n", "idx and quoting");
+	round_trip("data: {source: digits8x8, test_fraction: 0.25, scale: 0.125}\n"
+		   "model: {init: uniform01, layers: [{dense: {units: 10}}, {flatten: null}]}\n"
+		   "train: {loss: hinge, batch_size: full, optimizer: {type: nadam, beta1: 0.8},"
+		   " regularization: {l1: -0, l2: 1e-30},"
+		   " schedule: {type: exponential, rate: 0.9, decay_steps: 1e4, staircase: true}}\n",
+		   "digits8x8, exponential");
+	round_trip("data: {source: font5x7, train_kinds: [hand, small], test_kinds: [], variants: 9}\n"
+		   "model: {layers: [{dense: {units: 10, activation: elu, alpha: 0.7}}]}\n"
+		   "train: {optimizer: {type: rmsprop, momentum: 0.5, rho: 0.8, epsilon: 1e-8},"
+		   " schedule: {type: cosine, decay_steps: 500, alpha: 0.1}}\n", "font5x7, cosine");
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		snprintf(path, sizeof path, "%s/experiments/%s", top ? top : ".", files[i]);
+		dl_error_clear(&err);
+		if (!ok(experiment_load(&e, path, NULL, 0, &err) == DL_OK, "load %s (%s)",
+			files[i], err.msg))
+			continue;
+		y = experiment_to_yaml(&e);
+		ok(y && experiment_parse(&d, y, strlen(y), "x", NULL, 0, &err) == DL_OK &&
+		   !memcmp(&e, &d, sizeof e), "round trip %s", files[i]);
+		free(y);
+	}
+
+	/* the canonical text itself, for one small experiment */
+	{
+		static const char want[] =
+			"name: small\n"
+			"seed: 3\n"
+			"data:\n"
+			"  source: mnist\n"
+			"  validation: 0.1\n"
+			"  limit: null\n"
+			"  test_limit: null\n"
+			"  scale: 1\n"
+			"model:\n"
+			"  init: glorot_uniform\n"
+			"  layers:\n"
+			"    - dense: {units: 16, activation: relu}\n"
+			"    - dropout: 0.2\n"
+			"    - dense: {units: 10, activation: softmax}\n"
+			"train:\n"
+			"  epochs: 10\n"
+			"  batch_size: 32\n"
+			"  shuffle: true\n"
+			"  loss: cross_entropy\n"
+			"  regularization: {l1: 0, l2: 0}\n"
+			"  optimizer: {type: adam, lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-07}\n"
+			"  schedule: {type: constant}\n"
+			"  early_stopping: null\n";
+		const char *in = "seed: 3\ndata: {validation: 0.1}\nmodel:\n  layers:\n"
+			"    - dense: {units: 16, activation: relu}\n    - dropout: 0.2\n"
+			"    - dense: {units: 10, activation: softmax}\n";
+
+		experiment_parse(&e, in, strlen(in), "small.yaml", NULL, 0, &err);
+		y = experiment_to_yaml(&e);
+		is_str(y ? y : "(null)", want, "canonical text");
+		free(y);
+	}
+}
+
+static void test_load(void)
+{
+	struct experiment e;
+	struct dl_error err;
+	char buf[2048], path[] = "/tmp/test_spec_XXXXXX";
+	int fd;
+
+	dl_error_clear(&err);
+	ok(experiment_load(&e, "/nonexistent/x.yaml", NULL, 0, &err) == DL_ERR, "missing file");
+	dl_error_format(&err, buf, sizeof buf);
+	is_str(buf, "/nonexistent/x.yaml: error: No such file or directory", "missing file error");
+
+	fd = mkstemp(path);
+	if (!ok(fd >= 0, "temporary file"))
+		return;
+	{
+		const char *y = "# too big\n";
+		char *big = malloc(1 << 20);
+		int good = write(fd, y, strlen(y)) == (ssize_t)strlen(y);
+
+		memset(big, '#', 1 << 20);
+		for (int i = 0; i < 17 && good; i++)
+			good = write(fd, big, 1 << 20) == 1 << 20;
+		free(big);
+		close(fd);
+		ok(good, "wrote a 17 MiB file");
+	}
+	ok(experiment_load(&e, path, NULL, 0, &err) == DL_ERR, "too large");
+	ok(strstr(err.msg, "file too large") != NULL && err.line == 0 && !strcmp(err.file, path),
+	   "too large error: %s", err.msg);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd >= 0) {
+		ok(write(fd, LAYERS, strlen(LAYERS)) == (ssize_t)strlen(LAYERS), "rewrote file");
+		close(fd);
+	}
+	ok(experiment_load(&e, path, NULL, 0, &err) == DL_OK, "loads a file (%s)", err.msg);
+	ok(!strcmp(e.name, path + 5), "name from the path: %s", e.name);
+	unlink(path);
+}
+
+int main(void)
+{
+	test_full();
+	test_bad();
+	test_hostile();
+	test_overrides();
+	test_round_trip();
+	test_load();
+	return tap_done();
+}
