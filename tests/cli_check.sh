@@ -25,25 +25,25 @@ good='model:
 expect_error "$good
 trian:
   epochs: 3
-" "digitlab: bad.yaml:4:1: error: unknown key 'trian' at top level (did you mean 'train'?)" \
+" "digitlab: bad.yaml:5:1: error: unknown key 'trian' at top level (did you mean 'train'?)" \
 	"misspelt top-level key"
 
 expect_error "$good
 train:
   epochs: ten
-" "digitlab: bad.yaml:5:11: error: train.epochs: expected an integer, found 'ten'" \
+" "digitlab: bad.yaml:6:11: error: train.epochs: expected an integer, found 'ten'" \
 	"wrong type"
 
 expect_error "$good
 train:
   epochs: 0
-" "digitlab: bad.yaml:5:11: error: train.epochs: must be between 1 and 1000000, found 0" \
+" "digitlab: bad.yaml:6:11: error: train.epochs: must be between 1 and 1000000, found 0" \
 	"out of range"
 
 expect_error "" "digitlab: bad.yaml:1:1: error: empty experiment file" "empty file"
 
 expect_error "model: [1, 2
-" "digitlab: bad.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence" \
+" "digitlab: bad.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1, column 8)" \
 	"invalid YAML"
 
 expect_error "$good" "digitlab: --set train.optimiser.lr=0.1: error: unknown key 'optimiser' in train (did you mean 'optimizer'?)" \
@@ -51,7 +51,7 @@ expect_error "$good" "digitlab: --set train.optimiser.lr=0.1: error: unknown key
 
 expect_error "model:
   layers:
-    - dense: {units: 16, activation: relu}
+    - dense: {units: 16, activation: softmax}
 " "digitlab: bad.yaml: error: the last layer has 16 units but the data has 10 classes" \
 	"output units must match the classes"
 

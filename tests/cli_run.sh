@@ -28,7 +28,7 @@ acc=$(json_field "$json" test_accuracy)
 ok "$(awk -v a="$acc" 'BEGIN { print (a >= 0.95) ? 0 : 1 }')" "learns the 5x7 glyphs (test accuracy $acc >= 0.95)"
 is "$(json_field "$json" epochs)" 40 "JSON reports 40 epochs"
 is "$(json_field "$json" status)" '"done"' "JSON reports status done"
-is "$(json_field "$json" params)" 1450 "JSON reports 35*32+32 + 32*10+10 = 1450 parameters"
+is "$(json_field "$json" params)" 1482 "JSON reports (35*32+32) + (32*10+10) = 1482 parameters"
 is "$(printf '%s\n' "$run1" | grep -c '^Epoch [0-9]*/40 - loss: ')" 40 "one Keras-like line per epoch"
 ok "$(printf '%s\n' "$run1" | grep -q '^Confusion matrix'; echo $?)" "prints the confusion matrix"
 ok "$(printf '%s\n' "$run1" | grep -q '^Per-class error'; echo $?)" "prints the per-class error"
