@@ -42,6 +42,18 @@ run3=$("$DIGITLAB" run "$scratch/font.yaml" --json --set seed=4 2>/dev/null)
 ok "$([ "$(printf '%s\n' "$run3" | strip_times | cksum)" != "$(printf '%s\n' "$run1" | strip_times | cksum)" ]; echo $?)" \
 	"another seed gives other metrics"
 
+# Augmentation: prepared in the batch thread, still deterministic.
+aug1=$("$DIGITLAB" run "$scratch/font.yaml" --json --set 'augment={rotation: 10, zoom: 0.1, shift: 0.1}' 2>/dev/null)
+ok $? "a run with augmentation"
+aug2=$("$DIGITLAB" run "$scratch/font.yaml" --json --set 'augment={rotation: 10, zoom: 0.1, shift: 0.1}' 2>/dev/null)
+is "$(printf '%s\n' "$aug2" | strip_times | cksum)" "$(printf '%s\n' "$aug1" | strip_times | cksum)" \
+	"augmented runs with the same seed give identical metrics"
+ok "$([ "$(printf '%s\n' "$aug1" | strip_times | cksum)" != "$(printf '%s\n' "$run1" | strip_times | cksum)" ]; echo $?)" \
+	"augmentation changes what is learned"
+out=$("$DIGITLAB" augment-preview "$scratch/font.yaml" 2 --ascii --set 'augment={shift: 0.2}')
+ok $? "augment-preview runs"
+is "$(printf '%s\n' "$out" | grep -c '^sample [01]: label [0-9]$')" 2 "augment-preview shows the two digits asked for"
+
 # A learning rate far too large makes the loss overflow: diverged, exit 3.
 "$DIGITLAB" run "$scratch/font.yaml" --set train.loss=mse \
 	--set 'model.layers[1].dense.activation=linear' \

@@ -179,8 +179,12 @@ static const struct bad bad_inputs[] = {
 	 "t.yaml:6:3: error: unknown key 'optimiser' in train (did you mean 'optimizer'?)"},
 	{"modle:\n  layers: []\n",
 	 "t.yaml:1:1: error: unknown key 'modle' at top level (did you mean 'model'?)"},
-	{LAYERS "augment: {rotation: 10}\n",
-	 "t.yaml:4:1: error: unknown key 'augment' at top level"},
+	{LAYERS "augment: {rotation: 200}\n",
+	 "t.yaml:4:21: error: augment.rotation: must be between 0 and 180 degrees, found 200"},
+	{LAYERS "augment: {zoom: 1}\n",
+	 "t.yaml:4:17: error: augment.zoom: must be in [0, 1), found 1"},
+	{LAYERS "augment: {shear: 1}\n",
+	 "t.yaml:4:11: error: unknown key 'shear' in augment"},
 	{LAYERS "train:\n  optimizer: {type: adam, learning_rate: 0.1}\n",
 	 "t.yaml:5:27: error: unknown key 'learning_rate' in train.optimizer"},
 	{"model:\n  layers:\n    - dense: {units: 10, activaton: relu}\n",
@@ -307,7 +311,7 @@ static const struct bad bad_inputs[] = {
 	 "t.yaml:2:1: error: invalid YAML: did not find expected ',' or ']' "
 	 "(while parsing a flow sequence at line 1, column 8)"},
 	{"- a\n- b\n", "t.yaml:1:1: error: the document must be a mapping of keys (name, seed, "
-	 "data, model, train), found a sequence"},
+	 "data, augment, model, train), found a sequence"},
 	{"", "t.yaml:1:1: error: empty experiment file"},
 	{"# nothing here\n\n   \n", "t.yaml:1:1: error: empty experiment file"},
 	{LAYERS "---\nname: b\n",
@@ -588,6 +592,7 @@ static void test_round_trip(void)
 			"  limit: null\n"
 			"  test_limit: null\n"
 			"  scale: 1\n"
+			"augment: null\n"
 			"model:\n"
 			"  init: glorot_uniform\n"
 			"  layers:\n"

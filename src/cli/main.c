@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{"check", cmd_check, "validate experiment files"},
 	{"summary", cmd_summary, "print an experiment's model as a table of layers"},
 	{"data", cmd_data, "fetch data sets into the cache and list them"},
+	{"augment-preview", cmd_augment_preview, "draw training digits beside their augmented versions"},
 	{"predict", cmd_predict, "classify PGM or IDX images with a saved model"},
 	{"bench", cmd_bench, "measure training speed on MNIST"},
 };
@@ -35,7 +36,7 @@ static void print_help(FILE *out)
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
 		"`digitlab COMMAND --help` describes a command; man digitlab has it all,\n"

@@ -195,6 +195,19 @@ static void emit_data(struct sbuf *b, const struct data_spec *d)
 	}
 }
 
+static void emit_augment(struct sbuf *b, const struct augment_spec *a)
+{
+	char f[3][32];
+
+	if (!augment_enabled(a)) {
+		put(b, "augment: null\n");
+		return;
+	}
+	put(b, "augment: {rotation: %s, zoom: %s, shift: %s}\n",
+	    fmt_float(a->rotation, f[0], sizeof f[0]), fmt_float(a->zoom, f[1], sizeof f[1]),
+	    fmt_float(a->shift, f[2], sizeof f[2]));
+}
+
 static void emit_model(struct sbuf *b, const struct nn_model_spec *m)
 {
 	char f[32];
@@ -339,6 +352,7 @@ char *experiment_to_yaml(const struct experiment *e)
 	put_string(&b, e->name);
 	put(&b, "\nseed: %" PRIu64 "\n", e->seed);
 	emit_data(&b, &e->data);
+	emit_augment(&b, &e->augment);
 	emit_model(&b, &e->model);
 	emit_train(&b, &e->train);
 	if (b.oom) {

@@ -1030,9 +1030,32 @@ static void default_name(const char *display, char *out, size_t size)
 		snprintf(out, size, "experiment");
 }
 
+static int conv_augment(struct conv *c, const struct ynode *n, struct augment_spec *a)
+{
+	static const char *const keys[] = {"rotation", "zoom", "shift", NULL};
+	const struct ynode *v;
+
+	if (ynode_is_null(n))
+		return DL_OK;   /* off, as when absent */
+	if (want_mapping(c, n, "augment") || check_keys(c, n, "in augment", keys))
+		return DL_ERR;
+	if ((v = ynode_get(n, "rotation"))) {
+		if (get_float(c, v, "augment.rotation", R_NONNEG, &a->rotation))
+			return DL_ERR;
+		if (a->rotation > 180)
+			return fail(c, v, "augment.rotation: must be between 0 and 180 degrees, found %s",
+				    v->text);
+	}
+	if ((v = ynode_get(n, "zoom")) && get_float(c, v, "augment.zoom", R_HALF01, &a->zoom))
+		return DL_ERR;
+	if ((v = ynode_get(n, "shift")) && get_float(c, v, "augment.shift", R_CLOSED01, &a->shift))
+		return DL_ERR;
+	return DL_OK;
+}
+
 static int conv_top(struct conv *c, const struct ynode *root, struct experiment *e)
 {
-	static const char *const keys[] = {"name", "seed", "data", "model", "train", NULL};
+	static const char *const keys[] = {"name", "seed", "data", "augment", "model", "train", NULL};
 	const struct ynode *v;
 
 	if (check_keys(c, root, "at top level", keys))
@@ -1062,6 +1085,8 @@ static int conv_top(struct conv *c, const struct ynode *root, struct experiment 
 		}
 	}
 	if ((v = ynode_get(root, "data")) && conv_data(c, v, &e->data))
+		return DL_ERR;
+	if ((v = ynode_get(root, "augment")) && conv_augment(c, v, &e->augment))
 		return DL_ERR;
 	if (!(v = ynode_get(root, "model")))
 		return missing(c, root, "model", "");
@@ -1109,7 +1134,7 @@ int experiment_parse(struct experiment *e, const char *text, size_t len,
 	if (root->type != YNODE_MAPPING) {
 		char buf[128];
 
-		rc = fail(&c, root, "the document must be a mapping of keys (name, seed, data, "
+		rc = fail(&c, root, "the document must be a mapping of keys (name, seed, data, augment, "
 			  "model, train), found %s", describe(root, buf, sizeof buf));
 		ytree_free(root);
 		return rc;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/augment.h"
 #include "data/dataset.h"
 #include "nn/model.h"
 #include "nn/optim.h"
@@ -39,6 +40,7 @@ struct experiment {
 	char name[128];             /* default: the file name without .yaml */
 	uint64_t seed;              /* default 0 */
 	struct data_spec data;
+	struct augment_spec augment; /* training images only; all 0 = off */
 	struct nn_model_spec model; /* input shape filled from data.source */
 	struct train_spec train;
 };

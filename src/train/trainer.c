@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data/batcher.h"
 #include "nn/optim.h"
 #include "train/callbacks.h"
 #include "train/checkpoint.h"
@@ -94,8 +95,8 @@ struct training {
 	struct nn_optim *optim;
 	struct rng shuffle_rng, dropout_rng;
 	int *order;          /* (n_train) sample order of the current epoch */
-	float *batch_x;      /* (batch, in_size) gathered inputs */
-	uint8_t *batch_y;    /* (batch) gathered labels */
+	struct batcher *batcher; /* gathers (and augments) batches in its own thread */
+	uint64_t augment_base; /* epoch e augments with seed augment_base ^ e * K */
 	int batch_size, in_size;
 	struct plateau_state plateau;
 	struct early_stop_state early;
@@ -107,8 +108,7 @@ static void training_free(struct training *t)
 	nn_model_free(t->model);
 	nn_optim_free(t->optim);
 	free(t->order);
-	free(t->batch_x);
-	free(t->batch_y);
+	batcher_free(t->batcher);
 	free(t->best_params);
 }
 
@@ -117,7 +117,7 @@ static int training_init(struct training *t, const struct experiment *exp,
 			 struct dl_error *err)
 {
 	const struct dataset *train = &data->train;
-	struct rng seed_rng, init_rng;
+	struct rng seed_rng, init_rng, augment_rng;
 	int max_batch;
 
 	memset(t, 0, sizeof *t);
@@ -138,18 +138,20 @@ static int training_init(struct training *t, const struct experiment *exp,
 			 nn_model_param_count(t->model), err) != DL_OK)
 		goto fail;
 	t->order = malloc(sizeof *t->order * (size_t)train->n);
-	t->batch_x = malloc(sizeof *t->batch_x * (size_t)t->batch_size * t->in_size);
-	t->batch_y = malloc((size_t)t->batch_size);
-	if (!t->order || !t->batch_x || !t->batch_y) {
-		dl_error_set(err, "out of memory for a batch of %d samples", t->batch_size);
+	if (!t->order) {
+		dl_error_set(err, "out of memory for an epoch of %d samples", train->n);
 		goto fail;
 	}
+	if (batcher_new(&t->batcher, train, t->batch_size, &exp->augment, err) != DL_OK)
+		goto fail;
 	/* Separate streams so that, say, adding dropout does not change the
 	 * initial weights or the shuffling order. */
 	rng_seed(&seed_rng, exp->seed);
 	rng_split(&seed_rng, &init_rng);
 	rng_split(&seed_rng, &t->shuffle_rng);
 	rng_split(&seed_rng, &t->dropout_rng);
+	rng_split(&seed_rng, &augment_rng);
+	t->augment_base = rng_u64(&augment_rng);
 	nn_model_init(t->model, &init_rng);
 	plateau_init(&t->plateau, &exp->train.schedule, exp->train.optimizer.lr);
 	early_stop_init(&t->early, &exp->train.early_stopping);
@@ -178,34 +180,22 @@ static float current_lr(const struct training *t, int epoch)
 	return schedule_lr(&ts->schedule, ts->optimizer.lr, nn_optim_steps(t->optim), epoch - 1);
 }
 
-static void gather_batch(struct training *t, int from, int B)
-{
-	const struct dataset *train = &t->data->train;
-
-	for (int i = 0; i < B; i++) {
-		int s = t->order[from + i];
-		memcpy(t->batch_x + (size_t)i * t->in_size,
-		       train->x + (size_t)s * t->in_size, sizeof(float) * t->in_size);
-		t->batch_y[i] = train->y[s];
-	}
-}
-
-/* One optimisation step on samples [from, from + B) of the epoch order.
+/* One optimisation step on a batch x (B, IN) with labels y.
  * Returns the batch's loss (penalty included) and adds its correct count. */
-static double train_step(struct training *t, int from, int B, int epoch, int *correct)
+static double train_step(struct training *t, const float *x, const uint8_t *y, int B,
+			 int epoch, int *correct)
 {
 	const struct train_spec *ts = &t->exp->train;
 	const float *out;
 	double loss;
 	int K;
 
-	gather_batch(t, from, B);
-	out = nn_model_forward(t->model, t->batch_x, B, 1, &t->dropout_rng);
+	out = nn_model_forward(t->model, x, B, 1, &t->dropout_rng);
 	K = nn_shape_size(nn_model_output_shape(t->model));
 	for (int i = 0; i < B; i++)
-		*correct += argmax(out + (size_t)i * K, K) == t->batch_y[i];
-	loss = nn_model_loss(t->model, ts->loss, t->batch_y, B);
-	nn_model_backward(t->model, ts->loss, t->batch_y, B);
+		*correct += argmax(out + (size_t)i * K, K) == y[i];
+	loss = nn_model_loss(t->model, ts->loss, y, B);
+	nn_model_backward(t->model, ts->loss, y, B);
 	if (ts->l1 > 0 || ts->l2 > 0) {
 		loss += nn_model_penalty(t->model, ts->l1, ts->l2);
 		nn_model_penalty_grad(t->model, ts->l1, ts->l2);
@@ -233,17 +223,28 @@ static enum run_status train_epoch(struct training *t, int epoch,
 		t->order[i] = i;
 	if (t->exp->train.shuffle)
 		rng_shuffle(&t->shuffle_rng, t->order, train->n);
+	/* The augmentation seed of an epoch depends on nothing but the run's
+	 * seed and the epoch, so a resumed run augments exactly as before. */
+	if (batcher_start_epoch(t->batcher, t->order, train->n,
+				t->augment_base ^ ((uint64_t)epoch * 0x9e3779b97f4a7c15ULL),
+				NULL) != DL_OK) {
+		snprintf(why, why_size, "could not start epoch %d", epoch);
+		return RUN_CANCELLED;
+	}
 	for (int b = 0; b < batches; b++) {
-		int from = b * t->batch_size;
-		int B = train->n - from < t->batch_size ? train->n - from : t->batch_size;
+		const float *x;
+		const uint8_t *y;
 		double loss, now;
+		int B;
 
-		if (cancel && *cancel) {
+		if ((cancel && *cancel) || batcher_next(t->batcher, &x, &y, &B) != 0) {
+			batcher_cancel(t->batcher);
 			snprintf(why, why_size, "cancelled during epoch %d", epoch);
 			return RUN_CANCELLED;
 		}
-		loss = train_step(t, from, B, epoch, &correct);
+		loss = train_step(t, x, y, B, epoch, &correct);
 		if (!isfinite(loss)) {
+			batcher_cancel(t->batcher);
 			snprintf(why, why_size, "loss became %s at epoch %d, batch %d of %d",
 				 isnan(loss) ? "NaN" : "infinite", epoch, b + 1, batches);
 			return RUN_DIVERGED;

@@ -1,0 +1,80 @@
+/*
+ * cmd_augment.c - `digitlab augment-preview FILE [N]`: show what an
+ * experiment's augmentation does to its training digits before queueing it.
+ */
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "data/augment.h"
+
+static const char augment_help[] =
+	"usage: digitlab augment-preview FILE [N] [--ascii] [--set KEY=VALUE]...\n"
+	"\n"
+	"Draw N (default 8) training digits of the experiment next to their\n"
+	"augmented versions, as the experiment's augment: section makes them,\n"
+	"with Unicode half blocks, or ASCII under --ascii or a non-UTF-8 locale.\n";
+
+/* UTF-8 block characters only where the locale can show them. */
+static int locale_is_utf8(void)
+{
+	const char *codeset;
+
+	setlocale(LC_CTYPE, "");
+	codeset = nl_langinfo(CODESET);
+	return codeset && (!strcmp(codeset, "UTF-8") || !strcmp(codeset, "utf8"));
+}
+
+int cmd_augment_preview(int argc, char **argv)
+{
+	const char *file = NULL, *sets[CLI_MAX_SETS];
+	int n = 8, n_sets = 0, ascii = !locale_is_utf8(), have_n = 0;
+	struct experiment exp;
+	struct data_split data;
+	struct dl_error err;
+	char cache[DATA_PATH_MAX];
+	int status = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(augment_help, stdout);
+			return 0;
+		} else if (!strcmp(a, "--ascii")) {
+			ascii = 1;
+		} else if (!strcmp(a, "--set")) {
+			if (i + 1 >= argc || n_sets == CLI_MAX_SETS)
+				return cli_usage_error("augment-preview", "--set needs KEY=VALUE");
+			sets[n_sets++] = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error("augment-preview", "unknown option '%s'", a);
+		} else if (!file) {
+			file = a;
+		} else if (!have_n) {
+			if ((n = cli_parse_count("augment-preview", "N", a, 1000)) < 0)
+				return EXIT_USAGE;
+			have_n = 1;
+		} else {
+			return cli_usage_error("augment-preview", "unexpected argument '%s'", a);
+		}
+	}
+	if (!file)
+		return cli_usage_error("augment-preview", "which experiment file?");
+	if (cli_load_experiment(&exp, file, sets, n_sets) != DL_OK)
+		return EXIT_USAGE;
+	dl_error_clear(&err);
+	if (data_load(&exp.data, data_cache_dir(cache, sizeof cache), exp.seed, &data, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	if (augment_preview(stdout, &data.train, &exp.augment, exp.seed, n, ascii, &err) != DL_OK) {
+		cli_print_error(&err);
+		status = 1;
+	}
+	data_split_free(&data);
+	return status;
+}
