@@ -51,7 +51,6 @@ struct console {
 
 static void console_started(void *ctx, const struct run_info *info)
 {
-	struct console *c = ctx;
 	const struct train_spec *t = &info->exp->train;
 
 	printf("%s: %s\n", info->exp->name, info->data->description);
@@ -59,7 +58,7 @@ static void console_started(void *ctx, const struct run_info *info)
 	       info->params, nn_optim_name(t->optimizer.type), t->optimizer.lr,
 	       info->batch_size, t->epochs);
 	fflush(stdout);
-	(void)c;
+	(void)ctx;
 }
 
 static void console_progress(void *ctx, int epoch, int batch, int batches,

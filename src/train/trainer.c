@@ -97,7 +97,7 @@ struct training {
 	int *order;          /* (n_train) sample order of the current epoch */
 	struct batcher *batcher; /* gathers (and augments) batches in its own thread */
 	uint64_t augment_base; /* epoch e augments with seed augment_base ^ e * K */
-	int batch_size, in_size;
+	int batch_size;      /* effective: a full batch resolved to n_train */
 	struct plateau_state plateau;
 	struct early_stop_state early;
 	float *best_params;  /* weights of the best epoch (restore_best), or NULL */
@@ -129,7 +129,6 @@ static int training_init(struct training *t, const struct experiment *exp,
 	t->batch_size = exp->train.batch_size;
 	if (t->batch_size <= 0 || t->batch_size > train->n)
 		t->batch_size = train->n;
-	t->in_size = train->c * train->h * train->w;
 	max_batch = t->batch_size > EVAL_CHUNK ? t->batch_size : EVAL_CHUNK;
 
 	if (nn_model_new(&t->model, &exp->model, max_batch, err) != DL_OK)
