@@ -34,6 +34,12 @@ void cli_print_error(const struct dl_error *err);
 int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Take a --set KEY=VALUE (or --set=KEY=VALUE) at argv[*i] into sets,
+ * advancing *i past its value. Returns 1 when taken, 0 when argv[*i] is not
+ * --set, -1 after printing a usage error. */
+int cli_take_set(const char *command, int argc, char **argv, int *i,
+		 const char **sets, int *n_sets);
+
 /* Parse a positive integer option value; on failure print and return -1. */
 int cli_parse_count(const char *command, const char *option, const char *value,
 		    int max);

@@ -36,7 +36,7 @@ int cmd_augment_preview(int argc, char **argv)
 	struct data_split data;
 	struct dl_error err;
 	char cache[DATA_PATH_MAX];
-	int status = 0;
+	int status = 0, taken;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -46,10 +46,9 @@ int cmd_augment_preview(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--ascii")) {
 			ascii = 1;
-		} else if (!strcmp(a, "--set")) {
-			if (i + 1 >= argc || n_sets == CLI_MAX_SETS)
-				return cli_usage_error("augment-preview", "--set needs KEY=VALUE");
-			sets[n_sets++] = argv[++i];
+		} else if ((taken = cli_take_set("augment-preview", argc, argv, &i, sets, &n_sets))) {
+			if (taken < 0)
+				return EXIT_USAGE;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error("augment-preview", "unknown option '%s'", a);
 		} else if (!file) {

@@ -6,13 +6,13 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "data/dataset.h"
 #include "nn/model.h"
 #include "nn/optim.h"
+#include "util/clock.h"
 
 static const char bench_help[] =
 	"usage: digitlab bench --model dense16|mlp [--threads N] [--samples N] [--json]\n"
@@ -47,14 +47,6 @@ static void build_spec(const struct bench_model *bm, struct nn_model_spec *spec)
 	}
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 struct bench_result {
 	double train_sps, eval_sps, loss;
 };
@@ -81,19 +73,19 @@ static int bench_run(const struct bench_model *bm, const struct dataset *d, int 
 	rng_seed(&rng, 0);
 	nn_model_init(m, &rng);
 
-	t = now_seconds();
+	t = clock_seconds();
 	for (int i = 0; i + bm->batch <= n; i += bm->batch) {
 		nn_model_forward(m, d->x + (size_t)i * in, bm->batch, 1, &rng);
 		r->loss = nn_model_loss(m, NN_LOSS_CROSS_ENTROPY, d->y + i, bm->batch);
 		nn_model_backward(m, NN_LOSS_CROSS_ENTROPY, d->y + i, bm->batch);
 		nn_optim_step(o, nn_model_params(m), nn_model_grads(m), cfg.lr);
 	}
-	r->train_sps = n / (now_seconds() - t);
+	r->train_sps = n / (clock_seconds() - t);
 
-	t = now_seconds();
+	t = clock_seconds();
 	for (int i = 0; i < n; i += 1000)
 		nn_model_forward(m, d->x + (size_t)i * in, n - i < 1000 ? n - i : 1000, 0, NULL);
-	r->eval_sps = n / (now_seconds() - t);
+	r->eval_sps = n / (clock_seconds() - t);
 	nn_optim_free(o);
 	nn_model_free(m);
 	return DL_OK;

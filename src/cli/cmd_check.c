@@ -32,6 +32,8 @@ struct file_args {
 static int parse_file_args(const char *command, const char *help, int argc,
 			   char **argv, struct file_args *a)
 {
+	int taken;
+
 	memset(a, 0, sizeof *a);
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
@@ -39,13 +41,9 @@ static int parse_file_args(const char *command, const char *help, int argc,
 		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
 			fputs(help, stdout);
 			return -1;
-		} else if (!strcmp(s, "--set") || !strncmp(s, "--set=", 6)) {
-			const char *v = s[5] == '=' ? s + 6 : (i + 1 < argc ? argv[++i] : NULL);
-			if (!v)
-				return cli_usage_error(command, "--set needs KEY=VALUE");
-			if (a->n_sets == CLI_MAX_SETS)
-				return cli_usage_error(command, "at most %d --set options", CLI_MAX_SETS);
-			a->sets[a->n_sets++] = v;
+		} else if ((taken = cli_take_set(command, argc, argv, &i, a->sets, &a->n_sets))) {
+			if (taken < 0)
+				return EXIT_USAGE;
 		} else if (s[0] == '-' && s[1] != '\0') {
 			return cli_usage_error(command, "unknown option '%s'", s);
 		} else if (a->n_files == (int)(sizeof a->files / sizeof a->files[0])) {

@@ -50,10 +50,17 @@ static void classify(struct nn_model *m, const float *x, int B, const char *file
 		print_prediction(file, indexed ? first + i : -1, out + (size_t)i * K, K);
 }
 
-static void invert(float *x, size_t n)
+/* An image of any size with pixels in [0, 1] -> one model input x: resampled
+ * to the input size, inverted when asked, scaled as the training data was. */
+static void prepare_input(const float *img, int h, int w, const struct experiment *exp,
+			  int inverted, float *x)
 {
-	for (size_t i = 0; i < n; i++)
-		x[i] = 1.0f - x[i];
+	struct nn_shape in = exp->model.input;
+	int n = nn_shape_size(in);
+
+	pgm_resample(img, h, w, x, in.h, in.w);
+	for (int i = 0; i < n; i++)
+		x[i] = (inverted ? 1.0f - x[i] : x[i]) * exp->data.scale;
 }
 
 static int predict_pgm(struct nn_model *m, const struct experiment *exp, const char *path,
@@ -70,11 +77,7 @@ static int predict_pgm(struct nn_model *m, const struct experiment *exp, const c
 		free(pixels);
 		return dl_error_set(err, "out of memory");
 	}
-	pgm_resample(pixels, h, w, x, in.h, in.w);
-	if (inverted)
-		invert(x, (size_t)nn_shape_size(in));
-	for (int i = 0; i < nn_shape_size(in); i++)
-		x[i] *= exp->data.scale;
+	prepare_input(pixels, h, w, exp, inverted, x);
 	classify(m, x, 1, path, 0, 0);
 	free(x);
 	free(pixels);
@@ -107,11 +110,7 @@ static int predict_idx(struct nn_model *m, const struct experiment *exp, const c
 			const uint8_t *src = pixels + (size_t)(from + i) * info.rows * info.cols;
 			for (int k = 0; k < info.rows * info.cols; k++)
 				img[k] = src[k] / 255.0f;
-			pgm_resample(img, info.rows, info.cols, x + (size_t)i * n_in, in.h, in.w);
-			if (inverted)
-				invert(x + (size_t)i * n_in, (size_t)n_in);
-			for (int k = 0; k < n_in; k++)
-				x[(size_t)i * n_in + k] *= exp->data.scale;
+			prepare_input(img, info.rows, info.cols, exp, inverted, x + (size_t)i * n_in);
 		}
 		classify(m, x, B, path, from, 1);
 	}

@@ -122,6 +122,8 @@ struct run_options {
 /* Returns 0, or an exit status to return at once (-1 for help printed). */
 static int parse_run_options(int argc, char **argv, struct run_options *o)
 {
+	int taken;
+
 	memset(o, 0, sizeof *o);
 	o->threads = 1;
 	for (int i = 1; i < argc; i++) {
@@ -140,13 +142,9 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 			if (i + 1 >= argc)
 				return cli_usage_error("run", "%s needs a path", a);
 			*(a[2] == 'c' ? &o->checkpoint : &o->resume) = argv[++i];
-		} else if (!strcmp(a, "--set") || !strncmp(a, "--set=", 6)) {
-			const char *v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-			if (!v)
-				return cli_usage_error("run", "--set needs KEY=VALUE");
-			if (o->n_sets == CLI_MAX_SETS)
-				return cli_usage_error("run", "at most %d --set options", CLI_MAX_SETS);
-			o->sets[o->n_sets++] = v;
+		} else if ((taken = cli_take_set("run", argc, argv, &i, o->sets, &o->n_sets))) {
+			if (taken < 0)
+				return EXIT_USAGE;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			return cli_usage_error("run", "unknown option '%s'", a);
 		} else if (o->file) {

@@ -63,6 +63,25 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_take_set(const char *command, int argc, char **argv, int *i,
+		 const char **sets, int *n_sets)
+{
+	const char *a = argv[*i], *value;
+
+	if (!strcmp(a, "--set"))
+		value = *i + 1 < argc ? argv[++*i] : NULL;
+	else if (!strncmp(a, "--set=", 6))
+		value = a + 6;
+	else
+		return 0;
+	if (!value)
+		return cli_usage_error(command, "--set needs KEY=VALUE"), -1;
+	if (*n_sets == CLI_MAX_SETS)
+		return cli_usage_error(command, "at most %d --set options", CLI_MAX_SETS), -1;
+	sets[(*n_sets)++] = value;
+	return 1;
+}
+
 int cli_parse_count(const char *command, const char *option, const char *value,
 		    int max)
 {

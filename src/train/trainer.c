@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "data/batcher.h"
 #include "nn/optim.h"
 #include "train/callbacks.h"
 #include "train/checkpoint.h"
+#include "util/clock.h"
 #include "util/rng.h"
 
 /* Inference runs in chunks of this many samples (or the training batch when
@@ -19,14 +19,6 @@
 /* Progress callbacks are throttled: a terminal or a database does not need
  * to hear about every batch. */
 #define PROGRESS_INTERVAL_S 0.2
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int argmax(const float *v, int n)
 {
@@ -211,7 +203,7 @@ static enum run_status train_epoch(struct training *t, int epoch,
 {
 	const struct dataset *train = &t->data->train;
 	int batches = (train->n + t->batch_size - 1) / t->batch_size;
-	double start = now_seconds(), last_report = start, loss_sum = 0;
+	double start = clock_seconds(), last_report = start, loss_sum = 0;
 	int correct = 0, seen = 0;
 
 	memset(m, 0, sizeof *m);
@@ -251,7 +243,7 @@ static enum run_status train_epoch(struct training *t, int epoch,
 		/* Keras reports the mean of the per-batch losses weighted by size. */
 		loss_sum += loss * B;
 		seen += B;
-		now = now_seconds();
+		now = clock_seconds();
 		if (t->sink->progress &&
 		    (now - last_report >= PROGRESS_INTERVAL_S || b == batches - 1)) {
 			t->sink->progress(t->sink->ctx, epoch, b + 1, batches,
@@ -270,7 +262,7 @@ static enum run_status train_epoch(struct training *t, int epoch,
 		m->val_loss = val.loss;
 		m->val_accuracy = val.accuracy;
 	}
-	m->seconds = now_seconds() - start;
+	m->seconds = clock_seconds() - start;
 	return RUN_DONE;
 }
 
@@ -515,7 +507,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 	static const struct train_options no_opts;
 	struct training t;
 	struct run_info info;
-	double start = now_seconds();
+	double start = clock_seconds();
 
 	memset(result, 0, sizeof *result);
 	if (!sink)
@@ -574,7 +566,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		       sizeof(float) * nn_model_param_count(t.model));
 	if (result->status == RUN_DONE)
 		trainer_evaluate(t.model, exp->train.loss, &data->test, &result->test);
-	result->seconds = now_seconds() - start;
+	result->seconds = clock_seconds() - start;
 	if (sink->finished)
 		sink->finished(sink->ctx, result);
 	training_free(&t);
