@@ -1,7 +1,7 @@
 /* The nn engine: finite-difference gradient checks for every activation, the
- * dense kernels, every loss through a whole model, the penalty and dropout;
- * a hand-computed forward pass; spec_check's exact messages; initialiser
- * statistics; determinism. */
+ * dense kernels, every loss through a whole model, the penalty, dropout,
+ * conv2d, pooling and batchnorm (parameters and input); hand-computed forward
+ * passes; spec_check's exact messages; initialiser statistics; determinism. */
 #include <stdlib.h>
 
 #include "nn/layer.h"
@@ -294,8 +294,38 @@ static void fd_analytic(struct fd *c)
 	nn_model_penalty_grad(c->m, c->l1, c->l2);
 }
 
+/* The gradient with respect to the input (saliency, and what every layer
+ * hands to the one below it) against finite differences over x. */
+static void input_grad_check(const char *what, struct fd *c, size_t n)
+{
+	float *ana = malloc(sizeof(float) * n), *x = malloc(sizeof(float) * n);
+	double *num = malloc(sizeof(double) * n);
+	const float *dx;
+	char label[160];
+
+	if (!ana || !x || !num) {
+		ok(0, "malloc");
+		return;
+	}
+	memcpy(x, c->x, sizeof(float) * n);
+	c->x = x;
+	nn_model_set_input_grad(c->m, 1);
+	fd_analytic(c);
+	dx = nn_model_input_grad(c->m);
+	if (ok(dx != NULL, "%s: input gradient computed", what))
+		memcpy(ana, dx, sizeof(float) * n);
+	nn_model_set_input_grad(c->m, 0);
+	fd_numeric(c, x, n, num);
+	snprintf(label, sizeof label, "%s, input", what);
+	if (dx)
+		check_grad(label, ana, num, n);
+	free(ana);
+	free(x);
+	free(num);
+}
+
 /* Build spec, draw parameters (biases too), inputs and labels from seed, and
- * check every parameter's gradient. Returns the model for further checks. */
+ * check every parameter's gradient and the input's. */
 static void model_grad_check(const char *what, const struct nn_model_spec *spec,
 			     enum nn_loss loss, uint64_t seed, int training, float l1, float l2)
 {
@@ -334,6 +364,7 @@ static void model_grad_check(const char *what, const struct nn_model_spec *spec,
 	memcpy(ana, nn_model_grads(m), sizeof(float) * n);
 	fd_numeric(&c, nn_model_params(m), n, num);
 	check_grad(what, ana, num, n);
+	input_grad_check(what, &c, (size_t)B * in);
 	free(x);
 	free(ana);
 	free(num);
@@ -365,6 +396,323 @@ static void test_loss_grads(void)
 	s.layers[1].activation = NN_ACT_SOFTMAX;
 	s.layers[2].activation = NN_ACT_SIGMOID;
 	model_grad_check("mse with a softmax hidden layer", &s, NN_LOSS_MSE, 7, 0, 0, 0);
+}
+
+/* ---- convolution, pooling, batchnorm ---- */
+
+static void expect_error(struct nn_model_spec *s, enum nn_loss loss, const char *want,
+			 const char *what);
+
+static void add_conv(struct nn_model_spec *s, int filters, int kh, int kw, int stride,
+		     enum nn_padding pad, enum nn_activation a)
+{
+	struct nn_layer_spec *l = add_layer(s, NN_LAYER_CONV2D);
+
+	l->filters = filters;
+	l->kernel_h = kh;
+	l->kernel_w = kw;
+	l->stride = stride;
+	l->padding = pad;
+	l->activation = a;
+}
+
+static void add_pool(struct nn_model_spec *s, enum nn_layer_kind k, int size, int stride,
+		     enum nn_padding pad)
+{
+	struct nn_layer_spec *l = add_layer(s, k);
+
+	l->kernel_h = l->kernel_w = size;
+	l->stride = stride;
+	l->padding = pad;
+}
+
+static void add_batchnorm(struct nn_model_spec *s, float momentum)
+{
+	struct nn_layer_spec *l = add_layer(s, NN_LAYER_BATCHNORM);
+
+	l->momentum = momentum;
+	l->epsilon = 1e-3f;
+}
+
+/* Smooth activations keep the finite differences away from relu's kink and
+ * the pools' ties; relu's own gradient is checked with the activations. */
+static void test_conv_grads(void)
+{
+	struct nn_model_spec s;
+
+	spec_init(&s, 2, 5, 5);
+	add_conv(&s, 3, 3, 3, 1, NN_PAD_VALID, NN_ACT_TANH);
+	add_dense(&s, 4, NN_ACT_SOFTMAX);
+	model_grad_check("conv2d 3x3 valid, 2 -> 3 channels", &s, NN_LOSS_CROSS_ENTROPY,
+			 21, 0, 0, 0);
+
+	spec_init(&s, 2, 6, 7);
+	add_conv(&s, 3, 3, 3, 2, NN_PAD_SAME, NN_ACT_TANH);
+	add_conv(&s, 2, 2, 3, 1, NN_PAD_SAME, NN_ACT_SIGMOID);
+	add_layer(&s, NN_LAYER_FLATTEN);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("conv2d stride 2 same on 6x7, then a 2x3 same conv", &s,
+			 NN_LOSS_CROSS_ENTROPY, 22, 0, 0, 0);
+
+	spec_init(&s, 1, 7, 7);
+	add_conv(&s, 2, 5, 5, 2, NN_PAD_SAME, NN_ACT_LINEAR);
+	add_conv(&s, 3, 2, 2, 1, NN_PAD_VALID, NN_ACT_TANH);
+	add_dense(&s, 3, NN_ACT_LINEAR);
+	model_grad_check("conv2d 5x5 stride 2 linear, mse, l2 penalty", &s, NN_LOSS_MSE,
+			 23, 0, 0, 0.01f);
+}
+
+static void test_pool_grads(void)
+{
+	struct nn_model_spec s;
+
+	spec_init(&s, 1, 6, 6);
+	add_conv(&s, 2, 3, 3, 1, NN_PAD_SAME, NN_ACT_TANH);
+	add_pool(&s, NN_LAYER_MAXPOOL2D, 2, 2, NN_PAD_VALID);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("maxpool2d 2x2 after a conv", &s, NN_LOSS_CROSS_ENTROPY, 31, 0, 0, 0);
+
+	spec_init(&s, 2, 7, 5);
+	add_pool(&s, NN_LAYER_MAXPOOL2D, 3, 2, NN_PAD_SAME);
+	add_conv(&s, 2, 2, 2, 1, NN_PAD_VALID, NN_ACT_TANH);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("maxpool2d 3x3 stride 2 same (overlapping windows)", &s,
+			 NN_LOSS_CROSS_ENTROPY, 32, 0, 0, 0);
+
+	spec_init(&s, 2, 5, 6);
+	add_conv(&s, 2, 3, 3, 1, NN_PAD_VALID, NN_ACT_SIGMOID);
+	add_pool(&s, NN_LAYER_AVGPOOL2D, 2, 2, NN_PAD_SAME);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("avgpool2d 2x2 same (a partial window)", &s, NN_LOSS_CROSS_ENTROPY,
+			 33, 0, 0, 0);
+
+	spec_init(&s, 1, 6, 6);
+	add_pool(&s, NN_LAYER_AVGPOOL2D, 3, 1, NN_PAD_VALID);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("avgpool2d 3x3 stride 1 on the input", &s, NN_LOSS_CROSS_ENTROPY,
+			 34, 0, 0, 0);
+}
+
+static void test_batchnorm_grads(void)
+{
+	struct nn_model_spec s;
+
+	spec_init(&s, 2, 4, 4);
+	add_conv(&s, 3, 3, 3, 1, NN_PAD_SAME, NN_ACT_TANH);
+	add_batchnorm(&s, 0.99f);
+	add_conv(&s, 2, 2, 2, 2, NN_PAD_VALID, NN_ACT_TANH);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("batchnorm on feature maps, training mode", &s,
+			 NN_LOSS_CROSS_ENTROPY, 41, 1, 0, 0);
+
+	spec_init(&s, 5, 1, 1);
+	add_dense(&s, 6, NN_ACT_TANH);
+	add_batchnorm(&s, 0.9f);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check("batchnorm on dense units, training mode", &s,
+			 NN_LOSS_CROSS_ENTROPY, 42, 1, 0, 0);
+}
+
+/* Inference mode reads the running statistics, which the random parameters
+ * of model_grad_check would make negative variances: checked by hand here,
+ * on a model that is one batchnorm layer over a flat input. */
+static void test_batchnorm_inference(void)
+{
+	enum { B = 3, C = 2 };
+	struct nn_model_spec s;
+	struct nn_model *m;
+	float *p;
+	float x[B * C] = {1, 2, 3, 5, 8, 14};
+	const float *y;
+	double mean0 = 4.0, var0 = 26.0 / 3.0, mean1 = 7.0, var1 = 26.0;
+	int good = 1;
+
+	spec_init(&s, C, 1, 1);
+	add_batchnorm(&s, 0.9f);
+	m = build(&s, 4);
+	if (!m)
+		return;
+	ok(nn_model_layer_param_count(m, 0) == 4 * C && nn_model_layer_state_count(m, 0) == 2 * C &&
+	   nn_model_state_count(m) == 2 * C, "batchnorm: 4 C parameters, 2 C of them state");
+	p = nn_model_params(m);
+	nn_model_init(m, NULL);
+	ok(p[0] == 1 && p[1] == 1 && p[2] == 0 && p[3] == 0 && p[4] == 0 && p[5] == 0 &&
+	   p[6] == 1 && p[7] == 1, "gamma 1, beta 0, running mean 0, running variance 1");
+	/* one training step: normalised with the batch's statistics, and the
+	 * running statistics move by (1 - momentum) */
+	y = nn_model_forward(m, x, B, 1, NULL);
+	for (int i = 0; i < B; i++)
+		good &= fabs(y[i * C] - (x[i * C] - mean0) / sqrt(var0 + 1e-3)) < 1e-5 &&
+			fabs(y[i * C + 1] - (x[i * C + 1] - mean1) / sqrt(var1 + 1e-3)) < 1e-5;
+	ok(good, "training normalises with the batch's mean and biased variance");
+	is_near(p[4], 0.1 * mean0, 1e-6, "running mean of channel 0 after one batch");
+	is_near(p[5], 0.1 * mean1, 1e-6, "running mean of channel 1 after one batch");
+	is_near(p[6], 0.9 + 0.1 * var0 * B / (B - 1), 1e-5,
+		"running variance of channel 0 takes the unbiased batch variance");
+	is_near(p[7], 0.9 + 0.1 * var1 * B / (B - 1), 1e-5, "running variance of channel 1");
+	/* inference: (x - running mean) / sqrt(running var + eps) * gamma + beta */
+	p[0] = 2.0f, p[1] = 0.5f, p[2] = 1.0f, p[3] = -1.0f;
+	p[4] = 3.0f, p[5] = 6.0f, p[6] = 4.0f, p[7] = 9.0f;
+	y = nn_model_forward(m, x, B, 0, NULL);
+	good = 1;
+	for (int i = 0; i < B; i++) {
+		double e0 = (x[i * C] - 3.0) / sqrt(4.001) * 2.0 + 1.0;
+		double e1 = (x[i * C + 1] - 6.0) / sqrt(9.001) * 0.5 - 1.0;
+
+		good &= fabs(y[i * C] - e0) < 1e-5 && fabs(y[i * C + 1] - e1) < 1e-5;
+	}
+	ok(good, "inference normalises with the running statistics");
+	ok(p[4] == 3.0f && p[5] == 6.0f && p[6] == 4.0f && p[7] == 9.0f,
+	   "inference leaves the running statistics alone");
+	nn_model_free(m);
+}
+
+/* A 1-channel conv with an all-ones kernel counts the pixels of each window
+ * that fall inside the image: the padding, as TensorFlow splits it. */
+static void conv_count(int H, int W, int k, int stride, enum nn_padding pad,
+		       const float *want, int OH, int OW, const char *what)
+{
+	struct nn_model_spec s;
+	struct nn_model *m;
+	float x[64];
+	const float *y;
+	int good = 1;
+
+	spec_init(&s, 1, H, W);
+	add_conv(&s, 1, k, k, stride, pad, NN_ACT_LINEAR);
+	add_layer(&s, NN_LAYER_FLATTEN);
+	m = build(&s, 1);
+	if (!m)
+		return;
+	for (int i = 0; i < k * k; i++)
+		nn_model_params(m)[i] = 1.0f;
+	for (int i = 0; i < H * W; i++)
+		x[i] = 1.0f;
+	y = nn_model_forward(m, x, 1, 0, NULL);
+	ok(nn_model_layer_output(m, 0).h == OH && nn_model_layer_output(m, 0).w == OW,
+	   "%s: output %dx%d", what, OH, OW);
+	for (int i = 0; i < OH * OW; i++)
+		good &= y[i] == want[i];
+	ok(good, "%s: window counts match", what);
+	nn_model_free(m);
+}
+
+static void test_conv_forward(void)
+{
+	static const float same_odd[] = {4, 6, 4, 6, 9, 6, 4, 6, 4};
+	static const float same_even[] = {9, 6, 6, 4};
+	static const float valid[] = {9, 9, 9, 9};
+	struct nn_model_spec s;
+	struct nn_model *m;
+	/* one 3x3 image, two channels interleaved (channels-last) */
+	float x[18], w[2 * 2 * 2 * 1 + 1];
+	const float *y;
+
+	conv_count(5, 5, 3, 2, NN_PAD_SAME, same_odd, 3, 3, "5x5, 3x3 stride 2 same");
+	conv_count(4, 4, 3, 2, NN_PAD_SAME, same_even, 2, 2,
+		   "4x4, 3x3 stride 2 same (the odd pad at the bottom and right)");
+	conv_count(4, 4, 3, 1, NN_PAD_VALID, valid, 2, 2, "4x4, 3x3 valid");
+
+	/* a hand-computed cross-correlation over two channels */
+	for (int i = 0; i < 9; i++) {
+		x[2 * i] = (float)(i + 1);      /* channel 0: 1..9 */
+		x[2 * i + 1] = (float)(i % 2);  /* channel 1: 0 1 0 1 ... */
+	}
+	/* w[ky][kx][c]: channel 0 weights 1 2 / 3 4, channel 1 weights all 10 */
+	w[0] = 1, w[1] = 10, w[2] = 2, w[3] = 10, w[4] = 3, w[5] = 10, w[6] = 4, w[7] = 10;
+	w[8] = 0.5f;                        /* bias */
+	spec_init(&s, 2, 3, 3);
+	add_conv(&s, 1, 2, 2, 1, NN_PAD_VALID, NN_ACT_LINEAR);
+	add_layer(&s, NN_LAYER_FLATTEN);
+	m = build(&s, 1);
+	if (!m)
+		return;
+	memcpy(nn_model_params(m), w, sizeof w);
+	y = nn_model_forward(m, x, 1, 0, NULL);
+	/* top-left: 1*1 + 2*2 + 4*3 + 5*4 = 37, channel 1: (0+1+1+0)*10 = 20 */
+	ok(y[0] == 37.5f + 20 && y[1] == 47.5f + 20 && y[2] == 67.5f + 20 && y[3] == 77.5f + 20,
+	   "conv2d forward equals the hand-computed cross-correlation (got %g %g %g %g)",
+	   (double)y[0], (double)y[1], (double)y[2], (double)y[3]);
+	nn_model_free(m);
+}
+
+static void test_pool_forward(void)
+{
+	struct nn_model_spec s;
+	struct nn_model *m;
+	float x[16];
+	const float *y;
+
+	for (int i = 0; i < 16; i++)
+		x[i] = (float)((i * 7) % 16);   /* a permutation of 0..15 on 4x4 */
+	spec_init(&s, 1, 4, 4);
+	add_pool(&s, NN_LAYER_MAXPOOL2D, 2, 2, NN_PAD_VALID);
+	add_layer(&s, NN_LAYER_FLATTEN);
+	m = build(&s, 1);
+	if (!m)
+		return;
+	y = nn_model_forward(m, x, 1, 0, NULL);
+	/* rows: 0 7 14 5 / 12 3 10 1 / 8 15 6 13 / 4 11 2 9 */
+	ok(y[0] == 12 && y[1] == 14 && y[2] == 15 && y[3] == 13, "maxpool2d 2x2 picks the maxima");
+	nn_model_free(m);
+	s.layers[0].kind = NN_LAYER_AVGPOOL2D;
+	m = build(&s, 1);
+	if (!m)
+		return;
+	y = nn_model_forward(m, x, 1, 0, NULL);
+	ok(y[0] == 5.5f && y[1] == 7.5f && y[2] == 9.5f && y[3] == 7.5f,
+	   "avgpool2d 2x2 takes the means");
+	nn_model_free(m);
+}
+
+static void test_cnn_shapes(void)
+{
+	struct nn_model_spec s;
+	struct nn_model *m;
+
+	spec_init(&s, 1, 28, 28);
+	for (int block = 0; block < 2; block++) {
+		int f = block ? 64 : 32;
+
+		add_conv(&s, f, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+		add_batchnorm(&s, 0.99f);
+		add_conv(&s, f, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+		add_batchnorm(&s, 0.99f);
+		add_conv(&s, f, 5, 5, 2, NN_PAD_SAME, NN_ACT_RELU);
+		add_batchnorm(&s, 0.99f);
+		add_dropout(&s, 0.3f);
+	}
+	add_layer(&s, NN_LAYER_FLATTEN);
+	add_dense(&s, 128, NN_ACT_RELU);
+	add_dropout(&s, 0.4f);
+	add_dense(&s, 10, NN_ACT_SOFTMAX);
+	m = build(&s, 2);
+	if (!m)
+		return;
+	ok(nn_model_param_count(m) == 597066,
+	   "notebook 004's CNN has Keras's 597,066 parameters (got %zu)", nn_model_param_count(m));
+	ok(nn_model_state_count(m) == 2 * (3 * 32 + 3 * 64), "of which 576 batchnorm statistics");
+	ok(nn_model_layer_output(m, 4).h == 14 && nn_model_layer_output(m, 11).w == 7 &&
+	   nn_model_layer_output(m, 14).c == 3136, "28 -> 14 -> 7 through the strided convolutions");
+	nn_model_free(m);
+
+	spec_init(&s, 1, 4, 4);
+	add_conv(&s, 2, 5, 5, 1, NN_PAD_VALID, NN_ACT_RELU);
+	add_dense(&s, 2, NN_ACT_SOFTMAX);
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY,
+		     "layer 1 (conv2d): a 5x5 window does not fit a 4x4 input with padding valid",
+		     "a kernel larger than a valid input");
+	s.layers[0].padding = NN_PAD_SAME;
+	ok(nn_model_spec_check(&s, NN_LOSS_CROSS_ENTROPY, NULL) == DL_OK,
+	   "the same kernel with padding same is fine");
+	s.layers[0].filters = 0;
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY, "layer 1 (conv2d): filters must be >= 1",
+		     "filters 0");
+	spec_init(&s, 1, 4, 4);
+	add_batchnorm(&s, 1.0f);
+	add_dense(&s, 2, NN_ACT_SOFTMAX);
+	expect_error(&s, NN_LOSS_CROSS_ENTROPY, "layer 1 (batchnorm): momentum must be in [0, 1), got 1",
+		     "batchnorm momentum 1");
 }
 
 static void test_penalty(void)
@@ -868,6 +1216,13 @@ int main(void)
 	test_activation_grads();
 	test_dense_grads();
 	test_loss_grads();
+	test_conv_grads();
+	test_pool_grads();
+	test_batchnorm_grads();
+	test_batchnorm_inference();
+	test_conv_forward();
+	test_pool_forward();
+	test_cnn_shapes();
 	test_penalty();
 	test_dropout();
 	test_whole_model();

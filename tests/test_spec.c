@@ -196,7 +196,42 @@ static const struct bad bad_inputs[] = {
 	 "tanh, relu, leaky_relu, elu, selu, softmax; did you mean 'relu'?)"},
 	{"model:\n  layers:\n    - dens: {units: 10}\n",
 	 "t.yaml:3:7: error: unknown layer kind 'dens' (expected one of: dense, dropout, "
-	 "flatten; did you mean 'dense'?)"},
+	 "flatten, conv2d, maxpool2d, avgpool2d, batchnorm; did you mean 'dense'?)"},
+	{"model:\n  layers:\n    - conv2: {filters: 8, kernel: 3}\n",
+	 "t.yaml:3:7: error: unknown layer kind 'conv2' (expected one of: dense, dropout, "
+	 "flatten, conv2d, maxpool2d, avgpool2d, batchnorm; did you mean 'conv2d'?)"},
+	/* convolution, pooling and batchnorm layers */
+	{"model:\n  layers:\n    - conv2d: {kernel: 3}\n",
+	 "t.yaml:3:15: error: missing required key 'filters' in model.layers[0].conv2d"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8}\n",
+	 "t.yaml:3:15: error: missing required key 'kernel' in model.layers[0].conv2d"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8, kernel: 0}\n",
+	 "t.yaml:3:36: error: model.layers[0].conv2d.kernel: must be between 1 and 64, found 0"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8, kernel: [3, 3, 3]}\n",
+	 "t.yaml:3:36: error: model.layers[0].conv2d.kernel: expected N or [HEIGHT, WIDTH], "
+	 "found a sequence of 3"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8, kernel: [3, x]}\n",
+	 "t.yaml:3:40: error: model.layers[0].conv2d.kernel[1]: expected an integer, found 'x'"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8, kernel: 3, padding: full}\n",
+	 "t.yaml:3:48: error: unknown padding 'full' (expected one of: valid, same)"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8, kernel: 3, strides: 2}\n",
+	 "t.yaml:3:39: error: unknown key 'strides' in model.layers[0].conv2d "
+	 "(did you mean 'stride'?)"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8, kernel: 3, alpha: 0.1}\n",
+	 "t.yaml:3:39: error: alpha is only valid with activation leaky_relu or elu"},
+	{"model:\n  layers:\n    - maxpool2d: {size: [2, 3]}\n",
+	 "t.yaml:3:18: error: model.layers[0].maxpool2d: give a stride for a window that "
+	 "is not square"},
+	{"model:\n  layers:\n    - avgpool2d: [2]\n",
+	 "t.yaml:3:18: error: model.layers[0].avgpool2d: expected a size or a mapping, "
+	 "found a sequence"},
+	{"model:\n  layers:\n    - batchnorm: {momentum: 1}\n",
+	 "t.yaml:3:29: error: model.layers[0].batchnorm.momentum: must be in [0, 1), found 1"},
+	{"model:\n  layers:\n    - batchnorm: {epsilon: 0}\n",
+	 "t.yaml:3:28: error: model.layers[0].batchnorm.epsilon: must be greater than 0, "
+	 "found 0"},
+	{"model:\n  layers:\n    - batchnorm: 0.99\n",
+	 "t.yaml:3:18: error: model.layers[0].batchnorm: expected a mapping, found '0.99'"},
 	{LAYERS "train:\n  loss: crossentropy\n",
 	 "t.yaml:5:9: error: unknown loss 'crossentropy' (expected one of: cross_entropy, mse, "
 	 "sse, hinge; did you mean 'cross_entropy'?)"},
@@ -534,11 +569,52 @@ static void round_trip(const char *yaml, const char *what)
 	free(y2);
 }
 
+static void test_image_layers(void)
+{
+	static const char *const y =
+		"model:\n  layers:\n"
+		"    - conv2d: {filters: 32, kernel: 3, padding: same, activation: relu}\n"
+		"    - batchnorm: {}\n"
+		"    - conv2d: {filters: 8, kernel: [5, 3], stride: 2, init: he_normal}\n"
+		"    - maxpool2d: 2\n"
+		"    - avgpool2d: {size: 3, stride: 1, padding: same}\n"
+		"    - batchnorm: {momentum: 0.9, epsilon: 1.0e-5}\n"
+		"    - maxpool2d:\n"
+		"    - flatten: {}\n"
+		"    - dense: {units: 10, activation: softmax}\n";
+	const struct nn_layer_spec *l;
+	struct experiment e;
+	struct dl_error err;
+
+	if (!ok(experiment_parse(&e, y, strlen(y), "t.yaml", NULL, 0, &err) == DL_OK,
+		"image layers parse (%s)", err.msg))
+		return;
+	l = e.model.layers;
+	ok(l[0].kind == NN_LAYER_CONV2D && l[0].filters == 32 && l[0].kernel_h == 3 &&
+	   l[0].kernel_w == 3 && l[0].stride == 1 && l[0].padding == NN_PAD_SAME &&
+	   l[0].activation == NN_ACT_RELU && !l[0].has_init, "conv2d with defaults");
+	ok(l[1].kind == NN_LAYER_BATCHNORM && fabsf(l[1].momentum - 0.99f) < 1e-7f &&
+	   fabsf(l[1].epsilon - 0.001f) < 1e-9f, "batchnorm: Keras's momentum and epsilon");
+	ok(l[2].kernel_h == 5 && l[2].kernel_w == 3 && l[2].stride == 2 &&
+	   l[2].padding == NN_PAD_VALID && l[2].activation == NN_ACT_LINEAR && l[2].has_init &&
+	   l[2].init == NN_INIT_HE_NORMAL, "conv2d: [h, w] kernel, stride, init, valid default");
+	ok(l[3].kind == NN_LAYER_MAXPOOL2D && l[3].kernel_h == 2 && l[3].stride == 2 &&
+	   l[3].padding == NN_PAD_VALID, "maxpool2d: the size alone, stride = size");
+	ok(l[4].kind == NN_LAYER_AVGPOOL2D && l[4].kernel_w == 3 && l[4].stride == 1 &&
+	   l[4].padding == NN_PAD_SAME, "avgpool2d mapping form");
+	ok(fabsf(l[5].momentum - 0.9f) < 1e-7f && fabsf(l[5].epsilon - 1e-5f) < 1e-12f,
+	   "batchnorm momentum and epsilon");
+	ok(l[6].kind == NN_LAYER_MAXPOOL2D && l[6].kernel_h == 2 && l[6].stride == 2,
+	   "maxpool2d with no value: 2x2, stride 2");
+	round_trip(y, "image layers");
+}
+
 static void test_round_trip(void)
 {
 	static const char *const files[] = {
 		"quickstart.yaml", "nb000-font5x7.yaml", "nb001-digits8x8-scratch.yaml",
 		"nb002-sigmoid16.yaml", "nb004-linear-elasticnet.yaml", "nb004-mlp-dropout.yaml",
+		"nb004-cnn.yaml", "nb004-cnn-augment.yaml", "nb004-cnn-target.yaml",
 	};
 	const char *top = getenv("top_srcdir");
 	char path[1024];
@@ -665,6 +741,7 @@ int main(void)
 	test_bad();
 	test_hostile();
 	test_overrides();
+	test_image_layers();
 	test_round_trip();
 	test_load();
 	return tap_done();

@@ -15,22 +15,94 @@
 #include "util/clock.h"
 
 static const char bench_help[] =
-	"usage: digitlab bench --model dense16|mlp [--threads N] [--samples N] [--json]\n"
+	"usage: digitlab bench --model dense16|mlp|cnn [--threads N] [--samples N] [--json]\n"
 	"\n"
 	"Train one pass over MNIST's training images and report samples per second.\n"
 	"  dense16  notebook 003: 784-16-10, relu, softmax, Adam, batch 128\n"
 	"  mlp      notebook 004: 784-256-128-64-32-10, relu, softmax, Adam, batch 32\n"
-	"  --samples N  train on the first N images (default 60000)\n";
+	"  cnn      notebook 004: the 597k-parameter CNN (six convolutions with batch\n"
+	"           norm, strided 5x5 convolutions, dropout), Adam, batch 32\n"
+	"  --samples N  train on the first N images (default 60000; 6000 for cnn)\n";
 
 struct bench_model {
 	const char *name;
 	int batch;
-	int units[8];           /* hidden and output units, 0-terminated */
+	int eval_batch;         /* images per inference forward */
+	int samples;            /* default --samples */
+	void (*build)(struct nn_model_spec *spec);
 };
 
+static struct nn_layer_spec *add_layer(struct nn_model_spec *spec, enum nn_layer_kind kind)
+{
+	struct nn_layer_spec *l = &spec->layers[spec->n_layers++];
+
+	l->kind = kind;
+	return l;
+}
+
+static void add_dense(struct nn_model_spec *spec, int units, enum nn_activation act)
+{
+	struct nn_layer_spec *l = add_layer(spec, NN_LAYER_DENSE);
+
+	l->units = units;
+	l->activation = act;
+}
+
+static void build_mlp(struct nn_model_spec *spec, const int *units)
+{
+	for (int i = 0; units[i]; i++)
+		add_dense(spec, units[i], units[i + 1] ? NN_ACT_RELU : NN_ACT_SOFTMAX);
+}
+
+static void build_dense16(struct nn_model_spec *spec)
+{
+	static const int units[] = {16, 10, 0};
+
+	build_mlp(spec, units);
+}
+
+static void build_mlp4(struct nn_model_spec *spec)
+{
+	static const int units[] = {256, 128, 64, 32, 10, 0};
+
+	build_mlp(spec, units);
+}
+
+/* conv + relu, then batchnorm, as notebook 004 stacks them */
+static void add_conv_bn(struct nn_model_spec *spec, int filters, int kernel, int stride)
+{
+	struct nn_layer_spec *l = add_layer(spec, NN_LAYER_CONV2D);
+
+	l->filters = filters;
+	l->kernel_h = l->kernel_w = kernel;
+	l->stride = stride;
+	l->padding = NN_PAD_SAME;
+	l->activation = NN_ACT_RELU;
+	l = add_layer(spec, NN_LAYER_BATCHNORM);
+	l->momentum = 0.99f;
+	l->epsilon = 0.001f;
+}
+
+static void build_cnn(struct nn_model_spec *spec)
+{
+	add_conv_bn(spec, 32, 3, 1);
+	add_conv_bn(spec, 32, 3, 1);
+	add_conv_bn(spec, 32, 5, 2);
+	add_layer(spec, NN_LAYER_DROPOUT)->rate = 0.3f;
+	add_conv_bn(spec, 64, 3, 1);
+	add_conv_bn(spec, 64, 3, 1);
+	add_conv_bn(spec, 64, 5, 2);
+	add_layer(spec, NN_LAYER_DROPOUT)->rate = 0.3f;
+	add_layer(spec, NN_LAYER_FLATTEN);
+	add_dense(spec, 128, NN_ACT_RELU);
+	add_layer(spec, NN_LAYER_DROPOUT)->rate = 0.4f;
+	add_dense(spec, 10, NN_ACT_SOFTMAX);
+}
+
 static const struct bench_model bench_models[] = {
-	{"dense16", 128, {16, 10, 0}},
-	{"mlp", 32, {256, 128, 64, 32, 10, 0}},
+	{"dense16", 128, 1000, 60000, build_dense16},
+	{"mlp", 32, 1000, 60000, build_mlp4},
+	{"cnn", 32, 100, 6000, build_cnn},
 };
 
 static void build_spec(const struct bench_model *bm, struct nn_model_spec *spec)
@@ -38,13 +110,7 @@ static void build_spec(const struct bench_model *bm, struct nn_model_spec *spec)
 	memset(spec, 0, sizeof *spec);
 	spec->input = (struct nn_shape){1, 28, 28};
 	spec->init = NN_INIT_GLOROT_UNIFORM;
-	for (int i = 0; bm->units[i]; i++) {
-		struct nn_layer_spec *l = &spec->layers[spec->n_layers++];
-
-		l->kind = NN_LAYER_DENSE;
-		l->units = bm->units[i];
-		l->activation = bm->units[i + 1] ? NN_ACT_RELU : NN_ACT_SOFTMAX;
-	}
+	bm->build(spec);
 }
 
 struct bench_result {
@@ -64,7 +130,8 @@ static int bench_run(const struct bench_model *bm, const struct dataset *d, int 
 
 	build_spec(bm, &spec);
 	nn_optim_defaults(&cfg, NN_OPTIM_ADAM);
-	if (nn_model_new(&m, &spec, 1000, err) != DL_OK)
+	if (nn_model_new(&m, &spec, bm->eval_batch > bm->batch ? bm->eval_batch : bm->batch,
+			 err) != DL_OK)
 		return DL_ERR;
 	if (nn_optim_new(&o, &cfg, nn_model_param_count(m), err) != DL_OK) {
 		nn_model_free(m);
@@ -83,8 +150,9 @@ static int bench_run(const struct bench_model *bm, const struct dataset *d, int 
 	r->train_sps = n / (clock_seconds() - t);
 
 	t = clock_seconds();
-	for (int i = 0; i < n; i += 1000)
-		nn_model_forward(m, d->x + (size_t)i * in, n - i < 1000 ? n - i : 1000, 0, NULL);
+	for (int i = 0; i < n; i += bm->eval_batch)
+		nn_model_forward(m, d->x + (size_t)i * in,
+				 n - i < bm->eval_batch ? n - i : bm->eval_batch, 0, NULL);
 	r->eval_sps = n / (clock_seconds() - t);
 	nn_optim_free(o);
 	nn_model_free(m);
@@ -99,7 +167,7 @@ int cmd_bench(int argc, char **argv)
 	struct bench_result r = {0};
 	struct dl_error err;
 	char cache[DATA_PATH_MAX];
-	int threads = 1, samples = 60000, json = 0;
+	int threads = 1, samples = 0, json = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -120,23 +188,23 @@ int cmd_bench(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--model")) {
 			if (!next)
-				return cli_usage_error("bench", "--model needs a name (dense16 or mlp)");
+				return cli_usage_error("bench", "--model needs a name (dense16, mlp or cnn)");
 			for (size_t k = 0; k < sizeof bench_models / sizeof bench_models[0]; k++)
 				if (!strcmp(next, bench_models[k].name))
 					bm = &bench_models[k];
 			if (!bm)
-				return cli_usage_error("bench", "unknown model '%s' (expected dense16 or mlp)", next);
+				return cli_usage_error("bench", "unknown model '%s' (expected dense16, mlp or cnn)", next);
 			i++;
 		} else {
 			return cli_usage_error("bench", "unknown argument '%s'", a);
 		}
 	}
 	if (!bm)
-		return cli_usage_error("bench", "which model? (--model dense16 or --model mlp)");
+		return cli_usage_error("bench", "which model? (--model dense16, mlp or cnn)");
 
 	data_spec_defaults(&ds);
 	ds.source = DATA_MNIST;
-	ds.limit = samples;
+	ds.limit = samples ? samples : bm->samples;
 	ds.test_limit = 1;
 	dl_error_clear(&err);
 	if (data_load(&ds, data_cache_dir(cache, sizeof cache), 0, &data, &err) != DL_OK) {

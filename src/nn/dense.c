@@ -64,11 +64,12 @@ static size_t dense_param_count(const struct nn_layer_spec *s, struct nn_shape i
 }
 
 static size_t dense_scratch(const struct nn_layer_spec *s, struct nn_shape in,
-			    struct nn_shape out)
+			    struct nn_shape out, int max_batch)
 {
 	(void)in;
 	/* z, and y unless the activation is linear (y is z) */
-	return (size_t)nn_shape_size(out) * (s->activation == NN_ACT_LINEAR ? 1 : 2);
+	return (size_t)nn_shape_size(out) * max_batch *
+	       (s->activation == NN_ACT_LINEAR ? 1 : 2);
 }
 
 static void dense_setup(struct nn_layer *L, float *scratch, int max_batch)
@@ -92,7 +93,7 @@ static void dense_init(struct nn_layer *L, float *p, struct rng *rng)
 		memset(p + nw, 0, sizeof(float) * (size_t)L->n_out);
 }
 
-static void dense_layer_forward(struct nn_layer *L, const float *in, const float *p,
+static void dense_layer_forward(struct nn_layer *L, const float *in, float *p,
 				int B, int training, struct rng *rng)
 {
 	const float *w = p, *b = p + (size_t)L->n_in * L->n_out;
@@ -122,7 +123,7 @@ const struct nn_layer_ops nn_dense_ops = {
 	.name = "dense",
 	.check = dense_check,
 	.param_count = dense_param_count,
-	.scratch_per_sample = dense_scratch,
+	.scratch_size = dense_scratch,
 	.setup = dense_setup,
 	.init = dense_init,
 	.forward = dense_layer_forward,

@@ -4,12 +4,12 @@
  * src/nn (and the nn tests).
  *
  * A layer kind is a struct nn_layer_ops: it threads the shape forward
- * (check), says how many parameters and per-sample scratch floats it needs,
- * points its buffers into the model's one scratch allocation (setup), draws
- * its initial weights, and runs forward and backward. model.c only walks the
- * table; adding conv2d, pooling or batchnorm means adding an enum value in
- * model.h, a file with its kernels and one entry in nn_layer_table (model.c).
- * Shapes are (C, H, W) per sample, so image layers slot in unchanged.
+ * (check), says how many parameters and scratch floats it needs, points its
+ * buffers into the model's one scratch allocation (setup), draws its initial
+ * weights, and runs forward and backward. model.c only walks the table;
+ * adding a layer kind means adding an enum value in model.h, a file with its
+ * kernels and one entry in nn_layer_table (model.c). Shapes are (C, H, W)
+ * per sample, stored channels-last (model.h).
  */
 #ifndef DL_NN_LAYER_H
 #define DL_NN_LAYER_H
@@ -56,6 +56,17 @@ static inline void nn_ftz_end(unsigned old) { (void)old; }
 /* The Keras defaults for the activation parameter when the spec leaves 0. */
 float nn_activation_alpha(enum nn_activation a, float alpha);
 
+/* Geometry of a convolution or pooling window over a channels-last image:
+ * input (H, W, C), output (OH, OW, F), window KH x KW moved by S, with
+ * pad_top/pad_left zero rows/columns before the image (TensorFlow's "same":
+ * the smaller half of the padding first). */
+struct nn_window {
+	int H, W, C;
+	int KH, KW, S;
+	int OH, OW, F;
+	int pad_top, pad_left;
+};
+
 /* One built layer. Buffers point into the model's scratch allocation and are
  * sized for max_batch samples. */
 struct nn_layer_ops;
@@ -67,6 +78,8 @@ struct nn_layer {
 	struct nn_shape in, out;           /* per-sample shapes */
 	int n_in, n_out;                   /* nn_shape_size(in), (out) */
 	size_t param_off, n_params;        /* slice of the flat parameter buffer */
+	size_t n_state;                    /* the last n_state params are not
+	                                      trained (their gradient is 0) */
 	size_t n_kernel;                   /* the first n_kernel params are the
 	                                      kernel (penalised); the rest biases */
 	enum nn_init init;                 /* resolved: layer override or model's */
@@ -77,6 +90,12 @@ struct nn_layer {
 	                                      may alias z, buf or the layer's input */
 	float *buf;                        /* the layer's own output buffer */
 	float *mask;                       /* dropout: 0 or 1/(1-rate), (B, n_out) */
+	struct nn_window win;              /* conv2d, pooling */
+	float *work;                       /* conv2d: the model's shared im2col
+	                                      workspace (see ops->workspace) */
+	int max_batch;
+	float *chan;                       /* batchnorm: per channel mean, 1/std
+	                                      of the last forward, sums (4 * C) */
 	int trained;                       /* last forward had training = 1 */
 	int grad_at_pre;                   /* backward: dout is already the gradient
 	                                      at the pre-activation (fused loss) */
@@ -91,15 +110,23 @@ struct nn_layer_ops {
 	/* Parameter count; *n_kernel receives the size of the penalised part. */
 	size_t (*param_count)(const struct nn_layer_spec *s, struct nn_shape in,
 			      struct nn_shape out, size_t *n_kernel);
-	/* Scratch floats per sample (activations, masks). */
-	size_t (*scratch_per_sample)(const struct nn_layer_spec *s, struct nn_shape in,
-				     struct nn_shape out);
-	/* Point the layer's buffers into scratch (B * scratch_per_sample floats). */
+	/* Non-trainable state at the end of the parameters; NULL: none. */
+	size_t (*state_count)(const struct nn_layer_spec *s, struct nn_shape in);
+	/* Scratch floats the layer owns for batches of max_batch (activations,
+	 * masks, statistics). */
+	size_t (*scratch_size)(const struct nn_layer_spec *s, struct nn_shape in,
+			       struct nn_shape out, int max_batch);
+	/* Floats of workspace the layer needs only while it runs; the model
+	 * allocates the largest request once and every layer shares it. NULL: none. */
+	size_t (*workspace)(const struct nn_layer_spec *s, struct nn_shape in,
+			    struct nn_shape out, int max_batch);
+	/* Point the layer's buffers into scratch (scratch_size floats). */
 	void (*setup)(struct nn_layer *L, float *scratch, int max_batch);
 	/* Draw the layer's parameters p (n_params floats); NULL: none. */
 	void (*init)(struct nn_layer *L, float *p, struct rng *rng);
-	/* in (B, n_in) -> L->y (B, n_out). */
-	void (*forward)(struct nn_layer *L, const float *in, const float *p, int B,
+	/* in (B, n_in) -> L->y (B, n_out). p is writable for the layer's
+	 * state (batchnorm's running statistics, updated in training). */
+	void (*forward)(struct nn_layer *L, const float *in, float *p, int B,
 			int training, struct rng *rng);
 	/* dout (B, n_out), may be overwritten; writes grads g (n_params floats,
 	 * not accumulated) and, when dst is not NULL, the input gradient, returning
@@ -114,7 +141,22 @@ extern const struct nn_layer_ops *const nn_layer_table[];
 extern const int nn_layer_table_size;
 
 extern const struct nn_layer_ops nn_dense_ops;
+extern const struct nn_layer_ops nn_conv2d_ops;
+extern const struct nn_layer_ops nn_maxpool2d_ops;
+extern const struct nn_layer_ops nn_avgpool2d_ops;
+extern const struct nn_layer_ops nn_batchnorm_ops;
 
+/* Fill a window geometry from an input shape and kernel/stride/padding;
+ * DL_ERR with a message when the output would be empty. */
+int nn_window_init(struct nn_window *g, struct nn_shape in, int kh, int kw, int stride,
+		   enum nn_padding padding, int F, char *msg, size_t size);
+
+/* Convolution kernels over channels-last images; w is (KH, KW, C, F)
+ * row-major, i.e. a (K = KH*KW*C, F) matrix, b (F).
+ * im2col: rows (n*OH*OW, K) of samples [0, n) of `in`; col2im adds such rows
+ * back into din (which it does not clear). */
+void conv_im2col(float *col, const float *in, const struct nn_window *g, int n);
+void conv_col2im(float *din, const float *col, const struct nn_window *g, int n);
 /* Dense kernels. w is (IN, OUT) row-major, b (OUT).
  * out (B, OUT) = in (B, IN) x w (IN, OUT) + b */
 void dense_forward(float *out, const float *in, const float *w, const float *b,

@@ -21,6 +21,7 @@ struct nn_model {
 	float *params;                          /* (n_params) */
 	float *grads;                           /* (n_params), same layout */
 	float *scratch;                         /* activations, masks, dbuf */
+	float *work;                            /* shared im2col workspace */
 	float *dbuf[2];                         /* (max_batch, max size) each:
 	                                           gradients ping-pong in backward */
 	const float *x;                         /* input of the last forward */
@@ -97,10 +98,10 @@ static size_t no_params(const struct nn_layer_spec *s, struct nn_shape in,
 }
 
 static size_t dropout_scratch(const struct nn_layer_spec *s, struct nn_shape in,
-			      struct nn_shape out)
+			      struct nn_shape out, int max_batch)
 {
 	(void)s, (void)in;
-	return 2 * (size_t)nn_shape_size(out);   /* output and mask */
+	return 2 * (size_t)nn_shape_size(out) * max_batch;   /* output and mask */
 }
 
 static void dropout_setup(struct nn_layer *L, float *scratch, int max_batch)
@@ -110,7 +111,7 @@ static void dropout_setup(struct nn_layer *L, float *scratch, int max_batch)
 	L->y = L->buf;
 }
 
-NN_VECTORIZE static void dropout_forward(struct nn_layer *L, const float *in, const float *p,
+NN_VECTORIZE static void dropout_forward(struct nn_layer *L, const float *in, float *p,
 			    int B, int training, struct rng *rng)
 {
 	float rate = L->spec->rate, scale = 1.0f / (1.0f - rate);
@@ -155,9 +156,9 @@ static int flatten_check(const struct nn_layer_spec *s, struct nn_shape in,
 }
 
 static size_t no_scratch(const struct nn_layer_spec *s, struct nn_shape in,
-			 struct nn_shape out)
+			 struct nn_shape out, int max_batch)
 {
-	(void)s, (void)in, (void)out;
+	(void)s, (void)in, (void)out, (void)max_batch;
 	return 0;
 }
 
@@ -166,7 +167,7 @@ static void flatten_setup(struct nn_layer *L, float *scratch, int max_batch)
 	(void)L, (void)scratch, (void)max_batch;
 }
 
-static void flatten_forward(struct nn_layer *L, const float *in, const float *p,
+static void flatten_forward(struct nn_layer *L, const float *in, float *p,
 			    int B, int training, struct rng *rng)
 {
 	(void)p, (void)B, (void)rng;
@@ -185,7 +186,7 @@ static const struct nn_layer_ops dropout_ops = {
 	.name = "dropout",
 	.check = dropout_check,
 	.param_count = no_params,
-	.scratch_per_sample = dropout_scratch,
+	.scratch_size = dropout_scratch,
 	.setup = dropout_setup,
 	.init = NULL,
 	.forward = dropout_forward,
@@ -196,7 +197,7 @@ static const struct nn_layer_ops flatten_ops = {
 	.name = "flatten",
 	.check = flatten_check,
 	.param_count = no_params,
-	.scratch_per_sample = no_scratch,
+	.scratch_size = no_scratch,
 	.setup = flatten_setup,
 	.init = NULL,
 	.forward = flatten_forward,
@@ -209,6 +210,10 @@ const struct nn_layer_ops *const nn_layer_table[] = {
 	[NN_LAYER_DENSE] = &nn_dense_ops,
 	[NN_LAYER_DROPOUT] = &dropout_ops,
 	[NN_LAYER_FLATTEN] = &flatten_ops,
+	[NN_LAYER_CONV2D] = &nn_conv2d_ops,
+	[NN_LAYER_MAXPOOL2D] = &nn_maxpool2d_ops,
+	[NN_LAYER_AVGPOOL2D] = &nn_avgpool2d_ops,
+	[NN_LAYER_BATCHNORM] = &nn_batchnorm_ops,
 };
 const int nn_layer_table_size = (int)(sizeof nn_layer_table / sizeof nn_layer_table[0]);
 
@@ -320,7 +325,7 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 		 int max_batch, struct dl_error *err)
 {
 	struct nn_shape shapes[NN_MAX_LAYERS], in = spec->input;
-	size_t per_sample = 0, max_size = (size_t)nn_shape_size(in), total;
+	size_t scratch = 0, max_size = (size_t)nn_shape_size(in), total, work = 0;
 	size_t off = 0;
 	struct nn_model *m;
 	float *p;
@@ -349,8 +354,16 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 		L->n_out = nn_shape_size(shapes[i]);
 		L->param_off = off;
 		L->n_params = L->ops->param_count(l, L->in, L->out, &L->n_kernel);
+		L->n_state = L->ops->state_count ? L->ops->state_count(l, L->in) : 0;
+		L->max_batch = max_batch;
 		off += L->n_params;
-		per_sample += L->ops->scratch_per_sample(l, L->in, L->out);
+		scratch += L->ops->scratch_size(l, L->in, L->out, max_batch);
+		if (L->ops->workspace) {
+			size_t w = L->ops->workspace(l, L->in, L->out, max_batch);
+
+			if (w > work)
+				work = w;
+		}
 		L->init = l->has_init ? l->init : spec->init;
 		L->init_low = l->has_init ? l->init_low : spec->init_low;
 		L->init_high = l->has_init ? l->init_high : spec->init_high;
@@ -363,16 +376,20 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 	for (int i = m->n_layers - 1; i >= 0; i--)
 		if (m->layers[i].n_params > 0)
 			m->first_trained = i;
-	/* per layer scratch plus the two gradient buffers, for max_batch samples */
-	if (per_sample + 2 * max_size > SIZE_MAX / sizeof(float) / (size_t)max_batch) {
+	/* per layer scratch plus the two gradient buffers, for max_batch samples
+	 * (layer sizes are bounded by MAX_SAMPLE_SIZE and NN_MAX_LAYERS, so the
+	 * sums above cannot wrap for any max_batch an int holds on 64 bits) */
+	if (2 * max_size > SIZE_MAX / sizeof(float) / (size_t)max_batch ||
+	    scratch > SIZE_MAX / sizeof(float) / 2) {
 		nn_model_free(m);
 		return dl_error_set(err, "the model is too large for batches of %d", max_batch);
 	}
-	total = (per_sample + 2 * max_size) * (size_t)max_batch;
+	total = scratch + 2 * max_size * (size_t)max_batch;
 	m->params = calloc(off ? off : 1, sizeof(float));
 	m->grads = calloc(off ? off : 1, sizeof(float));
 	m->scratch = calloc(total, sizeof(float));
-	if (!m->params || !m->grads || !m->scratch) {
+	m->work = work ? malloc(work * sizeof(float)) : NULL;
+	if (!m->params || !m->grads || !m->scratch || (work && !m->work)) {
 		nn_model_free(m);
 		return dl_error_set(err, "out of memory building the model (%zu parameters, "
 				    "%zu floats of activations)", off, total);
@@ -381,8 +398,9 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 	for (int i = 0; i < m->n_layers; i++) {
 		struct nn_layer *L = &m->layers[i];
 
+		L->work = m->work;
 		L->ops->setup(L, p, max_batch);
-		p += L->ops->scratch_per_sample(L->spec, L->in, L->out) * (size_t)max_batch;
+		p += L->ops->scratch_size(L->spec, L->in, L->out, max_batch);
 	}
 	m->dbuf[0] = p;
 	m->dbuf[1] = p + max_size * (size_t)max_batch;
@@ -397,6 +415,7 @@ void nn_model_free(struct nn_model *m)
 	free(m->params);
 	free(m->grads);
 	free(m->scratch);
+	free(m->work);
 	free(m);
 }
 
@@ -418,6 +437,22 @@ size_t nn_model_layer_param_count(const struct nn_model *m, int layer)
 	if (layer < 0 || layer >= m->n_layers)
 		return 0;
 	return m->layers[layer].n_params;
+}
+
+size_t nn_model_layer_state_count(const struct nn_model *m, int layer)
+{
+	if (layer < 0 || layer >= m->n_layers)
+		return 0;
+	return m->layers[layer].n_state;
+}
+
+size_t nn_model_state_count(const struct nn_model *m)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < m->n_layers; i++)
+		n += m->layers[i].n_state;
+	return n;
 }
 
 struct nn_shape nn_model_output_shape(const struct nn_model *m)

@@ -15,8 +15,10 @@
  * during forward/backward. One model belongs to one thread; models share
  * nothing, so runs on different threads never interfere.
  *
- * Data layout: a batch is row-major (B, C*H*W) floats, samples contiguous;
- * images are stored channel-major (C, H, W) within a sample.
+ * Data layout: a batch is row-major (B, H*W*C) floats, samples contiguous;
+ * images are stored channels-last (H, W, C) within a sample, as Keras does by
+ * default: a convolution's im2col rows are then runs of contiguous memory,
+ * and flattening a feature map orders its values as Keras's Flatten does.
  */
 #ifndef DL_NN_MODEL_H
 #define DL_NN_MODEL_H
@@ -39,6 +41,16 @@ enum nn_layer_kind {
 	NN_LAYER_DENSE,     /* fully connected: out = act(in W + b) */
 	NN_LAYER_DROPOUT,   /* inverted dropout, identity outside training */
 	NN_LAYER_FLATTEN,   /* reshape (C, H, W) -> (C*H*W, 1, 1); no data moves */
+	NN_LAYER_CONV2D,    /* 2-D convolution (cross-correlation) + activation */
+	NN_LAYER_MAXPOOL2D, /* max over size x size windows, per channel */
+	NN_LAYER_AVGPOOL2D, /* mean over size x size windows, per channel */
+	NN_LAYER_BATCHNORM, /* per-channel normalisation with running statistics */
+};
+
+enum nn_padding {
+	NN_PAD_VALID,       /* no padding: out = (in - kernel) / stride + 1 */
+	NN_PAD_SAME,        /* zeros around: out = ceil(in / stride); TensorFlow's
+	                       split, the odd pixel at the bottom/right */
 };
 
 enum nn_activation {
@@ -67,6 +79,12 @@ struct nn_layer_spec {
 	enum nn_activation activation; /* dense: applied to in W + b */
 	float alpha;                   /* leaky_relu / elu parameter */
 	float rate;                    /* dropout: fraction dropped, [0, 1) */
+	int filters;                   /* conv2d: output channels */
+	int kernel_h, kernel_w;        /* conv2d: kernel; pooling: window */
+	int stride;                    /* conv2d, pooling: step in both directions */
+	enum nn_padding padding;       /* conv2d, pooling */
+	float momentum;                /* batchnorm: running = m * running + (1 - m) * batch */
+	float epsilon;                 /* batchnorm: added to the variance */
 	int has_init;                  /* 1: init/low/high below override the model's */
 	enum nn_init init;
 	float init_low, init_high;     /* bounds for NN_INIT_UNIFORM */
@@ -111,9 +129,16 @@ size_t nn_model_param_count(const struct nn_model *m);
 float *nn_model_params(struct nn_model *m);
 float *nn_model_grads(struct nn_model *m);
 
-/* Per-layer shape and parameter information (for summaries). */
+/* Per-layer shape and parameter information (for summaries). A layer's
+ * parameters are its trainable weights followed by its non-trainable state
+ * (batchnorm's running mean and variance): the state lives in the parameter
+ * buffer so that checkpoints, best-weight restores and model files carry it
+ * with no extra code, and its gradient is always zero, which leaves it
+ * untouched by every optimiser. */
 struct nn_shape nn_model_layer_output(const struct nn_model *m, int layer);
 size_t nn_model_layer_param_count(const struct nn_model *m, int layer);
+size_t nn_model_layer_state_count(const struct nn_model *m, int layer);
+size_t nn_model_state_count(const struct nn_model *m);
 struct nn_shape nn_model_output_shape(const struct nn_model *m);
 
 /* Draw initial weights from the layer's initialiser using rng. Biases are
@@ -121,7 +146,8 @@ struct nn_shape nn_model_output_shape(const struct nn_model *m);
 void nn_model_init(struct nn_model *m, struct rng *rng);
 
 /* Forward a batch x (B, IN), B <= max_batch. training = 1 enables dropout
- * (masks drawn from rng; rng may be NULL when training = 0). Returns the
+ * (masks drawn from rng; rng may be NULL when training = 0) and makes
+ * batchnorm use the batch's statistics and update its running ones. Returns the
  * output (B, OUT), owned by the model and valid until the next forward, or
  * NULL when B is not in [1, max_batch]. The model keeps the pointer x: it
  * must stay valid until nn_model_backward(). */

@@ -24,7 +24,9 @@ static const char *const loss_names[] = {
 
 static const char *const layer_kind_names[] = {
 	[NN_LAYER_DENSE] = "dense", [NN_LAYER_DROPOUT] = "dropout",
-	[NN_LAYER_FLATTEN] = "flatten",
+	[NN_LAYER_FLATTEN] = "flatten", [NN_LAYER_CONV2D] = "conv2d",
+	[NN_LAYER_MAXPOOL2D] = "maxpool2d", [NN_LAYER_AVGPOOL2D] = "avgpool2d",
+	[NN_LAYER_BATCHNORM] = "batchnorm",
 };
 
 static const char *const optim_names[] = {

@@ -208,6 +208,14 @@ static void emit_augment(struct sbuf *b, const struct augment_spec *a)
 	    fmt_float(a->shift, f[2], sizeof f[2]));
 }
 
+static void put_window(struct sbuf *b, int h, int w)
+{
+	if (h == w)
+		put(b, "%d", h);
+	else
+		put(b, "[%d, %d]", h, w);
+}
+
 static void emit_model(struct sbuf *b, const struct nn_model_spec *m)
 {
 	char f[32];
@@ -235,6 +243,32 @@ static void emit_model(struct sbuf *b, const struct nn_model_spec *m)
 			break;
 		case NN_LAYER_FLATTEN:
 			put(b, "    - flatten: {}\n");
+			break;
+		case NN_LAYER_CONV2D:
+			put(b, "    - conv2d: {filters: %d, kernel: ", l->filters);
+			put_window(b, l->kernel_h, l->kernel_w);
+			put(b, ", stride: %d, padding: %s, activation: %s", l->stride,
+			    l->padding == NN_PAD_SAME ? "same" : "valid",
+			    spec_name(spec_activations, (int)l->activation));
+			if (l->activation == NN_ACT_LEAKY_RELU || l->activation == NN_ACT_ELU)
+				put(b, ", alpha: %s", fmt_float(l->alpha, f, sizeof f));
+			if (l->has_init) {
+				put(b, ", init: ");
+				put_init(b, l->init, l->init_low, l->init_high);
+			}
+			put(b, "}\n");
+			break;
+		case NN_LAYER_MAXPOOL2D:
+		case NN_LAYER_AVGPOOL2D:
+			put(b, "    - %s: {size: ", spec_name(spec_layer_kinds, (int)l->kind));
+			put_window(b, l->kernel_h, l->kernel_w);
+			put(b, ", stride: %d, padding: %s}\n", l->stride,
+			    l->padding == NN_PAD_SAME ? "same" : "valid");
+			break;
+		case NN_LAYER_BATCHNORM:
+			put(b, "    - batchnorm: {momentum: %s, ",
+			    fmt_float(l->momentum, f, sizeof f));
+			put(b, "epsilon: %s}\n", fmt_float(l->epsilon, f, sizeof f));
 			break;
 		}
 	}

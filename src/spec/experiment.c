@@ -32,7 +32,8 @@ const char *const spec_inits[] = {"glorot_uniform", "glorot_normal", "he_uniform
 				  "he_normal", "uniform01", "uniform", NULL};
 const char *const spec_losses[] = {"cross_entropy", "mse", "sse", "hinge", NULL};
 const char *const spec_optims[] = {"sgd", "adam", "nadam", "rmsprop", "adagrad", NULL};
-const char *const spec_layer_kinds[] = {"dense", "dropout", "flatten", NULL};
+const char *const spec_layer_kinds[] = {"dense", "dropout", "flatten", "conv2d", "maxpool2d",
+					 "avgpool2d", "batchnorm", NULL};
 const char *const spec_font_kinds[] = {"normal", "small", "digital", "digital-small", "hand", NULL};
 const char *const spec_schedules[] = {"constant", "piecewise_constant", "exponential",
 				      "reduce_on_plateau", "cosine", NULL};
@@ -591,25 +592,14 @@ static int conv_init(struct conv *c, const struct ynode *n, const char *path,
 typedef int (*layer_parse_fn)(struct conv *c, const struct ynode *v, const char *path,
 			      struct nn_layer_spec *l);
 
-static int parse_dense(struct conv *c, const struct ynode *v, const char *path,
-		       struct nn_layer_spec *l)
+/* activation, alpha and init of a dense or conv2d layer */
+static int parse_unit_keys(struct conv *c, const struct ynode *v, const char *path,
+			   struct nn_layer_spec *l)
 {
-	static const char *const keys[] = {"units", "activation", "alpha", "init", NULL};
 	const struct ynode *x;
-	char p[128], where[140];
+	char p[128];
 	int k;
 
-	if (want_mapping(c, v, path))
-		return DL_ERR;
-	snprintf(where, sizeof where, "in %s", path);
-	if (check_keys(c, v, where, keys))
-		return DL_ERR;
-	l->kind = NN_LAYER_DENSE;
-	if (!(x = ynode_get(v, "units")))
-		return missing(c, v, "units", path);
-	snprintf(p, sizeof p, "%s.units", path);
-	if (get_int32(c, x, p, 1, 100000, &l->units))
-		return DL_ERR;
 	l->activation = NN_ACT_LINEAR;
 	if ((x = ynode_get(v, "activation"))) {
 		snprintf(p, sizeof p, "%s.activation", path);
@@ -633,6 +623,190 @@ static int parse_dense(struct conv *c, const struct ynode *v, const char *path,
 			return DL_ERR;
 		l->has_init = 1;
 	}
+	return DL_OK;
+}
+
+static int parse_dense(struct conv *c, const struct ynode *v, const char *path,
+		       struct nn_layer_spec *l)
+{
+	static const char *const keys[] = {"units", "activation", "alpha", "init", NULL};
+	const struct ynode *x;
+	char p[128], where[140];
+
+	if (want_mapping(c, v, path))
+		return DL_ERR;
+	snprintf(where, sizeof where, "in %s", path);
+	if (check_keys(c, v, where, keys))
+		return DL_ERR;
+	l->kind = NN_LAYER_DENSE;
+	if (!(x = ynode_get(v, "units")))
+		return missing(c, v, "units", path);
+	snprintf(p, sizeof p, "%s.units", path);
+	if (get_int32(c, x, p, 1, 100000, &l->units))
+		return DL_ERR;
+	return parse_unit_keys(c, v, path, l);
+}
+
+#define SPEC_MAX_WINDOW 64
+
+/* A window size: N (square) or [H, W]. */
+static int get_window(struct conv *c, const struct ynode *n, const char *path,
+		      int *h, int *w)
+{
+	char p[140];
+
+	if (n->type == YNODE_SEQUENCE) {
+		if (n->n != 2)
+			return fail(c, n, "%s: expected N or [HEIGHT, WIDTH], found a sequence "
+				    "of %d", path, n->n);
+		snprintf(p, sizeof p, "%s[0]", path);
+		if (get_int32(c, n->kids[0], p, 1, SPEC_MAX_WINDOW, h))
+			return DL_ERR;
+		snprintf(p, sizeof p, "%s[1]", path);
+		return get_int32(c, n->kids[1], p, 1, SPEC_MAX_WINDOW, w);
+	}
+	if (get_int32(c, n, path, 1, SPEC_MAX_WINDOW, h))
+		return DL_ERR;
+	*w = *h;
+	return DL_OK;
+}
+
+static int get_padding(struct conv *c, const struct ynode *v, const char *path,
+		       enum nn_padding *out)
+{
+	static const char *const paddings[] = {"valid", "same", NULL};
+	const struct ynode *x = ynode_get(v, "padding");
+	char p[140];
+	int k;
+
+	*out = NN_PAD_VALID;
+	if (!x)
+		return DL_OK;
+	snprintf(p, sizeof p, "%s.padding", path);
+	if (get_enum(c, x, p, "padding", paddings, &k))
+		return DL_ERR;
+	*out = (enum nn_padding)k;
+	return DL_OK;
+}
+
+static int get_stride(struct conv *c, const struct ynode *v, const char *path, int *out)
+{
+	const struct ynode *x = ynode_get(v, "stride");
+	char p[140];
+
+	if (!x)
+		return DL_OK;
+	snprintf(p, sizeof p, "%s.stride", path);
+	return get_int32(c, x, p, 1, SPEC_MAX_WINDOW, out);
+}
+
+static int parse_conv2d(struct conv *c, const struct ynode *v, const char *path,
+			struct nn_layer_spec *l)
+{
+	static const char *const keys[] = {"filters", "kernel", "stride", "padding",
+					   "activation", "alpha", "init", NULL};
+	const struct ynode *x;
+	char p[128], where[140];
+
+	if (want_mapping(c, v, path))
+		return DL_ERR;
+	snprintf(where, sizeof where, "in %s", path);
+	if (check_keys(c, v, where, keys))
+		return DL_ERR;
+	l->kind = NN_LAYER_CONV2D;
+	if (!(x = ynode_get(v, "filters")))
+		return missing(c, v, "filters", path);
+	snprintf(p, sizeof p, "%s.filters", path);
+	if (get_int32(c, x, p, 1, 4096, &l->filters))
+		return DL_ERR;
+	if (!(x = ynode_get(v, "kernel")))
+		return missing(c, v, "kernel", path);
+	snprintf(p, sizeof p, "%s.kernel", path);
+	if (get_window(c, x, p, &l->kernel_h, &l->kernel_w))
+		return DL_ERR;
+	l->stride = 1;
+	if (get_stride(c, v, path, &l->stride) || get_padding(c, v, path, &l->padding))
+		return DL_ERR;
+	return parse_unit_keys(c, v, path, l);
+}
+
+/* maxpool2d / avgpool2d: {size: 2, stride: 2, padding: valid}, or just 2. */
+static int parse_pool(struct conv *c, const struct ynode *v, const char *path,
+		      struct nn_layer_spec *l)
+{
+	static const char *const keys[] = {"size", "stride", "padding", NULL};
+	const struct ynode *x;
+	char p[128], where[140];
+
+	l->kernel_h = l->kernel_w = 2;
+	l->padding = NN_PAD_VALID;
+	if (v->type == YNODE_SCALAR && !ynode_is_null(v)) {
+		if (get_window(c, v, path, &l->kernel_h, &l->kernel_w))
+			return DL_ERR;
+		l->stride = l->kernel_h;
+		return DL_OK;
+	}
+	if (!ynode_is_null(v)) {
+		if (v->type != YNODE_MAPPING)
+			return type_error(c, v, path, "a size or a mapping");
+		snprintf(where, sizeof where, "in %s", path);
+		if (check_keys(c, v, where, keys))
+			return DL_ERR;
+		snprintf(p, sizeof p, "%s.size", path);
+		if ((x = ynode_get(v, "size")) && get_window(c, x, p, &l->kernel_h, &l->kernel_w))
+			return DL_ERR;
+	}
+	l->stride = 0;
+	if (!ynode_is_null(v) &&
+	    (get_stride(c, v, path, &l->stride) || get_padding(c, v, path, &l->padding)))
+		return DL_ERR;
+	if (!l->stride) {
+		if (l->kernel_h != l->kernel_w)
+			return fail(c, v, "%s: give a stride for a window that is not square",
+				    path);
+		l->stride = l->kernel_h;
+	}
+	return DL_OK;
+}
+
+static int parse_maxpool(struct conv *c, const struct ynode *v, const char *path,
+			 struct nn_layer_spec *l)
+{
+	l->kind = NN_LAYER_MAXPOOL2D;
+	return parse_pool(c, v, path, l);
+}
+
+static int parse_avgpool(struct conv *c, const struct ynode *v, const char *path,
+			 struct nn_layer_spec *l)
+{
+	l->kind = NN_LAYER_AVGPOOL2D;
+	return parse_pool(c, v, path, l);
+}
+
+/* batchnorm: {} or {momentum: 0.99, epsilon: 0.001} (Keras's defaults). */
+static int parse_batchnorm(struct conv *c, const struct ynode *v, const char *path,
+			   struct nn_layer_spec *l)
+{
+	static const char *const keys[] = {"momentum", "epsilon", NULL};
+	const struct ynode *x;
+	char p[128], where[140];
+
+	l->kind = NN_LAYER_BATCHNORM;
+	l->momentum = 0.99f;
+	l->epsilon = 0.001f;
+	if (ynode_is_null(v))
+		return DL_OK;
+	if (v->type != YNODE_MAPPING)
+		return type_error(c, v, path, "a mapping");
+	snprintf(where, sizeof where, "in %s", path);
+	if (check_keys(c, v, where, keys))
+		return DL_ERR;
+	snprintf(p, sizeof p, "%s.momentum", path);
+	if ((x = ynode_get(v, "momentum")) && get_float(c, x, p, R_HALF01, &l->momentum))
+		return DL_ERR;
+	snprintf(p, sizeof p, "%s.epsilon", path);
+	if ((x = ynode_get(v, "epsilon")) && get_float(c, x, p, R_POSITIVE, &l->epsilon))
+		return DL_ERR;
 	return DL_OK;
 }
 
@@ -674,7 +848,9 @@ static int parse_flatten(struct conv *c, const struct ynode *v, const char *path
 }
 
 /* Indexed like spec_layer_kinds. */
-static const layer_parse_fn layer_parsers[] = {parse_dense, parse_dropout, parse_flatten};
+static const layer_parse_fn layer_parsers[] = {parse_dense, parse_dropout, parse_flatten,
+					       parse_conv2d, parse_maxpool, parse_avgpool,
+					       parse_batchnorm};
 
 static int conv_layers(struct conv *c, const struct ynode *seq, struct nn_model_spec *m)
 {

@@ -1,0 +1,326 @@
+/* 2-D convolution with its activation, as im2col + one GEMM per chunk of
+ * samples.
+ *
+ * Images are channels-last, so an im2col row (one output pixel's receptive
+ * field, (KH, KW, C) values) is KH runs of KW*C contiguous floats, and the
+ * product col (rows, K) x w (K, F) writes the output already channels-last:
+ * no transposes anywhere, forward or backward.
+ *
+ * The im2col matrix is never kept between forward and backward: backward
+ * rebuilds it chunk by chunk into the model's shared workspace. Rebuilding is
+ * a copy, cheap beside the GEMMs it feeds, and keeping it would cost K times
+ * the layer's output per sample (288 floats per output pixel for a 3x3
+ * convolution over 32 channels) for every layer and every sample. Chunks are
+ * sized to keep the workspace near the second-level cache, which is also
+ * where OpenBLAS is fastest on these tall, narrow products.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "nn/gemm.h"
+#include "nn/layer.h"
+
+/* Floats of im2col rows per chunk we aim for; at least one sample's rows. */
+#define CONV_CHUNK_FLOATS (1u << 18)
+
+int nn_window_init(struct nn_window *g, struct nn_shape in, int kh, int kw, int stride,
+		   enum nn_padding padding, int F, char *msg, size_t size)
+{
+	int pad_h, pad_w;
+
+	if (kh < 1 || kw < 1 || stride < 1) {
+		snprintf(msg, size, "kernel and stride must be >= 1");
+		return DL_ERR;
+	}
+	*g = (struct nn_window){.H = in.h, .W = in.w, .C = in.c, .KH = kh, .KW = kw,
+				.S = stride, .F = F};
+	if (padding == NN_PAD_SAME) {
+		g->OH = (in.h + stride - 1) / stride;
+		g->OW = (in.w + stride - 1) / stride;
+		pad_h = (g->OH - 1) * stride + kh - in.h;
+		pad_w = (g->OW - 1) * stride + kw - in.w;
+		g->pad_top = pad_h > 0 ? pad_h / 2 : 0;
+		g->pad_left = pad_w > 0 ? pad_w / 2 : 0;
+		return DL_OK;
+	}
+	if (kh > in.h || kw > in.w) {
+		snprintf(msg, size, "a %dx%d window does not fit a %dx%d input with padding valid",
+			 kh, kw, in.h, in.w);
+		return DL_ERR;
+	}
+	g->OH = (in.h - kh) / stride + 1;
+	g->OW = (in.w - kw) / stride + 1;
+	return DL_OK;
+}
+
+/* One output pixel's receptive field, row by kernel row: the columns that
+ * fall inside the image are contiguous in a channels-last input. */
+static inline void field_bounds(const struct nn_window *g, int ox, int *kx0, int *kx1)
+{
+	int ix0 = ox * g->S - g->pad_left;
+
+	*kx0 = ix0 < 0 ? -ix0 : 0;
+	*kx1 = ix0 + g->KW > g->W ? g->W - ix0 : g->KW;
+}
+
+void conv_im2col(float *col, const float *in, const struct nn_window *g, int n)
+{
+	size_t K = (size_t)g->KH * g->KW * g->C, run = (size_t)g->KW * g->C;
+	size_t img = (size_t)g->H * g->W * g->C;
+	float *row = col;
+
+	for (int s = 0; s < n; s++) {
+		const float *src = in + (size_t)s * img;
+
+		for (int oy = 0; oy < g->OH; oy++) {
+			for (int ox = 0; ox < g->OW; ox++, row += K) {
+				int kx0, kx1, ix0 = ox * g->S - g->pad_left;
+
+				field_bounds(g, ox, &kx0, &kx1);
+				for (int ky = 0; ky < g->KH; ky++) {
+					int iy = oy * g->S - g->pad_top + ky;
+					float *dst = row + (size_t)ky * run;
+
+					if (iy < 0 || iy >= g->H || kx0 >= kx1) {
+						memset(dst, 0, run * sizeof(float));
+						continue;
+					}
+					if (kx0 > 0)
+						memset(dst, 0, (size_t)kx0 * g->C * sizeof(float));
+					memcpy(dst + (size_t)kx0 * g->C,
+					       src + ((size_t)iy * g->W + ix0 + kx0) * g->C,
+					       (size_t)(kx1 - kx0) * g->C * sizeof(float));
+					if (kx1 < g->KW)
+						memset(dst + (size_t)kx1 * g->C, 0,
+						       (size_t)(g->KW - kx1) * g->C * sizeof(float));
+				}
+			}
+		}
+	}
+}
+
+NN_VECTORIZE static void add_run(float *restrict dst, const float *restrict src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+void conv_col2im(float *din, const float *col, const struct nn_window *g, int n)
+{
+	size_t K = (size_t)g->KH * g->KW * g->C, run = (size_t)g->KW * g->C;
+	size_t img = (size_t)g->H * g->W * g->C;
+	const float *row = col;
+
+	for (int s = 0; s < n; s++) {
+		float *dst = din + (size_t)s * img;
+
+		for (int oy = 0; oy < g->OH; oy++) {
+			for (int ox = 0; ox < g->OW; ox++, row += K) {
+				int kx0, kx1, ix0 = ox * g->S - g->pad_left;
+
+				field_bounds(g, ox, &kx0, &kx1);
+				if (kx0 >= kx1)
+					continue;
+				for (int ky = 0; ky < g->KH; ky++) {
+					int iy = oy * g->S - g->pad_top + ky;
+
+					if (iy < 0 || iy >= g->H)
+						continue;
+					add_run(dst + ((size_t)iy * g->W + ix0 + kx0) * g->C,
+						row + (size_t)ky * run + (size_t)kx0 * g->C,
+						(size_t)(kx1 - kx0) * g->C);
+				}
+			}
+		}
+	}
+}
+
+/* ---- the layer ---- */
+
+static size_t kernel_size(const struct nn_window *g)
+{
+	return (size_t)g->KH * g->KW * g->C;
+}
+
+/* Samples per im2col chunk for this geometry. */
+static int chunk_samples(const struct nn_window *g, int max_batch)
+{
+	size_t rows = (size_t)g->OH * g->OW, per = rows * kernel_size(g);
+	size_t n = per ? CONV_CHUNK_FLOATS / per : 1;
+
+	if (n < 1)
+		n = 1;
+	if (n > (size_t)max_batch)
+		n = (size_t)max_batch;
+	return (int)n;
+}
+
+static int conv_window(const struct nn_layer_spec *s, struct nn_shape in,
+		       struct nn_window *g, char *msg, size_t size)
+{
+	return nn_window_init(g, in, s->kernel_h, s->kernel_w, s->stride, s->padding,
+			      s->filters, msg, size);
+}
+
+static int conv_check(const struct nn_layer_spec *s, struct nn_shape in,
+		      struct nn_shape *out, char *msg, size_t size)
+{
+	struct nn_window g;
+
+	if (s->filters < 1) {
+		snprintf(msg, size, "filters must be >= 1");
+		return DL_ERR;
+	}
+	if ((int)s->activation < 0 || s->activation > NN_ACT_SOFTMAX) {
+		snprintf(msg, size, "unknown activation %d", (int)s->activation);
+		return DL_ERR;
+	}
+	if (s->padding != NN_PAD_VALID && s->padding != NN_PAD_SAME) {
+		snprintf(msg, size, "unknown padding %d", (int)s->padding);
+		return DL_ERR;
+	}
+	if (conv_window(s, in, &g, msg, size) != DL_OK)
+		return DL_ERR;
+	*out = (struct nn_shape){s->filters, g.OH, g.OW};
+	return DL_OK;
+}
+
+static size_t conv_param_count(const struct nn_layer_spec *s, struct nn_shape in,
+			       struct nn_shape out, size_t *n_kernel)
+{
+	(void)out;
+	*n_kernel = (size_t)s->kernel_h * s->kernel_w * in.c * s->filters;
+	return *n_kernel + (size_t)s->filters;
+}
+
+static size_t conv_scratch(const struct nn_layer_spec *s, struct nn_shape in,
+			   struct nn_shape out, int max_batch)
+{
+	(void)in;
+	return (size_t)nn_shape_size(out) * max_batch *
+	       (s->activation == NN_ACT_LINEAR ? 1 : 2);
+}
+
+static size_t conv_workspace(const struct nn_layer_spec *s, struct nn_shape in,
+			     struct nn_shape out, int max_batch)
+{
+	struct nn_window g;
+	char msg[128];
+
+	(void)out;
+	if (conv_window(s, in, &g, msg, sizeof msg) != DL_OK)
+		return 0;
+	return (size_t)chunk_samples(&g, max_batch) * g.OH * g.OW * kernel_size(&g);
+}
+
+static void conv_setup(struct nn_layer *L, float *scratch, int max_batch)
+{
+	char msg[128];
+
+	conv_window(L->spec, L->in, &L->win, msg, sizeof msg);
+	L->z = scratch;
+	L->buf = L->spec->activation == NN_ACT_LINEAR ? L->z
+		 : scratch + (size_t)max_batch * L->n_out;
+	L->y = L->buf;
+	L->alpha = nn_activation_alpha(L->spec->activation, L->spec->alpha);
+}
+
+static void conv_init(struct nn_layer *L, float *p, struct rng *rng)
+{
+	const struct nn_window *g = &L->win;
+	size_t nw = kernel_size(g) * g->F;
+	int receptive = g->KH * g->KW;
+
+	/* Keras's fans for a convolution: the receptive field times the
+	 * input, respectively output, channels */
+	nn_init_fill(p, nw, L->init, receptive * g->C, receptive * g->F,
+		     L->init_low, L->init_high, rng);
+	if (L->init == NN_INIT_UNIFORM01 || L->init == NN_INIT_UNIFORM)
+		nn_init_fill(p + nw, (size_t)g->F, L->init, receptive * g->C,
+			     receptive * g->F, L->init_low, L->init_high, rng);
+	else
+		memset(p + nw, 0, sizeof(float) * (size_t)g->F);
+}
+
+NN_VECTORIZE static void add_bias(float *z, const float *b, size_t rows, int F)
+{
+	for (size_t r = 0; r < rows; r++)
+		for (int f = 0; f < F; f++)
+			z[r * F + f] += b[f];
+}
+
+static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
+			 int training, struct rng *rng)
+{
+	const struct nn_window *g = &L->win;
+	const float *w = p, *b = p + kernel_size(g) * g->F;
+	int K = (int)kernel_size(g), rows = g->OH * g->OW;
+	int chunk = chunk_samples(g, L->max_batch);
+
+	(void)rng;
+	L->trained = training;
+	for (int s0 = 0; s0 < B; s0 += chunk) {
+		int n = B - s0 < chunk ? B - s0 : chunk;
+		float *z = L->z + (size_t)s0 * L->n_out;
+
+		conv_im2col(L->work, in + (size_t)s0 * L->n_in, g, n);
+		/* z (n*OH*OW, F) = col (n*OH*OW, K) x w (K, F) */
+		nn_gemm(0, 0, n * rows, g->F, K, 1.0f, L->work, K, w, g->F, 0.0f, z, g->F);
+	}
+	add_bias(L->z, b, (size_t)B * rows, g->F);
+	if (L->spec->activation != NN_ACT_LINEAR)
+		nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
+				      B * rows, g->F);
+}
+
+NN_VECTORIZE static void bias_grad(float *db, const float *dz, size_t rows, int F)
+{
+	memset(db, 0, sizeof(float) * (size_t)F);
+	for (size_t r = 0; r < rows; r++)
+		for (int f = 0; f < F; f++)
+			db[f] += dz[r * F + f];
+}
+
+static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
+			    const float *in, const float *p, float *g_, int B)
+{
+	const struct nn_window *g = &L->win;
+	size_t nw = kernel_size(g) * g->F;
+	int K = (int)kernel_size(g), rows = g->OH * g->OW;
+	int chunk = chunk_samples(g, L->max_batch);
+
+	/* dz (B*OH*OW, F), in place over dout */
+	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR)
+		nn_activation_backward(L->spec->activation, L->alpha, dout, dout,
+				       L->z, L->y, B * rows, g->F);
+	bias_grad(g_ + nw, dout, (size_t)B * rows, g->F);
+	if (dst)
+		memset(dst, 0, sizeof(float) * (size_t)B * L->n_in);
+	for (int s0 = 0; s0 < B; s0 += chunk) {
+		int n = B - s0 < chunk ? B - s0 : chunk;
+		const float *dz = dout + (size_t)s0 * L->n_out;
+
+		conv_im2col(L->work, in + (size_t)s0 * L->n_in, g, n);
+		/* dw (K, F) += col^T (K, n*OH*OW) x dz (n*OH*OW, F) */
+		nn_gemm(1, 0, K, g->F, n * rows, 1.0f, L->work, K, dz, g->F,
+			s0 == 0 ? 0.0f : 1.0f, g_, g->F);
+		if (!dst)
+			continue;
+		/* dcol (n*OH*OW, K) = dz (n*OH*OW, F) x w^T (F, K), then back to pixels */
+		nn_gemm(0, 1, n * rows, K, g->F, 1.0f, dz, g->F, p, g->F, 0.0f, L->work, K);
+		conv_col2im(dst + (size_t)s0 * L->n_in, L->work, g, n);
+	}
+	return dst;
+}
+
+const struct nn_layer_ops nn_conv2d_ops = {
+	.name = "conv2d",
+	.check = conv_check,
+	.param_count = conv_param_count,
+	.scratch_size = conv_scratch,
+	.workspace = conv_workspace,
+	.setup = conv_setup,
+	.init = conv_init,
+	.forward = conv_forward,
+	.backward = conv_backward,
+};
