@@ -13,6 +13,9 @@
  * running mean (C) and running variance (C), initialised 1, 0, 0, 1.
  * Statistics are accumulated in double: a 32 x 28 x 28 batch sums 25,088
  * values per channel.
+ *
+ * Backward reads the layer's input again, as dense and conv2d do: a layer's
+ * output stays untouched until the backward pass has gone below it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -61,14 +64,15 @@ static size_t bn_scratch(const struct nn_layer_spec *s, struct nn_shape in,
 			 struct nn_shape out, int max_batch)
 {
 	(void)s;
-	/* xhat and y (B, n), per channel statistics (4 C) */
-	return 2 * (size_t)nn_shape_size(out) * max_batch + 4 * (size_t)in.c;
+	/* y (B, n) and per channel statistics (4 C). The normalised input is
+	 * not kept: backward recomputes it from the input, which is one
+	 * multiply-add per value against a store and a load of B n floats. */
+	return (size_t)nn_shape_size(out) * max_batch + 4 * (size_t)in.c;
 }
 
 static void bn_setup(struct nn_layer *L, float *scratch, int max_batch)
 {
-	L->z = scratch;                                         /* xhat */
-	L->buf = scratch + (size_t)max_batch * L->n_out;
+	L->buf = scratch;
 	L->chan = L->buf + (size_t)max_batch * L->n_out;
 	L->y = L->buf;
 }
@@ -86,38 +90,63 @@ static void bn_init(struct nn_layer *L, float *p, struct rng *rng)
 	}
 }
 
-/* Per channel mean and biased variance of rows x C values, in double. */
-static void channel_moments(const float *x, size_t rows, int C, double *mean, double *var)
+/* Rows summed in float before being added to the double totals: the float
+ * loop vectorises across channels, and 32 terms lose nothing a gradient
+ * step notices. */
+#define BN_BLOCK 32
+
+/* acc[c] += sum over rows of (x[r][c] - shift[c])^power, power 1 or 2 */
+NN_VECTORIZE static void block_sums(float *restrict acc, const float *restrict x,
+				    const float *restrict shift, size_t rows, int C, int power)
 {
-	for (int c = 0; c < C; c++)
-		mean[c] = var[c] = 0.0;
-	for (size_t r = 0; r < rows; r++)
-		for (int c = 0; c < C; c++)
-			mean[c] += x[r * C + c];
-	for (int c = 0; c < C; c++)
-		mean[c] /= (double)rows;
+	memset(acc, 0, sizeof(float) * (size_t)C);
 	for (size_t r = 0; r < rows; r++)
 		for (int c = 0; c < C; c++) {
-			double d = x[r * C + c] - mean[c];
+			float d = x[r * C + c] - shift[c];
 
-			var[c] += d * d;
+			acc[c] += power == 2 ? d * d : d;
 		}
+}
+
+/* Per channel mean and biased variance of rows x C values: two passes, so
+ * the variance has no cancellation, each summed in float blocks into double. */
+static void channel_moments(const float *x, size_t rows, int C, double *mean, double *var,
+			    float *acc, float *shift)
+{
+	for (int c = 0; c < C; c++) {
+		mean[c] = var[c] = 0.0;
+		shift[c] = 0.0f;
+	}
+	for (size_t r = 0; r < rows; r += BN_BLOCK) {
+		size_t n = rows - r < BN_BLOCK ? rows - r : BN_BLOCK;
+
+		block_sums(acc, x + r * C, shift, n, C, 1);
+		for (int c = 0; c < C; c++)
+			mean[c] += acc[c];
+	}
+	for (int c = 0; c < C; c++) {
+		mean[c] /= (double)rows;
+		shift[c] = (float)mean[c];
+	}
+	for (size_t r = 0; r < rows; r += BN_BLOCK) {
+		size_t n = rows - r < BN_BLOCK ? rows - r : BN_BLOCK;
+
+		block_sums(acc, x + r * C, shift, n, C, 2);
+		for (int c = 0; c < C; c++)
+			var[c] += acc[c];
+	}
 	for (int c = 0; c < C; c++)
 		var[c] /= (double)rows;
 }
 
-NN_VECTORIZE static void normalise(float *restrict xhat, float *restrict y,
-				   const float *restrict x, const float *restrict mean,
-				   const float *restrict inv_std, const float *restrict gamma,
-				   const float *restrict beta, size_t rows, int C)
+/* y = x * scale + shift, scale = gamma / std, shift = beta - mean * scale */
+NN_VECTORIZE static void affine(float *restrict y, const float *restrict x,
+				const float *restrict scale, const float *restrict shift,
+				size_t rows, int C)
 {
 	for (size_t r = 0; r < rows; r++)
-		for (int c = 0; c < C; c++) {
-			float h = (x[r * C + c] - mean[c]) * inv_std[c];
-
-			xhat[r * C + c] = h;
-			y[r * C + c] = gamma[c] * h + beta[c];
-		}
+		for (int c = 0; c < C; c++)
+			y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
 }
 
 static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
@@ -128,13 +157,14 @@ static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
 	float *gamma = p, *beta = p + C, *run_mean = p + 2 * C, *run_var = p + 3 * C;
 	float *mean = L->chan, *inv_std = L->chan + C;
 	float eps = L->spec->epsilon, mom = L->spec->momentum;
+	float scale[C], shift[C];      /* C <= BN_MAX_CHANNELS */
 
 	(void)rng;
 	L->trained = training;
 	if (training) {
-		double bm[C], bv[C];    /* C <= BN_MAX_CHANNELS */
+		double bm[C], bv[C];
 
-		channel_moments(in, rows, C, bm, bv);
+		channel_moments(in, rows, C, bm, bv, scale, shift);
 		for (int c = 0; c < C; c++) {
 			double unbiased = rows > 1 ? bv[c] * rows / (rows - 1) : bv[c];
 
@@ -149,33 +179,44 @@ static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
 			inv_std[c] = (float)(1.0 / sqrt((double)run_var[c] + eps));
 		}
 	}
-	normalise(L->z, L->buf, in, mean, inv_std, gamma, beta, rows, C);
+	for (int c = 0; c < C; c++) {
+		scale[c] = gamma[c] * inv_std[c];
+		shift[c] = beta[c] - mean[c] * scale[c];
+	}
+	affine(L->buf, in, scale, shift, rows, C);
 }
 
-NN_VECTORIZE static void sums_dy(float *restrict sum_dy, float *restrict sum_dy_xhat,
-				 const float *restrict dy, const float *restrict xhat,
-				 size_t rows, int C)
+/* sum_dy = sum dy, sum_dy_xhat = sum dy * xhat, xhat = (x - mean) * inv_std */
+NN_VECTORIZE static void grad_sums(float *restrict sum_dy, float *restrict sum_dy_xhat,
+				   const float *restrict dy, const float *restrict x,
+				   const float *restrict mean, const float *restrict inv_std,
+				   size_t rows, int C)
 {
 	memset(sum_dy, 0, sizeof(float) * (size_t)C);
 	memset(sum_dy_xhat, 0, sizeof(float) * (size_t)C);
 	for (size_t r = 0; r < rows; r++)
 		for (int c = 0; c < C; c++) {
-			sum_dy[c] += dy[r * C + c];
-			sum_dy_xhat[c] += dy[r * C + c] * xhat[r * C + c];
+			float d = dy[r * C + c], h = (x[r * C + c] - mean[c]) * inv_std[c];
+
+			sum_dy[c] += d;
+			sum_dy_xhat[c] += d * h;
 		}
 }
 
 /* training: dx = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat));
  * inference: the statistics are constants, dx = gamma / std * dy. */
 NN_VECTORIZE static void input_grad(float *restrict dx, const float *restrict dy,
-				    const float *restrict xhat, const float *restrict scale,
+				    const float *restrict x, const float *restrict mean,
+				    const float *restrict inv_std, const float *restrict scale,
 				    const float *restrict mean_dy,
 				    const float *restrict mean_dy_xhat, size_t rows, int C)
 {
 	for (size_t r = 0; r < rows; r++)
-		for (int c = 0; c < C; c++)
-			dx[r * C + c] = scale[c] * (dy[r * C + c] - mean_dy[c] -
-						    xhat[r * C + c] * mean_dy_xhat[c]);
+		for (int c = 0; c < C; c++) {
+			float h = (x[r * C + c] - mean[c]) * inv_std[c];
+
+			dx[r * C + c] = scale[c] * (dy[r * C + c] - mean_dy[c] - h * mean_dy_xhat[c]);
+		}
 }
 
 static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const float *in,
@@ -183,15 +224,28 @@ static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const flo
 {
 	int C = L->in.c;
 	size_t rows = (size_t)B * (L->n_in / C);
-	const float *gamma = p, *inv_std = L->chan + C;
+	const float *gamma = p, *mean = L->chan, *inv_std = L->chan + C;
 	float *sum_dy = L->chan + 2 * C, *sum_dy_xhat = L->chan + 3 * C;
 	float scale[C], mean_dy[C], mean_dy_xhat[C];
+	float part_dy[C], part_dy_xhat[C];
 
-	(void)in;
-	/* sums in float, in row order: about one rounding of 1e-7 per row,
-	 * far below what a gradient step notices, and vectorised */
-	sums_dy(sum_dy, sum_dy_xhat, dout, L->z, rows, C);
+	/* the sums in float blocks added into double totals, as the moments */
+	double tot_dy[C], tot_dy_xhat[C];
+
+	for (int c = 0; c < C; c++)
+		tot_dy[c] = tot_dy_xhat[c] = 0.0;
+	for (size_t r = 0; r < rows; r += BN_BLOCK) {
+		size_t n = rows - r < BN_BLOCK ? rows - r : BN_BLOCK;
+
+		grad_sums(part_dy, part_dy_xhat, dout + r * C, in + r * C, mean, inv_std, n, C);
+		for (int c = 0; c < C; c++) {
+			tot_dy[c] += part_dy[c];
+			tot_dy_xhat[c] += part_dy_xhat[c];
+		}
+	}
 	for (int c = 0; c < C; c++) {
+		sum_dy[c] = (float)tot_dy[c];
+		sum_dy_xhat[c] = (float)tot_dy_xhat[c];
 		g[c] = sum_dy_xhat[c];          /* dgamma */
 		g[C + c] = sum_dy[c];           /* dbeta */
 		g[2 * C + c] = 0.0f;            /* the running statistics */
@@ -201,10 +255,10 @@ static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const flo
 		return NULL;
 	for (int c = 0; c < C; c++) {
 		scale[c] = gamma[c] * inv_std[c];
-		mean_dy[c] = L->trained ? sum_dy[c] / (float)rows : 0.0f;
-		mean_dy_xhat[c] = L->trained ? sum_dy_xhat[c] / (float)rows : 0.0f;
+		mean_dy[c] = L->trained ? (float)(tot_dy[c] / (double)rows) : 0.0f;
+		mean_dy_xhat[c] = L->trained ? (float)(tot_dy_xhat[c] / (double)rows) : 0.0f;
 	}
-	input_grad(dst, dout, L->z, scale, mean_dy, mean_dy_xhat, rows, C);
+	input_grad(dst, dout, in, mean, inv_std, scale, mean_dy, mean_dy_xhat, rows, C);
 	return dst;
 }
 

@@ -193,12 +193,18 @@ static size_t conv_param_count(const struct nn_layer_spec *s, struct nn_shape in
 	return *n_kernel + (size_t)s->filters;
 }
 
+/* relu is applied in place: its backward needs only to know where the output
+ * is positive, which the output itself says. Other activations keep z. */
+static int in_place(const struct nn_layer_spec *s)
+{
+	return s->activation == NN_ACT_LINEAR || s->activation == NN_ACT_RELU;
+}
+
 static size_t conv_scratch(const struct nn_layer_spec *s, struct nn_shape in,
 			   struct nn_shape out, int max_batch)
 {
 	(void)in;
-	return (size_t)nn_shape_size(out) * max_batch *
-	       (s->activation == NN_ACT_LINEAR ? 1 : 2);
+	return (size_t)nn_shape_size(out) * max_batch * (in_place(s) ? 1 : 2);
 }
 
 static size_t conv_workspace(const struct nn_layer_spec *s, struct nn_shape in,
@@ -219,8 +225,7 @@ static void conv_setup(struct nn_layer *L, float *scratch, int max_batch)
 
 	conv_window(L->spec, L->in, &L->win, msg, sizeof msg);
 	L->z = scratch;
-	L->buf = L->spec->activation == NN_ACT_LINEAR ? L->z
-		 : scratch + (size_t)max_batch * L->n_out;
+	L->buf = in_place(L->spec) ? L->z : scratch + (size_t)max_batch * L->n_out;
 	L->y = L->buf;
 	L->alpha = nn_activation_alpha(L->spec->activation, L->spec->alpha);
 }
@@ -242,11 +247,23 @@ static void conv_init(struct nn_layer *L, float *p, struct rng *rng)
 		memset(p + nw, 0, sizeof(float) * (size_t)g->F);
 }
 
-NN_VECTORIZE static void add_bias(float *z, const float *b, size_t rows, int F)
+NN_VECTORIZE static void add_bias(float *restrict z, const float *restrict b, size_t rows,
+				  int F)
 {
 	for (size_t r = 0; r < rows; r++)
 		for (int f = 0; f < F; f++)
 			z[r * F + f] += b[f];
+}
+
+NN_VECTORIZE static void add_bias_relu(float *restrict z, const float *restrict b,
+				       size_t rows, int F)
+{
+	for (size_t r = 0; r < rows; r++)
+		for (int f = 0; f < F; f++) {
+			float v = z[r * F + f] + b[f];
+
+			z[r * F + f] = v > 0.0f ? v : 0.0f;
+		}
 }
 
 static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
@@ -266,6 +283,10 @@ static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
 		conv_im2col(L->work, in + (size_t)s0 * L->n_in, g, n);
 		/* z (n*OH*OW, F) = col (n*OH*OW, K) x w (K, F) */
 		nn_gemm(0, 0, n * rows, g->F, K, 1.0f, L->work, K, w, g->F, 0.0f, z, g->F);
+	}
+	if (L->spec->activation == NN_ACT_RELU) {
+		add_bias_relu(L->z, b, (size_t)B * rows, g->F);
+		return;
 	}
 	add_bias(L->z, b, (size_t)B * rows, g->F);
 	if (L->spec->activation != NN_ACT_LINEAR)
