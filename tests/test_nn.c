@@ -491,6 +491,59 @@ static void test_conv_grads(void)
 	model_grad_check("conv2d with relu in place", &s, NN_LOSS_CROSS_ENTROPY, 25, 0, 0, 0);
 }
 
+/* Threads split a batch's convolutions by samples: the outputs and input
+ * gradients are the same bits as on one thread, the weight gradients the
+ * same up to the order of one sum, and a given thread count repeats itself. */
+static void test_conv_threads(void)
+{
+	enum { B = 5 };
+	struct nn_model_spec s;
+	struct nn_model *m[3];
+	struct dl_error err;
+	struct rng rng;
+	float x[B * 1 * 6 * 7];
+	uint8_t y[B] = {0, 1, 2, 1, 0};
+	const float *out[3], *dx[3];
+	size_t n, nx = sizeof x / sizeof x[0];
+	double worst = 0;
+
+	spec_init(&s, 1, 6, 7);
+	add_conv(&s, 32, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+	add_batchnorm(&s, 0.99f);
+	add_conv(&s, 32, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+	add_conv(&s, 64, 3, 3, 2, NN_PAD_SAME, NN_ACT_RELU);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	rng_seed(&rng, 51);
+	fill_uniform(x, nx, 0.0f, 1.0f, &rng);
+	for (int i = 0; i < 3; i++) {
+		struct rng init = rng;
+
+		if (!(m[i] = build(&s, B)))
+			return;
+		nn_model_init(m[i], &init);
+		ok(nn_model_set_threads(m[i], i == 0 ? 1 : 2, &err) == DL_OK,
+		   "model %d runs on %d threads", i, i == 0 ? 1 : 2);
+		nn_model_set_input_grad(m[i], 1);
+		out[i] = nn_model_forward(m[i], x, B, 1, NULL);
+		nn_model_backward(m[i], NN_LOSS_CROSS_ENTROPY, y, B);
+		dx[i] = nn_model_input_grad(m[i]);
+	}
+	n = nn_model_param_count(m[0]);
+	ok(!memcmp(out[0], out[1], sizeof(float) * B * 3) &&
+	   !memcmp(dx[0], dx[1], sizeof(float) * nx),
+	   "two threads: the same outputs and input gradients, bit for bit");
+	for (size_t i = 0; i < n; i++) {
+		double a = nn_model_grads(m[0])[i], b = nn_model_grads(m[1])[i];
+
+		worst = fmax(worst, fabs(a - b) / fmax(fabs(a), 1e-3));
+	}
+	ok(worst < 1e-4, "two threads: the same weight gradients up to rounding (%.1e)", worst);
+	ok(!memcmp(nn_model_grads(m[1]), nn_model_grads(m[2]), sizeof(float) * n),
+	   "two threads twice: identical weight gradients");
+	for (int i = 0; i < 3; i++)
+		nn_model_free(m[i]);
+}
+
 static void test_pool_grads(void)
 {
 	struct nn_model_spec s;
@@ -1246,6 +1299,7 @@ int main(void)
 	test_dense_grads();
 	test_loss_grads();
 	test_conv_grads();
+	test_conv_threads();
 	test_pool_grads();
 	test_batchnorm_grads();
 	test_batchnorm_inference();

@@ -118,7 +118,7 @@ struct bench_result {
 };
 
 static int bench_run(const struct bench_model *bm, const struct dataset *d, int n,
-		     struct bench_result *r, struct dl_error *err)
+		     int threads, struct bench_result *r, struct dl_error *err)
 {
 	struct nn_model_spec spec;
 	struct nn_optim_cfg cfg;
@@ -133,6 +133,10 @@ static int bench_run(const struct bench_model *bm, const struct dataset *d, int 
 	if (nn_model_new(&m, &spec, bm->eval_batch > bm->batch ? bm->eval_batch : bm->batch,
 			 err) != DL_OK)
 		return DL_ERR;
+	if (nn_model_set_threads(m, threads, err) != DL_OK) {
+		nn_model_free(m);
+		return DL_ERR;
+	}
 	if (nn_optim_new(&o, &cfg, nn_model_param_count(m), err) != DL_OK) {
 		nn_model_free(m);
 		return DL_ERR;
@@ -212,7 +216,7 @@ int cmd_bench(int argc, char **argv)
 		return 1;
 	}
 	cli_set_threads(threads);
-	if (bench_run(bm, &data.train, data.train.n, &r, &err) != DL_OK) {
+	if (bench_run(bm, &data.train, data.train.n, threads, &r, &err) != DL_OK) {
 		cli_print_error(&err);
 		data_split_free(&data);
 		return 1;

@@ -24,7 +24,7 @@ static const char run_help[] =
 	"\n"
 	"  --set KEY=VALUE  override a key of the file (e.g. train.epochs=3,\n"
 	"                   model.layers[0].dense.units=64); repeatable\n"
-	"  --threads N      threads for the matrix products (default 1)\n"
+	"  --threads N      threads for the matrix products and convolutions (default 1)\n"
 	"  --json           end with one line of JSON describing the run\n"
 	"  --checkpoint PATH  write a model file there after every epoch\n"
 	"  --resume PATH    continue the run saved in that model file (and keep\n"
@@ -219,7 +219,7 @@ int cmd_run(int argc, char **argv)
 		printf("resuming %s after epoch %d\n", o.resume, resume.epoch);
 	opts = (struct train_options){
 		.cancel = &interrupted, .checkpoint_path = o.checkpoint,
-		.resume = o.resume ? &resume : NULL,
+		.resume = o.resume ? &resume : NULL, .threads = o.threads,
 	};
 	status = trainer_run(&exp, &data, &sink, &opts, &result, &err);
 	checkpoint_free(&resume);

@@ -14,12 +14,13 @@
  * sized to keep the workspace near the second-level cache, which is also
  * where OpenBLAS is fastest on these tall, narrow products.
  *
- * On x86-64 processors with AVX-512 the forward pass, and the input
- * gradient of stride-1 convolutions, skip im2col and GEMM for a direct
- * kernel (conv_direct below): with 32 or 64 filters the GEMM's output is
- * too narrow for OpenBLAS to amortise packing its large operand, which
- * cost a third of the time of notebook 004's CNN. The weight gradient, a
- * reduction over every output pixel, stays a GEMM.
+ * On x86-64 processors with AVX-512 the direct kernels of conv_direct.c
+ * replace im2col + GEMM where the channel counts allow (32 or more filters).
+ * Their work is split by samples between the model's threads (parallel.h):
+ * each thread pads its images into its own workspace slice and, for the
+ * weight gradient, sums into its own copy, added up in a fixed order so a
+ * given thread count always gives the same bits. The GEMM path runs on the
+ * calling thread and lets OpenBLAS thread the products.
  */
 #include <stdio.h>
 #include <string.h>
@@ -142,196 +143,6 @@ void conv_col2im(float *din, const float *col, const struct nn_window *g, int n)
 	}
 }
 
-/* ---- the direct kernel ---- */
-
-/* Output pixels per block: 7 divides every width of notebook 004's CNN
- * (28, 14, 7); other widths compute a partial last block into slack. With
- * two 16-float vectors of filters per pixel that is 14 accumulators, which
- * leaves room in the 32 vector registers for the weights. */
-#define DIRECT_PIXELS 7
-#define DIRECT_FILTERS 32
-
-#if defined(__GNUC__) && defined(__x86_64__)
-#define CONV_HAVE_DIRECT 1
-#include <immintrin.h>
-
-/* acc + a * w, a broadcast to every lane */
-__attribute__((target("avx512f,fma"), always_inline))
-static inline __m512 fma_broadcast(__m512 acc, float a, __m512 w)
-{
-	return _mm512_fmadd_ps(_mm512_set1_ps(a), w, acc);
-}
-
-/* One block of DIRECT_PIXELS (7) output pixels x DIRECT_FILTERS (32) filters:
- * out[j][f] = bias[f] + sum over (ky, kx, c) of in[j * S + (ky, kx)][c] w[ky][kx][c][f],
- * `in` a zero-padded channels-last image (row length Wp pixels), so no bounds
- * are checked. Writes n <= 7 pixels, clipped at 0 when relu. The fourteen
- * accumulators are named one by one so that they stay in registers. */
-__attribute__((target("avx512f,fma")))
-static void direct_block(float *out, const float *in, const float *w, const float *bias,
-			 int Wp, int C, int F, int KH, int KW, int S, int n, int relu)
-{
-	__m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
-	__m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
-	__m512 p0a = b0, p1a = b0, p2a = b0, p3a = b0, p4a = b0, p5a = b0, p6a = b0;
-	__m512 p0b = b1, p1b = b1, p2b = b1, p3b = b1, p4b = b1, p5b = b1, p6b = b1;
-	size_t step = (size_t)S * C;            /* from one output pixel's input to the next */
-	__m512 res[2 * DIRECT_PIXELS];
-
-	for (int ky = 0; ky < KH; ky++)
-		for (int kx = 0; kx < KW; kx++) {
-			const float *ip = in + ((size_t)ky * Wp + kx) * C;
-			const float *wp = w + (size_t)(ky * KW + kx) * C * F;
-
-			for (int c = 0; c < C; c++, wp += F, ip++) {
-				__m512 w0 = _mm512_loadu_ps(wp), w1 = _mm512_loadu_ps(wp + 16);
-
-				p0a = fma_broadcast(p0a, ip[0], w0);
-				p0b = fma_broadcast(p0b, ip[0], w1);
-				p1a = fma_broadcast(p1a, ip[step], w0);
-				p1b = fma_broadcast(p1b, ip[step], w1);
-				p2a = fma_broadcast(p2a, ip[2 * step], w0);
-				p2b = fma_broadcast(p2b, ip[2 * step], w1);
-				p3a = fma_broadcast(p3a, ip[3 * step], w0);
-				p3b = fma_broadcast(p3b, ip[3 * step], w1);
-				p4a = fma_broadcast(p4a, ip[4 * step], w0);
-				p4b = fma_broadcast(p4b, ip[4 * step], w1);
-				p5a = fma_broadcast(p5a, ip[5 * step], w0);
-				p5b = fma_broadcast(p5b, ip[5 * step], w1);
-				p6a = fma_broadcast(p6a, ip[6 * step], w0);
-				p6b = fma_broadcast(p6b, ip[6 * step], w1);
-			}
-		}
-	res[0] = p0a, res[1] = p0b, res[2] = p1a, res[3] = p1b, res[4] = p2a, res[5] = p2b;
-	res[6] = p3a, res[7] = p3b, res[8] = p4a, res[9] = p4b, res[10] = p5a, res[11] = p5b;
-	res[12] = p6a, res[13] = p6b;
-	for (int j = 0; j < 2 * n; j++) {
-		__m512 v = relu ? _mm512_max_ps(res[j], _mm512_setzero_ps()) : res[j];
-
-		_mm512_storeu_ps(out + (size_t)(j / 2) * F + (j % 2) * 16, v);
-	}
-}
-
-static int have_avx512(void)
-{
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512f");
-}
-#else
-#define CONV_HAVE_DIRECT 0
-static void direct_block(float *out, const float *in, const float *w, const float *bias,
-			 int Wp, int C, int F, int KH, int KW, int S, int n, int relu)
-{
-	(void)out, (void)in, (void)w, (void)bias, (void)Wp, (void)C, (void)F;
-	(void)KH, (void)KW, (void)S, (void)n, (void)relu;
-}
-
-static int have_avx512(void) { return 0; }
-#endif
-
-/* A padded copy of one image: Hp x Wp pixels of C channels, the image at
- * (top, left), zeros elsewhere, and `slack` more zero floats after it for the
- * last block's unused pixels. */
-struct padded {
-	int Hp, Wp, top, left;
-	size_t slack;
-};
-
-static size_t padded_size(const struct padded *pd, int C)
-{
-	return (size_t)pd->Hp * pd->Wp * C + pd->slack;
-}
-
-static void pad_image(float *dst, const float *src, int H, int W, int C,
-		      const struct padded *pd)
-{
-	memset(dst, 0, sizeof(float) * padded_size(pd, C));
-	for (int y = 0; y < H; y++)
-		memcpy(dst + ((size_t)(y + pd->top) * pd->Wp + pd->left) * C,
-		       src + (size_t)y * W * C, sizeof(float) * (size_t)W * C);
-}
-
-/* out (OH, OW, F) of one image from its padded copy. */
-static void direct_image(float *out, const float *in, const float *w, const float *bias,
-			 const struct padded *pd, int OH, int OW, int C, int F, int KH, int KW,
-			 int S, int relu)
-{
-	for (int oy = 0; oy < OH; oy++)
-		for (int ox = 0; ox < OW; ox += DIRECT_PIXELS) {
-			int n = OW - ox < DIRECT_PIXELS ? OW - ox : DIRECT_PIXELS;
-			const float *ip = in + ((size_t)oy * S * pd->Wp + (size_t)ox * S) * C;
-
-			for (int f = 0; f < F; f += DIRECT_FILTERS)
-				direct_block(out + ((size_t)oy * OW + ox) * F + f, ip, w + f,
-					     bias ? bias + f : NULL, pd->Wp, C, F, KH, KW, S, n,
-					     relu);
-		}
-}
-
-/* Padding for the forward pass: room for every window of every block. */
-static struct padded forward_padding(const struct nn_window *g)
-{
-	int blocks = (g->OW + DIRECT_PIXELS - 1) / DIRECT_PIXELS;
-	struct padded pd = {.top = g->pad_top, .left = g->pad_left};
-
-	pd.Hp = (g->OH - 1) * g->S + g->KH;
-	pd.Wp = (g->OW - 1) * g->S + g->KW;
-	if (pd.Hp < g->H + pd.top)
-		pd.Hp = g->H + pd.top;
-	if (pd.Wp < g->W + pd.left)
-		pd.Wp = g->W + pd.left;
-	/* the last block may read DIRECT_PIXELS pixels past the last output */
-	pd.slack = (size_t)(blocks * DIRECT_PIXELS - g->OW) * g->S * g->C + (size_t)g->C;
-	return pd;
-}
-
-/* Padding of the output gradient for the input gradient of a stride-1
- * convolution, itself a convolution of dz with the flipped kernel. */
-static struct padded backward_padding(const struct nn_window *g)
-{
-	int blocks = (g->W + DIRECT_PIXELS - 1) / DIRECT_PIXELS;
-	struct padded pd = {.top = g->KH - 1 - g->pad_top, .left = g->KW - 1 - g->pad_left};
-
-	pd.Hp = g->H + g->KH - 1;
-	pd.Wp = g->W + g->KW - 1;
-	if (pd.Hp < g->OH + pd.top)
-		pd.Hp = g->OH + pd.top;
-	if (pd.Wp < g->OW + pd.left)
-		pd.Wp = g->OW + pd.left;
-	pd.slack = (size_t)(blocks * DIRECT_PIXELS - g->W) * g->F + (size_t)g->F;
-	return pd;
-}
-
-/* The direct kernel applies when it is compiled in and the processor has
- * AVX-512: for the forward pass when the filters come in whole vectors; for
- * the input gradient when the stride is 1 and the input channels do. */
-static int direct_forward_ok(const struct nn_window *g)
-{
-	return CONV_HAVE_DIRECT && g->F % DIRECT_FILTERS == 0 && have_avx512();
-}
-
-static int direct_backward_ok(const struct nn_window *g)
-{
-	return CONV_HAVE_DIRECT && g->S == 1 && g->C % DIRECT_FILTERS == 0 &&
-	       g->F % DIRECT_FILTERS == 0 && have_avx512();
-}
-
-/* wt[ky][kx][f][c] = w[KH-1-ky][KW-1-kx][c][f]: the kernel of the input
- * gradient's convolution. */
-static void flip_kernel(float *wt, const float *w, const struct nn_window *g)
-{
-	for (int ky = 0; ky < g->KH; ky++)
-		for (int kx = 0; kx < g->KW; kx++) {
-			const float *src = w + (size_t)((g->KH - 1 - ky) * g->KW +
-							(g->KW - 1 - kx)) * g->C * g->F;
-			float *dst = wt + (size_t)(ky * g->KW + kx) * g->F * g->C;
-
-			for (int c = 0; c < g->C; c++)
-				for (int f = 0; f < g->F; f++)
-					dst[(size_t)f * g->C + c] = src[(size_t)c * g->F + f];
-		}
-}
-
 /* ---- the layer ---- */
 
 static size_t kernel_size(const struct nn_window *g)
@@ -404,24 +215,27 @@ static size_t conv_scratch(const struct nn_layer_spec *s, struct nn_shape in,
 	return (size_t)nn_shape_size(out) * max_batch * (in_place(s) ? 1 : 2);
 }
 
+/* Per thread: the im2col chunk of the GEMM path, or for the direct path a
+ * weight-gradient sum and the flipped kernel (K F floats each) and one
+ * padded image of the input or of the output gradient. */
 static size_t conv_workspace(const struct nn_layer_spec *s, struct nn_shape in,
 			     struct nn_shape out, int max_batch)
 {
 	struct nn_window g;
 	char msg[128];
-
-	struct padded fw, bw;
-	size_t im2col, direct;
+	struct conv_padded fw, bw;
+	size_t im2col, padded, direct;
 
 	(void)out;
 	if (conv_window(s, in, &g, msg, sizeof msg) != DL_OK)
 		return 0;
 	im2col = (size_t)chunk_samples(&g, max_batch) * g.OH * g.OW * kernel_size(&g);
-	fw = forward_padding(&g);
-	bw = backward_padding(&g);
-	direct = padded_size(&fw, g.C);
-	if (padded_size(&bw, g.F) + kernel_size(&g) * g.F > direct)
-		direct = padded_size(&bw, g.F) + kernel_size(&g) * g.F;
+	fw = conv_forward_padding(&g);
+	bw = conv_backward_padding(&g);
+	padded = conv_padded_size(&fw, g.C);
+	if (conv_padded_size(&bw, g.F) > padded)
+		padded = conv_padded_size(&bw, g.F);
+	direct = 2 * kernel_size(&g) * g.F + padded;
 	return im2col > direct ? im2col : direct;
 }
 
@@ -472,37 +286,63 @@ NN_VECTORIZE static void add_bias_relu(float *restrict z, const float *restrict 
 		}
 }
 
-static void conv_forward_direct(struct nn_layer *L, const float *in, const float *w,
-				const float *b, int B)
-{
-	const struct nn_window *g = &L->win;
-	struct padded pd = forward_padding(g);
-	int relu = L->spec->activation == NN_ACT_RELU;
+/* The arguments of a direct job, shared by the threads. */
+struct conv_job {
+	struct nn_layer *L;
+	const float *in;            /* (B, n_in): the layer's input */
+	const float *dz;            /* (B, n_out): the output gradient */
+	const float *w, *b;
+	float *din;                 /* (B, n_in) or NULL */
+	int B;
+	int weight_grad;            /* sum the weight gradient */
+};
 
-	for (int s0 = 0; s0 < B; s0++) {
-		pad_image(L->work, in + (size_t)s0 * L->n_in, g->H, g->W, g->C, &pd);
-		direct_image(L->z + (size_t)s0 * L->n_out, L->work, w, b, &pd, g->OH, g->OW,
-			     g->C, g->F, g->KH, g->KW, g->S, relu);
+static void forward_job(void *arg, int part, int parts)
+{
+	const struct conv_job *j = arg;
+	struct nn_layer *L = j->L;
+	const struct nn_window *g = &L->win;
+	struct conv_padded pd = conv_forward_padding(g);
+	float *pad = L->work + (size_t)part * L->work_stride;
+	int relu = L->spec->activation == NN_ACT_RELU, s0, s1;
+
+	nn_share(j->B, part, parts, &s0, &s1);
+	for (int s = s0; s < s1; s++) {
+		conv_pad_image(pad, j->in + (size_t)s * L->n_in, g->H, g->W, g->C, &pd);
+		conv_direct_image(L->z + (size_t)s * L->n_out, pad, j->w, j->b, &pd, g->OH,
+				  g->OW, g->C, g->F, g->KH, g->KW, g->S, relu);
 	}
-	if (!relu && L->spec->activation != NN_ACT_LINEAR)
-		nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
-				      B * g->OH * g->OW, g->F);
 }
 
-/* din of a stride-1 convolution: dz, padded, convolved with the flipped
- * kernel; the transposed weights go after the padded image in the workspace. */
-static void conv_input_grad_direct(struct nn_layer *L, const float *dz, const float *w,
-				   float *din, int B)
+/* A thread's share of the backward pass: its samples' weight gradient into
+ * its own sum, and their input gradient through the flipped kernel. */
+static void backward_job(void *arg, int part, int parts)
 {
+	const struct conv_job *j = arg;
+	struct nn_layer *L = j->L;
 	const struct nn_window *g = &L->win;
-	struct padded pd = backward_padding(g);
-	float *wt = L->work + padded_size(&pd, g->F);
+	size_t nw = kernel_size(g) * g->F;
+	float *dw = L->work + (size_t)part * L->work_stride, *wt = dw + nw, *pad = wt + nw;
+	struct conv_padded fw = conv_forward_padding(g), bw = conv_backward_padding(g);
+	int s0, s1;
 
-	flip_kernel(wt, w, g);
-	for (int s0 = 0; s0 < B; s0++) {
-		pad_image(L->work, dz + (size_t)s0 * L->n_out, g->OH, g->OW, g->F, &pd);
-		direct_image(din + (size_t)s0 * L->n_in, L->work, wt, NULL, &pd, g->H, g->W,
-			     g->F, g->C, g->KH, g->KW, 1, 0);
+	nn_share(j->B, part, parts, &s0, &s1);
+	if (j->weight_grad)
+		memset(dw, 0, sizeof(float) * nw);
+	if (j->din)
+		conv_flip_kernel(wt, j->w, g);
+	for (int s = s0; s < s1; s++) {
+		const float *dz = j->dz + (size_t)s * L->n_out;
+
+		if (j->weight_grad) {
+			conv_pad_image(pad, j->in + (size_t)s * L->n_in, g->H, g->W, g->C, &fw);
+			conv_direct_weight_grad(dw, pad, dz, &fw, g);
+		}
+		if (j->din) {
+			conv_pad_image(pad, dz, g->OH, g->OW, g->F, &bw);
+			conv_direct_image(j->din + (size_t)s * L->n_in, pad, wt, NULL, &bw, g->H,
+					  g->W, g->F, g->C, g->KH, g->KW, 1, 0);
+		}
 	}
 }
 
@@ -516,8 +356,13 @@ static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
 
 	(void)rng;
 	L->trained = training;
-	if (direct_forward_ok(g)) {
-		conv_forward_direct(L, in, w, b, B);
+	if (conv_direct_forward_ok(g)) {
+		struct conv_job j = {.L = L, .in = in, .w = w, .b = b, .B = B};
+
+		nn_pool_run(L->pool, forward_job, &j);
+		if (L->spec->activation != NN_ACT_RELU && L->spec->activation != NN_ACT_LINEAR)
+			nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
+					      B * rows, g->F);
 		return;
 	}
 	for (int s0 = 0; s0 < B; s0 += chunk) {
@@ -546,38 +391,67 @@ NN_VECTORIZE static void bias_grad(float *db, const float *dz, size_t rows, int 
 			db[f] += dz[r * F + f];
 }
 
+NN_VECTORIZE static void add_into(float *restrict dst, const float *restrict src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+/* The weight gradient, and the input gradient when din is set, on the GEMM
+ * path: im2col chunk by chunk on the calling thread. */
+static void backward_gemm(struct nn_layer *L, const float *dz_all, const float *in,
+			  const float *w, float *dw, float *din, int weight_grad, int B)
+{
+	const struct nn_window *g = &L->win;
+	int K = (int)kernel_size(g), rows = g->OH * g->OW;
+	int chunk = chunk_samples(g, L->max_batch);
+
+	if (din)
+		memset(din, 0, sizeof(float) * (size_t)B * L->n_in);
+	for (int s0 = 0; s0 < B; s0 += chunk) {
+		int n = B - s0 < chunk ? B - s0 : chunk;
+		const float *dz = dz_all + (size_t)s0 * L->n_out;
+
+		if (weight_grad) {
+			conv_im2col(L->work, in + (size_t)s0 * L->n_in, g, n);
+			/* dw (K, F) += col^T (K, n*OH*OW) x dz (n*OH*OW, F) */
+			nn_gemm(1, 0, K, g->F, n * rows, 1.0f, L->work, K, dz, g->F,
+				s0 == 0 ? 0.0f : 1.0f, dw, g->F);
+		}
+		if (!din)
+			continue;
+		/* dcol (n*OH*OW, K) = dz (n*OH*OW, F) x w^T (F, K), then back to pixels */
+		nn_gemm(0, 1, n * rows, K, g->F, 1.0f, dz, g->F, w, g->F, 0.0f, L->work, K);
+		conv_col2im(din + (size_t)s0 * L->n_in, L->work, g, n);
+	}
+}
+
 static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
 			    const float *in, const float *p, float *g_, int B)
 {
 	const struct nn_window *g = &L->win;
 	size_t nw = kernel_size(g) * g->F;
-	int K = (int)kernel_size(g), rows = g->OH * g->OW;
-	int chunk = chunk_samples(g, L->max_batch), direct;
+	int rows = g->OH * g->OW;
+	int direct_dw = conv_direct_weight_grad_ok(g);
+	int direct_din = dst && conv_direct_input_grad_ok(g);
+	struct conv_job j = {.L = L, .in = in, .dz = dout, .w = p, .B = B,
+			     .din = direct_din ? dst : NULL, .weight_grad = direct_dw};
 
 	/* dz (B*OH*OW, F), in place over dout */
 	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR)
 		nn_activation_backward(L->spec->activation, L->alpha, dout, dout,
 				       L->z, L->y, B * rows, g->F);
 	bias_grad(g_ + nw, dout, (size_t)B * rows, g->F);
-	direct = dst && direct_backward_ok(g);
-	if (dst && !direct)
-		memset(dst, 0, sizeof(float) * (size_t)B * L->n_in);
-	for (int s0 = 0; s0 < B; s0 += chunk) {
-		int n = B - s0 < chunk ? B - s0 : chunk;
-		const float *dz = dout + (size_t)s0 * L->n_out;
-
-		conv_im2col(L->work, in + (size_t)s0 * L->n_in, g, n);
-		/* dw (K, F) += col^T (K, n*OH*OW) x dz (n*OH*OW, F) */
-		nn_gemm(1, 0, K, g->F, n * rows, 1.0f, L->work, K, dz, g->F,
-			s0 == 0 ? 0.0f : 1.0f, g_, g->F);
-		if (!dst || direct)
-			continue;
-		/* dcol (n*OH*OW, K) = dz (n*OH*OW, F) x w^T (F, K), then back to pixels */
-		nn_gemm(0, 1, n * rows, K, g->F, 1.0f, dz, g->F, p, g->F, 0.0f, L->work, K);
-		conv_col2im(dst + (size_t)s0 * L->n_in, L->work, g, n);
+	if (!direct_dw || (dst && !direct_din))
+		backward_gemm(L, dout, in, p, g_, dst && !direct_din ? dst : NULL, !direct_dw, B);
+	if (direct_dw || direct_din) {
+		nn_pool_run(L->pool, backward_job, &j);
+		if (direct_dw) {
+			memcpy(g_, L->work, sizeof(float) * nw);
+			for (int t = 1; t < nn_pool_threads(L->pool); t++)
+				add_into(g_, L->work + (size_t)t * L->work_stride, nw);
+		}
 	}
-	if (direct)
-		conv_input_grad_direct(L, dout, p, dst, B);
 	return dst;
 }
 

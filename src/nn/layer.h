@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "nn/model.h"
+#include "nn/parallel.h"
 
 /*
  * Denormals flushed to zero while the engine runs, as TensorFlow does for its
@@ -91,8 +92,11 @@ struct nn_layer {
 	float *buf;                        /* the layer's own output buffer */
 	float *mask;                       /* dropout: 0 or 1/(1-rate), (B, n_out) */
 	struct nn_window win;              /* conv2d, pooling */
-	float *work;                       /* conv2d: the model's shared im2col
-	                                      workspace (see ops->workspace) */
+	float *work;                       /* conv2d: the model's shared
+	                                      workspace (see ops->workspace), one
+	                                      slice of work_stride floats per thread */
+	size_t work_stride;
+	struct nn_pool *pool;              /* the model's threads, NULL: one */
 	int max_batch;
 	float *chan;                       /* batchnorm: per channel mean, 1/std
 	                                      of the last forward, sums (4 * C) */
@@ -116,8 +120,9 @@ struct nn_layer_ops {
 	 * masks, statistics). */
 	size_t (*scratch_size)(const struct nn_layer_spec *s, struct nn_shape in,
 			       struct nn_shape out, int max_batch);
-	/* Floats of workspace the layer needs only while it runs; the model
-	 * allocates the largest request once and every layer shares it. NULL: none. */
+	/* Floats of workspace per thread the layer needs only while it runs; the
+	 * model allocates the largest request once per thread and every layer
+	 * shares it. NULL: none. */
 	size_t (*workspace)(const struct nn_layer_spec *s, struct nn_shape in,
 			    struct nn_shape out, int max_batch);
 	/* Point the layer's buffers into scratch (scratch_size floats). */
@@ -157,6 +162,38 @@ int nn_window_init(struct nn_window *g, struct nn_shape in, int kh, int kw, int 
  * back into din (which it does not clear). */
 void conv_im2col(float *col, const float *in, const struct nn_window *g, int n);
 void conv_col2im(float *din, const float *col, const struct nn_window *g, int n);
+
+/* The direct kernels (conv_direct.c), for processors with AVX-512. An image
+ * is first copied into a zero-padded buffer: Hp x Wp pixels, the image at
+ * (top, left), then `slack` zero floats for the last block's unused pixels. */
+struct conv_padded {
+	int Hp, Wp, top, left;
+	size_t slack;
+};
+
+int conv_direct_available(void);            /* the processor runs them */
+int conv_direct_forward_ok(const struct nn_window *g);
+int conv_direct_input_grad_ok(const struct nn_window *g);
+int conv_direct_weight_grad_ok(const struct nn_window *g);
+/* The padding of the input for the forward pass and the weight gradient,
+ * and of the output gradient for the input gradient of a stride-1 layer. */
+struct conv_padded conv_forward_padding(const struct nn_window *g);
+struct conv_padded conv_backward_padding(const struct nn_window *g);
+size_t conv_padded_size(const struct conv_padded *pd, int C);
+void conv_pad_image(float *dst, const float *src, int H, int W, int C,
+		    const struct conv_padded *pd);
+/* out (OH, OW, F) = bias + the padded image `in` (C channels) convolved with
+ * w (KH, KW, C, F), moved S; clipped at 0 when relu. */
+void conv_direct_image(float *out, const float *in, const float *w, const float *bias,
+		       const struct conv_padded *pd, int OH, int OW, int C, int F, int KH,
+		       int KW, int S, int relu);
+/* dw (KH, KW, C, F) += the gradient of one image: x its padded input, dz
+ * (OH, OW, F) its output gradient. */
+void conv_direct_weight_grad(float *dw, const float *x, const float *dz,
+			     const struct conv_padded *pd, const struct nn_window *g);
+/* wt[ky][kx][f][c] = w[KH-1-ky][KW-1-kx][c][f]: the kernel of the input
+ * gradient's convolution. */
+void conv_flip_kernel(float *wt, const float *w, const struct nn_window *g);
 /* Dense kernels. w is (IN, OUT) row-major, b (OUT).
  * out (B, OUT) = in (B, IN) x w (IN, OUT) + b */
 void dense_forward(float *out, const float *in, const float *w, const float *b,

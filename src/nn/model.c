@@ -21,7 +21,9 @@ struct nn_model {
 	float *params;                          /* (n_params) */
 	float *grads;                           /* (n_params), same layout */
 	float *scratch;                         /* activations, masks, dbuf */
-	float *work;                            /* shared im2col workspace */
+	float *work;                            /* shared workspace, per thread */
+	size_t work_per_thread;
+	struct nn_pool *pool;                   /* NULL: one thread */
 	float *dbuf[2];                         /* (max_batch, max size) each:
 	                                           gradients ping-pong in backward */
 	const float *x;                         /* input of the last forward */
@@ -389,6 +391,7 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 	m->grads = calloc(off ? off : 1, sizeof(float));
 	m->scratch = calloc(total, sizeof(float));
 	m->work = work ? malloc(work * sizeof(float)) : NULL;
+	m->work_per_thread = work;
 	if (!m->params || !m->grads || !m->scratch || (work && !m->work)) {
 		nn_model_free(m);
 		return dl_error_set(err, "out of memory building the model (%zu parameters, "
@@ -399,6 +402,7 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 		struct nn_layer *L = &m->layers[i];
 
 		L->work = m->work;
+		L->work_stride = work;
 		L->ops->setup(L, p, max_batch);
 		p += L->ops->scratch_size(L->spec, L->in, L->out, max_batch);
 	}
@@ -416,6 +420,7 @@ void nn_model_free(struct nn_model *m)
 	free(m->grads);
 	free(m->scratch);
 	free(m->work);
+	nn_pool_free(m->pool);
 	free(m);
 }
 
@@ -545,6 +550,36 @@ void nn_model_backward(struct nn_model *m, enum nn_loss loss,
 	if (m->want_input_grad)
 		m->dx = dout;
 	nn_ftz_end(fpu);
+}
+
+int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err)
+{
+	struct nn_pool *pool = NULL;
+	float *work = NULL;
+
+	if (threads < 1)
+		threads = 1;
+	if (threads == nn_pool_threads(m->pool))
+		return DL_OK;
+	if (threads > 1 && nn_pool_new(&pool, threads, err) != DL_OK)
+		return DL_ERR;
+	if (m->work_per_thread) {
+		work = malloc(m->work_per_thread * (size_t)threads * sizeof(float));
+		if (!work) {
+			nn_pool_free(pool);
+			return dl_error_set(err, "out of memory for the workspaces of %d threads",
+					    threads);
+		}
+	}
+	nn_pool_free(m->pool);
+	free(m->work);
+	m->pool = pool;
+	m->work = work;
+	for (int i = 0; i < m->n_layers; i++) {
+		m->layers[i].pool = pool;
+		m->layers[i].work = work;
+	}
+	return DL_OK;
 }
 
 void nn_model_set_input_grad(struct nn_model *m, int on)

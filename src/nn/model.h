@@ -12,8 +12,9 @@
  * Memory: every weight of the model lives in one flat float buffer, every
  * gradient in a second one of the same size and layout, activations and
  * scratch in buffers sized for max_batch at build time. Nothing is allocated
- * during forward/backward. One model belongs to one thread; models share
- * nothing, so runs on different threads never interfere.
+ * during forward/backward. One model belongs to one thread (which may lend
+ * it helpers: nn_model_set_threads); models share nothing, so runs on
+ * different threads never interfere.
  *
  * Data layout: a batch is row-major (B, H*W*C) floats, samples contiguous;
  * images are stored channels-last (H, W, C) within a sample, as Keras does by
@@ -163,6 +164,12 @@ double nn_model_loss(const struct nn_model *m, enum nn_loss loss,
  * The loss must be one nn_model_spec_check() accepts for this spec. */
 void nn_model_backward(struct nn_model *m, enum nn_loss loss,
 		       const uint8_t *labels, int B);
+
+/* Split the work of each batch over `threads` threads (>= 1; 1 at build).
+ * Convolutions share out their samples; GEMMs are threaded by BLAS
+ * (gemm.h), so set nn_gemm_set_threads() to match. Results are identical
+ * for a given thread count. Call between batches, from the model's thread. */
+int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err);
 
 /* Also compute the gradient w.r.t. the input in nn_model_backward() (saliency
  * maps, tests). Off by default: training never needs it. */

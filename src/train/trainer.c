@@ -516,6 +516,10 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		opts = &no_opts;
 	if (training_init(&t, exp, data, sink, err) != DL_OK)
 		return DL_ERR;
+	if (nn_model_set_threads(t.model, opts->threads, err) != DL_OK) {
+		training_free(&t);
+		return DL_ERR;
+	}
 	result->history = calloc((size_t)exp->train.epochs, sizeof *result->history);
 	if (!result->history) {
 		training_free(&t);

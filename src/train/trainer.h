@@ -87,6 +87,10 @@ struct train_options {
 	const char *checkpoint_path;
 	/* Continue from this checkpoint instead of starting afresh. May be NULL. */
 	const struct checkpoint *resume;
+	/* Threads that split each batch's convolutions (nn_model_set_threads);
+	 * 0 or 1: the calling thread alone. The BLAS thread count is the
+	 * caller's to set (nn_gemm_set_threads). */
+	int threads;
 };
 
 /* Train exp on data. Returns DL_OK when the run ended (done, diverged or

@@ -1,0 +1,137 @@
+/* The fork-join pool: a generation counter under one mutex announces each
+ * job, the workers run their share and count themselves done. Jobs last a
+ * millisecond or more (a layer of a batch), so a mutex and two condition
+ * variables cost nothing measurable and need no lock-free cleverness. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "nn/layer.h"
+#include "nn/parallel.h"
+
+struct nn_pool {
+	int threads;
+	pthread_t *workers;             /* threads - 1 */
+	pthread_mutex_t lock;
+	pthread_cond_t start, done;
+	unsigned long generation;       /* bumped for every job */
+	int pending;                    /* workers still running the job */
+	int quit;
+	nn_job_fn fn;
+	void *ctx;
+};
+
+struct worker_arg {
+	struct nn_pool *pool;
+	int part;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_arg *w = arg;
+	struct nn_pool *p = w->pool;
+	int part = w->part;
+	unsigned long seen = 0;
+
+	free(w);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (p->generation == seen && !p->quit)
+			pthread_cond_wait(&p->start, &p->lock);
+		if (p->quit)
+			break;
+		seen = p->generation;
+		pthread_mutex_unlock(&p->lock);
+		{
+			/* denormals flushed as on the calling thread (layer.h) */
+			unsigned fpu = nn_ftz_begin();
+
+			p->fn(p->ctx, part, p->threads);
+			nn_ftz_end(fpu);
+		}
+		pthread_mutex_lock(&p->lock);
+		if (--p->pending == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int nn_pool_new(struct nn_pool **out, int threads, struct dl_error *err)
+{
+	struct nn_pool *p;
+
+	*out = NULL;
+	if (threads < 1)
+		threads = 1;
+	p = calloc(1, sizeof *p);
+	if (!p || !(p->workers = calloc((size_t)threads, sizeof *p->workers))) {
+		free(p);
+		return dl_error_set(err, "out of memory starting %d threads", threads);
+	}
+	p->threads = 1;                 /* grows as workers start */
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->start, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (int i = 1; i < threads; i++) {
+		struct worker_arg *w = malloc(sizeof *w);
+
+		if (w)
+			*w = (struct worker_arg){p, i};
+		if (!w || pthread_create(&p->workers[i - 1], NULL, worker_main, w) != 0) {
+			free(w);
+			nn_pool_free(p);
+			return dl_error_set(err, "cannot start thread %d of %d", i + 1, threads);
+		}
+		p->threads = i + 1;
+	}
+	*out = p;
+	return DL_OK;
+}
+
+void nn_pool_free(struct nn_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->start);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < p->threads - 1; i++)
+		pthread_join(p->workers[i], NULL);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->start);
+	pthread_cond_destroy(&p->done);
+	free(p->workers);
+	free(p);
+}
+
+int nn_pool_threads(const struct nn_pool *p)
+{
+	return p ? p->threads : 1;
+}
+
+void nn_pool_run(struct nn_pool *p, nn_job_fn fn, void *ctx)
+{
+	if (!p || p->threads == 1) {
+		fn(ctx, 0, 1);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->fn = fn;
+	p->ctx = ctx;
+	p->pending = p->threads - 1;
+	p->generation++;
+	pthread_cond_broadcast(&p->start);
+	pthread_mutex_unlock(&p->lock);
+	fn(ctx, 0, p->threads);
+	pthread_mutex_lock(&p->lock);
+	while (p->pending > 0)
+		pthread_cond_wait(&p->done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void nn_share(int count, int part, int parts, int *begin, int *end)
+{
+	*begin = (int)((long long)count * part / parts);
+	*end = (int)((long long)count * (part + 1) / parts);
+}
