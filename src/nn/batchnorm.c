@@ -95,7 +95,7 @@ static void bn_init(struct nn_layer *L, float *p, struct rng *rng)
  * step notices. */
 #define BN_BLOCK 32
 
-/* acc[c] += sum over rows of (x[r][c] - shift[c])^power, power 1 or 2 */
+/* acc[c] = sum over rows of (x[r][c] - shift[c])^power, power 1 or 2 */
 NN_VECTORIZE static void block_sums(float *restrict acc, const float *restrict x,
 				    const float *restrict shift, size_t rows, int C, int power)
 {
@@ -108,37 +108,6 @@ NN_VECTORIZE static void block_sums(float *restrict acc, const float *restrict x
 		}
 }
 
-/* Per channel mean and biased variance of rows x C values: two passes, so
- * the variance has no cancellation, each summed in float blocks into double. */
-static void channel_moments(const float *x, size_t rows, int C, double *mean, double *var,
-			    float *acc, float *shift)
-{
-	for (int c = 0; c < C; c++) {
-		mean[c] = var[c] = 0.0;
-		shift[c] = 0.0f;
-	}
-	for (size_t r = 0; r < rows; r += BN_BLOCK) {
-		size_t n = rows - r < BN_BLOCK ? rows - r : BN_BLOCK;
-
-		block_sums(acc, x + r * C, shift, n, C, 1);
-		for (int c = 0; c < C; c++)
-			mean[c] += acc[c];
-	}
-	for (int c = 0; c < C; c++) {
-		mean[c] /= (double)rows;
-		shift[c] = (float)mean[c];
-	}
-	for (size_t r = 0; r < rows; r += BN_BLOCK) {
-		size_t n = rows - r < BN_BLOCK ? rows - r : BN_BLOCK;
-
-		block_sums(acc, x + r * C, shift, n, C, 2);
-		for (int c = 0; c < C; c++)
-			var[c] += acc[c];
-	}
-	for (int c = 0; c < C; c++)
-		var[c] /= (double)rows;
-}
-
 /* y = x * scale + shift, scale = gamma / std, shift = beta - mean * scale */
 NN_VECTORIZE static void affine(float *restrict y, const float *restrict x,
 				const float *restrict scale, const float *restrict shift,
@@ -147,43 +116,6 @@ NN_VECTORIZE static void affine(float *restrict y, const float *restrict x,
 	for (size_t r = 0; r < rows; r++)
 		for (int c = 0; c < C; c++)
 			y[r * C + c] = x[r * C + c] * scale[c] + shift[c];
-}
-
-static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
-		       int training, struct rng *rng)
-{
-	int C = L->in.c;
-	size_t rows = (size_t)B * (L->n_in / C);
-	float *gamma = p, *beta = p + C, *run_mean = p + 2 * C, *run_var = p + 3 * C;
-	float *mean = L->chan, *inv_std = L->chan + C;
-	float eps = L->spec->epsilon, mom = L->spec->momentum;
-	float scale[C], shift[C];      /* C <= BN_MAX_CHANNELS */
-
-	(void)rng;
-	L->trained = training;
-	if (training) {
-		double bm[C], bv[C];
-
-		channel_moments(in, rows, C, bm, bv, scale, shift);
-		for (int c = 0; c < C; c++) {
-			double unbiased = rows > 1 ? bv[c] * rows / (rows - 1) : bv[c];
-
-			mean[c] = (float)bm[c];
-			inv_std[c] = (float)(1.0 / sqrt(bv[c] + eps));
-			run_mean[c] = (float)(mom * run_mean[c] + (1.0 - mom) * bm[c]);
-			run_var[c] = (float)(mom * run_var[c] + (1.0 - mom) * unbiased);
-		}
-	} else {
-		for (int c = 0; c < C; c++) {
-			mean[c] = run_mean[c];
-			inv_std[c] = (float)(1.0 / sqrt((double)run_var[c] + eps));
-		}
-	}
-	for (int c = 0; c < C; c++) {
-		scale[c] = gamma[c] * inv_std[c];
-		shift[c] = beta[c] - mean[c] * scale[c];
-	}
-	affine(L->buf, in, scale, shift, rows, C);
 }
 
 /* sum_dy = sum dy, sum_dy_xhat = sum dy * xhat, xhat = (x - mean) * inv_std */
@@ -219,35 +151,164 @@ NN_VECTORIZE static void input_grad(float *restrict dx, const float *restrict dy
 		}
 }
 
+/* ---- the passes, each split by rows between the model's threads ---- */
+
+enum bn_pass {
+	BN_SUM,             /* totals of x - shift */
+	BN_SQUARES,         /* totals of (x - shift)^2 */
+	BN_AFFINE,          /* y = x scale + shift */
+	BN_GRAD_SUMS,       /* totals of dy and dy xhat */
+	BN_INPUT_GRAD,      /* dx */
+};
+
+struct bn_job {
+	struct nn_layer *L;
+	enum bn_pass pass;
+	const float *x, *dy;
+	float *out;
+	size_t rows;
+	int C;
+	const float *a, *b;             /* shift; or scale, shift; or mean, inv_std */
+	const float *scale, *mean_dy, *mean_dy_xhat;    /* BN_INPUT_GRAD */
+};
+
+/* A thread's totals: 2 C doubles at the start of its workspace slice,
+ * written with memcpy as the slice holds floats. */
+static void store_totals(struct nn_layer *L, int part, const double *t, int n)
+{
+	memcpy(L->work + (size_t)part * L->work_stride, t, sizeof(double) * (size_t)n);
+}
+
+static void load_totals(const struct nn_layer *L, int part, double *t, int n)
+{
+	memcpy(t, L->work + (size_t)part * L->work_stride, sizeof(double) * (size_t)n);
+}
+
+static void bn_job(void *arg, int part, int parts)
+{
+	const struct bn_job *j = arg;
+	int C = j->C;
+	size_t r0 = j->rows * part / parts, r1 = j->rows * (part + 1) / parts;
+	double tot[2 * C];
+	float acc[C], acc2[C];
+
+	if (j->pass == BN_AFFINE) {
+		affine(j->out + r0 * C, j->x + r0 * C, j->a, j->b, r1 - r0, C);
+		return;
+	}
+	if (j->pass == BN_INPUT_GRAD) {
+		input_grad(j->out + r0 * C, j->dy + r0 * C, j->x + r0 * C, j->a, j->b, j->scale,
+			   j->mean_dy, j->mean_dy_xhat, r1 - r0, C);
+		return;
+	}
+	for (int c = 0; c < 2 * C; c++)
+		tot[c] = 0.0;
+	for (size_t r = r0; r < r1; r += BN_BLOCK) {
+		size_t n = r1 - r < BN_BLOCK ? r1 - r : BN_BLOCK;
+
+		if (j->pass == BN_GRAD_SUMS) {
+			grad_sums(acc, acc2, j->dy + r * C, j->x + r * C, j->a, j->b, n, C);
+			for (int c = 0; c < C; c++)
+				tot[C + c] += acc2[c];
+		} else {
+			block_sums(acc, j->x + r * C, j->a, n, C, j->pass == BN_SQUARES ? 2 : 1);
+		}
+		for (int c = 0; c < C; c++)
+			tot[c] += acc[c];
+	}
+	store_totals(j->L, part, tot, 2 * C);
+}
+
+/* Run a totalling pass and add the threads' totals in a fixed order. */
+static void bn_totals(struct bn_job *j, double *tot)
+{
+	int parts = nn_pool_threads(j->L->pool);
+	double t[2 * j->C];
+
+	nn_pool_run(j->L->pool, bn_job, j);
+	for (int c = 0; c < 2 * j->C; c++)
+		tot[c] = 0.0;
+	for (int part = 0; part < parts; part++) {
+		load_totals(j->L, part, t, 2 * j->C);
+		for (int c = 0; c < 2 * j->C; c++)
+			tot[c] += t[c];
+	}
+}
+
+static size_t bn_workspace(const struct nn_layer_spec *s, struct nn_shape in,
+			   struct nn_shape out, int max_batch)
+{
+	(void)s, (void)out, (void)max_batch;
+	return 4 * (size_t)in.c;        /* 2 C doubles */
+}
+
+static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
+		       int training, struct rng *rng)
+{
+	int C = L->in.c;
+	size_t rows = (size_t)B * (L->n_in / C);
+	float *gamma = p, *beta = p + C, *run_mean = p + 2 * C, *run_var = p + 3 * C;
+	float *mean = L->chan, *inv_std = L->chan + C;
+	float eps = L->spec->epsilon, mom = L->spec->momentum;
+	float scale[C], shift[C];      /* C <= BN_MAX_CHANNELS */
+	struct bn_job j = {.L = L, .x = in, .rows = rows, .C = C, .a = shift};
+
+	(void)rng;
+	L->trained = training;
+	if (training) {
+		/* two passes, so the variance has no cancellation */
+		double tot[2 * C], bm[C], bv[C];
+
+		for (int c = 0; c < C; c++)
+			shift[c] = 0.0f;
+		j.pass = BN_SUM;
+		bn_totals(&j, tot);
+		for (int c = 0; c < C; c++) {
+			bm[c] = tot[c] / (double)rows;
+			shift[c] = (float)bm[c];
+		}
+		j.pass = BN_SQUARES;
+		bn_totals(&j, tot);
+		for (int c = 0; c < C; c++) {
+			double var = tot[c] / (double)rows;
+			double unbiased = rows > 1 ? var * rows / (rows - 1) : var;
+
+			bv[c] = var;
+			mean[c] = (float)bm[c];
+			inv_std[c] = (float)(1.0 / sqrt(bv[c] + eps));
+			run_mean[c] = (float)(mom * run_mean[c] + (1.0 - mom) * bm[c]);
+			run_var[c] = (float)(mom * run_var[c] + (1.0 - mom) * unbiased);
+		}
+	} else {
+		for (int c = 0; c < C; c++) {
+			mean[c] = run_mean[c];
+			inv_std[c] = (float)(1.0 / sqrt((double)run_var[c] + eps));
+		}
+	}
+	for (int c = 0; c < C; c++) {
+		scale[c] = gamma[c] * inv_std[c];
+		shift[c] = beta[c] - mean[c] * scale[c];
+	}
+	j = (struct bn_job){.L = L, .pass = BN_AFFINE, .x = in, .out = L->buf, .rows = rows,
+			    .C = C, .a = scale, .b = shift};
+	nn_pool_run(L->pool, bn_job, &j);
+}
+
 static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const float *in,
 			  const float *p, float *g, int B)
 {
 	int C = L->in.c;
 	size_t rows = (size_t)B * (L->n_in / C);
 	const float *gamma = p, *mean = L->chan, *inv_std = L->chan + C;
-	float *sum_dy = L->chan + 2 * C, *sum_dy_xhat = L->chan + 3 * C;
 	float scale[C], mean_dy[C], mean_dy_xhat[C];
-	float part_dy[C], part_dy_xhat[C];
+	double tot[2 * C];
+	struct bn_job j = {.L = L, .pass = BN_GRAD_SUMS, .x = in, .dy = dout, .rows = rows,
+			   .C = C, .a = mean, .b = inv_std};
 
-	/* the sums in float blocks added into double totals, as the moments */
-	double tot_dy[C], tot_dy_xhat[C];
-
-	for (int c = 0; c < C; c++)
-		tot_dy[c] = tot_dy_xhat[c] = 0.0;
-	for (size_t r = 0; r < rows; r += BN_BLOCK) {
-		size_t n = rows - r < BN_BLOCK ? rows - r : BN_BLOCK;
-
-		grad_sums(part_dy, part_dy_xhat, dout + r * C, in + r * C, mean, inv_std, n, C);
-		for (int c = 0; c < C; c++) {
-			tot_dy[c] += part_dy[c];
-			tot_dy_xhat[c] += part_dy_xhat[c];
-		}
-	}
+	bn_totals(&j, tot);
 	for (int c = 0; c < C; c++) {
-		sum_dy[c] = (float)tot_dy[c];
-		sum_dy_xhat[c] = (float)tot_dy_xhat[c];
-		g[c] = sum_dy_xhat[c];          /* dgamma */
-		g[C + c] = sum_dy[c];           /* dbeta */
+		g[c] = (float)tot[C + c];       /* dgamma: sum dy xhat */
+		g[C + c] = (float)tot[c];       /* dbeta: sum dy */
 		g[2 * C + c] = 0.0f;            /* the running statistics */
 		g[3 * C + c] = 0.0f;
 	}
@@ -255,10 +316,13 @@ static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const flo
 		return NULL;
 	for (int c = 0; c < C; c++) {
 		scale[c] = gamma[c] * inv_std[c];
-		mean_dy[c] = L->trained ? (float)(tot_dy[c] / (double)rows) : 0.0f;
-		mean_dy_xhat[c] = L->trained ? (float)(tot_dy_xhat[c] / (double)rows) : 0.0f;
+		mean_dy[c] = L->trained ? (float)(tot[c] / (double)rows) : 0.0f;
+		mean_dy_xhat[c] = L->trained ? (float)(tot[C + c] / (double)rows) : 0.0f;
 	}
-	input_grad(dst, dout, in, mean, inv_std, scale, mean_dy, mean_dy_xhat, rows, C);
+	j = (struct bn_job){.L = L, .pass = BN_INPUT_GRAD, .x = in, .dy = dout, .out = dst,
+			    .rows = rows, .C = C, .a = mean, .b = inv_std, .scale = scale,
+			    .mean_dy = mean_dy, .mean_dy_xhat = mean_dy_xhat};
+	nn_pool_run(L->pool, bn_job, &j);
 	return dst;
 }
 
@@ -268,6 +332,7 @@ const struct nn_layer_ops nn_batchnorm_ops = {
 	.param_count = bn_param_count,
 	.state_count = bn_state_count,
 	.scratch_size = bn_scratch,
+	.workspace = bn_workspace,
 	.setup = bn_setup,
 	.init = bn_init,
 	.forward = bn_forward,

@@ -290,7 +290,8 @@ NN_VECTORIZE static void add_bias_relu(float *restrict z, const float *restrict 
 struct conv_job {
 	struct nn_layer *L;
 	const float *in;            /* (B, n_in): the layer's input */
-	const float *dz;            /* (B, n_out): the output gradient */
+	float *dz;                  /* (B, n_out): the output gradient, which
+	                               prepare_job turns into dz in place */
 	const float *w, *b;
 	float *din;                 /* (B, n_in) or NULL */
 	int B;
@@ -397,6 +398,26 @@ NN_VECTORIZE static void add_into(float *restrict dst, const float *restrict src
 		dst[i] += src[i];
 }
 
+/* A thread's share of the output gradient: through the activation, in
+ * place, and summed into its bias gradient (the first F floats of its
+ * workspace slice). */
+static void prepare_job(void *arg, int part, int parts)
+{
+	const struct conv_job *j = arg;
+	struct nn_layer *L = j->L;
+	const struct nn_window *g = &L->win;
+	size_t rows = (size_t)g->OH * g->OW, off;
+	float *dz = j->dz;
+	int s0, s1;
+
+	nn_share(j->B, part, parts, &s0, &s1);
+	off = (size_t)s0 * L->n_out;
+	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR && s1 > s0)
+		nn_activation_backward(L->spec->activation, L->alpha, dz + off, dz + off,
+				       L->z + off, L->y + off, (int)((s1 - s0) * rows), g->F);
+	bias_grad(L->work + (size_t)part * L->work_stride, dz + off, (s1 - s0) * rows, g->F);
+}
+
 /* The weight gradient, and the input gradient when din is set, on the GEMM
  * path: im2col chunk by chunk on the calling thread. */
 static void backward_gemm(struct nn_layer *L, const float *dz_all, const float *in,
@@ -431,17 +452,16 @@ static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
 {
 	const struct nn_window *g = &L->win;
 	size_t nw = kernel_size(g) * g->F;
-	int rows = g->OH * g->OW;
 	int direct_dw = conv_direct_weight_grad_ok(g);
 	int direct_din = dst && conv_direct_input_grad_ok(g);
 	struct conv_job j = {.L = L, .in = in, .dz = dout, .w = p, .B = B,
 			     .din = direct_din ? dst : NULL, .weight_grad = direct_dw};
 
-	/* dz (B*OH*OW, F), in place over dout */
-	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR)
-		nn_activation_backward(L->spec->activation, L->alpha, dout, dout,
-				       L->z, L->y, B * rows, g->F);
-	bias_grad(g_ + nw, dout, (size_t)B * rows, g->F);
+	/* dz (B*OH*OW, F), in place over dout, and the bias gradient */
+	nn_pool_run(L->pool, prepare_job, &j);
+	memcpy(g_ + nw, L->work, sizeof(float) * (size_t)g->F);
+	for (int t = 1; t < nn_pool_threads(L->pool); t++)
+		add_into(g_ + nw, L->work + (size_t)t * L->work_stride, (size_t)g->F);
 	if (!direct_dw || (dst && !direct_din))
 		backward_gemm(L, dout, in, p, g_, dst && !direct_din ? dst : NULL, !direct_dw, B);
 	if (direct_dw || direct_din) {
