@@ -61,10 +61,16 @@ is "$got" "digitlab: $scratch/missing.yaml: error: No such file or directory" "m
 
 out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb003-dense16.yaml)
 ok $? "summary runs"
-is "$(printf '%s\n' "$out" | tail -n 1)" "Total params: 12,730" "notebook 003's Dense16 net has 12,730 parameters"
+is "$(printf '%s\n' "$out" | grep '^Total')" "Total params: 12,730" "notebook 003's Dense16 net has 12,730 parameters"
 is "$(printf '%s\n' "$out" | grep '^dense_1' | tr -s ' ')" "dense_1 (relu) (16) 12,560" "summary row of the first layer"
 
 out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb003-dense16.yaml --set 'model.layers[0].dense.units=32')
-is "$(printf '%s\n' "$out" | tail -n 1)" "Total params: 25,450" "--set changes the model"
+is "$(printf '%s\n' "$out" | grep '^Total')" "Total params: 25,450" "--set changes the model"
+
+# notebook 004's CNN, as Keras's summary counts it (batchnorm's running
+# statistics are the 576 non-trainable parameters)
+out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb004-cnn.yaml)
+is "$out" "$(cat "$top_srcdir/tests/golden/summary-nb004-cnn.txt")" "summary of notebook 004's CNN matches its golden file"
+is "$(printf '%s\n' "$out" | grep '^Non-trainable')" "Non-trainable params: 576" "576 non-trainable parameters"
 
 done_testing

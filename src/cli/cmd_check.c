@@ -141,9 +141,9 @@ int cmd_summary(int argc, char **argv)
 	for (int i = 0; i < exp.model.n_layers; i++) {
 		const struct nn_layer_spec *l = &exp.model.layers[i];
 
-		if (l->kind == NN_LAYER_DENSE)
-			snprintf(name, sizeof name, "dense_%d (%s)", i + 1,
-				 nn_activation_name(l->activation));
+		if (l->kind == NN_LAYER_DENSE || l->kind == NN_LAYER_CONV2D)
+			snprintf(name, sizeof name, "%s_%d (%s)", nn_layer_kind_name(l->kind),
+				 i + 1, nn_activation_name(l->activation));
 		else
 			snprintf(name, sizeof name, "%s_%d", nn_layer_kind_name(l->kind), i + 1);
 		format_shape(shape, sizeof shape, nn_model_layer_output(model, i));
@@ -153,6 +153,10 @@ int cmd_summary(int argc, char **argv)
 	printf("%.*s\n", 60, "============================================================");
 	format_count(count, sizeof count, nn_model_param_count(model));
 	printf("Total params: %s\n", count);
+	format_count(count, sizeof count, nn_model_param_count(model) - nn_model_state_count(model));
+	printf("Trainable params: %s\n", count);
+	format_count(count, sizeof count, nn_model_state_count(model));
+	printf("Non-trainable params: %s\n", count);
 	nn_model_free(model);
 	return 0;
 }
