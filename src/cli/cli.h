@@ -26,6 +26,7 @@ int cmd_data(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_augment_preview(int argc, char **argv);
+int cmd_weights(int argc, char **argv);
 
 /* Print err to stderr as "digitlab: FILE:LINE:COL: error: ..." style. */
 void cli_print_error(const struct dl_error *err);

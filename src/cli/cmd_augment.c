@@ -2,13 +2,12 @@
  * cmd_augment.c - `digitlab augment-preview FILE [N]`: show what an
  * experiment's augmentation does to its training digits before queueing it.
  */
-#include <langinfo.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/draw.h"
 #include "data/augment.h"
 
 static const char augment_help[] =
@@ -18,20 +17,10 @@ static const char augment_help[] =
 	"augmented versions, as the experiment's augment: section makes them,\n"
 	"with Unicode half blocks, or ASCII under --ascii or a non-UTF-8 locale.\n";
 
-/* UTF-8 block characters only where the locale can show them. */
-static int locale_is_utf8(void)
-{
-	const char *codeset;
-
-	setlocale(LC_CTYPE, "");
-	codeset = nl_langinfo(CODESET);
-	return codeset && (!strcmp(codeset, "UTF-8") || !strcmp(codeset, "utf8"));
-}
-
 int cmd_augment_preview(int argc, char **argv)
 {
 	const char *file = NULL, *sets[CLI_MAX_SETS];
-	int n = 8, n_sets = 0, ascii = !locale_is_utf8(), have_n = 0;
+	int n = 8, n_sets = 0, ascii = !draw_locale_is_utf8(), have_n = 0;
 	struct experiment exp;
 	struct data_split data;
 	struct dl_error err;

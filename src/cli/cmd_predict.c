@@ -2,17 +2,20 @@
  * cmd_predict.c - `digitlab predict MODEL FILE...`: classify PGM images and
  * IDX image files with a saved model.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/draw.h"
 #include "data/idx.h"
 #include "data/pgm.h"
+#include "train/analysis.h"
 #include "train/checkpoint.h"
 
 static const char predict_help[] =
-	"usage: digitlab predict MODEL FILE... [--invert]\n"
+	"usage: digitlab predict MODEL FILE... [--invert] [--saliency [--limit N] [--ascii]]\n"
 	"\n"
 	"Classify images with a model file written by `digitlab run --checkpoint`.\n"
 	"FILE is a greyscale PGM image (P2 or P5, any size: it is rescaled to the\n"
@@ -20,34 +23,96 @@ static const char predict_help[] =
 	"Prints one line per image: the file (and index in an IDX file), the digit\n"
 	"and the probability of each class.\n"
 	"\n"
-	"  --invert  the images are dark digits on a light background (MNIST's\n"
-	"            digits are light on dark)\n";
+	"  --invert    the images are dark digits on a light background (MNIST's\n"
+	"              digits are light on dark)\n"
+	"  --saliency  draw each image beside its saliency map for the predicted\n"
+	"              digit (gradient x input): the pixels that argue for it, and\n"
+	"              those that argue against\n"
+	"  --limit N   classify at most N images of each IDX file (default: all;\n"
+	"              4 with --saliency)\n"
+	"  --ascii     ASCII characters instead of Unicode shades\n";
 
-static void print_prediction(const char *file, int index, const float *p, int K)
+struct predict_opts {
+	int inverted;
+	int saliency, ascii;
+	int limit;              /* images per IDX file, 0: all */
+};
+
+static int argmax(const float *p, int K)
 {
 	int best = 0;
 
 	for (int k = 1; k < K; k++)
 		if (p[k] > p[best])
 			best = k;
+	return best;
+}
+
+static void print_prediction(const char *file, int index, const float *p, int K)
+{
 	if (index >= 0)
-		printf("%s[%d]: %d ", file, index, best);
+		printf("%s[%d]: %d ", file, index, argmax(p, K));
 	else
-		printf("%s: %d ", file, best);
+		printf("%s: %d ", file, argmax(p, K));
 	for (int k = 0; k < K; k++)
 		printf(" %d:%.3f", k, p[k]);
 	printf("\n");
 }
 
+/* The image, then its saliency for `digit` split by sign, each part scaled
+ * by the largest magnitude of the map. */
+static void draw_saliency(struct nn_model *m, const struct experiment *exp, const float *x,
+			  int digit, int ascii)
+{
+	struct nn_shape in = exp->model.input;
+	int n = nn_shape_size(in), plane = in.h * in.w;
+	float *img = malloc(sizeof(float) * 3 * (size_t)plane), *sal = malloc(sizeof(float) * n);
+	char captions[3][32];
+	float top = 0.0f;
+
+	if (!img || !sal) {
+		free(img);
+		free(sal);
+		return;
+	}
+	analysis_saliency(m, exp->train.loss, x, digit, sal);
+	for (int i = 0; i < n; i++)
+		top = fabsf(sal[i]) > top ? fabsf(sal[i]) : top;
+	for (int i = 0; i < plane; i++) {
+		float v = 0.0f, xs = 0.0f;
+
+		for (int c = 0; c < in.c; c++) {       /* channels-last: sum them */
+			v += sal[i * in.c + c];
+			xs += x[i * in.c + c] / exp->data.scale / in.c;
+		}
+		img[i] = xs;
+		img[plane + i] = top > 0.0f && v > 0.0f ? v / top : 0.0f;
+		img[2 * plane + i] = top > 0.0f && v < 0.0f ? -v / top : 0.0f;
+	}
+	snprintf(captions[0], sizeof captions[0], "input");
+	snprintf(captions[1], sizeof captions[1], "for %d", digit);
+	snprintf(captions[2], sizeof captions[2], "against %d", digit);
+	draw_grey_grid(stdout, img, (const char (*)[32])captions, 3, in.h, in.w, 3, ascii);
+	free(img);
+	free(sal);
+}
+
 /* Classify B images already in model input layout. */
-static void classify(struct nn_model *m, const float *x, int B, const char *file, int first,
-		     int indexed)
+static void classify(struct nn_model *m, const struct experiment *exp, const float *x, int B,
+		     const char *file, int first, int indexed, const struct predict_opts *o)
 {
 	const float *out = nn_model_forward(m, x, B, 0, NULL);
-	int K = nn_shape_size(nn_model_output_shape(m));
+	int K = nn_shape_size(nn_model_output_shape(m)), n_in = nn_shape_size(exp->model.input);
+	int digits[256];
 
-	for (int i = 0; i < B; i++)
+	for (int i = 0; i < B; i++) {
 		print_prediction(file, indexed ? first + i : -1, out + (size_t)i * K, K);
+		digits[i] = argmax(out + (size_t)i * K, K);
+	}
+	if (!o->saliency)
+		return;
+	for (int i = 0; i < B; i++)      /* saliency runs its own forward passes */
+		draw_saliency(m, exp, x + (size_t)i * n_in, digits[i], o->ascii);
 }
 
 /* An image of any size with pixels in [0, 1] -> one model input x: resampled
@@ -64,7 +129,7 @@ static void prepare_input(const float *img, int h, int w, const struct experimen
 }
 
 static int predict_pgm(struct nn_model *m, const struct experiment *exp, const char *path,
-		       int inverted, struct dl_error *err)
+		       const struct predict_opts *o, struct dl_error *err)
 {
 	struct nn_shape in = exp->model.input;
 	float *pixels, *x;
@@ -77,24 +142,25 @@ static int predict_pgm(struct nn_model *m, const struct experiment *exp, const c
 		free(pixels);
 		return dl_error_set(err, "out of memory");
 	}
-	prepare_input(pixels, h, w, exp, inverted, x);
-	classify(m, x, 1, path, 0, 0);
+	prepare_input(pixels, h, w, exp, o->inverted, x);
+	classify(m, exp, x, 1, path, 0, 0, o);
 	free(x);
 	free(pixels);
 	return DL_OK;
 }
 
 static int predict_idx(struct nn_model *m, const struct experiment *exp, const char *path,
-		       int inverted, struct dl_error *err)
+		       const struct predict_opts *o, struct dl_error *err)
 {
 	struct nn_shape in = exp->model.input;
 	struct idx_info info;
 	uint8_t *pixels;
 	float *x, *img;
-	int chunk = nn_model_max_batch(m), n_in = nn_shape_size(in);
+	int chunk = nn_model_max_batch(m), n_in = nn_shape_size(in), count;
 
 	if (idx_read_images(path, &pixels, &info, err) != DL_OK)
 		return DL_ERR;
+	count = o->limit && o->limit < info.n ? o->limit : info.n;
 	x = malloc(sizeof(float) * (size_t)chunk * n_in);
 	img = malloc(sizeof(float) * (size_t)info.rows * info.cols);
 	if (!x || !img) {
@@ -103,16 +169,17 @@ static int predict_idx(struct nn_model *m, const struct experiment *exp, const c
 		free(pixels);
 		return dl_error_set(err, "out of memory");
 	}
-	for (int from = 0; from < info.n; from += chunk) {
-		int B = info.n - from < chunk ? info.n - from : chunk;
+	for (int from = 0; from < count; from += chunk) {
+		int B = count - from < chunk ? count - from : chunk;
 
 		for (int i = 0; i < B; i++) {
 			const uint8_t *src = pixels + (size_t)(from + i) * info.rows * info.cols;
 			for (int k = 0; k < info.rows * info.cols; k++)
 				img[k] = src[k] / 255.0f;
-			prepare_input(img, info.rows, info.cols, exp, inverted, x + (size_t)i * n_in);
+			prepare_input(img, info.rows, info.cols, exp, o->inverted,
+				      x + (size_t)i * n_in);
 		}
-		classify(m, x, B, path, from, 1);
+		classify(m, exp, x, B, path, from, 1, o);
 	}
 	free(x);
 	free(img);
@@ -123,7 +190,8 @@ static int predict_idx(struct nn_model *m, const struct experiment *exp, const c
 int cmd_predict(int argc, char **argv)
 {
 	const char *model_path = NULL, *files[256];
-	int n_files = 0, inverted = 0, status = 0;
+	int n_files = 0, status = 0, have_limit = 0;
+	struct predict_opts o = {.ascii = !draw_locale_is_utf8()};
 	struct checkpoint ck;
 	struct experiment exp;
 	struct nn_model *m;
@@ -134,7 +202,17 @@ int cmd_predict(int argc, char **argv)
 			fputs(predict_help, stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--invert")) {
-			inverted = 1;
+			o.inverted = 1;
+		} else if (!strcmp(argv[i], "--saliency")) {
+			o.saliency = 1;
+		} else if (!strcmp(argv[i], "--ascii")) {
+			o.ascii = 1;
+		} else if (!strcmp(argv[i], "--limit")) {
+			if ((o.limit = cli_parse_count("predict", argv[i],
+						      i + 1 < argc ? argv[i + 1] : NULL, 1 << 30)) < 0)
+				return EXIT_USAGE;
+			have_limit = 1;
+			i++;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return cli_usage_error("predict", "unknown option '%s'", argv[i]);
 		} else if (!model_path) {
@@ -147,6 +225,8 @@ int cmd_predict(int argc, char **argv)
 	}
 	if (!model_path || !n_files)
 		return cli_usage_error("predict", "a model file and at least one image are needed");
+	if (o.saliency && !have_limit)
+		o.limit = 4;
 	dl_error_clear(&err);
 	if (checkpoint_read(model_path, &ck, &err) != DL_OK) {
 		cli_print_error(&err);
@@ -167,7 +247,7 @@ int cmd_predict(int argc, char **argv)
 		if (f)
 			fclose(f);
 		dl_error_clear(&err);
-		if ((c0 == 'P' ? predict_pgm : predict_idx)(m, &exp, files[i], inverted, &err) != DL_OK) {
+		if ((c0 == 'P' ? predict_pgm : predict_idx)(m, &exp, files[i], &o, &err) != DL_OK) {
 			cli_print_error(&err);
 			status = 1;
 		}

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{"data", cmd_data, "fetch data sets into the cache and list them"},
 	{"augment-preview", cmd_augment_preview, "draw training digits beside their augmented versions"},
 	{"predict", cmd_predict, "classify PGM or IDX images with a saved model"},
+	{"weights", cmd_weights, "draw a layer's weights as images"},
 	{"bench", cmd_bench, "measure training speed on MNIST"},
 };
 
