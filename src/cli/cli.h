@@ -54,7 +54,5 @@ int cli_load_experiment(struct experiment *exp, const char *path,
  * input shape. Prints the error and returns DL_ERR on failure. */
 int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *display_name);
 
-/* Threads for BLAS: sets the process-wide count. */
-void cli_set_threads(int n);
 
 #endif

@@ -5,6 +5,7 @@
  * shuffling, no validation) so the two figures can be compared as a ratio.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -141,6 +142,7 @@ static int bench_run(const struct bench_model *bm, const struct dataset *d, int 
 		nn_model_free(m);
 		return DL_ERR;
 	}
+	nn_optim_set_pool(o, nn_model_pool(m));
 	rng_seed(&rng, 0);
 	nn_model_init(m, &rng);
 
@@ -215,7 +217,6 @@ int cmd_bench(int argc, char **argv)
 		cli_print_error(&err);
 		return 1;
 	}
-	cli_set_threads(threads);
 	if (bench_run(bm, &data.train, data.train.n, threads, &r, &err) != DL_OK) {
 		cli_print_error(&err);
 		data_split_free(&data);

@@ -206,7 +206,6 @@ int cmd_run(int argc, char **argv)
 		checkpoint_free(&resume);
 		return EXIT_USAGE;
 	}
-	cli_set_threads(o.threads);
 	signal(SIGINT, on_interrupt);
 	signal(SIGTERM, on_interrupt);
 

@@ -131,13 +131,12 @@ int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *d
 	return DL_OK;
 }
 
-void cli_set_threads(int n)
-{
-	nn_gemm_set_threads(n);
-}
-
 int main(int argc, char **argv)
 {
+	/* BLAS runs single-threaded: a run's threads split its batches above
+	 * it (nn_model_set_threads), and OpenBLAS's own threads, which spin for
+	 * a while after each product, would take the cores those need. */
+	nn_gemm_set_threads(1);
 	if (argc < 2) {
 		print_help(stderr);
 		return EXIT_USAGE;

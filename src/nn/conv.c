@@ -215,28 +215,28 @@ static size_t conv_scratch(const struct nn_layer_spec *s, struct nn_shape in,
 	return (size_t)nn_shape_size(out) * max_batch * (in_place(s) ? 1 : 2);
 }
 
-/* Per thread: the im2col chunk of the GEMM path, or for the direct path a
- * weight-gradient sum and the flipped kernel (K F floats each) and one
- * padded image of the input or of the output gradient. */
+/* Per thread: a weight-gradient sum and the flipped kernel (K F floats
+ * each), then room for either an im2col chunk or one padded image (of the
+ * input, or of the output gradient). */
 static size_t conv_workspace(const struct nn_layer_spec *s, struct nn_shape in,
 			     struct nn_shape out, int max_batch)
 {
 	struct nn_window g;
 	char msg[128];
 	struct conv_padded fw, bw;
-	size_t im2col, padded, direct;
+	size_t room;
 
 	(void)out;
 	if (conv_window(s, in, &g, msg, sizeof msg) != DL_OK)
 		return 0;
-	im2col = (size_t)chunk_samples(&g, max_batch) * g.OH * g.OW * kernel_size(&g);
+	room = (size_t)chunk_samples(&g, max_batch) * g.OH * g.OW * kernel_size(&g);
 	fw = conv_forward_padding(&g);
 	bw = conv_backward_padding(&g);
-	padded = conv_padded_size(&fw, g.C);
-	if (conv_padded_size(&bw, g.F) > padded)
-		padded = conv_padded_size(&bw, g.F);
-	direct = 2 * kernel_size(&g) * g.F + padded;
-	return im2col > direct ? im2col : direct;
+	if (conv_padded_size(&fw, g.C) > room)
+		room = conv_padded_size(&fw, g.C);
+	if (conv_padded_size(&bw, g.F) > room)
+		room = conv_padded_size(&bw, g.F);
+	return 2 * kernel_size(&g) * g.F + room;
 }
 
 static void conv_setup(struct nn_layer *L, float *scratch, int max_batch)
@@ -267,6 +267,29 @@ static void conv_init(struct nn_layer *L, float *p, struct rng *rng)
 		memset(p + nw, 0, sizeof(float) * (size_t)g->F);
 }
 
+/* The arguments of a job, shared by the threads; each thread takes a share
+ * of the B samples and works in its own workspace slice:
+ *   [sum of its weight gradient, K F][flipped kernel, K F][im2col or padded image] */
+struct conv_job {
+	struct nn_layer *L;
+	const float *in;            /* (B, n_in): the layer's input */
+	float *dz;                  /* (B, n_out): the output gradient, which
+	                               prepare_job turns into dz in place */
+	const float *w, *b;
+	float *din;                 /* (B, n_in) or NULL */
+	int B;
+};
+
+static float *slice(const struct nn_layer *L, int part)
+{
+	return L->work + (size_t)part * L->work_stride;
+}
+
+static float *slice_room(const struct nn_layer *L, int part)
+{
+	return slice(L, part) + 2 * kernel_size(&L->win) * L->win.F;
+}
+
 NN_VECTORIZE static void add_bias(float *restrict z, const float *restrict b, size_t rows,
 				  int F)
 {
@@ -286,104 +309,6 @@ NN_VECTORIZE static void add_bias_relu(float *restrict z, const float *restrict 
 		}
 }
 
-/* The arguments of a direct job, shared by the threads. */
-struct conv_job {
-	struct nn_layer *L;
-	const float *in;            /* (B, n_in): the layer's input */
-	float *dz;                  /* (B, n_out): the output gradient, which
-	                               prepare_job turns into dz in place */
-	const float *w, *b;
-	float *din;                 /* (B, n_in) or NULL */
-	int B;
-	int weight_grad;            /* sum the weight gradient */
-};
-
-static void forward_job(void *arg, int part, int parts)
-{
-	const struct conv_job *j = arg;
-	struct nn_layer *L = j->L;
-	const struct nn_window *g = &L->win;
-	struct conv_padded pd = conv_forward_padding(g);
-	float *pad = L->work + (size_t)part * L->work_stride;
-	int relu = L->spec->activation == NN_ACT_RELU, s0, s1;
-
-	nn_share(j->B, part, parts, &s0, &s1);
-	for (int s = s0; s < s1; s++) {
-		conv_pad_image(pad, j->in + (size_t)s * L->n_in, g->H, g->W, g->C, &pd);
-		conv_direct_image(L->z + (size_t)s * L->n_out, pad, j->w, j->b, &pd, g->OH,
-				  g->OW, g->C, g->F, g->KH, g->KW, g->S, relu);
-	}
-}
-
-/* A thread's share of the backward pass: its samples' weight gradient into
- * its own sum, and their input gradient through the flipped kernel. */
-static void backward_job(void *arg, int part, int parts)
-{
-	const struct conv_job *j = arg;
-	struct nn_layer *L = j->L;
-	const struct nn_window *g = &L->win;
-	size_t nw = kernel_size(g) * g->F;
-	float *dw = L->work + (size_t)part * L->work_stride, *wt = dw + nw, *pad = wt + nw;
-	struct conv_padded fw = conv_forward_padding(g), bw = conv_backward_padding(g);
-	int s0, s1;
-
-	nn_share(j->B, part, parts, &s0, &s1);
-	if (j->weight_grad)
-		memset(dw, 0, sizeof(float) * nw);
-	if (j->din)
-		conv_flip_kernel(wt, j->w, g);
-	for (int s = s0; s < s1; s++) {
-		const float *dz = j->dz + (size_t)s * L->n_out;
-
-		if (j->weight_grad) {
-			conv_pad_image(pad, j->in + (size_t)s * L->n_in, g->H, g->W, g->C, &fw);
-			conv_direct_weight_grad(dw, pad, dz, &fw, g);
-		}
-		if (j->din) {
-			conv_pad_image(pad, dz, g->OH, g->OW, g->F, &bw);
-			conv_direct_image(j->din + (size_t)s * L->n_in, pad, wt, NULL, &bw, g->H,
-					  g->W, g->F, g->C, g->KH, g->KW, 1, 0);
-		}
-	}
-}
-
-static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
-			 int training, struct rng *rng)
-{
-	const struct nn_window *g = &L->win;
-	const float *w = p, *b = p + kernel_size(g) * g->F;
-	int K = (int)kernel_size(g), rows = g->OH * g->OW;
-	int chunk = chunk_samples(g, L->max_batch);
-
-	(void)rng;
-	L->trained = training;
-	if (conv_direct_forward_ok(g)) {
-		struct conv_job j = {.L = L, .in = in, .w = w, .b = b, .B = B};
-
-		nn_pool_run(L->pool, forward_job, &j);
-		if (L->spec->activation != NN_ACT_RELU && L->spec->activation != NN_ACT_LINEAR)
-			nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
-					      B * rows, g->F);
-		return;
-	}
-	for (int s0 = 0; s0 < B; s0 += chunk) {
-		int n = B - s0 < chunk ? B - s0 : chunk;
-		float *z = L->z + (size_t)s0 * L->n_out;
-
-		conv_im2col(L->work, in + (size_t)s0 * L->n_in, g, n);
-		/* z (n*OH*OW, F) = col (n*OH*OW, K) x w (K, F) */
-		nn_gemm(0, 0, n * rows, g->F, K, 1.0f, L->work, K, w, g->F, 0.0f, z, g->F);
-	}
-	if (L->spec->activation == NN_ACT_RELU) {
-		add_bias_relu(L->z, b, (size_t)B * rows, g->F);
-		return;
-	}
-	add_bias(L->z, b, (size_t)B * rows, g->F);
-	if (L->spec->activation != NN_ACT_LINEAR)
-		nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
-				      B * rows, g->F);
-}
-
 NN_VECTORIZE static void bias_grad(float *db, const float *dz, size_t rows, int F)
 {
 	memset(db, 0, sizeof(float) * (size_t)F);
@@ -398,6 +323,65 @@ NN_VECTORIZE static void add_into(float *restrict dst, const float *restrict src
 		dst[i] += src[i];
 }
 
+/* z of samples [s0, s1) by im2col + GEMM, chunk by chunk, then the bias
+ * and, for relu, the activation. */
+static void forward_gemm(const struct conv_job *j, int part, int s0, int s1)
+{
+	struct nn_layer *L = j->L;
+	const struct nn_window *g = &L->win;
+	int K = (int)kernel_size(g), rows = g->OH * g->OW;
+	int chunk = chunk_samples(g, L->max_batch);
+	float *col = slice_room(L, part), *z = L->z + (size_t)s0 * L->n_out;
+
+	for (int s = s0; s < s1; s += chunk) {
+		int n = s1 - s < chunk ? s1 - s : chunk;
+
+		conv_im2col(col, j->in + (size_t)s * L->n_in, g, n);
+		/* z (n*OH*OW, F) = col (n*OH*OW, K) x w (K, F) */
+		nn_gemm(0, 0, n * rows, g->F, K, 1.0f, col, K, j->w, g->F, 0.0f,
+			L->z + (size_t)s * L->n_out, g->F);
+	}
+	if (L->spec->activation == NN_ACT_RELU)
+		add_bias_relu(z, j->b, (size_t)(s1 - s0) * rows, g->F);
+	else
+		add_bias(z, j->b, (size_t)(s1 - s0) * rows, g->F);
+}
+
+static void forward_job(void *arg, int part, int parts)
+{
+	const struct conv_job *j = arg;
+	struct nn_layer *L = j->L;
+	const struct nn_window *g = &L->win;
+	struct conv_padded pd = conv_forward_padding(g);
+	float *pad = slice_room(L, part);
+	int relu = L->spec->activation == NN_ACT_RELU, s0, s1;
+
+	nn_share(j->B, part, parts, &s0, &s1);
+	if (!conv_direct_forward_ok(g)) {
+		forward_gemm(j, part, s0, s1);
+		return;
+	}
+	for (int s = s0; s < s1; s++) {
+		conv_pad_image(pad, j->in + (size_t)s * L->n_in, g->H, g->W, g->C, &pd);
+		conv_direct_image(L->z + (size_t)s * L->n_out, pad, j->w, j->b, &pd, g->OH,
+				  g->OW, g->C, g->F, g->KH, g->KW, g->S, relu);
+	}
+}
+
+static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
+			 int training, struct rng *rng)
+{
+	const struct nn_window *g = &L->win;
+	struct conv_job j = {.L = L, .in = in, .w = p, .b = p + kernel_size(g) * g->F, .B = B};
+
+	(void)rng;
+	L->trained = training;
+	nn_pool_run(L->pool, forward_job, &j);
+	if (L->spec->activation != NN_ACT_RELU && L->spec->activation != NN_ACT_LINEAR)
+		nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
+				      B * g->OH * g->OW, g->F);
+}
+
 /* A thread's share of the output gradient: through the activation, in
  * place, and summed into its bias gradient (the first F floats of its
  * workspace slice). */
@@ -407,44 +391,104 @@ static void prepare_job(void *arg, int part, int parts)
 	struct nn_layer *L = j->L;
 	const struct nn_window *g = &L->win;
 	size_t rows = (size_t)g->OH * g->OW, off;
-	float *dz = j->dz;
 	int s0, s1;
 
 	nn_share(j->B, part, parts, &s0, &s1);
 	off = (size_t)s0 * L->n_out;
 	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR && s1 > s0)
-		nn_activation_backward(L->spec->activation, L->alpha, dz + off, dz + off,
+		nn_activation_backward(L->spec->activation, L->alpha, j->dz + off, j->dz + off,
 				       L->z + off, L->y + off, (int)((s1 - s0) * rows), g->F);
-	bias_grad(L->work + (size_t)part * L->work_stride, dz + off, (s1 - s0) * rows, g->F);
+	bias_grad(slice(L, part), j->dz + off, (s1 - s0) * rows, g->F);
 }
 
-/* The weight gradient, and the input gradient when din is set, on the GEMM
- * path: im2col chunk by chunk on the calling thread. */
-static void backward_gemm(struct nn_layer *L, const float *dz_all, const float *in,
-			  const float *w, float *dw, float *din, int weight_grad, int B)
+/* Samples [s0, s1) on the GEMM path: their weight gradient into dw when
+ * dw is set, their input gradient when din is. */
+static void backward_gemm(const struct conv_job *j, int part, int s0, int s1, float *dw,
+			  float *din)
 {
+	struct nn_layer *L = j->L;
 	const struct nn_window *g = &L->win;
 	int K = (int)kernel_size(g), rows = g->OH * g->OW;
 	int chunk = chunk_samples(g, L->max_batch);
+	float *col = slice_room(L, part);
 
-	if (din)
-		memset(din, 0, sizeof(float) * (size_t)B * L->n_in);
-	for (int s0 = 0; s0 < B; s0 += chunk) {
-		int n = B - s0 < chunk ? B - s0 : chunk;
-		const float *dz = dz_all + (size_t)s0 * L->n_out;
+	for (int s = s0; s < s1; s += chunk) {
+		int n = s1 - s < chunk ? s1 - s : chunk;
+		const float *dz = j->dz + (size_t)s * L->n_out;
 
-		if (weight_grad) {
-			conv_im2col(L->work, in + (size_t)s0 * L->n_in, g, n);
+		if (dw) {
+			conv_im2col(col, j->in + (size_t)s * L->n_in, g, n);
 			/* dw (K, F) += col^T (K, n*OH*OW) x dz (n*OH*OW, F) */
-			nn_gemm(1, 0, K, g->F, n * rows, 1.0f, L->work, K, dz, g->F,
-				s0 == 0 ? 0.0f : 1.0f, dw, g->F);
+			nn_gemm(1, 0, K, g->F, n * rows, 1.0f, col, K, dz, g->F, 1.0f, dw, g->F);
 		}
 		if (!din)
 			continue;
 		/* dcol (n*OH*OW, K) = dz (n*OH*OW, F) x w^T (F, K), then back to pixels */
-		nn_gemm(0, 1, n * rows, K, g->F, 1.0f, dz, g->F, w, g->F, 0.0f, L->work, K);
-		conv_col2im(din + (size_t)s0 * L->n_in, L->work, g, n);
+		nn_gemm(0, 1, n * rows, K, g->F, 1.0f, dz, g->F, j->w, g->F, 0.0f, col, K);
+		memset(din + (size_t)s * L->n_in, 0, sizeof(float) * (size_t)n * L->n_in);
+		conv_col2im(din + (size_t)s * L->n_in, col, g, n);
 	}
+}
+
+/* A thread's share of the backward pass: its samples' weight gradient into
+ * its own sum, and their input gradient, each by the direct kernel where it
+ * applies and by im2col + GEMM where not. */
+static void backward_job(void *arg, int part, int parts)
+{
+	const struct conv_job *j = arg;
+	struct nn_layer *L = j->L;
+	const struct nn_window *g = &L->win;
+	size_t nw = kernel_size(g) * g->F;
+	float *dw = slice(L, part), *wt = dw + nw, *pad = slice_room(L, part);
+	struct conv_padded fw = conv_forward_padding(g), bw = conv_backward_padding(g);
+	int direct_dw = conv_direct_weight_grad_ok(g);
+	int direct_din = j->din && conv_direct_input_grad_ok(g);
+	int s0, s1;
+
+	nn_share(j->B, part, parts, &s0, &s1);
+	memset(dw, 0, sizeof(float) * nw);
+	backward_gemm(j, part, s0, s1, direct_dw ? NULL : dw, direct_din ? NULL : j->din);
+	if (direct_din)
+		conv_flip_kernel(wt, j->w, g);
+	for (int s = s0; s < s1 && (direct_dw || direct_din); s++) {
+		const float *dz = j->dz + (size_t)s * L->n_out;
+
+		if (direct_dw) {
+			conv_pad_image(pad, j->in + (size_t)s * L->n_in, g->H, g->W, g->C, &fw);
+			conv_direct_weight_grad(dw, pad, dz, &fw, g);
+		}
+		if (direct_din) {
+			conv_pad_image(pad, dz, g->OH, g->OW, g->F, &bw);
+			conv_direct_image(j->din + (size_t)s * L->n_in, pad, wt, NULL, &bw, g->H,
+					  g->W, g->F, g->C, g->KH, g->KW, 1, 0);
+		}
+	}
+}
+
+struct gather_job {
+	const struct nn_layer *L;
+	float *dst;
+	size_t n;
+};
+
+/* A range of dst = the threads' sums added in thread order: the order, and
+ * so the bits, do not depend on who adds which range. */
+static void gather_job(void *arg, int part, int parts)
+{
+	const struct gather_job *j = arg;
+	size_t b = j->n * part / parts, e = j->n * (part + 1) / parts;
+
+	memcpy(j->dst + b, slice(j->L, 0) + b, sizeof(float) * (e - b));
+	for (int t = 1; t < nn_pool_threads(j->L->pool); t++)
+		add_into(j->dst + b, slice(j->L, t) + b, e - b);
+}
+
+/* The threads' sums (the first n floats of each slice) into dst. */
+static void gather(float *dst, const struct nn_layer *L, size_t n)
+{
+	struct gather_job j = {L, dst, n};
+
+	nn_pool_run(L->pool, gather_job, &j);
 }
 
 static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
@@ -452,26 +496,13 @@ static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
 {
 	const struct nn_window *g = &L->win;
 	size_t nw = kernel_size(g) * g->F;
-	int direct_dw = conv_direct_weight_grad_ok(g);
-	int direct_din = dst && conv_direct_input_grad_ok(g);
-	struct conv_job j = {.L = L, .in = in, .dz = dout, .w = p, .B = B,
-			     .din = direct_din ? dst : NULL, .weight_grad = direct_dw};
+	struct conv_job j = {.L = L, .in = in, .dz = dout, .w = p, .B = B, .din = dst};
 
 	/* dz (B*OH*OW, F), in place over dout, and the bias gradient */
 	nn_pool_run(L->pool, prepare_job, &j);
-	memcpy(g_ + nw, L->work, sizeof(float) * (size_t)g->F);
-	for (int t = 1; t < nn_pool_threads(L->pool); t++)
-		add_into(g_ + nw, L->work + (size_t)t * L->work_stride, (size_t)g->F);
-	if (!direct_dw || (dst && !direct_din))
-		backward_gemm(L, dout, in, p, g_, dst && !direct_din ? dst : NULL, !direct_dw, B);
-	if (direct_dw || direct_din) {
-		nn_pool_run(L->pool, backward_job, &j);
-		if (direct_dw) {
-			memcpy(g_, L->work, sizeof(float) * nw);
-			for (int t = 1; t < nn_pool_threads(L->pool); t++)
-				add_into(g_, L->work + (size_t)t * L->work_stride, nw);
-		}
-	}
+	gather(g_ + nw, L, (size_t)g->F);
+	nn_pool_run(L->pool, backward_job, &j);
+	gather(g_, L, nw);
 	return dst;
 }
 

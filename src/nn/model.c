@@ -582,6 +582,11 @@ int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err)
 	return DL_OK;
 }
 
+struct nn_pool *nn_model_pool(const struct nn_model *m)
+{
+	return m->pool;
+}
+
 void nn_model_set_input_grad(struct nn_model *m, int on)
 {
 	m->want_input_grad = on != 0;

@@ -170,6 +170,9 @@ void nn_model_backward(struct nn_model *m, enum nn_loss loss,
  * (gemm.h), so set nn_gemm_set_threads() to match. Results are identical
  * for a given thread count. Call between batches, from the model's thread. */
 int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err);
+/* The model's threads, for the optimiser to share (nn_optim_set_pool); NULL
+ * when it has one. Valid until the next nn_model_set_threads(). */
+struct nn_pool *nn_model_pool(const struct nn_model *m);
 
 /* Also compute the gradient w.r.t. the input in nn_model_backward() (saliency
  * maps, tests). Off by default: training never needs it. */

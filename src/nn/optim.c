@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nn/layer.h"
+#include "nn/parallel.h"
 #include "nn/optim.h"
 
 /*
@@ -63,6 +64,7 @@ struct nn_optim {
 	void *state;            /* header, then the slots */
 	struct state_header *hdr;
 	float *s0, *s1;         /* slots (NULL when unused) */
+	struct nn_pool *pool;   /* threads to share a step, NULL: one */
 };
 
 void nn_optim_defaults(struct nn_optim_cfg *cfg, enum nn_optim_type type)
@@ -267,55 +269,88 @@ static void adagrad(float *restrict w, const float *restrict g, float *restrict 
 	FOR_EACH_PARAM(n, ADAGRAD_BODY);
 }
 
+/* One step's update with its scalars worked out, applied to a range of the
+ * parameters: every rule is elementwise, so a range can go to each thread
+ * and the result does not depend on how the ranges are cut. */
+struct update {
+	const struct nn_optim *o;
+	float *params;
+	const float *grads;
+	float lr;               /* Adam: with the bias corrections folded in */
+	float cg, cm, cv;       /* Nadam's coefficients */
+};
+
+static void update_range(const struct update *u, size_t b, size_t e)
+{
+	const struct nn_optim *o = u->o;
+	const struct nn_optim_cfg *c = &o->cfg;
+	float *w = u->params + b, *s0 = o->s0 ? o->s0 + b : NULL, *s1 = o->s1 ? o->s1 + b : NULL;
+	const float *g = u->grads + b;
+	size_t n = e - b;
+
+	switch (c->type) {
+	case NN_OPTIM_SGD:
+		if (s0)
+			sgd_momentum(w, g, s0, n, u->lr, c->momentum, c->nesterov);
+		else
+			sgd_plain(w, g, n, u->lr);
+		break;
+	case NN_OPTIM_ADAM:
+		adam(w, g, s0, s1, n, u->lr, c->beta1, c->beta2, c->epsilon);
+		break;
+	case NN_OPTIM_NADAM:
+		nadam(w, g, s0, s1, n, u->lr, c->beta1, c->beta2, c->epsilon, u->cg, u->cm, u->cv);
+		break;
+	case NN_OPTIM_RMSPROP:
+		if (s1)
+			rmsprop_momentum(w, g, s0, s1, n, u->lr, c->rho, c->momentum, c->epsilon);
+		else
+			rmsprop(w, g, s0, n, u->lr, c->rho, c->epsilon);
+		break;
+	case NN_OPTIM_ADAGRAD:
+		adagrad(w, g, s0, n, u->lr, c->epsilon);
+		break;
+	}
+}
+
+static void update_job(void *arg, int part, int parts)
+{
+	const struct update *u = arg;
+	size_t n = u->o->n;
+
+	update_range(u, n * part / parts, n * (part + 1) / parts);
+}
+
 void nn_optim_step(struct nn_optim *o, float *params, const float *grads, float lr)
 {
 	const struct nn_optim_cfg *c = &o->cfg;
 	double t = (double)(o->hdr->steps + 1);    /* this step, 1-based */
+	struct update u = {.o = o, .params = params, .grads = grads, .lr = lr};
 	unsigned fpu = nn_ftz_begin();
 
-	switch (c->type) {
-	case NN_OPTIM_SGD:
-		if (o->s0)
-			sgd_momentum(params, grads, o->s0, o->n, lr, c->momentum, c->nesterov);
-		else
-			sgd_plain(params, grads, o->n, lr);
-		break;
-	case NN_OPTIM_ADAM: {
-		double lr_t = lr * sqrt(1.0 - pow(c->beta2, t)) / (1.0 - pow(c->beta1, t));
-
-		adam(params, grads, o->s0, o->s1, o->n, (float)lr_t, c->beta1, c->beta2,
-		     c->epsilon);
-		break;
-	}
-	case NN_OPTIM_NADAM: {
+	if (c->type == NN_OPTIM_ADAM) {
+		u.lr = (float)(lr * sqrt(1.0 - pow(c->beta2, t)) / (1.0 - pow(c->beta1, t)));
+	} else if (c->type == NN_OPTIM_NADAM) {
 		/* tf.keras 2.x Nadam: momentum caches u_t, u_{t+1} with the 0.004
 		 * schedule decay; m_schedule is the product of the u's so far */
 		double u_t = c->beta1 * (1.0 - 0.5 * pow(0.96, 0.004 * t));
 		double u_t1 = c->beta1 * (1.0 - 0.5 * pow(0.96, 0.004 * (t + 1.0)));
 		double ms_new = o->hdr->m_schedule * u_t;
 		double ms_next = ms_new * u_t1;
-		double cg = (1.0 - u_t) / (1.0 - ms_new);
-		double cm = u_t1 / (1.0 - ms_next);
-		double cv = 1.0 / (1.0 - pow(c->beta2, t));
 
+		u.cg = (float)((1.0 - u_t) / (1.0 - ms_new));
+		u.cm = (float)(u_t1 / (1.0 - ms_next));
+		u.cv = (float)(1.0 / (1.0 - pow(c->beta2, t)));
 		o->hdr->m_schedule = ms_new;
-		nadam(params, grads, o->s0, o->s1, o->n, lr, c->beta1, c->beta2, c->epsilon,
-		      (float)cg, (float)cm, (float)cv);
-		break;
 	}
-	case NN_OPTIM_RMSPROP:
-		if (o->s1)
-			rmsprop_momentum(params, grads, o->s0, o->s1, o->n, lr, c->rho,
-					 c->momentum, c->epsilon);
-		else
-			rmsprop(params, grads, o->s0, o->n, lr, c->rho, c->epsilon);
-		break;
-	case NN_OPTIM_ADAGRAD:
-		adagrad(params, grads, o->s0, o->n, lr, c->epsilon);
-		break;
-	}
+	nn_pool_run(o->pool, update_job, &u);
 	o->hdr->steps++;
 	nn_ftz_end(fpu);
+}
+
+void nn_optim_set_pool(struct nn_optim *o, struct nn_pool *pool)
+{
+	o->pool = pool;
 }
 
 uint64_t nn_optim_steps(const struct nn_optim *o)

@@ -49,6 +49,12 @@ void nn_optim_free(struct nn_optim *o);
 /* One update of params from grads with learning rate lr. */
 void nn_optim_step(struct nn_optim *o, float *params, const float *grads, float lr);
 
+/* Share each step between the threads of a pool (nn_model_pool); NULL:
+ * the calling thread alone. Every rule is elementwise, so the result is the
+ * same for any number of threads. */
+struct nn_pool;
+void nn_optim_set_pool(struct nn_optim *o, struct nn_pool *pool);
+
 /* Number of steps taken so far. */
 uint64_t nn_optim_steps(const struct nn_optim *o);
 

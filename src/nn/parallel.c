@@ -1,21 +1,29 @@
-/* The fork-join pool: a generation counter under one mutex announces each
- * job, the workers run their share and count themselves done. Jobs last a
- * millisecond or more (a layer of a batch), so a mutex and two condition
- * variables cost nothing measurable and need no lock-free cleverness. */
+/* The fork-join pool: a generation counter announces each job, the workers
+ * run their share and count themselves done. Jobs come back to back (a
+ * training step is some fifty of them, each a fraction of a millisecond),
+ * and waking a sleeping thread through the kernel costs tens of
+ * microseconds, so both sides first spin a little on the counters and only
+ * then sleep on a condition variable: a busy run never sleeps between
+ * layers, an idle pool costs nothing. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "nn/layer.h"
 #include "nn/parallel.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 struct nn_pool {
 	int threads;
 	pthread_t *workers;             /* threads - 1 */
 	pthread_mutex_t lock;
 	pthread_cond_t start, done;
-	unsigned long generation;       /* bumped for every job */
-	int pending;                    /* workers still running the job */
-	int quit;
+	atomic_ulong generation;        /* bumped for every job */
+	atomic_int pending;             /* workers still running the job */
+	atomic_int quit;
 	nn_job_fn fn;
 	void *ctx;
 };
@@ -25,6 +33,28 @@ struct worker_arg {
 	int part;
 };
 
+/* Polls before sleeping: about 50 microseconds of pause instructions. */
+#define POOL_SPINS 400
+
+static void spin_pause(void)
+{
+#if defined(__SSE2__)
+	_mm_pause();
+#endif
+}
+
+/* Spin until *v != old (or quit); 1 when it changed. */
+static int spin_for_change(struct nn_pool *p, atomic_ulong *v, unsigned long old)
+{
+	for (int i = 0; i < POOL_SPINS; i++) {
+		if (atomic_load_explicit(v, memory_order_acquire) != old ||
+		    atomic_load_explicit(&p->quit, memory_order_acquire))
+			return 1;
+		spin_pause();
+	}
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker_arg *w = arg;
@@ -33,14 +63,16 @@ static void *worker_main(void *arg)
 	unsigned long seen = 0;
 
 	free(w);
-	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (p->generation == seen && !p->quit)
-			pthread_cond_wait(&p->start, &p->lock);
-		if (p->quit)
+		if (!spin_for_change(p, &p->generation, seen)) {
+			pthread_mutex_lock(&p->lock);
+			while (atomic_load(&p->generation) == seen && !atomic_load(&p->quit))
+				pthread_cond_wait(&p->start, &p->lock);
+			pthread_mutex_unlock(&p->lock);
+		}
+		if (atomic_load(&p->quit))
 			break;
-		seen = p->generation;
-		pthread_mutex_unlock(&p->lock);
+		seen = atomic_load(&p->generation);
 		{
 			/* denormals flushed as on the calling thread (layer.h) */
 			unsigned fpu = nn_ftz_begin();
@@ -48,11 +80,12 @@ static void *worker_main(void *arg)
 			p->fn(p->ctx, part, p->threads);
 			nn_ftz_end(fpu);
 		}
-		pthread_mutex_lock(&p->lock);
-		if (--p->pending == 0)
+		if (atomic_fetch_sub(&p->pending, 1) == 1) {
+			pthread_mutex_lock(&p->lock);
 			pthread_cond_signal(&p->done);
+			pthread_mutex_unlock(&p->lock);
+		}
 	}
-	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
@@ -93,7 +126,7 @@ void nn_pool_free(struct nn_pool *p)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
-	p->quit = 1;
+	atomic_store(&p->quit, 1);
 	pthread_cond_broadcast(&p->start);
 	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; i < p->threads - 1; i++)
@@ -116,18 +149,23 @@ void nn_pool_run(struct nn_pool *p, nn_job_fn fn, void *ctx)
 		fn(ctx, 0, 1);
 		return;
 	}
-	pthread_mutex_lock(&p->lock);
 	p->fn = fn;
 	p->ctx = ctx;
-	p->pending = p->threads - 1;
-	p->generation++;
+	atomic_store(&p->pending, p->threads - 1);
+	pthread_mutex_lock(&p->lock);
+	atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
 	pthread_cond_broadcast(&p->start);
 	pthread_mutex_unlock(&p->lock);
 	fn(ctx, 0, p->threads);
-	pthread_mutex_lock(&p->lock);
-	while (p->pending > 0)
-		pthread_cond_wait(&p->done, &p->lock);
-	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < POOL_SPINS && atomic_load_explicit(&p->pending,
+							       memory_order_acquire) > 0; i++)
+		spin_pause();
+	if (atomic_load(&p->pending) > 0) {
+		pthread_mutex_lock(&p->lock);
+		while (atomic_load(&p->pending) > 0)
+			pthread_cond_wait(&p->done, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+	}
 }
 
 void nn_share(int count, int part, int parts, int *begin, int *end)

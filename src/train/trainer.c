@@ -520,6 +520,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		training_free(&t);
 		return DL_ERR;
 	}
+	nn_optim_set_pool(t.optim, nn_model_pool(t.model));
 	result->history = calloc((size_t)exp->train.epochs, sizeof *result->history);
 	if (!result->history) {
 		training_free(&t);
