@@ -21,12 +21,9 @@ NN_VECTORIZE void dense_forward(float *out, const float *in, const float *w, con
 	}
 }
 
-NN_VECTORIZE void dense_backward(float *din, float *dw, float *db, const float *dout,
-		    const float *in, const float *w, int B, int IN, int OUT)
+/* db (OUT) = sum over the batch of dout */
+NN_VECTORIZE static void dense_bias_grad(float *db, const float *dout, int B, int OUT)
 {
-	/* dw (IN, OUT) = in^T (IN, B) x dout (B, OUT) */
-	nn_gemm(1, 0, IN, OUT, B, 1.0f, in, IN, dout, OUT, 0.0f, dw, OUT);
-	/* db (OUT) = sum over the batch of dout */
 	memset(db, 0, sizeof(float) * (size_t)OUT);
 	for (int r = 0; r < B; r++) {
 		const float *d = dout + (size_t)r * OUT;
@@ -34,6 +31,14 @@ NN_VECTORIZE void dense_backward(float *din, float *dw, float *db, const float *
 		for (int j = 0; j < OUT; j++)
 			db[j] += d[j];
 	}
+}
+
+NN_VECTORIZE void dense_backward(float *din, float *dw, float *db, const float *dout,
+		    const float *in, const float *w, int B, int IN, int OUT)
+{
+	/* dw (IN, OUT) = in^T (IN, B) x dout (B, OUT) */
+	nn_gemm(1, 0, IN, OUT, B, 1.0f, in, IN, dout, OUT, 0.0f, dw, OUT);
+	dense_bias_grad(db, dout, B, OUT);
 	/* din (B, IN) = dout (B, OUT) x w^T (OUT, IN) */
 	if (din)
 		nn_gemm(0, 1, B, IN, OUT, 1.0f, dout, OUT, w, OUT, 0.0f, din, IN);
@@ -93,6 +98,54 @@ static void dense_init(struct nn_layer *L, float *p, struct rng *rng)
 		memset(p + nw, 0, sizeof(float) * (size_t)L->n_out);
 }
 
+/* Below this many multiply-adds a product is not worth sharing between
+ * threads: the hand-over costs more than half of it saves. */
+#define DENSE_SPLIT_MACS (1 << 20)
+
+/* A dense layer's products shared between the model's threads: forward and
+ * the input gradient by samples, the weight gradient by input rows, so no
+ * thread's result overlaps another's and nothing needs summing. */
+struct dense_job {
+	const struct nn_layer *L;
+	const float *in, *w, *b, *dout;
+	float *out, *dw, *din;
+	int B;
+};
+
+static void dense_forward_job(void *arg, int part, int parts)
+{
+	const struct dense_job *j = arg;
+	int r0, r1;
+
+	nn_share(j->B, part, parts, &r0, &r1);
+	if (r1 > r0)
+		dense_forward(j->out + (size_t)r0 * j->L->n_out, j->in + (size_t)r0 * j->L->n_in,
+			      j->w, j->b, r1 - r0, j->L->n_in, j->L->n_out);
+}
+
+static void dense_backward_job(void *arg, int part, int parts)
+{
+	const struct dense_job *j = arg;
+	int IN = j->L->n_in, OUT = j->L->n_out, i0, i1, r0, r1;
+
+	/* dw rows [i0, i1) = in[:, i0:i1]^T dout */
+	nn_share(IN, part, parts, &i0, &i1);
+	if (i1 > i0)
+		nn_gemm(1, 0, i1 - i0, OUT, j->B, 1.0f, j->in + i0, IN, j->dout, OUT, 0.0f,
+			j->dw + (size_t)i0 * OUT, OUT);
+	/* din rows [r0, r1) = dout[r0:r1] w^T */
+	nn_share(j->B, part, parts, &r0, &r1);
+	if (j->din && r1 > r0)
+		nn_gemm(0, 1, r1 - r0, IN, OUT, 1.0f, j->dout + (size_t)r0 * OUT, OUT, j->w, OUT,
+			0.0f, j->din + (size_t)r0 * IN, IN);
+}
+
+static int worth_sharing(const struct nn_layer *L, int B)
+{
+	return nn_pool_threads(L->pool) > 1 &&
+	       (double)B * L->n_in * L->n_out >= DENSE_SPLIT_MACS;
+}
+
 static void dense_layer_forward(struct nn_layer *L, const float *in, float *p,
 				int B, int training, struct rng *rng)
 {
@@ -100,7 +153,13 @@ static void dense_layer_forward(struct nn_layer *L, const float *in, float *p,
 
 	(void)rng;
 	L->trained = training;
-	dense_forward(L->z, in, w, b, B, L->n_in, L->n_out);          /* (B, OUT) */
+	if (worth_sharing(L, B)) {
+		struct dense_job j = {.L = L, .in = in, .w = w, .b = b, .out = L->z, .B = B};
+
+		nn_pool_run(L->pool, dense_forward_job, &j);
+	} else {
+		dense_forward(L->z, in, w, b, B, L->n_in, L->n_out);  /* (B, OUT) */
+	}
 	if (L->spec->activation != NN_ACT_LINEAR)
 		nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
 				      B, L->n_out);                    /* (B, OUT) */
@@ -115,6 +174,15 @@ static float *dense_layer_backward(struct nn_layer *L, float *dout, float *dst,
 	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR)
 		nn_activation_backward(L->spec->activation, L->alpha, dout, dout,
 				       L->z, L->y, B, L->n_out);
+	if (worth_sharing(L, B)) {
+		struct dense_job j = {.L = L, .in = in, .w = p, .dout = dout, .dw = g,
+				      .din = dst, .B = B};
+		float *db = g + nw;
+
+		nn_pool_run(L->pool, dense_backward_job, &j);
+		dense_bias_grad(db, dout, B, L->n_out);
+		return dst;
+	}
 	dense_backward(dst, g, g + nw, dout, in, p, B, L->n_in, L->n_out);
 	return dst;
 }

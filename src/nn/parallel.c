@@ -2,7 +2,7 @@
  * run their share and count themselves done. Jobs come back to back (a
  * training step is some fifty of them, each a fraction of a millisecond),
  * and waking a sleeping thread through the kernel costs tens of
- * microseconds, so both sides first spin a little on the counters and only
+ * microseconds, so both sides first spin a while on the counters and only
  * then sleep on a condition variable: a busy run never sleeps between
  * layers, an idle pool costs nothing. */
 #include <pthread.h>
@@ -33,8 +33,9 @@ struct worker_arg {
 	int part;
 };
 
-/* Polls before sleeping: about 50 microseconds of pause instructions. */
-#define POOL_SPINS 400
+/* Polls before sleeping: some 100 microseconds of pause instructions, longer
+ * than the serial stretches of a training step (dropout masks, the loss). */
+#define POOL_SPINS 2000
 
 static void spin_pause(void)
 {
