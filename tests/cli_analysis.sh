@@ -41,18 +41,7 @@ is "$("$DIGITLAB" weights "$scratch/conv.model" --layer 9 2>&1)" \
 "$DIGITLAB" weights >/dev/null 2>&1
 is $? 2 "no model file: usage error"
 
-cat > "$scratch/seven.pgm" <<'PGM'
-P2
-5 7
-1
-1 1 1 1 1
-0 0 0 0 1
-0 0 0 1 0
-0 0 1 0 0
-0 1 0 0 0
-0 1 0 0 0
-0 1 0 0 0
-PGM
+cp "$top_srcdir/tests/data/seven.pgm" "$scratch/seven.pgm"
 out=$("$DIGITLAB" predict "$scratch/conv.model" "$scratch/seven.pgm" --saliency --ascii)
 ok $? "predict --saliency runs"
 digit=$(printf '%s\n' "$out" | head -n 1 | sed -e 's/^[^:]*: \([0-9]\) .*/\1/')

@@ -55,18 +55,7 @@ is "$(printf '%s\n' "$resumed" | strip_times)" "$(printf '%s\n' "$ref" | strip_t
 	"resumed run ends bit-identical to the uninterrupted one (history, test metrics, confusion)"
 
 # predict: the clean "7" glyph of the normal kind as a 5x7 PGM, scaled up.
-cat > "$scratch/seven.pgm" <<'PGM'
-P2
-5 7
-1
-1 1 1 1 1
-0 0 0 0 1
-0 0 0 1 0
-0 0 1 0 0
-0 1 0 0 0
-0 1 0 0 0
-0 1 0 0 0
-PGM
+cp "$top_srcdir/tests/data/seven.pgm" "$scratch/seven.pgm"
 out=$("$DIGITLAB" predict "$scratch/ref.model" "$scratch/seven.pgm")
 ok $? "predict runs on a PGM image"
 ok "$(printf '%s\n' "$out" | grep -q "^$scratch/seven.pgm: [0-9]  0:[0-9.]* 1:[0-9.]* .* 9:[0-9.]*$"; echo $?)" \

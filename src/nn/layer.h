@@ -141,6 +141,10 @@ struct nn_layer_ops {
 			   const float *p, float *g, int B);
 };
 
+/* param_count of the layer kinds without parameters. */
+size_t nn_no_params(const struct nn_layer_spec *s, struct nn_shape in,
+		    struct nn_shape out, size_t *n_kernel);
+
 /* Indexed by enum nn_layer_kind (model.c). */
 extern const struct nn_layer_ops *const nn_layer_table[];
 extern const int nn_layer_table_size;

@@ -91,8 +91,8 @@ static int dropout_check(const struct nn_layer_spec *s, struct nn_shape in,
 	return DL_OK;
 }
 
-static size_t no_params(const struct nn_layer_spec *s, struct nn_shape in,
-			struct nn_shape out, size_t *n_kernel)
+size_t nn_no_params(const struct nn_layer_spec *s, struct nn_shape in,
+		    struct nn_shape out, size_t *n_kernel)
 {
 	(void)s, (void)in, (void)out;
 	*n_kernel = 0;
@@ -187,7 +187,7 @@ static float *flatten_backward(struct nn_layer *L, float *dout, float *dst,
 static const struct nn_layer_ops dropout_ops = {
 	.name = "dropout",
 	.check = dropout_check,
-	.param_count = no_params,
+	.param_count = nn_no_params,
 	.scratch_size = dropout_scratch,
 	.setup = dropout_setup,
 	.init = NULL,
@@ -198,7 +198,7 @@ static const struct nn_layer_ops dropout_ops = {
 static const struct nn_layer_ops flatten_ops = {
 	.name = "flatten",
 	.check = flatten_check,
-	.param_count = no_params,
+	.param_count = nn_no_params,
 	.scratch_size = no_scratch,
 	.setup = flatten_setup,
 	.init = NULL,

@@ -29,14 +29,6 @@ static int pool_check(const struct nn_layer_spec *s, struct nn_shape in,
 	return DL_OK;
 }
 
-static size_t no_params(const struct nn_layer_spec *s, struct nn_shape in,
-			struct nn_shape out, size_t *n_kernel)
-{
-	(void)s, (void)in, (void)out;
-	*n_kernel = 0;
-	return 0;
-}
-
 static size_t maxpool_scratch(const struct nn_layer_spec *s, struct nn_shape in,
 			      struct nn_shape out, int max_batch)
 {
@@ -182,7 +174,7 @@ static float *pool_backward(struct nn_layer *L, float *dout, float *dst,
 const struct nn_layer_ops nn_maxpool2d_ops = {
 	.name = "maxpool2d",
 	.check = pool_check,
-	.param_count = no_params,
+	.param_count = nn_no_params,
 	.scratch_size = maxpool_scratch,
 	.setup = pool_setup,
 	.forward = pool_forward,
@@ -192,7 +184,7 @@ const struct nn_layer_ops nn_maxpool2d_ops = {
 const struct nn_layer_ops nn_avgpool2d_ops = {
 	.name = "avgpool2d",
 	.check = pool_check,
-	.param_count = no_params,
+	.param_count = nn_no_params,
 	.scratch_size = avgpool_scratch,
 	.setup = pool_setup,
 	.forward = pool_forward,

@@ -208,6 +208,22 @@ static void emit_augment(struct sbuf *b, const struct augment_spec *a)
 	    fmt_float(a->shift, f[2], sizeof f[2]));
 }
 
+/* ", activation: A[, alpha: F][, init: I]}" and the line's end, for dense
+ * and conv2d */
+static void put_unit_keys(struct sbuf *b, const struct nn_layer_spec *l)
+{
+	char f[32];
+
+	put(b, ", activation: %s", spec_name(spec_activations, (int)l->activation));
+	if (l->activation == NN_ACT_LEAKY_RELU || l->activation == NN_ACT_ELU)
+		put(b, ", alpha: %s", fmt_float(l->alpha, f, sizeof f));
+	if (l->has_init) {
+		put(b, ", init: ");
+		put_init(b, l->init, l->init_low, l->init_high);
+	}
+	put(b, "}\n");
+}
+
 static void put_window(struct sbuf *b, int h, int w)
 {
 	if (h == w)
@@ -228,15 +244,8 @@ static void emit_model(struct sbuf *b, const struct nn_model_spec *m)
 
 		switch (l->kind) {
 		case NN_LAYER_DENSE:
-			put(b, "    - dense: {units: %d, activation: %s", l->units,
-			    spec_name(spec_activations, (int)l->activation));
-			if (l->activation == NN_ACT_LEAKY_RELU || l->activation == NN_ACT_ELU)
-				put(b, ", alpha: %s", fmt_float(l->alpha, f, sizeof f));
-			if (l->has_init) {
-				put(b, ", init: ");
-				put_init(b, l->init, l->init_low, l->init_high);
-			}
-			put(b, "}\n");
+			put(b, "    - dense: {units: %d", l->units);
+			put_unit_keys(b, l);
 			break;
 		case NN_LAYER_DROPOUT:
 			put(b, "    - dropout: %s\n", fmt_float(l->rate, f, sizeof f));
@@ -247,16 +256,9 @@ static void emit_model(struct sbuf *b, const struct nn_model_spec *m)
 		case NN_LAYER_CONV2D:
 			put(b, "    - conv2d: {filters: %d, kernel: ", l->filters);
 			put_window(b, l->kernel_h, l->kernel_w);
-			put(b, ", stride: %d, padding: %s, activation: %s", l->stride,
-			    l->padding == NN_PAD_SAME ? "same" : "valid",
-			    spec_name(spec_activations, (int)l->activation));
-			if (l->activation == NN_ACT_LEAKY_RELU || l->activation == NN_ACT_ELU)
-				put(b, ", alpha: %s", fmt_float(l->alpha, f, sizeof f));
-			if (l->has_init) {
-				put(b, ", init: ");
-				put_init(b, l->init, l->init_low, l->init_high);
-			}
-			put(b, "}\n");
+			put(b, ", stride: %d, padding: %s", l->stride,
+			    l->padding == NN_PAD_SAME ? "same" : "valid");
+			put_unit_keys(b, l);
 			break;
 		case NN_LAYER_MAXPOOL2D:
 		case NN_LAYER_AVGPOOL2D:

@@ -626,23 +626,39 @@ static int parse_unit_keys(struct conv *c, const struct ynode *v, const char *pa
 	return DL_OK;
 }
 
-static int parse_dense(struct conv *c, const struct ynode *v, const char *path,
-		       struct nn_layer_spec *l)
+/* A layer's mapping with only the given keys. */
+static int layer_mapping(struct conv *c, const struct ynode *v, const char *path,
+			 const char *const *keys)
 {
-	static const char *const keys[] = {"units", "activation", "alpha", "init", NULL};
-	const struct ynode *x;
-	char p[128], where[140];
+	char where[140];
 
 	if (want_mapping(c, v, path))
 		return DL_ERR;
 	snprintf(where, sizeof where, "in %s", path);
-	if (check_keys(c, v, where, keys))
-		return DL_ERR;
+	return check_keys(c, v, where, keys);
+}
+
+/* A key that must be there, an integer in [lo, hi]. */
+static int required_int(struct conv *c, const struct ynode *v, const char *path,
+			const char *key, int lo, int hi, int *out)
+{
+	const struct ynode *x = ynode_get(v, key);
+	char p[140];
+
+	if (!x)
+		return missing(c, v, key, path);
+	snprintf(p, sizeof p, "%s.%s", path, key);
+	return get_int32(c, x, p, lo, hi, out);
+}
+
+static int parse_dense(struct conv *c, const struct ynode *v, const char *path,
+		       struct nn_layer_spec *l)
+{
+	static const char *const keys[] = {"units", "activation", "alpha", "init", NULL};
+
 	l->kind = NN_LAYER_DENSE;
-	if (!(x = ynode_get(v, "units")))
-		return missing(c, v, "units", path);
-	snprintf(p, sizeof p, "%s.units", path);
-	if (get_int32(c, x, p, 1, 100000, &l->units))
+	if (layer_mapping(c, v, path, keys) ||
+	    required_int(c, v, path, "units", 1, 100000, &l->units))
 		return DL_ERR;
 	return parse_unit_keys(c, v, path, l);
 }
@@ -706,18 +722,11 @@ static int parse_conv2d(struct conv *c, const struct ynode *v, const char *path,
 	static const char *const keys[] = {"filters", "kernel", "stride", "padding",
 					   "activation", "alpha", "init", NULL};
 	const struct ynode *x;
-	char p[128], where[140];
+	char p[128];
 
-	if (want_mapping(c, v, path))
-		return DL_ERR;
-	snprintf(where, sizeof where, "in %s", path);
-	if (check_keys(c, v, where, keys))
-		return DL_ERR;
 	l->kind = NN_LAYER_CONV2D;
-	if (!(x = ynode_get(v, "filters")))
-		return missing(c, v, "filters", path);
-	snprintf(p, sizeof p, "%s.filters", path);
-	if (get_int32(c, x, p, 1, 4096, &l->filters))
+	if (layer_mapping(c, v, path, keys) ||
+	    required_int(c, v, path, "filters", 1, 4096, &l->filters))
 		return DL_ERR;
 	if (!(x = ynode_get(v, "kernel")))
 		return missing(c, v, "kernel", path);
