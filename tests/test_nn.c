@@ -481,6 +481,15 @@ static void test_conv_grads(void)
 	model_grad_check_range("three conv2d of 32 filters (the direct kernel)", &s,
 			       NN_LOSS_CROSS_ENTROPY, 26, 0, 0, 0, 0.1f);
 
+	/* a strided input gradient by phases: 5x5 stride 2, TensorFlow's
+	 * uneven same padding, odd sizes (3 and 2 kernel rows per phase) */
+	spec_init(&s, 1, 7, 9);
+	add_conv(&s, 32, 3, 3, 1, NN_PAD_SAME, NN_ACT_TANH);
+	add_conv(&s, 32, 5, 5, 2, NN_PAD_SAME, NN_ACT_TANH);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	model_grad_check_range("conv2d 5x5 stride 2 over 32 channels (phases)", &s,
+			       NN_LOSS_CROSS_ENTROPY, 27, 0, 0, 0, 0.1f);
+
 	/* relu runs in place over the pre-activation: its backward must still
 	 * see where the output is positive (a seed whose pre-activations all stay
 	 * further from 0 than the finite-difference step) */

@@ -236,6 +236,9 @@ static size_t conv_workspace(const struct nn_layer_spec *s, struct nn_shape in,
 		room = conv_padded_size(&fw, g.C);
 	if (conv_padded_size(&bw, g.F) > room)
 		room = conv_padded_size(&bw, g.F);
+	bw = conv_strided_padding(&g);
+	if (conv_padded_size(&bw, g.F) > room)
+		room = conv_padded_size(&bw, g.F);
 	return 2 * kernel_size(&g) * g.F + room;
 }
 
@@ -440,7 +443,8 @@ static void backward_job(void *arg, int part, int parts)
 	const struct nn_window *g = &L->win;
 	size_t nw = kernel_size(g) * g->F;
 	float *dw = slice(L, part), *wt = dw + nw, *pad = slice_room(L, part);
-	struct conv_padded fw = conv_forward_padding(g), bw = conv_backward_padding(g);
+	struct conv_padded fw = conv_forward_padding(g);
+	struct conv_padded bw = g->S == 1 ? conv_backward_padding(g) : conv_strided_padding(g);
 	int direct_dw = conv_direct_weight_grad_ok(g);
 	int direct_din = j->din && conv_direct_input_grad_ok(g);
 	int s0, s1;
@@ -448,7 +452,7 @@ static void backward_job(void *arg, int part, int parts)
 	nn_share(j->B, part, parts, &s0, &s1);
 	memset(dw, 0, sizeof(float) * nw);
 	backward_gemm(j, part, s0, s1, direct_dw ? NULL : dw, direct_din ? NULL : j->din);
-	if (direct_din)
+	if (direct_din && g->S == 1)
 		conv_flip_kernel(wt, j->w, g);
 	for (int s = s0; s < s1 && (direct_dw || direct_din); s++) {
 		const float *dz = j->dz + (size_t)s * L->n_out;
@@ -459,8 +463,12 @@ static void backward_job(void *arg, int part, int parts)
 		}
 		if (direct_din) {
 			conv_pad_image(pad, dz, g->OH, g->OW, g->F, &bw);
-			conv_direct_image(j->din + (size_t)s * L->n_in, pad, wt, NULL, &bw, g->H,
-					  g->W, g->F, g->C, g->KH, g->KW, 1, 0);
+			if (g->S == 1)
+				conv_direct_image(j->din + (size_t)s * L->n_in, pad, wt, NULL, &bw,
+						  g->H, g->W, g->F, g->C, g->KH, g->KW, 1, 0);
+			else
+				conv_direct_strided_input_grad(j->din + (size_t)s * L->n_in, pad,
+							       wt, j->w, &bw, g);
 		}
 	}
 }

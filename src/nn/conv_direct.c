@@ -54,6 +54,16 @@ struct conv_padded conv_forward_padding(const struct nn_window *g)
 	return pd;
 }
 
+struct conv_padded conv_strided_padding(const struct nn_window *g)
+{
+	struct conv_padded pd = {.top = g->KH, .left = g->KW};
+
+	pd.Hp = g->OH + 2 * g->KH;
+	pd.Wp = g->OW + 2 * g->KW;
+	pd.slack = (size_t)(DIRECT_PIXELS + 1) * g->F;
+	return pd;
+}
+
 struct conv_padded conv_backward_padding(const struct nn_window *g)
 {
 	int blocks = (g->W + DIRECT_PIXELS - 1) / DIRECT_PIXELS;
@@ -103,10 +113,11 @@ static inline __m512 fma_broadcast(__m512 acc, float a, __m512 w)
 /* One block of 7 output pixels x 32 filters:
  * out[j][f] = bias[f] + sum over (ky, kx, c) of in[j * S + (ky, kx)][c] w[ky][kx][c][f],
  * `in` the padded image at the block's first window (row length Wp pixels).
- * Writes n <= 7 pixels, clipped at 0 when relu. */
+ * Writes n <= 7 pixels, opix floats apart, clipped at 0 when relu. */
 __attribute__((target("avx512f,fma")))
 static void direct_block(float *out, const float *in, const float *w, const float *bias,
-			 int Wp, int C, int F, int KH, int KW, int S, int n, int relu)
+			 int Wp, int C, int F, int KH, int KW, int S, int n, int relu,
+			 size_t opix)
 {
 	__m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
 	__m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
@@ -145,7 +156,7 @@ static void direct_block(float *out, const float *in, const float *w, const floa
 	for (int j = 0; j < 2 * n; j++) {
 		__m512 v = relu ? _mm512_max_ps(res[j], _mm512_setzero_ps()) : res[j];
 
-		_mm512_storeu_ps(out + (size_t)(j / 2) * F + (j % 2) * 16, v);
+		_mm512_storeu_ps(out + (size_t)(j / 2) * opix + (j % 2) * 16, v);
 	}
 }
 
@@ -204,10 +215,11 @@ static void direct_dw_block(float *dw, const float *x, const float *dz, int Wp, 
 int conv_direct_available(void) { return 0; }
 
 static void direct_block(float *out, const float *in, const float *w, const float *bias,
-			 int Wp, int C, int F, int KH, int KW, int S, int n, int relu)
+			 int Wp, int C, int F, int KH, int KW, int S, int n, int relu,
+			 size_t opix)
 {
 	(void)out, (void)in, (void)w, (void)bias, (void)Wp, (void)C, (void)F;
-	(void)KH, (void)KW, (void)S, (void)n, (void)relu;
+	(void)KH, (void)KW, (void)S, (void)n, (void)relu, (void)opix;
 }
 
 static void direct_dw_block(float *dw, const float *x, const float *dz, int Wp, int C,
@@ -225,8 +237,8 @@ int conv_direct_forward_ok(const struct nn_window *g)
 
 int conv_direct_input_grad_ok(const struct nn_window *g)
 {
-	return g->S == 1 && g->C % DIRECT_FILTERS == 0 && g->F % DIRECT_FILTERS == 0 &&
-	       conv_direct_available();
+	return g->C % DIRECT_FILTERS == 0 && g->F % DIRECT_FILTERS == 0 &&
+	       g->KH >= g->S && g->KW >= g->S && conv_direct_available();
 }
 
 /* Measured on notebook 004's CNN: the direct weight gradient beats
@@ -252,7 +264,7 @@ void conv_direct_image(float *out, const float *in, const float *w, const float 
 			for (int f = 0; f < F; f += DIRECT_FILTERS)
 				direct_block(out + ((size_t)oy * OW + ox) * F + f, ip, w + f,
 					     bias ? bias + f : NULL, pd->Wp, C, F, KH, KW, S, n,
-					     relu);
+					     relu, (size_t)F);
 		}
 }
 
@@ -268,5 +280,74 @@ void conv_direct_weight_grad(float *dw, const float *x, const float *dz,
 				for (int f = 0; f < g->F; f += DIRECT_FILTERS)
 					direct_dw_block(dwk + (size_t)c * g->F + f, xk + c, dz + f,
 							pd->Wp, g->C, g->F, g->OH, g->OW, g->S);
+		}
+}
+
+/* One phase of a strided layer's input gradient: the input pixels
+ * (iy0 + S t, ix0 + S u) are reached only by the kernel rows ky = ry + S m
+ * (and columns likewise), from output rows q0y + t - m: a stride-1
+ * correlation of the output gradient with that sub-kernel, flipped. */
+struct phase {
+	int iy0, ix0;           /* first input pixel of the phase */
+	int Ty, Tx;             /* its pixels down and across */
+	int My, Mx;             /* kernel rows and columns that reach it */
+	int q0y, q0x;           /* output pixel of its first pixel's m = 0 tap */
+};
+
+static struct phase phase_of(const struct nn_window *g, int ry, int rx)
+{
+	struct phase ph;
+	int S = g->S;
+
+	ph.iy0 = ((ry - g->pad_top) % S + S) % S;
+	ph.ix0 = ((rx - g->pad_left) % S + S) % S;
+	ph.Ty = ph.iy0 < g->H ? (g->H - ph.iy0 + S - 1) / S : 0;
+	ph.Tx = ph.ix0 < g->W ? (g->W - ph.ix0 + S - 1) / S : 0;
+	ph.My = (g->KH - ry + S - 1) / S;
+	ph.Mx = (g->KW - rx + S - 1) / S;
+	ph.q0y = (ph.iy0 + g->pad_top - ry) / S;
+	ph.q0x = (ph.ix0 + g->pad_left - rx) / S;
+	return ph;
+}
+
+/* wsub[my][mx][f][c] = w[ry + S (My-1-my)][rx + S (Mx-1-mx)][c][f] */
+static void phase_kernel(float *wsub, const float *w, const struct nn_window *g,
+			 const struct phase *ph, int ry, int rx)
+{
+	for (int my = 0; my < ph->My; my++)
+		for (int mx = 0; mx < ph->Mx; mx++) {
+			int ky = ry + g->S * (ph->My - 1 - my), kx = rx + g->S * (ph->Mx - 1 - mx);
+			const float *src = w + (size_t)(ky * g->KW + kx) * g->C * g->F;
+			float *dst = wsub + (size_t)(my * ph->Mx + mx) * g->F * g->C;
+
+			for (int c = 0; c < g->C; c++)
+				for (int f = 0; f < g->F; f++)
+					dst[(size_t)f * g->C + c] = src[(size_t)c * g->F + f];
+		}
+}
+
+void conv_direct_strided_input_grad(float *din, const float *dz, float *wsub, const float *w,
+				    const struct conv_padded *pd, const struct nn_window *g)
+{
+	size_t opix = (size_t)g->S * g->C;
+
+	for (int ry = 0; ry < g->S; ry++)
+		for (int rx = 0; rx < g->S; rx++) {
+			struct phase ph = phase_of(g, ry, rx);
+			const float *in = dz + ((size_t)(ph.q0y - (ph.My - 1) + pd->top) * pd->Wp +
+						(size_t)(ph.q0x - (ph.Mx - 1) + pd->left)) * g->F;
+
+			phase_kernel(wsub, w, g, &ph, ry, rx);
+			for (int t = 0; t < ph.Ty; t++)
+				for (int u = 0; u < ph.Tx; u += DIRECT_PIXELS) {
+					int n = ph.Tx - u < DIRECT_PIXELS ? ph.Tx - u : DIRECT_PIXELS;
+					const float *ip = in + ((size_t)t * pd->Wp + u) * g->F;
+					float *op = din + ((size_t)(ph.iy0 + g->S * t) * g->W +
+							   ph.ix0 + (size_t)g->S * u) * g->C;
+
+					for (int c = 0; c < g->C; c += DIRECT_FILTERS)
+						direct_block(op + c, ip, wsub + c, NULL, pd->Wp, g->F,
+							     g->C, ph.My, ph.Mx, 1, n, 0, opix);
+				}
 		}
 }
