@@ -8,8 +8,9 @@
  *   forward         7 output pixels x 32 filters, over (ky, kx, c);
  *   input gradient  the same kernel over the padded output gradient with the
  *                   flipped, transposed weights (stride 1 only);
- *   weight gradient 8 input channels x 32 filters of one kernel position,
- *                   over every output pixel of the image.
+ *   weight gradient 8 input channels x 32 filters of one kernel position
+ *                   (8 kernel positions of a single-channel image), over
+ *                   every output pixel of the image.
  *
  * Each block is 14 or 16 accumulators of 16 floats, named one by one so that
  * they stay in the 32 vector registers, fed by broadcast multiply-adds. The
@@ -160,53 +161,65 @@ static void direct_block(float *out, const float *in, const float *w, const floa
 	}
 }
 
-/* dw[j][f] += sum over output pixels (oy, ox) of x[oy * S, ox * S][j] dz[oy][ox][f]
- * for 8 input channels j and 32 filters f of one kernel position: x is the
- * padded image at that position's offset and the block's first channel,
- * dw has rows of F floats, dz (OH, OW, F) starts at the block's first filter. */
-__attribute__((target("avx512f,fma")))
-static void direct_dw_block(float *dw, const float *x, const float *dz, int Wp, int C,
-			    int F, int OH, int OW, int S)
+/* Row j < rows of dw (F floats each), or zero for the unused ones. */
+__attribute__((target("avx512f,fma"), always_inline))
+static inline __m512 load_row(const float *dw, int j, int rows, int F, int half)
 {
-	__m512 c0a = _mm512_loadu_ps(dw), c0b = _mm512_loadu_ps(dw + 16);
-	__m512 c1a = _mm512_loadu_ps(dw + F), c1b = _mm512_loadu_ps(dw + F + 16);
-	__m512 c2a = _mm512_loadu_ps(dw + 2 * F), c2b = _mm512_loadu_ps(dw + 2 * F + 16);
-	__m512 c3a = _mm512_loadu_ps(dw + 3 * F), c3b = _mm512_loadu_ps(dw + 3 * F + 16);
-	__m512 c4a = _mm512_loadu_ps(dw + 4 * F), c4b = _mm512_loadu_ps(dw + 4 * F + 16);
-	__m512 c5a = _mm512_loadu_ps(dw + 5 * F), c5b = _mm512_loadu_ps(dw + 5 * F + 16);
-	__m512 c6a = _mm512_loadu_ps(dw + 6 * F), c6b = _mm512_loadu_ps(dw + 6 * F + 16);
-	__m512 c7a = _mm512_loadu_ps(dw + 7 * F), c7b = _mm512_loadu_ps(dw + 7 * F + 16);
+	return j < rows ? _mm512_loadu_ps(dw + (size_t)j * F + half * 16) : _mm512_setzero_ps();
+}
+
+/* dw[j][f] += sum over output pixels (oy, ox) of x[at (oy, ox) + off[j]] dz[oy][ox][f]
+ * for 8 rows j of the weight gradient (only the first `rows` are kept) and
+ * 32 filters f. A row is an input channel of one kernel position (off[j] =
+ * j) or, for single-channel images, a kernel position (off[j] its offset in
+ * the padded image). x is the padded image at the block's first row, with
+ * xrow floats per input row and xpix per output pixel; dz (OH, OW, F) starts
+ * at the block's first filter. */
+__attribute__((target("avx512f,fma")))
+static void direct_dw_block(float *dw, const float *x, const int *off, int rows,
+			    const float *dz, int F, int OH, int OW, size_t xrow, size_t xpix)
+{
+	__m512 c0a = load_row(dw, 0, rows, F, 0), c0b = load_row(dw, 0, rows, F, 1);
+	__m512 c1a = load_row(dw, 1, rows, F, 0), c1b = load_row(dw, 1, rows, F, 1);
+	__m512 c2a = load_row(dw, 2, rows, F, 0), c2b = load_row(dw, 2, rows, F, 1);
+	__m512 c3a = load_row(dw, 3, rows, F, 0), c3b = load_row(dw, 3, rows, F, 1);
+	__m512 c4a = load_row(dw, 4, rows, F, 0), c4b = load_row(dw, 4, rows, F, 1);
+	__m512 c5a = load_row(dw, 5, rows, F, 0), c5b = load_row(dw, 5, rows, F, 1);
+	__m512 c6a = load_row(dw, 6, rows, F, 0), c6b = load_row(dw, 6, rows, F, 1);
+	__m512 c7a = load_row(dw, 7, rows, F, 0), c7b = load_row(dw, 7, rows, F, 1);
+	int o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+	int o4 = off[4], o5 = off[5], o6 = off[6], o7 = off[7];
 	__m512 res[2 * DIRECT_CHANNELS];
 
 	for (int oy = 0; oy < OH; oy++) {
-		const float *xp = x + (size_t)oy * S * Wp * C;
+		const float *xp = x + (size_t)oy * xrow;
 		const float *dp = dz + (size_t)oy * OW * F;
 
-		for (int ox = 0; ox < OW; ox++, xp += (size_t)S * C, dp += F) {
+		for (int ox = 0; ox < OW; ox++, xp += xpix, dp += F) {
 			__m512 d0 = _mm512_loadu_ps(dp), d1 = _mm512_loadu_ps(dp + 16);
 
-			c0a = fma_broadcast(c0a, xp[0], d0);
-			c0b = fma_broadcast(c0b, xp[0], d1);
-			c1a = fma_broadcast(c1a, xp[1], d0);
-			c1b = fma_broadcast(c1b, xp[1], d1);
-			c2a = fma_broadcast(c2a, xp[2], d0);
-			c2b = fma_broadcast(c2b, xp[2], d1);
-			c3a = fma_broadcast(c3a, xp[3], d0);
-			c3b = fma_broadcast(c3b, xp[3], d1);
-			c4a = fma_broadcast(c4a, xp[4], d0);
-			c4b = fma_broadcast(c4b, xp[4], d1);
-			c5a = fma_broadcast(c5a, xp[5], d0);
-			c5b = fma_broadcast(c5b, xp[5], d1);
-			c6a = fma_broadcast(c6a, xp[6], d0);
-			c6b = fma_broadcast(c6b, xp[6], d1);
-			c7a = fma_broadcast(c7a, xp[7], d0);
-			c7b = fma_broadcast(c7b, xp[7], d1);
+			c0a = fma_broadcast(c0a, xp[o0], d0);
+			c0b = fma_broadcast(c0b, xp[o0], d1);
+			c1a = fma_broadcast(c1a, xp[o1], d0);
+			c1b = fma_broadcast(c1b, xp[o1], d1);
+			c2a = fma_broadcast(c2a, xp[o2], d0);
+			c2b = fma_broadcast(c2b, xp[o2], d1);
+			c3a = fma_broadcast(c3a, xp[o3], d0);
+			c3b = fma_broadcast(c3b, xp[o3], d1);
+			c4a = fma_broadcast(c4a, xp[o4], d0);
+			c4b = fma_broadcast(c4b, xp[o4], d1);
+			c5a = fma_broadcast(c5a, xp[o5], d0);
+			c5b = fma_broadcast(c5b, xp[o5], d1);
+			c6a = fma_broadcast(c6a, xp[o6], d0);
+			c6b = fma_broadcast(c6b, xp[o6], d1);
+			c7a = fma_broadcast(c7a, xp[o7], d0);
+			c7b = fma_broadcast(c7b, xp[o7], d1);
 		}
 	}
 	res[0] = c0a, res[1] = c0b, res[2] = c1a, res[3] = c1b, res[4] = c2a, res[5] = c2b;
 	res[6] = c3a, res[7] = c3b, res[8] = c4a, res[9] = c4b, res[10] = c5a, res[11] = c5b;
 	res[12] = c6a, res[13] = c6b, res[14] = c7a, res[15] = c7b;
-	for (int j = 0; j < 2 * DIRECT_CHANNELS; j++)
+	for (int j = 0; j < 2 * rows; j++)
 		_mm512_storeu_ps(dw + (size_t)(j / 2) * F + (j % 2) * 16, res[j]);
 }
 
@@ -222,10 +235,11 @@ static void direct_block(float *out, const float *in, const float *w, const floa
 	(void)KH, (void)KW, (void)S, (void)n, (void)relu, (void)opix;
 }
 
-static void direct_dw_block(float *dw, const float *x, const float *dz, int Wp, int C,
-			    int F, int OH, int OW, int S)
+static void direct_dw_block(float *dw, const float *x, const int *off, int rows,
+			    const float *dz, int F, int OH, int OW, size_t xrow, size_t xpix)
 {
-	(void)dw, (void)x, (void)dz, (void)Wp, (void)C, (void)F, (void)OH, (void)OW, (void)S;
+	(void)dw, (void)x, (void)off, (void)rows, (void)dz, (void)F, (void)OH, (void)OW;
+	(void)xrow, (void)xpix;
 }
 
 #endif
@@ -248,7 +262,7 @@ int conv_direct_input_grad_ok(const struct nn_window *g)
 
 int conv_direct_weight_grad_ok(const struct nn_window *g)
 {
-	return g->C % DIRECT_CHANNELS == 0 && g->F % DIRECT_FILTERS == 0 &&
+	return (g->C % DIRECT_CHANNELS == 0 || g->C == 1) && g->F % DIRECT_FILTERS == 0 &&
 	       g->C * g->F <= DIRECT_DW_MAX_CF && conv_direct_available();
 }
 
@@ -268,9 +282,37 @@ void conv_direct_image(float *out, const float *in, const float *w, const float 
 		}
 }
 
+/* Single-channel images: 8 kernel positions at a time, as rows. */
+static void weight_grad_one_channel(float *dw, const float *x, const float *dz,
+				    const struct conv_padded *pd, const struct nn_window *g,
+				    size_t xrow, size_t xpix)
+{
+	int K = g->KH * g->KW;
+
+	for (int k0 = 0; k0 < K; k0 += DIRECT_CHANNELS) {
+		int off[DIRECT_CHANNELS], rows = K - k0 < DIRECT_CHANNELS ? K - k0 : DIRECT_CHANNELS;
+
+		for (int j = 0; j < DIRECT_CHANNELS; j++) {
+			int k = j < rows ? k0 + j : k0;
+
+			off[j] = (k / g->KW) * pd->Wp + k % g->KW;
+		}
+		for (int f = 0; f < g->F; f += DIRECT_FILTERS)
+			direct_dw_block(dw + (size_t)k0 * g->F + f, x, off, rows, dz + f, g->F,
+					g->OH, g->OW, xrow, xpix);
+	}
+}
+
 void conv_direct_weight_grad(float *dw, const float *x, const float *dz,
 			     const struct conv_padded *pd, const struct nn_window *g)
 {
+	static const int channels[DIRECT_CHANNELS] = {0, 1, 2, 3, 4, 5, 6, 7};
+	size_t xrow = (size_t)g->S * pd->Wp * g->C, xpix = (size_t)g->S * g->C;
+
+	if (g->C == 1) {
+		weight_grad_one_channel(dw, x, dz, pd, g, xrow, xpix);
+		return;
+	}
 	for (int ky = 0; ky < g->KH; ky++)
 		for (int kx = 0; kx < g->KW; kx++) {
 			const float *xk = x + ((size_t)ky * pd->Wp + kx) * g->C;
@@ -278,8 +320,9 @@ void conv_direct_weight_grad(float *dw, const float *x, const float *dz,
 
 			for (int c = 0; c < g->C; c += DIRECT_CHANNELS)
 				for (int f = 0; f < g->F; f += DIRECT_FILTERS)
-					direct_dw_block(dwk + (size_t)c * g->F + f, xk + c, dz + f,
-							pd->Wp, g->C, g->F, g->OH, g->OW, g->S);
+					direct_dw_block(dwk + (size_t)c * g->F + f, xk + c, channels,
+							DIRECT_CHANNELS, dz + f, g->F, g->OH, g->OW,
+							xrow, xpix);
 		}
 }
 
