@@ -21,6 +21,7 @@ struct nn_model {
 	float *params;                          /* (n_params) */
 	float *grads;                           /* (n_params), same layout */
 	float *scratch;                         /* activations, masks, dbuf */
+	size_t scratch_floats;
 	float *work;                            /* shared workspace, per thread */
 	size_t work_per_thread;
 	struct nn_pool *pool;                   /* NULL: one thread */
@@ -390,6 +391,7 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 	m->params = calloc(off ? off : 1, sizeof(float));
 	m->grads = calloc(off ? off : 1, sizeof(float));
 	m->scratch = calloc(total, sizeof(float));
+	m->scratch_floats = total;
 	m->work = work ? malloc(work * sizeof(float)) : NULL;
 	m->work_per_thread = work;
 	if (!m->params || !m->grads || !m->scratch || (work && !m->work)) {
@@ -449,6 +451,13 @@ size_t nn_model_layer_state_count(const struct nn_model *m, int layer)
 	if (layer < 0 || layer >= m->n_layers)
 		return 0;
 	return m->layers[layer].n_state;
+}
+
+size_t nn_model_activation_bytes(const struct nn_model *m)
+{
+	int threads = nn_pool_threads(m->pool);
+
+	return (m->scratch_floats + m->work_per_thread * (size_t)threads) * sizeof(float);
 }
 
 size_t nn_model_state_count(const struct nn_model *m)

@@ -140,6 +140,9 @@ struct nn_shape nn_model_layer_output(const struct nn_model *m, int layer);
 size_t nn_model_layer_param_count(const struct nn_model *m, int layer);
 size_t nn_model_layer_state_count(const struct nn_model *m, int layer);
 size_t nn_model_state_count(const struct nn_model *m);
+/* Bytes of activations, masks, gradients and workspace the model holds for
+ * its max_batch (parameters and optimiser state not counted). */
+size_t nn_model_activation_bytes(const struct nn_model *m);
 struct nn_shape nn_model_output_shape(const struct nn_model *m);
 
 /* Draw initial weights from the layer's initialiser using rng. Biases are

@@ -12,9 +12,32 @@
 #include "util/clock.h"
 #include "util/rng.h"
 
-/* Inference runs in chunks of this many samples (or the training batch when
- * that is larger) so that per-sample training does not make evaluation slow. */
+/* Inference runs in chunks of up to this many samples (or the training
+ * batch when that is larger) so that per-sample training does not make
+ * evaluation slow; but no larger than keeps a chunk's activations within
+ * EVAL_BYTES: notebook 004's CNN holds ~1 MB of them per image. */
 #define EVAL_CHUNK 256
+#define EVAL_BYTES (64u << 20)
+
+/* The largest batch the model is built for: the training batch, or an
+ * evaluation chunk when that is larger. */
+static int model_max_batch(const struct experiment *exp, int batch_size, struct dl_error *err)
+{
+	struct nn_model *probe;
+	size_t per_sample;
+	int chunk;
+
+	if (nn_model_new(&probe, &exp->model, 1, err) != DL_OK)
+		return -1;
+	per_sample = nn_model_activation_bytes(probe);
+	nn_model_free(probe);
+	chunk = per_sample ? (int)(EVAL_BYTES / per_sample < EVAL_CHUNK ? EVAL_BYTES / per_sample
+									: EVAL_CHUNK)
+			   : EVAL_CHUNK;
+	if (chunk < 1)
+		chunk = 1;
+	return batch_size > chunk ? batch_size : chunk;
+}
 
 /* Progress callbacks are throttled: a terminal or a database does not need
  * to hear about every batch. */
@@ -121,7 +144,8 @@ static int training_init(struct training *t, const struct experiment *exp,
 	t->batch_size = exp->train.batch_size;
 	if (t->batch_size <= 0 || t->batch_size > train->n)
 		t->batch_size = train->n;
-	max_batch = t->batch_size > EVAL_CHUNK ? t->batch_size : EVAL_CHUNK;
+	if ((max_batch = model_max_batch(exp, t->batch_size, err)) < 0)
+		return DL_ERR;
 
 	if (nn_model_new(&t->model, &exp->model, max_batch, err) != DL_OK)
 		return DL_ERR;
