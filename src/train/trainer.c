@@ -24,16 +24,21 @@
 static int model_max_batch(const struct experiment *exp, int batch_size, struct dl_error *err)
 {
 	struct nn_model *probe;
-	size_t per_sample;
-	int chunk;
+	size_t bytes[2], per_sample, fixed;
+	int chunk = EVAL_CHUNK;
 
-	if (nn_model_new(&probe, &exp->model, 1, err) != DL_OK)
-		return -1;
-	per_sample = nn_model_activation_bytes(probe);
-	nn_model_free(probe);
-	chunk = per_sample ? (int)(EVAL_BYTES / per_sample < EVAL_CHUNK ? EVAL_BYTES / per_sample
-									: EVAL_CHUNK)
-			   : EVAL_CHUNK;
+	/* two probes, of one and two images, tell the bytes each image adds
+	 * from those every batch size needs (workspaces, statistics) */
+	for (int i = 0; i < 2; i++) {
+		if (nn_model_new(&probe, &exp->model, i + 1, err) != DL_OK)
+			return -1;
+		bytes[i] = nn_model_activation_bytes(probe);
+		nn_model_free(probe);
+	}
+	per_sample = bytes[1] - bytes[0];
+	fixed = bytes[0] - per_sample;
+	if (per_sample && fixed < EVAL_BYTES && (EVAL_BYTES - fixed) / per_sample < EVAL_CHUNK)
+		chunk = (int)((EVAL_BYTES - fixed) / per_sample);
 	if (chunk < 1)
 		chunk = 1;
 	return batch_size > chunk ? batch_size : chunk;
