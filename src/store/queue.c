@@ -189,6 +189,18 @@ int store_set_progress(struct store *s, int64_t id, int epoch, int batch, int ba
 	return step_done(s, st, "cannot record progress", NULL, err);
 }
 
+int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_error *err)
+{
+	sqlite3_stmt *st;
+
+	if (store_prepare(s, "UPDATE runs SET params = ?2 WHERE id = ?1", &st,
+			  "cannot record the parameter count", err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, params);
+	return step_done(s, st, "cannot record the parameter count", NULL, err);
+}
+
 int store_set_checkpoint(struct store *s, int64_t id, const char *path, struct dl_error *err)
 {
 	return update_text(s, "UPDATE runs SET checkpoint = ?2 WHERE id = ?1", id, path,

@@ -111,6 +111,9 @@ int store_heartbeat(struct store *s, int64_t id, struct dl_error *err);
 int store_set_progress(struct store *s, int64_t id, int epoch, int batch, int batches,
 		       double samples_per_s, double eta_s, struct dl_error *err);
 
+/* The run's parameter count, once its model is built. */
+int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_error *err);
+
 /* Where the run's checkpoint is written. */
 int store_set_checkpoint(struct store *s, int64_t id, const char *path, struct dl_error *err);
 

@@ -1,0 +1,118 @@
+/* A run sink writing into the store (store_sink.h). */
+#include <math.h>
+#include <string.h>
+
+#include "run/store_sink.h"
+#include "util/clock.h"
+
+static void record_failure(struct store_sink *ss, const struct dl_error *err)
+{
+	if (!ss->failed)
+		ss->error = *err;
+	ss->failed = 1;
+	ss->cancel = 1;         /* a run whose results cannot be kept should stop */
+}
+
+static void on_started(void *ctx, const struct run_info *info)
+{
+	struct store_sink *ss = ctx;
+	struct dl_error err;
+
+	ss->epochs = info->exp->train.epochs;
+	ss->batch_size = info->batch_size;
+	if (store_set_params(ss->store, ss->run_id, (int64_t)info->params, &err) != DL_OK)
+		record_failure(ss, &err);
+}
+
+static void on_progress(void *ctx, int epoch, int batch, int batches, double samples_per_s)
+{
+	struct store_sink *ss = ctx;
+	double now = clock_seconds(), eta = NAN;
+	struct dl_error err;
+
+	if (batch < batches && now - ss->last_progress < STORE_SINK_PROGRESS_PERIOD)
+		return;
+	ss->last_progress = now;
+	if (samples_per_s > 0) {
+		double left = (double)(ss->epochs - epoch) * batches + (batches - batch);
+
+		eta = left * ss->batch_size / samples_per_s;
+	}
+	if (store_set_progress(ss->store, ss->run_id, epoch, batch, batches, samples_per_s, eta,
+			       &err) != DL_OK)
+		record_failure(ss, &err);
+}
+
+static void on_epoch_done(void *ctx, const struct epoch_metrics *m)
+{
+	struct store_sink *ss = ctx;
+	struct store_epoch e = {
+		.epoch = m->epoch, .loss = m->loss, .accuracy = m->accuracy,
+		.val_loss = m->val_loss, .val_accuracy = m->val_accuracy, .lr = m->lr,
+		.seconds = m->seconds, .events = m->events,
+	};
+	struct dl_error err;
+
+	if (store_add_epoch(ss->store, ss->run_id, &e, &err) != DL_OK)
+		record_failure(ss, &err);
+}
+
+enum store_status store_sink_status(enum run_status st)
+{
+	switch (st) {
+	case RUN_DONE: return STORE_DONE;
+	case RUN_DIVERGED: return STORE_DIVERGED;
+	case RUN_CANCELLED:
+	default: return STORE_CANCELLED;
+	}
+}
+
+static void on_finished(void *ctx, const struct run_result *r)
+{
+	struct store_sink *ss = ctx;
+	const struct epoch_metrics *last = r->epochs > 0 ? &r->history[r->epochs - 1] : NULL;
+	struct store_result res = {
+		.status = store_sink_status(r->status), .epochs = r->epochs,
+		.loss = last ? last->loss : NAN, .accuracy = last ? last->accuracy : NAN,
+		.val_loss = last ? last->val_loss : NAN,
+		.val_accuracy = last ? last->val_accuracy : NAN,
+		.test_loss = r->status == RUN_DONE ? r->test.loss : NAN,
+		.test_accuracy = r->status == RUN_DONE ? r->test.accuracy : NAN,
+		.seconds = r->seconds, .message = r->message,
+	};
+	int counts[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
+	int n = r->test.n_classes;
+	struct dl_error err;
+
+	if (ss->failed) {       /* the owner marks it failed with the reason */
+		return;
+	}
+	if (r->status == RUN_DONE && n >= 1 && n <= STORE_MAX_CLASSES) {
+		for (int t = 0; t < n; t++)
+			for (int p = 0; p < n; p++)
+				counts[t * n + p] = r->test.confusion[t][p];
+		if (store_set_confusion(ss->store, ss->run_id, "test", n, counts, &err) != DL_OK) {
+			record_failure(ss, &err);
+			return;
+		}
+	}
+	if (store_finish_run(ss->store, ss->run_id, &res, &err) != DL_OK)
+		record_failure(ss, &err);
+}
+
+void store_sink_init(struct store_sink *ss, struct store *store, int64_t run_id)
+{
+	memset(ss, 0, sizeof *ss);
+	ss->store = store;
+	ss->run_id = run_id;
+	ss->last_progress = -1e30;
+	ss->sink = (struct run_sink){
+		.ctx = ss, .started = on_started, .progress = on_progress,
+		.epoch_done = on_epoch_done, .finished = on_finished,
+	};
+}
+
+int store_sink_failed(const struct store_sink *ss)
+{
+	return ss->failed;
+}

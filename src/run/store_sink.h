@@ -1,0 +1,42 @@
+/*
+ * store_sink.h - the run sink that writes a training run into the store
+ * (DESIGN.md: the trainer reports to a sink; the store implements one).
+ *
+ * History is committed once per epoch, live progress at most a few times a
+ * second, the final metrics and the test confusion matrix when the run ends.
+ * The sink's callbacks cannot fail back into the trainer, so the first
+ * store error is kept in the sink and the sink raises its cancel flag: pass
+ * store_sink.cancel to the trainer (train_options.cancel), and after
+ * trainer_run check store_sink_failed() to mark the run failed with the
+ * reason instead of done.
+ */
+#ifndef DL_RUN_STORE_SINK_H
+#define DL_RUN_STORE_SINK_H
+
+#include "store/store.h"
+#include "train/trainer.h"
+
+/* Progress is written at most this often (seconds). */
+#define STORE_SINK_PROGRESS_PERIOD 0.25
+
+struct store_sink {
+	struct run_sink sink;       /* hand this to trainer_run */
+	struct store *store;
+	int64_t run_id;
+	int epochs, batch_size;     /* from the run's start, for the ETA */
+	double last_progress;       /* clock_seconds() of the last write */
+	volatile int cancel;        /* raised on a store error (or by the owner) */
+	int failed;
+	struct dl_error error;      /* the first store error */
+};
+
+/* Point the sink at run `run_id` of `store`. */
+void store_sink_init(struct store_sink *ss, struct store *store, int64_t run_id);
+
+/* Whether a store write failed during the run; the error is in ss->error. */
+int store_sink_failed(const struct store_sink *ss);
+
+/* The store status for a trainer result. */
+enum store_status store_sink_status(enum run_status st);
+
+#endif
