@@ -16,11 +16,11 @@
  *
  * On x86-64 processors with AVX-512 the direct kernels of conv_direct.c
  * replace im2col + GEMM where the channel counts allow (32 or more filters).
- * Their work is split by samples between the model's threads (parallel.h):
- * each thread pads its images into its own workspace slice and, for the
- * weight gradient, sums into its own copy, added up in a fixed order so a
- * given thread count always gives the same bits. The GEMM path runs on the
- * calling thread and lets OpenBLAS thread the products.
+ * Either way the work is split by samples between the model's threads
+ * (parallel.h): each thread pads its images or builds its im2col chunks in
+ * its own workspace slice and sums its own weight gradient, and the sums
+ * are added in thread order, so a given thread count always gives the same
+ * bits. Each thread's GEMMs are single-threaded (gemm.h).
  */
 #include <stdio.h>
 #include <string.h>

@@ -12,7 +12,9 @@ void nn_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha,
 	     const float *A, int lda, const float *B, int ldb, float beta,
 	     float *C, int ldc);
 
-/* Threads BLAS may use inside one GEMM (OpenBLAS keeps this process-wide). */
+/* Threads BLAS may use inside one GEMM (OpenBLAS keeps this process-wide).
+ * digitlab sets 1 at start-up and splits work itself (parallel.h): nn_gemm
+ * is then safe to call from several threads at once. */
 void nn_gemm_set_threads(int n);
 
 #endif

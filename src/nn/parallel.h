@@ -8,8 +8,9 @@
  * on a condition variable between jobs; a job is a function called once per
  * share, share 0 on the calling thread itself.
  *
- * GEMMs are not split here: OpenBLAS threads them itself (gemm.h), and it is
- * never called from inside a job, so the two kinds of threads never stack.
+ * BLAS stays single-threaded (gemm.h): the jobs call it from every thread
+ * at once, and OpenBLAS's own threads, which spin between products, would
+ * compete with these for the same cores.
  */
 #ifndef DL_NN_PARALLEL_H
 #define DL_NN_PARALLEL_H
