@@ -1,12 +1,16 @@
 /* The store sink: a small run trained through trainer_run lands in the
  * store as its history, progress, final metrics and confusion matrix; a
- * store that cannot be written stops the run and says why. */
+ * store that cannot be written stops the run and says why. The worker: a
+ * queued run is trained to done, a run whose worker died resumes from its
+ * checkpoint to the same metrics, a cancel request ends a run, a bad
+ * experiment is marked failed with its message. */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "run/store_sink.h"
+#include "run/worker.h"
 #include "tap.h"
 
 static const char yaml[] =
@@ -34,6 +38,112 @@ static int prepare(struct experiment *exp, struct data_split *data)
 		return DL_ERR;
 	}
 	return DL_OK;
+}
+
+/* A sink that cancels the run after epoch 2, the way a killed worker
+ * leaves it: the checkpoint of epoch 2 on disk. */
+static volatile int stop_now;
+
+static void stop_after_two(void *ctx, const struct epoch_metrics *m)
+{
+	(void)ctx;
+	if (m->epoch == 2)
+		stop_now = 1;
+}
+
+static void test_worker(const char *dir, struct experiment *exp, struct data_split *data)
+{
+	struct worker_opts o = {.name = "w", .checkpoint_dir = dir, .threads = 1};
+	struct store_new_run nr = {.name = "worker-test", .yaml = yaml, .threads = 1};
+	struct run_sink killer = {.epoch_done = stop_after_two};
+	struct train_options opts = {.cancel = &stop_now};
+	struct store_run a, b;
+	struct run_result partial;
+	struct store_claim c;
+	struct dl_error err;
+	struct store *s;
+	char cache[512], path[300];
+	int64_t ida, idb, idc, idd;
+	int ran, found, claimed, n;
+
+	o.cache_dir = data_cache_dir(cache, sizeof cache);
+	if (store_open(&s, dir, &err) != DL_OK) {
+		ok(0, "store_open: %s", err.msg);
+		return;
+	}
+	store_add_run(s, &nr, &ida, &err);
+	ok(worker_run_next(s, &o, &ran, &err) == DL_OK && ran, "the worker trains a queued run");
+	store_get_run(s, ida, &a, &found, &err);
+	snprintf(path, sizeof path, "%s/run-%lld.model", dir, (long long)ida);
+	ok(found && a.row.status == STORE_DONE && a.row.epochs == 4 && !strcmp(a.checkpoint, path) &&
+	   access(path, R_OK) == 0, "to done, with its checkpoint next to the store");
+
+	/* a second worker died after epoch 2 of the same experiment */
+	store_add_run(s, &nr, &idb, &err);
+	store_claim_run(s, "dead", &c, &claimed, &err);
+	store_claim_free(&c);
+	snprintf(path, sizeof path, "%s/run-%lld.model", dir, (long long)idb);
+	opts.checkpoint_path = path;
+	trainer_run(exp, data, &killer, &opts, &partial, &err);
+	run_result_free(&partial);
+	store_set_checkpoint(s, idb, path, &err);
+	store_recover_stale(s, -1, &n, &err);
+	ok(n == 1, "its stale run is found");
+	ok(worker_run_next(s, &o, &ran, &err) == DL_OK && ran, "and taken up again");
+	store_get_run(s, idb, &b, &found, &err);
+	ok(found && b.row.status == STORE_DONE && b.row.epochs == 4 &&
+	   b.row.test_accuracy == a.row.test_accuracy && b.row.loss == a.row.loss,
+	   "resumed from epoch 2, it ends with the uninterrupted run's metrics (%.4f, %.6f)",
+	   b.row.test_accuracy, b.row.loss);
+	store_run_free(&a);
+	store_run_free(&b);
+
+	/* cancelled while queued, and an experiment that does not parse */
+	store_add_run(s, &nr, &idc, &err);
+	store_request(s, idc, STORE_REQUEST_CANCEL, &n, &err);
+	nr.yaml = "model: {layers: [{dense: {units: 0}}]}\n";
+	store_add_run(s, &nr, &idd, &err);
+	ok(worker_run_next(s, &o, &ran, &err) == DL_OK && ran, "a bad experiment is claimed");
+	store_get_run(s, idd, &a, &found, &err);
+	ok(found && a.row.status == STORE_FAILED && a.message &&
+	   !strcmp(a.message, "run 4:1:34: error: model.layers[0].dense.units: must be between "
+		   "1 and 100000, found 0"), "and failed with the parser's message (%s)",
+	   a.message ? a.message : "none");
+	store_run_free(&a);
+	ok(worker_run_next(s, &o, &ran, &err) == DL_OK && !ran,
+	   "nothing else to run: the cancelled run stays cancelled");
+
+	/* a worker told to quit leaves its run interrupted, to be taken up again */
+	{
+		static volatile int quit = 1;
+		int64_t ide;
+
+		nr.yaml = yaml;
+		store_add_run(s, &nr, &ide, &err);
+		o.quit = &quit;
+		worker_run_next(s, &o, &ran, &err);
+		store_get_run(s, ide, &a, &found, &err);
+		{
+			int at = -1;
+			char rest[64] = "";
+
+			if (a.message)
+				sscanf(a.message, "interrupted after epoch %d; %63[^\n]", &at, rest);
+			/* the flag is read with the progress, which a short epoch
+			 * reports only at its end */
+			ok(found && a.row.status == STORE_INTERRUPTED && at >= 0 && at <= 1 &&
+			   !strcmp(rest, "it resumes from there"),
+			   "quitting interrupts the run at its first progress report (%s)",
+			   a.message ? a.message : "no message");
+		}
+		store_run_free(&a);
+		quit = 0;
+		worker_run_next(s, &o, &ran, &err);
+		store_get_run(s, ide, &a, &found, &err);
+		ok(ran && found && a.row.status == STORE_DONE, "the next claim finishes it");
+		store_run_free(&a);
+	}
+	store_close(s);
 }
 
 int main(void)
@@ -110,8 +220,10 @@ int main(void)
 		ok(found && run.row.status == STORE_QUEUED, "the run's row is left for its owner to mark");
 		store_run_free(&run);
 		run_result_free(&result);
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 		store_close(s);
+		strcat(dir, "/worker");
+		test_worker(dir, &exp, &data);
+		snprintf(cmd, sizeof cmd, "rm -rf /tmp/digitlab-run-test.%d", (int)getpid());
 		if (system(cmd) != 0)
 			fprintf(stderr, "# could not remove %s\n", dir);
 	}

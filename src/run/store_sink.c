@@ -39,8 +39,13 @@ static void on_progress(void *ctx, int epoch, int batch, int batches, double sam
 		eta = left * ss->batch_size / samples_per_s;
 	}
 	if (store_set_progress(ss->store, ss->run_id, epoch, batch, batches, samples_per_s, eta,
-			       &err) != DL_OK)
+			       &err) != DL_OK ||
+	    store_requested(ss->store, ss->run_id, &ss->requested, &err) != DL_OK) {
 		record_failure(ss, &err);
+		return;
+	}
+	if (ss->requested != STORE_REQUEST_NONE || (ss->quit && *ss->quit))
+		ss->cancel = 1;
 }
 
 static void on_epoch_done(void *ctx, const struct epoch_metrics *m)
@@ -84,9 +89,9 @@ static void on_finished(void *ctx, const struct run_result *r)
 	int n = r->test.n_classes;
 	struct dl_error err;
 
-	if (ss->failed) {       /* the owner marks it failed with the reason */
+	/* the owner marks a failed run failed, and a stopped one interrupted */
+	if (ss->failed || (r->status == RUN_CANCELLED && ss->requested != STORE_REQUEST_CANCEL))
 		return;
-	}
 	if (r->status == RUN_DONE && n >= 1 && n <= STORE_MAX_CLASSES) {
 		for (int t = 0; t < n; t++)
 			for (int p = 0; p < n; p++)

@@ -9,6 +9,10 @@
  * store_sink.cancel to the trainer (train_options.cancel), and after
  * trainer_run check store_sink_failed() to mark the run failed with the
  * reason instead of done.
+ *
+ * With the progress the sink also reads the run's requests (store.h): a
+ * cancel or stop request, or the owner's quit flag, raises cancel too, and
+ * `requested` says which.
  */
 #ifndef DL_RUN_STORE_SINK_H
 #define DL_RUN_STORE_SINK_H
@@ -25,7 +29,9 @@ struct store_sink {
 	int64_t run_id;
 	int epochs, batch_size;     /* from the run's start, for the ETA */
 	double last_progress;       /* clock_seconds() of the last write */
-	volatile int cancel;        /* raised on a store error (or by the owner) */
+	volatile int cancel;        /* raised on a store error, a request, or quit */
+	const volatile int *quit;   /* the owner's shutdown flag, may be NULL */
+	enum store_request requested; /* the last request read with the progress */
 	int failed;
 	struct dl_error error;      /* the first store error */
 };

@@ -1,0 +1,123 @@
+/* Claim, train, finish (worker.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "data/dataset.h"
+#include "run/store_sink.h"
+#include "run/worker.h"
+#include "spec/experiment.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+
+/* Mark the run failed; a failure to say so is the store's error. */
+static int fail_run(struct store *s, int64_t id, const char *why, struct dl_error *err)
+{
+	struct store_result r = {.status = STORE_FAILED, .loss = NAN, .accuracy = NAN,
+				 .val_loss = NAN, .val_accuracy = NAN, .test_loss = NAN,
+				 .test_accuracy = NAN, .seconds = NAN, .message = why};
+
+	return store_finish_run(s, id, &r, err);
+}
+
+/* The experiment of a claimed run, its data, and the model's input shape. */
+static int prepare(const struct store_claim *c, const struct worker_opts *o,
+		   struct experiment *exp, struct data_split *data, struct dl_error *why)
+{
+	char name[64];
+
+	snprintf(name, sizeof name, "run %lld", (long long)c->id);
+	if (experiment_parse(exp, c->yaml, strlen(c->yaml), name, NULL, 0, why) != DL_OK)
+		return DL_ERR;
+	if (data_load(&exp->data, o->cache_dir, exp->seed, data, why) != DL_OK)
+		return DL_ERR;
+	exp->model.input = (struct nn_shape){data->train.c, data->train.h, data->train.w};
+	if (trainer_check_model(exp, data->train.n_classes, why) != DL_OK) {
+		data_split_free(data);
+		return DL_ERR;
+	}
+	return DL_OK;
+}
+
+/* How a run that came back from the trainer ended, when not as the sink
+ * already recorded (done, diverged, cancelled). */
+static int record_end(struct store *s, const struct store_sink *ss, const struct run_result *r,
+		      struct dl_error *err)
+{
+	struct store_result res = {.status = STORE_INTERRUPTED, .epochs = r->epochs,
+				   .loss = NAN, .accuracy = NAN, .val_loss = NAN,
+				   .val_accuracy = NAN, .test_loss = NAN, .test_accuracy = NAN,
+				   .seconds = r->seconds};
+	char msg[sizeof ss->error.msg + 64];
+
+	if (store_sink_failed(ss)) {
+		snprintf(msg, sizeof msg, "the store could not be written: %s", ss->error.msg);
+		return fail_run(s, ss->run_id, msg, err);
+	}
+	if (r->status != RUN_CANCELLED || ss->requested == STORE_REQUEST_CANCEL)
+		return DL_OK;
+	snprintf(msg, sizeof msg, "interrupted after epoch %d; it resumes from there", r->epochs);
+	res.message = msg;
+	return store_finish_run(s, ss->run_id, &res, err);
+}
+
+int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
+		    struct dl_error *err)
+{
+	struct store_claim c;
+	struct experiment exp;
+	struct data_split data;
+	struct checkpoint ck;
+	struct store_sink ss;
+	struct train_options opts = {0};
+	struct run_result result;
+	struct dl_error why;
+	char path[4200];
+	int claimed, rc, resumed = 0;
+
+	*ran = 0;
+	if (store_claim_run(s, o->name, &c, &claimed, err) != DL_OK)
+		return DL_ERR;
+	if (!claimed)
+		return DL_OK;
+	*ran = 1;
+	dl_error_clear(&why);
+	if (prepare(&c, o, &exp, &data, &why) != DL_OK) {
+		char msg[2048];
+
+		dl_error_format(&why, msg, sizeof msg);
+		store_claim_free(&c);
+		return fail_run(s, c.id, msg, err);
+	}
+	snprintf(path, sizeof path, "%s/run-%lld.model", o->checkpoint_dir, (long long)c.id);
+	if (c.checkpoint[0] && access(c.checkpoint, R_OK) == 0) {
+		if (checkpoint_read(c.checkpoint, &ck, &why) != DL_OK) {
+			data_split_free(&data);
+			store_claim_free(&c);
+			return fail_run(s, c.id, why.msg, err);
+		}
+		resumed = 1;
+	}
+	if (store_set_checkpoint(s, c.id, path, err) != DL_OK) {
+		if (resumed)
+			checkpoint_free(&ck);
+		data_split_free(&data);
+		store_claim_free(&c);
+		return DL_ERR;
+	}
+	store_sink_init(&ss, s, c.id);
+	ss.quit = o->quit;
+	opts = (struct train_options){.cancel = &ss.cancel, .checkpoint_path = path,
+				      .resume = resumed ? &ck : NULL, .threads = o->threads};
+	rc = trainer_run(&exp, &data, &ss.sink, &opts, &result, &why);
+	if (resumed)
+		checkpoint_free(&ck);
+	data_split_free(&data);
+	store_claim_free(&c);
+	if (rc != DL_OK)
+		return fail_run(s, ss.run_id, why.msg, err);
+	rc = record_end(s, &ss, &result, err);
+	run_result_free(&result);
+	return rc;
+}

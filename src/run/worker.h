@@ -1,0 +1,37 @@
+/*
+ * worker.h - one worker's step: claim the next queued run from the store,
+ * train it to its end, and leave the store saying how it ended.
+ *
+ * A run is trained from its canonical YAML, with a checkpoint written after
+ * every epoch to CHECKPOINT_DIR/run-ID.model; a run claimed again after an
+ * interruption (its worker was stopped, or died and was found stale)
+ * resumes from that checkpoint, so it ends with the metrics an
+ * uninterrupted run would have had.
+ *
+ * While a run trains its requests are read with its progress, a few times
+ * a second: cancel ends it cancelled; stop ends it interrupted at the next
+ * batch, resumable from its last epoch's checkpoint (retry or the next
+ * claim continues it). Raising *quit does the same as stop, for a worker
+ * that is shutting down.
+ */
+#ifndef DL_RUN_WORKER_H
+#define DL_RUN_WORKER_H
+
+#include "store/store.h"
+
+struct worker_opts {
+	const char *name;               /* recorded on the runs it claims */
+	const char *cache_dir;          /* data cache (data_cache_dir()) */
+	const char *checkpoint_dir;     /* where run-ID.model files go */
+	int threads;                    /* threads per run (nn_model_set_threads) */
+	const volatile int *quit;       /* may be NULL */
+};
+
+/* Claim one run and train it. *ran is 0 when nothing was claimable. A run
+ * that cannot be trained (bad YAML, missing data, a store write that
+ * failed mid-run) is marked failed with the reason and DL_OK is returned:
+ * DL_ERR means the store itself could not be used. */
+int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
+		    struct dl_error *err);
+
+#endif
