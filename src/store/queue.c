@@ -189,16 +189,23 @@ int store_set_progress(struct store *s, int64_t id, int epoch, int batch, int ba
 	return step_done(s, st, "cannot record progress", NULL, err);
 }
 
-int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_error *err)
+/* UPDATE ... WHERE id = ?1 with one integer parameter ?2. */
+static int update_int(struct store *s, const char *sql, int64_t id, int64_t value,
+		      const char *what, struct dl_error *err)
 {
 	sqlite3_stmt *st;
 
-	if (store_prepare(s, "UPDATE runs SET params = ?2 WHERE id = ?1", &st,
-			  "cannot record the parameter count", err) != DL_OK)
+	if (store_prepare(s, sql, &st, what, err) != DL_OK)
 		return DL_ERR;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, params);
-	return step_done(s, st, "cannot record the parameter count", NULL, err);
+	sqlite3_bind_int64(st, 2, value);
+	return step_done(s, st, what, NULL, err);
+}
+
+int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_error *err)
+{
+	return update_int(s, "UPDATE runs SET params = ?2 WHERE id = ?1", id, params,
+			  "cannot record the parameter count", err);
 }
 
 int store_set_checkpoint(struct store *s, int64_t id, const char *path, struct dl_error *err)
@@ -350,14 +357,8 @@ int store_retry_run(struct store *s, int64_t id, int *changed, struct dl_error *
 
 int store_set_priority(struct store *s, int64_t id, int priority, struct dl_error *err)
 {
-	sqlite3_stmt *st;
-
-	if (store_prepare(s, "UPDATE runs SET priority = ?2 WHERE id = ?1", &st,
-			  "cannot set the priority", err) != DL_OK)
-		return DL_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, priority);
-	return step_done(s, st, "cannot set the priority", NULL, err);
+	return update_int(s, "UPDATE runs SET priority = ?2 WHERE id = ?1", id, priority,
+			  "cannot set the priority", err);
 }
 
 int store_pause_queue(struct store *s, int pause, struct dl_error *err)
