@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/draw.h"
 #include "data/augment.h"
+#include "data/render.h"
 
 static const char augment_help[] =
 	"usage: digitlab augment-preview FILE [N] [--ascii] [--set KEY=VALUE]...\n"
@@ -20,7 +20,7 @@ static const char augment_help[] =
 int cmd_augment_preview(int argc, char **argv)
 {
 	const char *file = NULL, *sets[CLI_MAX_SETS];
-	int n = 8, n_sets = 0, ascii = !draw_locale_is_utf8(), have_n = 0;
+	int n = 8, n_sets = 0, ascii = !render_locale_is_utf8(), have_n = 0;
 	struct experiment exp;
 	struct data_split data;
 	struct dl_error err;

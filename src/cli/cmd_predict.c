@@ -8,14 +8,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/draw.h"
 #include "data/idx.h"
 #include "data/pgm.h"
+#include "data/render.h"
 #include "train/analysis.h"
 #include "train/checkpoint.h"
 
 static const char predict_help[] =
-	"usage: digitlab predict MODEL FILE... [--invert] [--saliency [--limit N] [--ascii]]\n"
+	"usage: digitlab predict MODEL FILE... [--invert] [--limit N] [--saliency] [--ascii]\n"
 	"\n"
 	"Classify images with a model file written by `digitlab run --checkpoint`.\n"
 	"FILE is a greyscale PGM image (P2 or P5, any size: it is rescaled to the\n"
@@ -60,22 +60,25 @@ static void print_prediction(const char *file, int index, const float *p, int K)
 }
 
 /* The image, then its saliency for `digit` split by sign, each part scaled
- * by the largest magnitude of the map. */
-static void draw_saliency(struct nn_model *m, const struct experiment *exp, const float *x,
-			  int digit, int ascii)
+ * by the largest magnitude of the map: without colour, two maps read more
+ * easily than one centred on grey. */
+static int draw_saliency(struct nn_model *m, const struct experiment *exp, const float *x,
+			 int digit, int ascii)
 {
 	struct nn_shape in = exp->model.input;
+	struct render_style style = {.ascii = ascii, .shades = 1};
 	int n = nn_shape_size(in), plane = in.h * in.w;
 	float *img = malloc(sizeof(float) * 3 * (size_t)plane), *sal = malloc(sizeof(float) * n);
 	char captions[3][32];
+	const char *caption_ptrs[3] = {captions[0], captions[1], captions[2]};
 	float top = 0.0f;
 
 	if (!img || !sal) {
 		free(img);
 		free(sal);
-		return;
+		return DL_ERR;
 	}
-	analysis_saliency(m, exp->train.loss, x, digit, sal);
+	analysis_saliency(m, analysis_saliency_loss(&exp->model, exp->train.loss), x, digit, sal);
 	for (int i = 0; i < n; i++)
 		top = fabsf(sal[i]) > top ? fabsf(sal[i]) : top;
 	for (int i = 0; i < plane; i++) {
@@ -92,14 +95,16 @@ static void draw_saliency(struct nn_model *m, const struct experiment *exp, cons
 	snprintf(captions[0], sizeof captions[0], "input");
 	snprintf(captions[1], sizeof captions[1], "for %d", digit);
 	snprintf(captions[2], sizeof captions[2], "against %d", digit);
-	draw_grey_grid(stdout, img, (const char (*)[32])captions, 3, in.h, in.w, 3, ascii);
+	render_grid(stdout, img, caption_ptrs, 3, in.h, in.w, 3, &style);
 	free(img);
 	free(sal);
+	return DL_OK;
 }
 
 /* Classify B images already in model input layout. */
-static void classify(struct nn_model *m, const struct experiment *exp, const float *x, int B,
-		     const char *file, int first, int indexed, const struct predict_opts *o)
+static int classify(struct nn_model *m, const struct experiment *exp, const float *x, int B,
+		    const char *file, int first, int indexed, const struct predict_opts *o,
+		    struct dl_error *err)
 {
 	const float *out = nn_model_forward(m, x, B, 0, NULL);
 	int K = nn_shape_size(nn_model_output_shape(m)), n_in = nn_shape_size(exp->model.input);
@@ -110,9 +115,11 @@ static void classify(struct nn_model *m, const struct experiment *exp, const flo
 		digits[i] = argmax(out + (size_t)i * K, K);
 	}
 	if (!o->saliency)
-		return;
+		return DL_OK;
 	for (int i = 0; i < B; i++)      /* saliency runs its own forward passes */
-		draw_saliency(m, exp, x + (size_t)i * n_in, digits[i], o->ascii);
+		if (draw_saliency(m, exp, x + (size_t)i * n_in, digits[i], o->ascii) != DL_OK)
+			return dl_error_set(err, "out of memory for a saliency map");
+	return DL_OK;
 }
 
 /* An image of any size with pixels in [0, 1] -> one model input x: resampled
@@ -133,7 +140,7 @@ static int predict_pgm(struct nn_model *m, const struct experiment *exp, const c
 {
 	struct nn_shape in = exp->model.input;
 	float *pixels, *x;
-	int h, w;
+	int h, w, rc;
 
 	if (pgm_read(path, &pixels, &h, &w, err) != DL_OK)
 		return DL_ERR;
@@ -143,10 +150,10 @@ static int predict_pgm(struct nn_model *m, const struct experiment *exp, const c
 		return dl_error_set(err, "out of memory");
 	}
 	prepare_input(pixels, h, w, exp, o->inverted, x);
-	classify(m, exp, x, 1, path, 0, 0, o);
+	rc = classify(m, exp, x, 1, path, 0, 0, o, err);
 	free(x);
 	free(pixels);
-	return DL_OK;
+	return rc;
 }
 
 static int predict_idx(struct nn_model *m, const struct experiment *exp, const char *path,
@@ -156,7 +163,7 @@ static int predict_idx(struct nn_model *m, const struct experiment *exp, const c
 	struct idx_info info;
 	uint8_t *pixels;
 	float *x, *img;
-	int chunk = nn_model_max_batch(m), n_in = nn_shape_size(in), count;
+	int chunk = nn_model_max_batch(m), n_in = nn_shape_size(in), count, rc = DL_OK;
 
 	if (idx_read_images(path, &pixels, &info, err) != DL_OK)
 		return DL_ERR;
@@ -169,7 +176,7 @@ static int predict_idx(struct nn_model *m, const struct experiment *exp, const c
 		free(pixels);
 		return dl_error_set(err, "out of memory");
 	}
-	for (int from = 0; from < count; from += chunk) {
+	for (int from = 0; from < count && rc == DL_OK; from += chunk) {
 		int B = count - from < chunk ? count - from : chunk;
 
 		for (int i = 0; i < B; i++) {
@@ -179,19 +186,19 @@ static int predict_idx(struct nn_model *m, const struct experiment *exp, const c
 			prepare_input(img, info.rows, info.cols, exp, o->inverted,
 				      x + (size_t)i * n_in);
 		}
-		classify(m, exp, x, B, path, from, 1, o);
+		rc = classify(m, exp, x, B, path, from, 1, o, err);
 	}
 	free(x);
 	free(img);
 	free(pixels);
-	return DL_OK;
+	return rc;
 }
 
 int cmd_predict(int argc, char **argv)
 {
 	const char *model_path = NULL, *files[256];
 	int n_files = 0, status = 0, have_limit = 0;
-	struct predict_opts o = {.ascii = !draw_locale_is_utf8()};
+	struct predict_opts o = {.ascii = !render_locale_is_utf8()};
 	struct checkpoint ck;
 	struct experiment exp;
 	struct nn_model *m;

@@ -1,4 +1,5 @@
 #include "data/augment.h"
+#include "data/render.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -212,81 +213,13 @@ void augment_image(const struct augment_spec *spec, struct rng *rng,
 
 /* ---- text preview ---- */
 
-/* Mean over channels of pixel (y, x); rows outside the image are blank. */
-static float pixel(const float *img, int c, int h, int w, int y, int x)
-{
-	float s = 0;
-
-	if (y >= h)
-		return 0;
-	for (int ch = 0; ch < c; ch++)
-		s += img[(size_t)ch * h * w + (size_t)y * w + x];
-	return s / (float)c;
-}
-
-static void put_repeat(FILE *out, const char *s, int n)
-{
-	for (int i = 0; i < n; i++)
-		fputs(s, out);
-}
-
-/* One frame edge for both images: top (top = 1) or bottom. */
-static void render_edge(FILE *out, int w, int ascii, int top)
-{
-	const char *l = ascii ? "+" : top ? "┌" : "└";
-	const char *r = ascii ? "+" : top ? "┐" : "┘";
-	const char *bar = ascii ? "-" : "─";
-	int width = ascii ? 2 * w : w;
-
-	for (int k = 0; k < 2; k++) {
-		fputs(k ? "  " : "", out);
-		fputs(l, out);
-		put_repeat(out, bar, width);
-		fputs(r, out);
-	}
-	fputc('\n', out);
-}
-
 void augment_render_pair(FILE *out, const float *left, const float *right,
 			 int c, int h, int w, float threshold, int ascii)
 {
-	static const char *const halves[4] = {" ", "▀", "▄", "█"};
-	static const char ramp[] = " .:#";
-	const float *img[2] = {left, right};
-	int step = ascii ? 1 : 2;
+	const float *pair[2] = {left, right};
+	struct render_style s = {.ascii = ascii, .threshold = threshold, .frame = 1};
 
-	if (!(threshold > 0))
-		threshold = 0.5f;
-	render_edge(out, w, ascii, 1);
-	for (int y = 0; y < h; y += step) {
-		for (int k = 0; k < 2; k++) {
-			fputs(k ? "  " : "", out);
-			fputs(ascii ? "|" : "│", out);
-			for (int x = 0; x < w; x++) {
-				float v = pixel(img[k], c, h, w, y, x);
-
-				if (ascii) {
-					/* quarters of 2*threshold: ' ' '.' below the
-					 * threshold, ':' '#' above */
-					int level = (int)(v / threshold * 2.0f);
-
-					level = level < 0 ? 0 : level > 3 ? 3 : level;
-					if (!(v == v))
-						level = 0;
-					fputc(ramp[level], out);
-					fputc(ramp[level], out);
-				} else {
-					int bits = (v >= threshold) |
-						   (pixel(img[k], c, h, w, y + 1, x) >= threshold) << 1;
-
-					fputs(halves[bits], out);
-				}
-			}
-			fputs(ascii ? "|" : "│", out);
-		}
-		fputc('\n', out);
-	}
-	render_edge(out, w, ascii, 0);
+	render_band(out, pair, NULL, 2, c, h, w, &s);
 }
 
 int augment_preview(FILE *out, const struct dataset *d, const struct augment_spec *spec,

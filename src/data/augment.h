@@ -90,17 +90,10 @@ void augment_image_with(const struct augment_params *p, const float *src,
 void augment_image(const struct augment_spec *spec, struct rng *rng,
 		   const float *src, float *dst, int c, int h, int w);
 
-/*
- * Text preview. Pixels are averaged over channels and compared with
- * threshold. UTF-8 mode (ascii = 0) draws two pixel rows per text row with
- * the half blocks ' ', '▀', '▄', '█' (a pixel is on when >= threshold) inside
- * a ┌─┐ frame; ASCII mode draws one pixel row per line, each pixel two
- * characters wide (so digits keep their proportions), from " .:#" by
- * quarters of 2*threshold (':' and '#' are on), inside a +-| frame.
- */
-
-/* Print left and right (both (c, h, w)) side by side, frames two spaces
- * apart, ending in a newline. Write errors show in ferror(out). */
+/* Print left and right (both (c, h, w)) side by side in frames two spaces
+ * apart, ending in a newline: render.h's on/off style (half blocks, or
+ * " .:#" when ascii), a pixel being the mean of its channels and on at >=
+ * threshold. Write errors show in ferror(out). */
 void augment_render_pair(FILE *out, const float *left, const float *right,
 			 int c, int h, int w, float threshold, int ascii);
 
