@@ -1,6 +1,6 @@
 /*
- * internal.h - what the store's files share: the connection struct and
- * small wrappers that turn SQLite's result codes into struct dl_error.
+ * internal.h - what the store's files share: the connection, and small
+ * wrappers that turn SQLite's result codes into a struct dl_error.
  * Not for use outside src/store.
  */
 #ifndef DL_STORE_INTERNAL_H
@@ -10,35 +10,75 @@
 
 #include "store/store.h"
 
+/* One connection, used by one thread at a time (SQLITE_OPEN_NOMUTEX). */
 struct store {
 	sqlite3 *db;
-	char path[4096];
+	char path[4096];        /* DIR/runs.db */
 };
 
 /* Wall-clock time, unix seconds. */
 double store_now(void);
 
-/* Fill err with what SQLite says went wrong while doing `what`; DL_ERR. */
+/* The same in SQL, for statements whose time depends on the row's own
+ * state (a pending cancel ends a run now). Millisecond resolution; SQLite
+ * keeps it constant within one statement. */
+#define STORE_NOW_SQL "((julianday('now') - 2440587.5) * 86400.0)"
+
+/* Fill err with "PATH: WHAT: sqlite's message"; returns DL_ERR. */
 int store_fail(struct store *s, const char *what, struct dl_error *err);
 
-/* Prepare sql, or fail naming `what`. */
+/* Prepare sql, or fail naming `what` (*st is NULL then). */
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st, const char *what,
 		  struct dl_error *err);
 
-/* Run statements without results (BEGIN, COMMIT, DDL). */
+/* Step a statement that returns no rows and finalize it; *changes (may be
+ * NULL) receives how many rows it changed. */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what, int *changes,
+		    struct dl_error *err);
+
+/* Run statements without results (DDL, PRAGMAs). */
 int store_exec(struct store *s, const char *sql, const char *what, struct dl_error *err);
 
-/* BEGIN IMMEDIATE: take the write lock now, waiting out the busy timeout,
- * so a read-then-write transaction cannot be overtaken by another writer. */
+/* BEGIN IMMEDIATE: take the write lock before reading, so that a
+ * read-then-write transaction (a claim) cannot be overtaken by another
+ * writer. Busy is waited out by the busy timeout, then retried a few times. */
 int store_begin(struct store *s, struct dl_error *err);
+/* COMMIT, rolling back when it fails. */
 int store_commit(struct store *s, struct dl_error *err);
+/* Roll back the open transaction, if any. */
 void store_rollback(struct store *s);
+
+/* "no run ID"; returns DL_ERR. */
+int store_no_run(int64_t id, struct dl_error *err);
+
+/* Whether run id exists (*exists): tells "no such run" from "nothing to
+ * change" after an UPDATE that changed nothing. */
+int store_run_exists(struct store *s, int64_t id, int *exists, struct dl_error *err);
+
+/* Step an UPDATE of one run (already bound, finalized here) and fail with
+ * "no run ID" when it changed no row. */
+int store_update_run(struct store *s, sqlite3_stmt *st, int64_t id, const char *what,
+		     struct dl_error *err);
+
+/* UPDATE ... WHERE id = ?1 of one run with one text (or NULL) or integer
+ * parameter ?2; "no run ID" when there is no such run. */
+int store_update_text(struct store *s, const char *sql, int64_t id, const char *text,
+		      const char *what, struct dl_error *err);
+int store_update_int(struct store *s, const char *sql, int64_t id, int64_t value,
+		     const char *what, struct dl_error *err);
 
 /* Bind a double that may be NaN as NULL; read a NULL column back as NaN. */
 void store_bind_real(sqlite3_stmt *st, int i, double v);
 double store_column_real(sqlite3_stmt *st, int i);
 
-/* Copy a text column into buf ("" for NULL). */
+/* Bind text that may be NULL (binds NULL). */
+void store_bind_text(sqlite3_stmt *st, int i, const char *text);
+
+/* Copy a text column into buf ("" for NULL), cut to fit. */
 void store_column_text(sqlite3_stmt *st, int i, char *buf, size_t size);
+
+/* Request names as stored in runs.request ("none", "cancel", "stop"). */
+const char *store_request_name(enum store_request req);
+enum store_request store_request_from_name(const char *name);
 
 #endif

@@ -1,5 +1,6 @@
 /* Opening a store: the directory and file modes, the connection settings,
  * the schema and its migrations (store.h). */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -13,28 +14,58 @@
 #include "store/internal.h"
 
 #define DEFAULT_BUSY_MS 5000
+#define WAL_ATTEMPTS 5
 
-/* Migration i takes a database from version i to i + 1. Add a step to move
- * the schema on; never edit one that has shipped. */
+/*
+ * Migration i takes a database from version i to i + 1; store_open applies
+ * the missing ones in order, in one transaction. To change the schema, add
+ * a step and raise STORE_SCHEMA_VERSION; never edit a step that has been
+ * released, since databases out there are already past it.
+ *
+ * Layout choices:
+ *  - The YAML lives in its own table (specs), not in runs: `digitlab ls`
+ *    reads every runs row, and a few kilobytes of YAML per row would make
+ *    it read (and overflow-chain through) megabytes it never shows. For the
+ *    same reason the long texts of runs (checkpoint, message, notes) come
+ *    last in the row, after everything a listing reads.
+ *  - Statuses and requests are words, not numbers, so that the database
+ *    explains itself to the sqlite3 shell; CHECK keeps them to the known set.
+ *  - runs_claimable is a partial index in claim order: a claim walks it
+ *    and stops at the first run whose `after` run is done.
+ *  - Large blobs (pixels, artifacts) are in rowid tables; WITHOUT ROWID only
+ *    for small rows, where it saves the second b-tree.
+ */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/* 0 -> 1: the first schema */
+	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE sweeps (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT,"
+	" created REAL NOT NULL);"
 	"CREATE TABLE runs ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" name TEXT NOT NULL, yaml TEXT NOT NULL,"
-	" status TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0,"
-	" after_id INTEGER, sweep_id INTEGER, sweep_point TEXT,"
-	" repeat_index INTEGER NOT NULL DEFAULT 0, threads INTEGER NOT NULL DEFAULT 1,"
-	" params INTEGER NOT NULL DEFAULT 0,"
-	" created REAL NOT NULL, started REAL, finished REAL,"
-	" worker TEXT, heartbeat REAL, request INTEGER NOT NULL DEFAULT 0,"
+	" name TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running',"
+	"  'done', 'failed', 'diverged', 'cancelled', 'interrupted', 'paused')),"
+	" priority INTEGER NOT NULL DEFAULT 0,"
+	" after_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,"
+	" sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL,"
+	" sweep_point TEXT, repeat_index INTEGER NOT NULL DEFAULT 0,"
+	" threads INTEGER NOT NULL DEFAULT 1, params INTEGER NOT NULL DEFAULT 0,"
+	" created REAL NOT NULL, started REAL, finished REAL, worker TEXT, heartbeat REAL,"
+	" request TEXT NOT NULL DEFAULT 'none' CHECK (request IN ('none', 'cancel', 'stop')),"
 	" epoch INTEGER NOT NULL DEFAULT 0, batch INTEGER NOT NULL DEFAULT 0,"
-	" batches INTEGER NOT NULL DEFAULT 0, samples_per_s REAL, eta_s REAL,"
-	" epochs INTEGER NOT NULL DEFAULT 0,"
-	" loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL,"
-	" test_loss REAL, test_accuracy REAL, best_val_accuracy REAL, seconds REAL,"
-	" message TEXT, checkpoint TEXT, notes TEXT);"
-	"CREATE INDEX runs_queue ON runs(status, priority DESC, id);"
+	" batches INTEGER NOT NULL DEFAULT 0, samples_per_s REAL, eta_s REAL, progress_at REAL,"
+	" epochs INTEGER NOT NULL DEFAULT 0, loss REAL, accuracy REAL, val_loss REAL,"
+	" val_accuracy REAL, test_loss REAL, test_accuracy REAL, best_val_accuracy REAL,"
+	" seconds REAL, checkpoint TEXT, message TEXT, notes TEXT);"
+	"CREATE TABLE specs ("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	" yaml TEXT NOT NULL);"
+	"CREATE INDEX runs_claimable ON runs(priority DESC, id)"
+	" WHERE status IN ('queued', 'interrupted');"
+	"CREATE INDEX runs_status ON runs(status);"
 	"CREATE INDEX runs_name ON runs(name);"
+	"CREATE INDEX runs_after ON runs(after_id) WHERE after_id IS NOT NULL;"
+	"CREATE INDEX runs_sweep ON runs(sweep_id) WHERE sweep_id IS NOT NULL;"
 	"CREATE TABLE epochs ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL,"
@@ -43,166 +74,118 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE tags ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" tag TEXT NOT NULL, PRIMARY KEY (run_id, tag)) WITHOUT ROWID;"
-	"CREATE INDEX tags_tag ON tags(tag);"
+	"CREATE INDEX tags_tag ON tags(tag, run_id);"
 	"CREATE TABLE confusion ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-	" split TEXT NOT NULL, n INTEGER NOT NULL, counts BLOB NOT NULL,"
+	" split TEXT NOT NULL, n_classes INTEGER NOT NULL, counts BLOB NOT NULL,"
 	" PRIMARY KEY (run_id, split)) WITHOUT ROWID;"
 	"CREATE TABLE misclassified ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" split TEXT NOT NULL, idx INTEGER NOT NULL, truth INTEGER NOT NULL,"
-	" predicted INTEGER NOT NULL, confidence REAL, h INTEGER NOT NULL,"
-	" w INTEGER NOT NULL, pixels BLOB NOT NULL, saliency BLOB,"
-	" PRIMARY KEY (run_id, split, idx)) WITHOUT ROWID;"
-	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;",
+	" predicted INTEGER NOT NULL, confidence REAL, h INTEGER NOT NULL, w INTEGER NOT NULL,"
+	" pixels BLOB NOT NULL, saliency BLOB, UNIQUE (run_id, split, idx));"
+	"CREATE TABLE artifacts ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" name TEXT NOT NULL, h INTEGER NOT NULL, w INTEGER NOT NULL, data BLOB,"
+	" UNIQUE (run_id, name));",
 };
-
-double store_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-int store_fail(struct store *s, const char *what, struct dl_error *err)
-{
-	return dl_error_set(err, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-}
-
-int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st, const char *what,
-		  struct dl_error *err)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return store_fail(s, what, err);
-	}
-	return DL_OK;
-}
-
-int store_exec(struct store *s, const char *sql, const char *what, struct dl_error *err)
-{
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return store_fail(s, what, err);
-	return DL_OK;
-}
-
-int store_begin(struct store *s, struct dl_error *err)
-{
-	return store_exec(s, "BEGIN IMMEDIATE", "cannot start a transaction", err);
-}
-
-int store_commit(struct store *s, struct dl_error *err)
-{
-	if (store_exec(s, "COMMIT", "cannot commit", err) != DL_OK) {
-		store_rollback(s);
-		return DL_ERR;
-	}
-	return DL_OK;
-}
-
-void store_rollback(struct store *s)
-{
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-void store_bind_real(sqlite3_stmt *st, int i, double v)
-{
-	if (isnan(v))
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_double(st, i, v);
-}
-
-double store_column_real(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-void store_column_text(sqlite3_stmt *st, int i, char *buf, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	snprintf(buf, size, "%s", t ? (const char *)t : "");
-}
-
-static const char *const status_names[] = {
-	[STORE_QUEUED] = "queued", [STORE_RUNNING] = "running", [STORE_DONE] = "done",
-	[STORE_FAILED] = "failed", [STORE_DIVERGED] = "diverged",
-	[STORE_CANCELLED] = "cancelled", [STORE_INTERRUPTED] = "interrupted",
-	[STORE_PAUSED] = "paused",
-};
-
-const char *store_status_name(enum store_status st)
-{
-	if ((int)st < 0 || (size_t)st >= sizeof status_names / sizeof status_names[0])
-		return "?";
-	return status_names[st];
-}
-
-int store_status_from_name(const char *name)
-{
-	for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
-		if (!strcmp(name, status_names[i]))
-			return (int)i;
-	return -1;
-}
 
 /* ---- the directory and the file ---- */
-
-/* mkdir -p with mode 0700 for what it creates. */
-static int make_dirs(const char *dir, struct dl_error *err)
-{
-	char buf[4096];
-
-	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-		return dl_error_set(err, "%s: path too long", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return dl_error_set(err, "%s: %s", buf, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return dl_error_set(err, "%s: %s", buf, strerror(errno));
-	return DL_OK;
-}
 
 static int default_dir(char *buf, size_t size, struct dl_error *err)
 {
 	const char *v;
+	int n;
 
 	if ((v = getenv("DIGITLAB_HOME")) && *v)
-		snprintf(buf, size, "%s", v);
+		n = snprintf(buf, size, "%s", v);
 	else if ((v = getenv("XDG_DATA_HOME")) && *v)
-		snprintf(buf, size, "%s/digitlab", v);
+		n = snprintf(buf, size, "%s/digitlab", v);
 	else if ((v = getenv("HOME")) && *v)
-		snprintf(buf, size, "%s/.local/share/digitlab", v);
+		n = snprintf(buf, size, "%s/.local/share/digitlab", v);
 	else
 		return dl_error_set(err, "no store directory: set DIGITLAB_HOME or HOME");
+	if (n < 0 || (size_t)n >= size)
+		return dl_error_set(err, "the store directory's path is too long");
 	return DL_OK;
 }
 
-/* The directory 0700 and the database 0600, whoever made them: the store
- * holds people's experiments. The file is created here, before SQLite
- * opens it, so it never exists with a wider mode. */
-static int secure_files(const char *dir, const char *path, struct dl_error *err)
+/* One directory of the path: made 0700 when missing. The mode is set
+ * explicitly because mkdir's is filtered through the umask. */
+static int make_dir(const char *path, struct dl_error *err)
 {
-	int fd;
-
-	if (chmod(dir, 0700) != 0)
-		return dl_error_set(err, "%s: %s", dir, strerror(errno));
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return dl_error_set(err, "%s: %s", path, strerror(errno));
-	if (fchmod(fd, 0600) != 0) {
-		close(fd);
-		return dl_error_set(err, "%s: %s", path, strerror(errno));
+	if (mkdir(path, 0700) == 0) {
+		if (chmod(path, 0700) != 0)
+			return dl_error_set(err, "%s: %s", path, strerror(errno));
+		return DL_OK;
 	}
-	close(fd);
+	if (errno != EEXIST)
+		return dl_error_set(err, "%s: cannot create the directory: %s", path,
+				    strerror(errno));
+	return DL_OK;
+}
+
+/* mkdir -p, then make sure the store directory itself is private. */
+static int make_dirs(const char *dir, struct dl_error *err)
+{
+	char buf[4096];
+	struct stat st;
+
+	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+		return dl_error_set(err, "%s: path too long", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/' || p[-1] == '/')
+			continue;
+		*p = '\0';
+		if (make_dir(buf, err) != DL_OK)
+			return DL_ERR;
+		*p = '/';
+	}
+	if (make_dir(buf, err) != DL_OK)
+		return DL_ERR;
+	if (stat(dir, &st) != 0)
+		return dl_error_set(err, "%s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return dl_error_set(err, "%s: not a directory", dir);
+	/* A store directory someone else can read is made private, when it is
+	 * ours to change; a shared sticky directory such as /tmp is left alone
+	 * (the file itself is 0600 in any case). */
+	if ((st.st_mode & 077) && st.st_uid == geteuid() && !(st.st_mode & S_ISVTX) &&
+	    chmod(dir, 0700) != 0)
+		return dl_error_set(err, "%s: cannot make it 0700: %s", dir, strerror(errno));
+	return DL_OK;
+}
+
+/* Make an existing file 0600 if it is not; a file that is not there is fine.
+ * This works on the path, never on a descriptor: POSIX record locks belong
+ * to the process, and closing any descriptor of the database drops every
+ * lock SQLite holds on it for the other connections of this process, which
+ * can corrupt the database (SQLite's "How To Corrupt" notes, section 2.2). */
+static int private_mode(const char *path, struct dl_error *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? DL_OK : dl_error_set(err, "%s: %s", path, strerror(errno));
+	if ((st.st_mode & 07777) != 0600 && chmod(path, 0600) != 0)
+		return dl_error_set(err, "%s: cannot make it 0600: %s", path, strerror(errno));
+	return DL_OK;
+}
+
+/* The database and its -wal and -shm (which SQLite creates with the
+ * database's mode): put back to 0600 when they are not. */
+static int secure_files(const char *path, struct dl_error *err)
+{
+	static const char *const suffixes[] = {"-wal", "-shm"};
+	char side[4200];
+
+	if (private_mode(path, err) != DL_OK)
+		return DL_ERR;
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+		if (private_mode(side, err) != DL_OK)
+			return DL_ERR;
+	}
 	return DL_OK;
 }
 
@@ -211,42 +194,159 @@ static int secure_files(const char *dir, const char *path, struct dl_error *err)
 static int schema_version(struct store *s, int *version, struct dl_error *err)
 {
 	sqlite3_stmt *st;
+	int rc;
 
 	if (store_prepare(s, "PRAGMA user_version", &st, "cannot read the schema version",
 			  err) != DL_OK)
 		return DL_ERR;
-	*version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_fail(s, "cannot read the schema version", err);
+		sqlite3_finalize(st);
+		return DL_ERR;
+	}
+	*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return DL_OK;
 }
 
+static int too_new(struct store *s, int version, struct dl_error *err)
+{
+	return dl_error_set(err, "%s: the store is of schema version %d, newer than this "
+			    "digitlab knows (%d); it was left untouched", s->path, version,
+			    STORE_SCHEMA_VERSION);
+}
+
+/* Bring the schema up to date. The version is read again under the write
+ * lock: another process may have migrated since the first look. */
 static int migrate(struct store *s, struct dl_error *err)
 {
-	int version;
 	char sql[64];
+	int version;
 
+	if (schema_version(s, &version, err) != DL_OK)
+		return DL_ERR;
+	if (version == STORE_SCHEMA_VERSION)
+		return DL_OK;
 	if (store_begin(s, err) != DL_OK)
 		return DL_ERR;
 	if (schema_version(s, &version, err) != DL_OK)
 		goto fail;
 	if (version > STORE_SCHEMA_VERSION) {
-		dl_error_set(err, "%s: the store is of schema version %d, newer than this "
-			     "digitlab knows (%d); it was left untouched", s->path, version,
-			     STORE_SCHEMA_VERSION);
+		too_new(s, version, err);
 		goto fail;
 	}
-	for (int v = version; v < STORE_SCHEMA_VERSION; v++)
-		if (store_exec(s, migrations[v], "cannot upgrade the schema", err) != DL_OK)
+	for (int v = version; v < STORE_SCHEMA_VERSION; v++) {
+		if (store_exec(s, migrations[v], "cannot upgrade the schema", err) != DL_OK) {
+			dl_error_prefix(err, "migration %d -> %d", v, v + 1);
 			goto fail;
-	if (version < STORE_SCHEMA_VERSION) {
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-		if (store_exec(s, sql, "cannot set the schema version", err) != DL_OK)
-			goto fail;
+		}
 	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	if (store_exec(s, sql, "cannot set the schema version", err) != DL_OK)
+		goto fail;
 	return store_commit(s, err);
 fail:
 	store_rollback(s);
 	return DL_ERR;
+}
+
+/* Switch to WAL. It is persistent, so this changes the file only once; a
+ * connection opening the file at the same moment may hold it briefly. */
+static int use_wal(struct store *s, struct dl_error *err)
+{
+	sqlite3_stmt *st;
+	char mode[16] = "";
+	int rc = SQLITE_BUSY;
+
+	for (int i = 0; i < WAL_ATTEMPTS && (rc & 0xff) == SQLITE_BUSY; i++) {
+		if (store_prepare(s, "PRAGMA journal_mode = WAL", &st, "cannot use WAL mode",
+				  err) != DL_OK)
+			return DL_ERR;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			store_column_text(st, 0, mode, sizeof mode);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_ROW)
+		return store_fail(s, "cannot use WAL mode", err);
+	/* WAL needs shared memory; some network file systems refuse it */
+	if (strcmp(mode, "wal") != 0)
+		return dl_error_set(err, "%s: cannot use WAL mode (the journal stays '%s'); "
+				    "is the store on a network file system?", s->path, mode);
+	return DL_OK;
+}
+
+/* The connection's settings, and the schema, refusing a newer one before
+ * anything is written: even switching to WAL rewrites the file's header. */
+static int configure(struct store *s, struct dl_error *err)
+{
+	int version;
+
+	sqlite3_busy_timeout(s->db, DEFAULT_BUSY_MS);
+	if (store_exec(s, "PRAGMA foreign_keys = ON", "cannot enforce foreign keys", err) != DL_OK ||
+	    schema_version(s, &version, err) != DL_OK)
+		return DL_ERR;
+	if (version > STORE_SCHEMA_VERSION) {
+		/* leave the newer digitlab's write-ahead log to it */
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		return too_new(s, version, err);
+	}
+	/* NORMAL is safe in WAL mode (a power cut may lose the last commits,
+	 * never corrupt) and saves an fsync per progress update */
+	if (use_wal(s, err) != DL_OK ||
+	    store_exec(s, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err) != DL_OK)
+		return DL_ERR;
+	return migrate(s, err);
+}
+
+/* Open s->path and bring it up to date. */
+static int connect(struct store *s, struct dl_error *err)
+{
+	/* NOMUTEX: a store belongs to one thread, so SQLite's own locking of
+	 * the connection would only cost */
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return dl_error_set(err, "%s: %s", s->path,
+				    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	return configure(s, err);
+}
+
+/*
+ * A new database is built whole under a private name (mkstemp: mode 0600)
+ * and then linked into place, so that no connection ever sees it half made.
+ * Letting every opener race to set up an empty file instead (WAL switch and
+ * first schema at once) corrupted it in our concurrency test: an empty file
+ * has no header to say it is in WAL mode, and connections disagree. Nor may
+ * we open() the live database ourselves: POSIX record locks belong to the
+ * process, and closing any descriptor of the file drops the locks SQLite
+ * holds on it for the other connections of this process. When link() finds
+ * the name taken, another opener was first, and its database is used.
+ */
+static int create_database(const char *path, struct dl_error *err)
+{
+	struct store tmp = {0};
+	struct stat st;
+	int fd, rc;
+
+	if (stat(path, &st) == 0)
+		return DL_OK;
+	if (errno != ENOENT)
+		return dl_error_set(err, "%s: %s", path, strerror(errno));
+	if (snprintf(tmp.path, sizeof tmp.path, "%s.new-XXXXXX", path) >= (int)sizeof tmp.path)
+		return dl_error_set(err, "%s: path too long", path);
+	fd = mkstemp(tmp.path);
+	if (fd < 0)
+		return dl_error_set(err, "%s: cannot create the database: %s", path,
+				    strerror(errno));
+	close(fd);
+	rc = connect(&tmp, err);
+	sqlite3_close(tmp.db);  /* checkpoints and removes the temporary -wal, -shm */
+	if (rc == DL_OK && link(tmp.path, path) != 0 && errno != EEXIST)
+		rc = dl_error_set(err, "%s: cannot create the database: %s", path,
+				  strerror(errno));
+	unlink(tmp.path);
+	return rc;
 }
 
 int store_open(struct store **out, const char *dir, struct dl_error *err)
@@ -269,21 +369,8 @@ int store_open(struct store **out, const char *dir, struct dl_error *err)
 		free(s);
 		return dl_error_set(err, "%s: path too long", dir);
 	}
-	if (secure_files(dir, s->path, err) != DL_OK) {
-		free(s);
-		return DL_ERR;
-	}
-	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		dl_error_set(err, "%s: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
-		store_close(s);
-		return DL_ERR;
-	}
-	sqlite3_busy_timeout(s->db, DEFAULT_BUSY_MS);
-	if (store_exec(s, "PRAGMA journal_mode = WAL", "cannot use WAL mode", err) != DL_OK ||
-	    store_exec(s, "PRAGMA foreign_keys = ON", "cannot enforce foreign keys", err) != DL_OK ||
-	    store_exec(s, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err) != DL_OK ||
-	    migrate(s, err) != DL_OK) {
+	if (create_database(s->path, err) != DL_OK || secure_files(s->path, err) != DL_OK ||
+	    connect(s, err) != DL_OK) {
 		store_close(s);
 		return DL_ERR;
 	}
@@ -314,8 +401,10 @@ int64_t store_data_version(struct store *s)
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
 		return -1;
+	}
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

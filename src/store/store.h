@@ -1,23 +1,36 @@
 /*
  * store.h - the run store: one SQLite database that holds every run, its
- * queue state, its history and its evaluation, and the only channel
- * between digitlab processes (DESIGN.md).
+ * place in the queue, its history and its evaluation. It is the single
+ * source of truth and the only channel between digitlab processes
+ * (DESIGN.md): the dashboard, `digitlab serve` and `digitlab queue add` may
+ * be three processes in three SSH sessions that meet in this file.
  *
- * A store is a directory: $DIGITLAB_HOME, else $XDG_DATA_HOME/digitlab,
- * else ~/.local/share/digitlab, made 0700, holding runs.db (0600) in WAL
- * mode so that readers (the dashboard, `digitlab ls`) never block the
- * writers (workers) and the other way round. The schema carries a version
- * (PRAGMA user_version) and is brought up to date by ordered migration
- * steps in one transaction; a database from a newer digitlab is refused and
- * left untouched.
+ * Files. A store is a directory: the one given, else $DIGITLAB_HOME, else
+ * $XDG_DATA_HOME/digitlab, else ~/.local/share/digitlab. It is created 0700
+ * (parents too) and holds runs.db, created 0600 before SQLite touches it.
+ * The database runs in WAL mode, so readers (`digitlab ls`, the dashboard)
+ * never block the writers (workers) and the other way round.
  *
- * Concurrency: a struct store is one connection and belongs to one thread;
- * threads and processes each open their own. Every write is a short
- * transaction taken with BEGIN IMMEDIATE, and a busy database is waited for
- * (busy timeout, 5 s by default), so two workers never claim the same run.
+ * Schema. The version lives in PRAGMA user_version and is brought up to date
+ * by ordered migration steps in one transaction. A database written by a
+ * newer digitlab is refused, and left byte for byte as it was.
+ *
+ * Threads and processes. A struct store is one SQLite connection and
+ * belongs to one thread at a time: give every thread (and every process)
+ * its own store_open(). Any number of stores may share one file. Every
+ * write that reads before it writes is one BEGIN IMMEDIATE transaction and
+ * a busy database is waited for (5 s by default), so two workers never
+ * claim the same run.
+ *
+ * Errors. Every function that can fail returns DL_OK or DL_ERR and fills
+ * the caller's struct dl_error; nothing here prints or exits. A run id that
+ * names no run is an error ("no run 12") wherever the run must exist.
+ *
+ * Ownership. Whatever a getter returns through a pointer-to-pointer is
+ * malloc'd and the caller's: free it with the matching *_free().
  *
  * This module knows SQLite and nothing of the trainer: its structs are
- * plain data, and src/run/ maps trainer events to these calls.
+ * plain data, and src/run/ maps trainer events onto these calls.
  */
 #ifndef DL_STORE_STORE_H
 #define DL_STORE_STORE_H
@@ -27,67 +40,93 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 1
-#define STORE_MAX_CLASSES 10
+#define STORE_SCHEMA_VERSION 1  /* the newest schema this code knows */
+#define STORE_MAX_CLASSES 10    /* confusion matrices are at most 10 x 10 */
 
+/* Where a run is. Queued and interrupted runs are claimable; a paused run
+ * waits for store_request(RESUME). */
 enum store_status {
 	STORE_QUEUED,
 	STORE_RUNNING,
 	STORE_DONE,
-	STORE_FAILED,           /* could not run, or a write failed */
+	STORE_FAILED,           /* could not run, or its results could not be kept */
 	STORE_DIVERGED,         /* the loss became NaN or infinite */
-	STORE_CANCELLED,
-	STORE_INTERRUPTED,      /* stopped with a checkpoint; resumes when claimed */
-	STORE_PAUSED,           /* queued, but not to be claimed until resumed */
+	STORE_CANCELLED,        /* stopped for good; retry continues it */
+	STORE_INTERRUPTED,      /* its worker stopped or died; the next claim resumes it */
+	STORE_PAUSED,           /* held (paused or stopped by someone) until resumed */
 };
 
-/* Actions a worker is asked to take for its running run. */
+/* What people ask of a run (store_request). The first three are also what a
+ * worker reads back with store_requested(): it only ever sees NONE, CANCEL
+ * or STOP. */
 enum store_request {
 	STORE_REQUEST_NONE,
-	STORE_REQUEST_CANCEL,   /* stop now */
-	STORE_REQUEST_STOP,     /* finish the epoch, keep the checkpoint */
+	STORE_REQUEST_CANCEL,   /* end now: the run becomes cancelled */
+	STORE_REQUEST_STOP,     /* end at the next batch, keep the checkpoint: paused */
+	STORE_REQUEST_PAUSE,    /* queued: hold it; running: the same as STOP */
+	STORE_REQUEST_RESUME,   /* paused: queue it again; running: withdraw a STOP */
+	STORE_REQUEST_RETRY,    /* failed, diverged, cancelled, interrupted: queue again */
 };
 
 struct store;
 
-/* Open (creating when needed) the store in dir, or in the default directory
- * when dir is NULL. On error *out is NULL and err says why. */
+/* ---- opening ---- */
+
+/* Open the store in dir (NULL: the default directory above), creating the
+ * directory, the file and the schema when needed. On success *out is the
+ * caller's, to be closed with store_close(). On failure *out is NULL and err
+ * says why; for a database newer than this code the message is
+ * "PATH: the store is of schema version N, newer than this digitlab knows
+ * (M); it was left untouched". */
 int store_open(struct store **out, const char *dir, struct dl_error *err);
 void store_close(struct store *s);              /* NULL is fine */
 
-/* The database file's path, owned by the store. */
+/* The database file's path (".../runs.db"), owned by the store. */
 const char *store_path(const struct store *s);
 
-/* How long a write waits for another writer before failing (ms). */
+/* How long a statement waits for another writer before failing (ms). */
 void store_set_busy_timeout(struct store *s, int ms);
 
-/* Whether anything changed since the last call (PRAGMA data_version, which
- * moves when another connection commits): the dashboard polls it. */
+/* A number that changes whenever another connection commits (PRAGMA
+ * data_version): the dashboard polls it to know when to re-read. Its own
+ * commits do not move it. -1 if it cannot be read. */
 int64_t store_data_version(struct store *s);
 
-/* Names of statuses as stored and printed ("queued", ...); -1 if unknown. */
+/* Names of statuses as stored and printed ("queued", ...); "?" for a value
+ * out of range. store_status_from_name returns -1 for an unknown name. */
 const char *store_status_name(enum store_status st);
 int store_status_from_name(const char *name);
 
-/* ---- the queue ---- */
+/* ---- queueing ---- */
 
 struct store_new_run {
 	const char *name;
 	const char *yaml;       /* the canonical experiment */
 	int priority;           /* higher first */
-	int64_t after;          /* start only after this run is done; 0: none */
-	int64_t sweep_id;       /* runs of one sweep share it; 0: none */
+	int64_t after;          /* start only once this run is done; 0: none */
+	int64_t sweep_id;       /* from store_add_sweep; 0: not part of a sweep */
 	const char *sweep_point; /* the grid point, e.g. "units=10 lr=0.1"; may be NULL */
 	int repeat;             /* index among the repeats of one point */
-	int threads;            /* threads the run asks for (>= 1) */
+	int threads;            /* threads the run asks for (< 1 means 1) */
 	int64_t params;         /* parameter count, 0 when unknown */
 };
 
-/* Queue a run; *id receives its id (ids are never reused). */
+/* Queue a run; *id receives its id (ids count up and are never reused).
+ * Fails when `after` names no run. */
 int store_add_run(struct store *s, const struct store_new_run *r, int64_t *id,
 		  struct dl_error *err);
 
-/* A claimed run, for its worker. yaml is malloc'd: free with store_claim_free. */
+/* Queue n runs in one transaction, all or none: a sweep appears whole.
+ * ids (n entries, caller's) receive their ids. */
+int store_add_runs(struct store *s, const struct store_new_run *runs, int n, int64_t *ids,
+		   struct dl_error *err);
+
+/* A new sweep id, to group the runs of one sweep (and the repeats of each
+ * point, so that their mean and spread can be shown). */
+int store_add_sweep(struct store *s, const char *name, int64_t *sweep_id,
+		    struct dl_error *err);
+
+/* A claimed run, for its worker. yaml is malloc'd: store_claim_free(). */
 struct store_claim {
 	int64_t id;
 	char name[128];
@@ -97,132 +136,187 @@ struct store_claim {
 };
 void store_claim_free(struct store_claim *c);
 
-/* Atomically take the next run: queued or interrupted, not paused, highest
- * priority then lowest id, whose `after` run (if any) is done, unless the
- * whole queue is paused. It becomes running under `worker`. *claimed is 0
- * when there was none. */
+/* Atomically take the next run, unless the whole queue is paused: the
+ * queued or interrupted run of highest priority, then lowest id, whose
+ * `after` run (if any) is done. It becomes running under `worker`, with its
+ * start time (kept from a first start) and heartbeat set and any old
+ * request cleared. *claimed is 0, and *out empty, when there was none. */
 int store_claim_run(struct store *s, const char *worker, struct store_claim *out,
 		    int *claimed, struct dl_error *err);
 
-/* A running run's worker says it is alive. */
+/* ---- a running run ---- */
+
+/* Its worker says it is alive (the progress does too). */
 int store_heartbeat(struct store *s, int64_t id, struct dl_error *err);
 
-/* Live progress: cheap, one UPDATE; call a few times a second at most. */
+/* Live progress, with the heartbeat: one UPDATE, cheap enough for a few
+ * times a second. eta_s may be NAN (unknown). */
 int store_set_progress(struct store *s, int64_t id, int epoch, int batch, int batches,
 		       double samples_per_s, double eta_s, struct dl_error *err);
 
-/* The run's parameter count, once its model is built. */
+/* The parameter count, once the model is built. */
 int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_error *err);
 
-/* Where the run's checkpoint is written. */
+/* Where the run's checkpoint is written: kept through interruptions, so the
+ * next claim can resume from it. */
 int store_set_checkpoint(struct store *s, int64_t id, const char *path, struct dl_error *err);
 
 struct store_epoch {
-	int epoch;
-	double loss, accuracy, val_loss, val_accuracy;  /* NAN: none */
+	int epoch;                                      /* 1-based */
+	double loss, accuracy, val_loss, val_accuracy;  /* NAN: none (stored as NULL) */
 	double lr, seconds;
-	const char *events;                             /* may be NULL */
+	const char *events;     /* e.g. "lr 0.001 -> 0.0002"; NULL or "": none */
 };
 
-/* Record an epoch; an epoch recorded again (after a resume) replaces it. */
+/* Record an epoch, and the run's summary columns with it, in one
+ * transaction. An epoch recorded again (after a resume) replaces it. */
 int store_add_epoch(struct store *s, int64_t id, const struct store_epoch *e,
 		    struct dl_error *err);
 
 struct store_result {
 	enum store_status status;       /* done, failed, diverged, cancelled, interrupted */
-	int epochs;
-	double loss, accuracy, val_loss, val_accuracy, test_loss, test_accuracy; /* NAN: none */
+	int epochs;                     /* completed */
+	double loss, accuracy, val_loss, val_accuracy, test_loss, test_accuracy;
 	double seconds;
 	const char *message;            /* why it failed, diverged or stopped; may be NULL */
 };
 
-/* End a run with its final metrics. */
+/* End a run. A metric given as NAN keeps what the history recorded, and
+ * the epoch count never goes down, so a failure report does not erase a
+ * run's progress. A run ended as interrupted while a STOP is pending comes
+ * to rest paused instead (it was stopped on purpose and must not be
+ * resumed by the next claim). */
 int store_finish_run(struct store *s, int64_t id, const struct store_result *r,
 		     struct dl_error *err);
 
-/* Ask for a run to be cancelled or stopped: a queued or paused run is
- * cancelled at once (stop ends it as cancelled too, having nothing to
- * keep); a running one gets the request, which its worker reads with
- * store_requested. *changed is 0 when the run had already ended. */
+/* A running run whose process is shutting down (SIGTERM), its checkpoint
+ * written: interrupted, to be resumed by the next claim (paused when a STOP
+ * was pending). message may be NULL. *changed is 0 when it was not running. */
+int store_mark_interrupted(struct store *s, int64_t id, const char *message, int *changed,
+			   struct dl_error *err);
+
+/* ---- requests (cancel, stop, pause, resume, retry) ---- */
+
+/* Ask something of a run (enum store_request). A run that has not started,
+ * or is waiting, is changed at once: cancel ends it cancelled, stop and
+ * pause hold it paused, resume queues a paused run, retry queues a failed,
+ * diverged, cancelled or interrupted run. A running run gets CANCEL or STOP
+ * in its request column, which its worker polls with store_requested();
+ * resume withdraws a pending STOP. Retry keeps the checkpoint of a
+ * cancelled or interrupted run (it continues) but clears the history and
+ * checkpoint of a failed or diverged one (continuing would repeat the
+ * failure). *changed is 0 when the run was in no state for the request;
+ * a run that does not exist is an error. */
 int store_request(struct store *s, int64_t id, enum store_request req, int *changed,
 		  struct dl_error *err);
+
+/* What the run's worker is asked to do: STORE_REQUEST_NONE, _CANCEL or _STOP. */
 int store_requested(struct store *s, int64_t id, enum store_request *req,
 		    struct dl_error *err);
 
-/* Pause a queued run, or resume a paused one; retry puts an ended run that
- * did not finish (failed, diverged, cancelled, interrupted) back in the
- * queue. *changed is 0 when the run was in no state to change. */
-int store_pause_run(struct store *s, int64_t id, int pause, int *changed,
-		    struct dl_error *err);
-int store_retry_run(struct store *s, int64_t id, int *changed, struct dl_error *err);
 int store_set_priority(struct store *s, int64_t id, int priority, struct dl_error *err);
 
-/* Pause or resume the whole queue: nothing is claimed while it is paused. */
-int store_pause_queue(struct store *s, int pause, struct dl_error *err);
+/* Pause or resume the whole queue: while paused nothing is claimed (runs
+ * already running go on). The flag is in the database, for every process. */
+int store_pause_queue(struct store *s, struct dl_error *err);
+int store_resume_queue(struct store *s, struct dl_error *err);
 int store_queue_paused(struct store *s, int *paused, struct dl_error *err);
 
 /* Runs still marked running whose heartbeat is older than max_age seconds
- * (their worker died) become interrupted, to be resumed from their
- * checkpoint by the next claim. *count receives how many. */
+ * (their worker died, e.g. kill -9) are put back: interrupted with their
+ * checkpoint kept, so the next claim resumes them; cancelled or paused
+ * instead when a CANCEL or STOP was pending. *count receives how many. */
 int store_recover_stale(struct store *s, double max_age, int *count, struct dl_error *err);
 
-/* Runs of `worker` still marked running become interrupted (a clean
- * shutdown, or a restart of the same worker). */
+/* Every run `worker` still holds is interrupted (a worker restarting under
+ * the same name knows its old runs are orphans). *count receives how many. */
 int store_interrupt_worker(struct store *s, const char *worker, int *count,
 			   struct dl_error *err);
 
 /* ---- tags, notes, removal ---- */
 
-int store_tag(struct store *s, int64_t id, const char *tag, int add, struct dl_error *err);
+/* Tags are a set per run: adding one twice, or removing one it lacks, is fine. */
+int store_tag(struct store *s, int64_t id, const char *tag, struct dl_error *err);
+int store_untag(struct store *s, int64_t id, const char *tag, struct dl_error *err);
+
+/* The run's tags, sorted, joined with commas into buf ("" for none). */
+int store_get_tags(struct store *s, int64_t id, char *buf, size_t size, struct dl_error *err);
+
+/* Replace the run's note (NULL clears it). */
 int store_note(struct store *s, int64_t id, const char *text, struct dl_error *err);
-/* Remove runs with everything they own. *removed is 0 when there was none. */
-int store_remove_run(struct store *s, int64_t id, int *removed, struct dl_error *err);
+
+/* Remove a run with everything it owns (history, tags, artifacts); runs
+ * waiting for it wait for nothing any more. A running run is refused:
+ * cancel it first. */
+int store_rm_run(struct store *s, int64_t id, struct dl_error *err);
 
 /* ---- evaluation artifacts ---- */
 
-/* The confusion matrix of a split ("val", "test"): n x n counts [true][predicted]. */
+/* The confusion matrix of a split ("val", "test"): n x n counts, row-major
+ * [true][predicted], 1 <= n <= STORE_MAX_CLASSES. Stored as n*n little-endian
+ * int32 with n beside it; storing again replaces. */
 int store_set_confusion(struct store *s, int64_t id, const char *split, int n,
 			const int *counts, struct dl_error *err);
+/* *found is 0 (and *n 0) when the run has no matrix for the split. */
 int store_get_confusion(struct store *s, int64_t id, const char *split, int *n,
 			int counts[STORE_MAX_CLASSES * STORE_MAX_CLASSES], int *found,
 			struct dl_error *err);
 
-/* A misclassified sample with its pixels (h x w floats) and optionally its
- * saliency map (same size, or NULL). */
+/* Per-class error from a confusion matrix: error[c] = 1 - correct / samples
+ * of true class c, NAN for a class with no samples. error has n entries. */
+void store_class_error(int n, const int *counts, double *error);
+
+/* A misclassified sample with its pixels, h x w float32 row-major, and
+ * optionally its saliency map of the same size. */
 struct store_sample {
 	int index;                      /* in its split */
 	int truth, predicted;
 	double confidence;              /* probability of the prediction */
-	int h, w;
+	int h, w;                       /* 1..4096 each */
 	const float *pixels;
-	const float *saliency;
+	const float *saliency;          /* NULL: none */
 };
+
+/* Store one (the same index again replaces it). */
 int store_add_misclassified(struct store *s, int64_t id, const char *split,
 			    const struct store_sample *m, struct dl_error *err);
 
-/* Read them back, in order of true class then index: the callback gets each
- * (pixels and saliency valid during the call); a non-zero return stops. */
-typedef int (*store_sample_fn)(void *ctx, const struct store_sample *m);
-int store_each_misclassified(struct store *s, int64_t id, const char *split,
-			     store_sample_fn fn, void *ctx, struct dl_error *err);
+/* The split's samples in order of true class, then index, at most limit of
+ * them (0: all). *samples and the pixels in it are malloc'd: free with
+ * store_samples_free(). */
+int store_get_misclassified(struct store *s, int64_t id, const char *split, int limit,
+			    struct store_sample **samples, int *n, struct dl_error *err);
+void store_samples_free(struct store_sample *samples, int n);
+
+/* A named blob of the run (a weight image, a scatter of initial errors):
+ * h x w elements of whatever the name's owner decides; storing the same name
+ * again replaces it. */
+int store_set_artifact(struct store *s, int64_t id, const char *name, int h, int w,
+		       const void *data, size_t bytes, struct dl_error *err);
+/* *data is malloc'd (NULL when *found is 0 or the blob is empty). */
+int store_get_artifact(struct store *s, int64_t id, const char *name, int *h, int *w,
+		       void **data, size_t *bytes, int *found, struct dl_error *err);
 
 /* ---- browsing ---- */
 
-/* One row of `digitlab ls`: no YAML, no blobs. */
+/* One row of `digitlab ls` and the dashboard: no YAML, no blobs. */
 struct store_row {
 	int64_t id;
 	char name[128];
 	enum store_status status;
+	enum store_request request;     /* pending for its worker */
 	int priority;
 	int64_t params;
 	int epochs;                     /* completed */
 	int epoch, batch, batches;      /* live progress */
-	double samples_per_s, eta_s;
-	double loss, accuracy, val_accuracy, test_accuracy; /* NAN: none */
+	double samples_per_s, eta_s;    /* NAN: unknown */
+	double progress_at, heartbeat;  /* unix seconds, 0: never */
+	double loss, accuracy, val_loss, val_accuracy; /* the last epoch's; NAN: none */
+	double test_loss, test_accuracy;               /* NAN: none */
 	double best_val_accuracy;       /* NAN: none yet */
-	double seconds;
+	double seconds;                 /* NAN: not finished */
 	double created, started, finished; /* unix seconds, 0: not yet */
-	int64_t sweep_id;
+	int64_t sweep_id;               /* 0: none */
 	char sweep_point[128];
 	int repeat;
 	char worker[64];
@@ -234,41 +328,45 @@ enum store_sort {
 	STORE_SORT_TEST_ACCURACY, STORE_SORT_SECONDS, STORE_SORT_CREATED,
 };
 
+/* Sort keys by name: "id", "name", "status", "params", "epochs",
+ * "train_acc", "val_acc", "test_acc", "seconds", "created"; -1 if unknown. */
+int store_sort_from_name(const char *name);
+
 struct store_filter {
 	int status;                     /* an enum store_status, or -1: any */
-	const char *name_glob;          /* NULL: any */
+	const char *name_glob;          /* GLOB pattern (case-sensitive); NULL: any */
 	const char *tag;                /* NULL: any */
+	int64_t sweep_id;               /* 0: any */
 	enum store_sort sort;
 	int descending;
 	int limit;                      /* 0: all */
 };
 
-/* The rows matching the filter, sorted. *rows is malloc'd (free it). */
+/* The rows matching the filter, sorted; runs without the sort key's value
+ * (no test accuracy yet) come last either way, ties by id. *rows is
+ * malloc'd (free() it; NULL when *n is 0). Pass f NULL for all runs by id. */
 int store_list_runs(struct store *s, const struct store_filter *f, struct store_row **rows,
 		    int *n, struct dl_error *err);
 
-/* Everything of one run: its row, YAML (malloc'd), notes (malloc'd, may be
- * NULL), checkpoint path, message. Free with store_run_free. */
+/* Everything of one run. *found is 0 when there is no such run. Free with
+ * store_run_free(). */
 struct store_run {
 	struct store_row row;
-	char *yaml;
-	char *notes;
-	char *message;
-	char checkpoint[4096];
+	char *yaml;                     /* malloc'd */
+	char *notes;                    /* malloc'd, NULL: none */
+	char *message;                  /* malloc'd, NULL: none */
+	char checkpoint[4096];          /* "" when none */
 	int threads;
-	int64_t after;
+	int64_t after;                  /* 0: none */
 };
 int store_get_run(struct store *s, int64_t id, struct store_run *out, int *found,
 		  struct dl_error *err);
 void store_run_free(struct store_run *r);
 
-/* The run's epochs in order; *epochs is malloc'd, and each events string is
- * malloc'd too: free with store_epochs_free. */
+/* The run's epochs in order; *epochs is malloc'd and so is each events
+ * string (NULL: none): free with store_epochs_free(). */
 int store_get_history(struct store *s, int64_t id, struct store_epoch **epochs, int *n,
 		      struct dl_error *err);
 void store_epochs_free(struct store_epoch *epochs, int n);
-
-/* The run's tags, comma-separated, into buf. */
-int store_get_tags(struct store *s, int64_t id, char *buf, size_t size, struct dl_error *err);
 
 #endif

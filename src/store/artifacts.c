@@ -1,0 +1,333 @@
+/* Evaluation artifacts: confusion matrices, misclassified samples and
+ * named blobs (store.h).
+ *
+ * Blobs are written in one byte order (little-endian int32 and float32)
+ * whatever the machine, so a store copied between machines reads the same.
+ * They are also copied out rather than pointed at: SQLite promises no
+ * alignment for a blob. */
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define MAX_SIDE 4096           /* a sample's height or width */
+
+/* ---- byte order ---- */
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void put_floats(unsigned char *out, const float *v, size_t n)
+{
+	uint32_t bits;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&bits, &v[i], 4);
+		put_u32(out + 4 * i, bits);
+	}
+}
+
+static void get_floats(float *out, const unsigned char *p, size_t n)
+{
+	uint32_t bits;
+
+	for (size_t i = 0; i < n; i++) {
+		bits = get_u32(p + 4 * i);
+		memcpy(&out[i], &bits, 4);
+	}
+}
+
+/* ---- confusion matrices ---- */
+
+int store_set_confusion(struct store *s, int64_t id, const char *split, int n,
+			const int *counts, struct dl_error *err)
+{
+	const char *what = "cannot store the confusion matrix";
+	unsigned char blob[4 * STORE_MAX_CLASSES * STORE_MAX_CLASSES];
+	sqlite3_stmt *st;
+	int exists;
+
+	if (n < 1 || n > STORE_MAX_CLASSES)
+		return dl_error_set(err, "a confusion matrix of %d classes (1 to %d)", n,
+				    STORE_MAX_CLASSES);
+	for (int i = 0; i < n * n; i++)
+		put_u32(blob + 4 * i, (uint32_t)(int32_t)counts[i]);
+	if (store_run_exists(s, id, &exists, err) != DL_OK)
+		return DL_ERR;
+	if (!exists)
+		return store_no_run(id, err);
+	if (store_prepare(s, "INSERT OR REPLACE INTO confusion (run_id, split, n_classes, "
+			  "counts) VALUES (?1, ?2, ?3, ?4)", &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, n);
+	sqlite3_bind_blob(st, 4, blob, 4 * n * n, SQLITE_TRANSIENT);
+	return store_step_done(s, st, what, NULL, err);
+}
+
+int store_get_confusion(struct store *s, int64_t id, const char *split, int *n,
+			int counts[STORE_MAX_CLASSES * STORE_MAX_CLASSES], int *found,
+			struct dl_error *err)
+{
+	const char *what = "cannot read the confusion matrix";
+	const unsigned char *blob;
+	sqlite3_stmt *st;
+	int rc, k;
+
+	*found = 0;
+	*n = 0;
+	if (store_prepare(s, "SELECT n_classes, counts FROM confusion WHERE run_id = ?1 "
+			  "AND split = ?2", &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		k = sqlite3_column_int(st, 0);
+		blob = sqlite3_column_blob(st, 1);
+		/* a matrix of another shape is not one this code wrote */
+		if (k < 1 || k > STORE_MAX_CLASSES || sqlite3_column_bytes(st, 1) != 4 * k * k) {
+			sqlite3_finalize(st);
+			return dl_error_set(err, "%s: run %lld: the %s confusion matrix is damaged",
+					    s->path, (long long)id, split);
+		}
+		for (int i = 0; i < k * k; i++)
+			counts[i] = (int32_t)get_u32(blob + 4 * i);
+		*n = k;
+		*found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(s, what, err);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DL_OK : DL_ERR;
+}
+
+void store_class_error(int n, const int *counts, double *error)
+{
+	for (int t = 0; t < n; t++) {
+		double total = 0;
+
+		for (int p = 0; p < n; p++)
+			total += counts[t * n + p];
+		error[t] = total > 0 ? 1.0 - counts[t * n + t] / total : NAN;
+	}
+}
+
+/* ---- misclassified samples ---- */
+
+/* pixels and saliency as one little-endian float32 blob each. */
+static int bind_floats(sqlite3_stmt *st, int i, const float *v, size_t n)
+{
+	unsigned char *blob;
+
+	if (!v) {
+		sqlite3_bind_null(st, i);
+		return DL_OK;
+	}
+	blob = malloc(4 * n);
+	if (!blob)
+		return DL_ERR;
+	put_floats(blob, v, n);
+	sqlite3_bind_blob(st, i, blob, (int)(4 * n), free);  /* SQLite frees it */
+	return DL_OK;
+}
+
+int store_add_misclassified(struct store *s, int64_t id, const char *split,
+			    const struct store_sample *m, struct dl_error *err)
+{
+	const char *what = "cannot store a misclassified sample";
+	size_t n = (size_t)m->h * (size_t)m->w;
+	sqlite3_stmt *st;
+
+	if (m->h < 1 || m->w < 1 || m->h > MAX_SIDE || m->w > MAX_SIDE || !m->pixels)
+		return dl_error_set(err, "a misclassified sample of %dx%d pixels", m->h, m->w);
+	if (store_prepare(s, "INSERT OR REPLACE INTO misclassified (run_id, split, idx, truth, "
+			  "predicted, confidence, h, w, pixels, saliency) VALUES "
+			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, m->index);
+	sqlite3_bind_int(st, 4, m->truth);
+	sqlite3_bind_int(st, 5, m->predicted);
+	store_bind_real(st, 6, m->confidence);
+	sqlite3_bind_int(st, 7, m->h);
+	sqlite3_bind_int(st, 8, m->w);
+	if (bind_floats(st, 9, m->pixels, n) != DL_OK ||
+	    bind_floats(st, 10, m->saliency, n) != DL_OK) {
+		sqlite3_finalize(st);
+		return dl_error_set(err, "out of memory storing a %dx%d sample", m->h, m->w);
+	}
+	if (store_step_done(s, st, what, NULL, err) != DL_OK) {
+		int exists;
+
+		/* the foreign key said no: say which run */
+		if (store_run_exists(s, id, &exists, err) == DL_OK && !exists)
+			return store_no_run(id, err);
+		return DL_ERR;
+	}
+	return DL_OK;
+}
+
+/* One sample from the current row: pixels (and saliency) in one malloc'd
+ * block that pixels points at. Returns 0 for a row this code did not
+ * write (skipped), -1 when out of memory. */
+static int sample_from(sqlite3_stmt *st, struct store_sample *m)
+{
+	size_t n, bytes;
+	float *buf;
+
+	*m = (struct store_sample){
+		.index = sqlite3_column_int(st, 0), .truth = sqlite3_column_int(st, 1),
+		.predicted = sqlite3_column_int(st, 2), .confidence = store_column_real(st, 3),
+		.h = sqlite3_column_int(st, 4), .w = sqlite3_column_int(st, 5),
+	};
+	if (m->h < 1 || m->w < 1 || m->h > MAX_SIDE || m->w > MAX_SIDE)
+		return 0;
+	n = (size_t)m->h * (size_t)m->w;
+	bytes = 4 * n;
+	if ((size_t)sqlite3_column_bytes(st, 6) != bytes)
+		return 0;
+	buf = malloc(2 * n * sizeof *buf);
+	if (!buf)
+		return -1;
+	get_floats(buf, sqlite3_column_blob(st, 6), n);
+	m->pixels = buf;
+	if ((size_t)sqlite3_column_bytes(st, 7) == bytes) {
+		get_floats(buf + n, sqlite3_column_blob(st, 7), n);
+		m->saliency = buf + n;
+	}
+	return 1;
+}
+
+int store_get_misclassified(struct store *s, int64_t id, const char *split, int limit,
+			    struct store_sample **samples, int *n, struct dl_error *err)
+{
+	const char *what = "cannot read misclassified samples";
+	struct store_sample *out = NULL, *grown;
+	sqlite3_stmt *st;
+	int count = 0, cap = 0, rc, got = 0;
+
+	*samples = NULL;
+	*n = 0;
+	if (store_prepare(s, "SELECT idx, truth, predicted, confidence, h, w, pixels, saliency "
+			  "FROM misclassified WHERE run_id = ?1 AND split = ?2 "
+			  "ORDER BY truth, idx LIMIT ?3", &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(out, sizeof *out * (size_t)cap);
+			if (!grown)
+				break;
+			out = grown;
+		}
+		got = sample_from(st, &out[count]);
+		if (got < 0)
+			break;
+		count += got;
+	}
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_ROW)
+			dl_error_set(err, "out of memory reading misclassified samples");
+		else
+			store_fail(s, what, err);
+		sqlite3_finalize(st);
+		store_samples_free(out, count);
+		return DL_ERR;
+	}
+	sqlite3_finalize(st);
+	*samples = out;
+	*n = count;
+	return DL_OK;
+}
+
+void store_samples_free(struct store_sample *samples, int n)
+{
+	/* saliency lives in the pixels' block */
+	for (int i = 0; i < n; i++)
+		free((float *)samples[i].pixels);
+	free(samples);
+}
+
+/* ---- named blobs ---- */
+
+int store_set_artifact(struct store *s, int64_t id, const char *name, int h, int w,
+		       const void *data, size_t bytes, struct dl_error *err)
+{
+	const char *what = "cannot store the artifact";
+	sqlite3_stmt *st;
+	int exists;
+
+	if (!name || !name[0])
+		return dl_error_set(err, "an artifact needs a name");
+	if (bytes > 1000000000)
+		return dl_error_set(err, "artifact '%s': %zu bytes is too large", name, bytes);
+	if (store_run_exists(s, id, &exists, err) != DL_OK)
+		return DL_ERR;
+	if (!exists)
+		return store_no_run(id, err);
+	if (store_prepare(s, "INSERT OR REPLACE INTO artifacts (run_id, name, h, w, data) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5)", &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, h);
+	sqlite3_bind_int(st, 4, w);
+	if (data && bytes)
+		sqlite3_bind_blob(st, 5, data, (int)bytes, SQLITE_TRANSIENT);
+	return store_step_done(s, st, what, NULL, err);
+}
+
+int store_get_artifact(struct store *s, int64_t id, const char *name, int *h, int *w,
+		       void **data, size_t *bytes, int *found, struct dl_error *err)
+{
+	const char *what = "cannot read the artifact";
+	sqlite3_stmt *st;
+	int rc, size;
+
+	*h = *w = *found = 0;
+	*data = NULL;
+	*bytes = 0;
+	if (store_prepare(s, "SELECT h, w, data FROM artifacts WHERE run_id = ?1 AND name = ?2",
+			  &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size = sqlite3_column_bytes(st, 2);
+		if (size > 0 && !(*data = malloc((size_t)size))) {
+			sqlite3_finalize(st);
+			return dl_error_set(err, "out of memory reading artifact '%s'", name);
+		}
+		if (size > 0)
+			memcpy(*data, sqlite3_column_blob(st, 2), (size_t)size);
+		*h = sqlite3_column_int(st, 0);
+		*w = sqlite3_column_int(st, 1);
+		*bytes = (size_t)size;
+		*found = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_fail(s, what, err);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DL_OK : DL_ERR;
+}
