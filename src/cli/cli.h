@@ -11,6 +11,7 @@
 #define DL_CLI_CLI_H
 
 #include "spec/experiment.h"
+#include "store/store.h"
 #include "util/error.h"
 
 #define EXIT_USAGE 2
@@ -27,6 +28,17 @@ int cmd_bench(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_augment_preview(int argc, char **argv);
 int cmd_weights(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
+int cmd_request(int argc, char **argv);      /* cancel, stop, pause, resume, retry */
+int cmd_priority(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_note(int argc, char **argv);
 
 /* Print err to stderr as "digitlab: FILE:LINE:COL: error: ..." style. */
 void cli_print_error(const struct dl_error *err);
@@ -54,5 +66,24 @@ int cli_load_experiment(struct experiment *exp, const char *path,
  * input shape. Prints the error and returns DL_ERR on failure. */
 int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *display_name);
 
+/* ---- the store commands (store_args.c) ---- */
+
+/* Open the default store ($DIGITLAB_HOME, ...); prints the error. */
+int cli_open_store(struct store **s);
+
+/* The store's directory (where runs.db, checkpoints/ and serve.pid live). */
+void cli_store_dir(const struct store *s, char *buf, size_t size);
+
+/* A RUN argument: a run id, or a name (the newest run of that name).
+ * Prints what is wrong and returns DL_ERR. */
+int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *id);
+
+/* `digitlab queue ls` (cmd_browse.c). */
+int cli_list_queue(int argc, char **argv);
+
+/* Take an option NAME VALUE or NAME=VALUE at argv[*i] (advancing *i past
+ * a separate value). 1: taken, 0: not this option, -1: no value (printed). */
+int cli_option_value(const char *command, int argc, char **argv, int *i,
+		     const char *name, const char **value);
 
 #endif

@@ -26,6 +26,21 @@ static const struct command commands[] = {
 	{"predict", cmd_predict, "classify PGM or IDX images with a saved model"},
 	{"weights", cmd_weights, "draw a layer's weights as images"},
 	{"bench", cmd_bench, "measure training speed on MNIST"},
+	{"queue", cmd_queue, "queue experiment files (sweeps too); list, pause or resume the queue"},
+	{"serve", cmd_serve, "train the queue with a pool of workers, headless"},
+	{"cancel", cmd_request, "stop runs now"},
+	{"stop", cmd_request, "stop runs after their current epoch, keeping the checkpoint"},
+	{"pause", cmd_request, "hold queued runs"},
+	{"resume", cmd_request, "queue paused or stopped runs again"},
+	{"retry", cmd_request, "queue failed, diverged, cancelled or interrupted runs again"},
+	{"priority", cmd_priority, "change a run's place in the queue"},
+	{"ls", cmd_ls, "list the runs of the store"},
+	{"show", cmd_show, "one run in detail: history, confusion, misclassified digits"},
+	{"compare", cmd_compare, "runs side by side"},
+	{"export", cmd_export, "runs as CSV or JSON"},
+	{"rm", cmd_rm, "remove runs"},
+	{"tag", cmd_tag, "tag runs"},
+	{"note", cmd_note, "keep a note with a run"},
 };
 
 static void print_help(FILE *out)

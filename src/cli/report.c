@@ -1,6 +1,7 @@
 #include "cli/report.h"
 
 #include <math.h>
+#include <time.h>
 
 const char *run_status_name(enum run_status s)
 {
@@ -160,3 +161,93 @@ void report_run_json(FILE *out, const struct experiment *exp,
 	}
 	fputs("}", out);
 }
+
+void report_sparkline(FILE *out, const double *v, int n, int width, int ascii)
+{
+	static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+					      "\u2585", "\u2586", "\u2587", "\u2588"};
+	static const char ramp[] = " .:-=+*#";
+	double lo = INFINITY, hi = -INFINITY;
+	int cols = n < width ? n : width;
+
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i])) {
+			lo = fmin(lo, v[i]);
+			hi = fmax(hi, v[i]);
+		}
+	for (int c = 0; c < cols; c++) {
+		int from = (int)((long)c * n / cols), to = (int)((long)(c + 1) * n / cols);
+		double sum = 0;
+		int count = 0, level;
+
+		for (int i = from; i < to; i++)
+			if (!isnan(v[i])) {
+				sum += v[i];
+				count++;
+			}
+		if (!count) {
+			fputc(' ', out);
+			continue;
+		}
+		level = hi > lo ? (int)((sum / count - lo) / (hi - lo) * 7.999) : 3;
+		if (ascii)
+			fputc(ramp[level], out);
+		else
+			fputs(blocks[level], out);
+	}
+}
+
+/* "0.9512", or "-" for none. */
+const char *fmt_metric(double v, char *buf, size_t size)
+{
+	if (isnan(v))
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.4f", v);
+	return buf;
+}
+
+/* 597066 -> "597,066"; 0 -> "-". */
+const char *fmt_count(int64_t n, char *buf, size_t size)
+{
+	char digits[32];
+	int len, out = 0;
+
+	if (n <= 0)
+		return snprintf(buf, size, "-"), buf;
+	len = snprintf(digits, sizeof digits, "%lld", (long long)n);
+	for (int i = 0; i < len && out + 2 < (int)size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[out++] = ',';
+		buf[out++] = digits[i];
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+/* 75.3 -> "1m15s"; NAN -> "-". */
+const char *fmt_seconds(double s, char *buf, size_t size)
+{
+	if (isnan(s) || s < 0)
+		snprintf(buf, size, "-");
+	else if (s < 60)
+		snprintf(buf, size, "%.1fs", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%dm%02ds", (int)s / 60, (int)s % 60);
+	else
+		snprintf(buf, size, "%dh%02dm", (int)s / 3600, (int)s % 3600 / 60);
+	return buf;
+}
+
+const char *fmt_time(double t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0)
+		return snprintf(buf, size, "-"), buf;
+	localtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+

@@ -5,6 +5,7 @@
 #ifndef DL_CLI_REPORT_H
 #define DL_CLI_REPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "train/trainer.h"
@@ -28,5 +29,16 @@ void report_run_json(FILE *out, const struct experiment *exp,
 		     const struct run_result *r, int threads);
 
 const char *run_status_name(enum run_status s);
+
+/* A sparkline of n values in at most `width` columns (longer series are
+ * averaged in buckets), scaled from their minimum to their maximum: eight
+ * block heights, or " .:-=+*#" when ascii. NaN values print as blanks. */
+void report_sparkline(FILE *out, const double *v, int n, int width, int ascii);
+
+/* Short renderings for tables; each writes buf and returns it. */
+const char *fmt_metric(double v, char *buf, size_t size);      /* "0.9512", NaN: "-" */
+const char *fmt_count(int64_t n, char *buf, size_t size);      /* "597,066", 0: "-" */
+const char *fmt_seconds(double s, char *buf, size_t size);     /* "1m15s", NaN: "-" */
+const char *fmt_time(double t, char *buf, size_t size);        /* local "Y-m-d H:M:S" */
 
 #endif

@@ -1,5 +1,6 @@
 /* A run sink writing into the store (store_sink.h). */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "run/store_sink.h"
@@ -20,6 +21,8 @@ static void on_started(void *ctx, const struct run_info *info)
 
 	ss->epochs = info->exp->train.epochs;
 	ss->batch_size = info->batch_size;
+	ss->image_h = info->data->test.c * info->data->test.h;
+	ss->image_w = info->data->test.w;
 	if (store_set_params(ss->store, ss->run_id, (int64_t)info->params, &err) != DL_OK)
 		record_failure(ss, &err);
 }
@@ -44,8 +47,39 @@ static void on_progress(void *ctx, int epoch, int batch, int batches, double sam
 		record_failure(ss, &err);
 		return;
 	}
-	if (ss->requested != STORE_REQUEST_NONE || (ss->quit && *ss->quit))
+	if (ss->requested == STORE_REQUEST_CANCEL || (ss->quit && *ss->quit))
 		ss->cancel = 1;
+	ss->stop_epoch = ss->requested == STORE_REQUEST_STOP;
+}
+
+static void on_initialised(void *ctx, const double *losses, int n, int kept)
+{
+	struct store_sink *ss = ctx;
+	int32_t k = kept;
+	struct dl_error err;
+
+	if (store_set_artifact(ss->store, ss->run_id, "init_losses", 1, n, losses,
+			       sizeof *losses * (size_t)n, &err) != DL_OK ||
+	    store_set_artifact(ss->store, ss->run_id, "init_kept", 1, 1, &k, sizeof k,
+			       &err) != DL_OK)
+		record_failure(ss, &err);
+}
+
+static void on_misclassified(void *ctx, const struct misclassified *m, int n)
+{
+	struct store_sink *ss = ctx;
+	struct dl_error err;
+
+	for (int i = 0; i < n && !ss->failed; i++) {
+		struct store_sample sm = {
+			.index = m[i].index, .truth = m[i].truth, .predicted = m[i].predicted,
+			.confidence = m[i].confidence, .h = ss->image_h, .w = ss->image_w,
+			.pixels = m[i].pixels, .saliency = m[i].saliency,
+		};
+
+		if (store_add_misclassified(ss->store, ss->run_id, "test", &sm, &err) != DL_OK)
+			record_failure(ss, &err);
+	}
 }
 
 static void on_epoch_done(void *ctx, const struct epoch_metrics *m)
@@ -113,7 +147,8 @@ void store_sink_init(struct store_sink *ss, struct store *store, int64_t run_id)
 	ss->last_progress = -1e30;
 	ss->sink = (struct run_sink){
 		.ctx = ss, .started = on_started, .progress = on_progress,
-		.epoch_done = on_epoch_done, .finished = on_finished,
+		.initialised = on_initialised, .epoch_done = on_epoch_done,
+		.misclassified = on_misclassified, .finished = on_finished,
 	};
 }
 

@@ -11,8 +11,15 @@
  * reason instead of done.
  *
  * With the progress the sink also reads the run's requests (store.h): a
- * cancel or stop request, or the owner's quit flag, raises cancel too, and
- * `requested` says which.
+ * cancel request or the owner's quit flag raises cancel too (the run stops
+ * at the next batch), a stop request raises stop_epoch (pass it as
+ * train_options.stop_after_epoch: the run ends after its current epoch,
+ * checkpoint written), and `requested` says which.
+ *
+ * The sink also keeps what evaluation leaves: the test confusion matrix,
+ * the misclassified test samples with their pixels and saliency, and with
+ * train.inits the initial loss of every candidate ("init_losses", float64
+ * each, and "init_kept", one int32).
  */
 #ifndef DL_RUN_STORE_SINK_H
 #define DL_RUN_STORE_SINK_H
@@ -29,7 +36,9 @@ struct store_sink {
 	int64_t run_id;
 	int epochs, batch_size;     /* from the run's start, for the ETA */
 	double last_progress;       /* clock_seconds() of the last write */
-	volatile int cancel;        /* raised on a store error, a request, or quit */
+	volatile int cancel;        /* raised on a store error, a cancel, or quit */
+	volatile int stop_epoch;    /* raised on a stop request */
+	int image_h, image_w;       /* a test image's rows (c * h) and columns */
 	const volatile int *quit;   /* the owner's shutdown flag, may be NULL */
 	enum store_request requested; /* the last request read with the progress */
 	int failed;

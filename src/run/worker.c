@@ -57,15 +57,18 @@ static int record_end(struct store *s, const struct store_sink *ss, const struct
 	}
 	if (r->status != RUN_CANCELLED || ss->requested == STORE_REQUEST_CANCEL)
 		return DL_OK;
-	snprintf(msg, sizeof msg, "interrupted after epoch %d; it resumes from there", r->epochs);
+	if (ss->requested == STORE_REQUEST_STOP)
+		snprintf(msg, sizeof msg, "stopped after epoch %d; resume continues it", r->epochs);
+	else
+		snprintf(msg, sizeof msg, "interrupted after epoch %d; it resumes from there",
+			 r->epochs);
 	res.message = msg;
 	return store_finish_run(s, ss->run_id, &res, err);
 }
 
-int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
-		    struct dl_error *err)
+int worker_train(struct store *s, const struct worker_opts *o, struct store_claim *c,
+		 int threads, struct dl_error *err)
 {
-	struct store_claim c;
 	struct experiment exp;
 	struct data_split data;
 	struct checkpoint ck;
@@ -74,7 +77,54 @@ int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
 	struct run_result result;
 	struct dl_error why;
 	char path[4200];
-	int claimed, rc, resumed = 0;
+	int rc, resumed = 0;
+	int64_t id = c->id;
+
+	dl_error_clear(&why);
+	if (prepare(c, o, &exp, &data, &why) != DL_OK) {
+		char msg[2048];
+
+		dl_error_format(&why, msg, sizeof msg);
+		store_claim_free(c);
+		return fail_run(s, id, msg, err);
+	}
+	snprintf(path, sizeof path, "%s/run-%lld.model", o->checkpoint_dir, (long long)id);
+	if (c->checkpoint[0] && access(c->checkpoint, R_OK) == 0) {
+		if (checkpoint_read(c->checkpoint, &ck, &why) != DL_OK) {
+			data_split_free(&data);
+			store_claim_free(c);
+			return fail_run(s, id, why.msg, err);
+		}
+		resumed = 1;
+	}
+	store_claim_free(c);
+	if (store_set_checkpoint(s, id, path, err) != DL_OK) {
+		if (resumed)
+			checkpoint_free(&ck);
+		data_split_free(&data);
+		return DL_ERR;
+	}
+	store_sink_init(&ss, s, id);
+	ss.quit = o->quit;
+	opts = (struct train_options){.cancel = &ss.cancel, .stop_after_epoch = &ss.stop_epoch,
+				      .checkpoint_path = path,
+				      .resume = resumed ? &ck : NULL, .threads = threads};
+	rc = trainer_run(&exp, &data, &ss.sink, &opts, &result, &why);
+	if (resumed)
+		checkpoint_free(&ck);
+	data_split_free(&data);
+	if (rc != DL_OK)
+		return fail_run(s, id, why.msg, err);
+	rc = record_end(s, &ss, &result, err);
+	run_result_free(&result);
+	return rc;
+}
+
+int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
+		    struct dl_error *err)
+{
+	struct store_claim c;
+	int claimed;
 
 	*ran = 0;
 	if (store_claim_run(s, o->name, &c, &claimed, err) != DL_OK)
@@ -82,42 +132,5 @@ int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
 	if (!claimed)
 		return DL_OK;
 	*ran = 1;
-	dl_error_clear(&why);
-	if (prepare(&c, o, &exp, &data, &why) != DL_OK) {
-		char msg[2048];
-
-		dl_error_format(&why, msg, sizeof msg);
-		store_claim_free(&c);
-		return fail_run(s, c.id, msg, err);
-	}
-	snprintf(path, sizeof path, "%s/run-%lld.model", o->checkpoint_dir, (long long)c.id);
-	if (c.checkpoint[0] && access(c.checkpoint, R_OK) == 0) {
-		if (checkpoint_read(c.checkpoint, &ck, &why) != DL_OK) {
-			data_split_free(&data);
-			store_claim_free(&c);
-			return fail_run(s, c.id, why.msg, err);
-		}
-		resumed = 1;
-	}
-	if (store_set_checkpoint(s, c.id, path, err) != DL_OK) {
-		if (resumed)
-			checkpoint_free(&ck);
-		data_split_free(&data);
-		store_claim_free(&c);
-		return DL_ERR;
-	}
-	store_sink_init(&ss, s, c.id);
-	ss.quit = o->quit;
-	opts = (struct train_options){.cancel = &ss.cancel, .checkpoint_path = path,
-				      .resume = resumed ? &ck : NULL, .threads = o->threads};
-	rc = trainer_run(&exp, &data, &ss.sink, &opts, &result, &why);
-	if (resumed)
-		checkpoint_free(&ck);
-	data_split_free(&data);
-	store_claim_free(&c);
-	if (rc != DL_OK)
-		return fail_run(s, ss.run_id, why.msg, err);
-	rc = record_end(s, &ss, &result, err);
-	run_result_free(&result);
-	return rc;
+	return worker_train(s, o, &c, o->threads, err);
 }

@@ -23,7 +23,7 @@ struct worker_opts {
 	const char *name;               /* recorded on the runs it claims */
 	const char *cache_dir;          /* data cache (data_cache_dir()) */
 	const char *checkpoint_dir;     /* where run-ID.model files go */
-	int threads;                    /* threads per run (nn_model_set_threads) */
+	int threads;                    /* worker_run_next: threads per run */
 	const volatile int *quit;       /* may be NULL */
 };
 
@@ -33,5 +33,10 @@ struct worker_opts {
  * DL_ERR means the store itself could not be used. */
 int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
 		    struct dl_error *err);
+
+/* Train a run already claimed (store_claim_run*) with `threads` threads,
+ * and free the claim. Returns as worker_run_next does. */
+int worker_train(struct store *s, const struct worker_opts *o, struct store_claim *c,
+		 int threads, struct dl_error *err);
 
 #endif

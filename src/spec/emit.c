@@ -357,6 +357,10 @@ static void emit_train(struct sbuf *b, const struct train_spec *t)
 	else
 		put(b, "  batch_size: %d\n", t->batch_size);
 	put(b, "  shuffle: %s\n", t->shuffle ? "true" : "false");
+	/* written only when it searches: the canonical text of every run
+	 * before this key existed stays as it was */
+	if (t->inits > 1)
+		put(b, "  inits: %d\n", t->inits);
 	put(b, "  loss: %s\n", spec_name(spec_losses, (int)t->loss));
 	put(b, "  regularization: {l1: %s, l2: %s}\n", fmt_float(t->l1, f1, sizeof f1),
 	    fmt_float(t->l2, f2, sizeof f2));

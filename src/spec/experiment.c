@@ -1133,7 +1133,7 @@ static int conv_early_stop(struct conv *c, const struct ynode *n, struct early_s
 
 static int conv_train(struct conv *c, const struct ynode *map, struct train_spec *t)
 {
-	static const char *const keys[] = {"epochs", "batch_size", "shuffle", "loss",
+	static const char *const keys[] = {"epochs", "batch_size", "shuffle", "inits", "loss",
 		"regularization", "optimizer", "schedule", "early_stopping", NULL};
 	static const char *const reg_keys[] = {"l1", "l2", NULL};
 	const struct ynode *v, *x;
@@ -1158,6 +1158,8 @@ static int conv_train(struct conv *c, const struct ynode *map, struct train_spec
 			return DL_ERR;
 	}
 	if ((v = ynode_get(map, "shuffle")) && get_bool(c, v, "train.shuffle", &t->shuffle))
+		return DL_ERR;
+	if ((v = ynode_get(map, "inits")) && get_int32(c, v, "train.inits", 1, 100000, &t->inits))
 		return DL_ERR;
 	if ((v = ynode_get(map, "loss"))) {
 		if (get_enum(c, v, "train.loss", "loss", spec_losses, &k))
@@ -1240,7 +1242,9 @@ static int conv_augment(struct conv *c, const struct ynode *n, struct augment_sp
 
 static int conv_top(struct conv *c, const struct ynode *root, struct experiment *e)
 {
-	static const char *const keys[] = {"name", "seed", "data", "augment", "model", "train", NULL};
+	/* sweep: is sweep.h's; a run's own experiment ignores it */
+	static const char *const keys[] = {"name", "seed", "data", "augment", "model", "train",
+		"sweep", NULL};
 	const struct ynode *v;
 
 	if (check_keys(c, root, "at top level", keys))
@@ -1294,6 +1298,7 @@ void experiment_defaults(struct experiment *e)
 	e->train.epochs = 10;
 	e->train.batch_size = 32;
 	e->train.shuffle = 1;
+	e->train.inits = 1;
 	e->train.loss = NN_LOSS_CROSS_ENTROPY;
 	nn_optim_defaults(&e->train.optimizer, NN_OPTIM_ADAM);
 	schedule_defaults(&e->train.schedule, SCHEDULE_CONSTANT);
@@ -1335,16 +1340,17 @@ int experiment_parse(struct experiment *e, const char *text, size_t len,
 	return rc;
 }
 
-int experiment_load(struct experiment *e, const char *path,
-		    const char *const *overrides, int n_overrides,
-		    struct dl_error *err)
+int experiment_read_file(const char *path, char **text, size_t *text_len,
+			 struct dl_error *err)
 {
 	int is_stdin = !strcmp(path, "-");
 	FILE *f = is_stdin ? stdin : fopen(path, "rb");
 	char *buf = NULL, *grown;
 	size_t len = 0, cap = 0, got;
-	int rc;
+	int rc = DL_OK;
 
+	*text = NULL;
+	*text_len = 0;
 	if (!f)
 		return dl_error_at(err, path, 0, 0, "%s", strerror(errno));
 	for (;;) {
@@ -1356,7 +1362,7 @@ int experiment_load(struct experiment *e, const char *path,
 				rc = dl_error_at(err, path, 0, 0, "file too large (more than 16 MiB)");
 				goto out;
 			}
-			grown = realloc(buf, cap);
+			grown = realloc(buf, cap + 1);
 			if (!grown) {
 				rc = dl_error_at(err, path, 0, 0, "out of memory");
 				goto out;
@@ -1377,10 +1383,32 @@ int experiment_load(struct experiment *e, const char *path,
 		rc = dl_error_at(err, path, 0, 0, "file too large (more than 16 MiB)");
 		goto out;
 	}
-	rc = experiment_parse(e, buf ? buf : "", len, path, overrides, n_overrides, err);
 out:
-	free(buf);
 	if (!is_stdin)
 		fclose(f);
+	if (rc != DL_OK) {
+		free(buf);
+		return rc;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return dl_error_at(err, path, 0, 0, "out of memory");
+	buf[len] = '\0';
+	*text = buf;
+	*text_len = len;
+	return DL_OK;
+}
+
+int experiment_load(struct experiment *e, const char *path,
+		    const char *const *overrides, int n_overrides,
+		    struct dl_error *err)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	if (experiment_read_file(path, &text, &len, err) != DL_OK)
+		return DL_ERR;
+	rc = experiment_parse(e, text, len, path, overrides, n_overrides, err);
+	free(text);
 	return rc;
 }

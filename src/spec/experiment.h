@@ -29,6 +29,8 @@ struct train_spec {
 	int epochs;                 /* >= 1 */
 	int batch_size;             /* >= 1; 0 means full batch (all of train) */
 	int shuffle;                /* reshuffle train every epoch (default 1) */
+	int inits;                  /* draw this many initialisations and train the
+	                               one of lowest initial training loss (default 1) */
 	enum nn_loss loss;          /* default cross_entropy */
 	float l1, l2;               /* kernel penalties (default 0) */
 	struct nn_optim_cfg optimizer; /* default adam with Keras defaults */
@@ -61,6 +63,10 @@ int experiment_parse(struct experiment *e, const char *text, size_t len,
 int experiment_load(struct experiment *e, const char *path,
 		    const char *const *overrides, int n_overrides,
 		    struct dl_error *err);
+
+/* Read a whole experiment file ("-": standard input), at most 16 MiB, into
+ * a malloc'd NUL-terminated *text. */
+int experiment_read_file(const char *path, char **text, size_t *len, struct dl_error *err);
 
 /* Emit the experiment as canonical YAML (every key, defaults included, in a
  * fixed order), so that parsing the result gives back an equal struct.

@@ -34,7 +34,7 @@ struct ynode {
 	int origin;             /* -1: the file; i >= 0: overrides[i] */
 	char *text;             /* scalar: the value (NUL-terminated), owned */
 	int quoted;             /* scalar: written quoted or as a block scalar */
-	int n;                  /* mapping: number of pairs; sequence: items */
+	int n;                  /* kids: a mapping's keys and values, a sequence's items */
 	int cap;                /* allocated slots in kids */
 	struct ynode **kids;    /* mapping: key0, value0, key1, value1, ...
 	                           (keys are always scalars); sequence: items */

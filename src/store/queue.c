@@ -5,6 +5,7 @@
  * Every write is one short transaction: a single statement on its own, or
  * BEGIN IMMEDIATE ... COMMIT when it must read before it writes. */
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,8 +156,8 @@ int store_queue_paused(struct store *s, int *paused, struct dl_error *err)
 /* The next claimable run, inside the caller's transaction; *found is 0
  * when there is none. The status term matches runs_claimable's, so the
  * query walks that index in claim order. */
-static int next_run(struct store *s, struct store_claim *out, int *found,
-		    struct dl_error *err)
+static int next_run(struct store *s, int cores, int free_cores, struct store_claim *out,
+		    int *found, struct dl_error *err)
 {
 	const char *what = "cannot look for a queued run";
 	const unsigned char *yaml;
@@ -168,9 +169,12 @@ static int next_run(struct store *s, struct store_claim *out, int *found,
 			  "FROM runs r LEFT JOIN specs p ON p.run_id = r.id "
 			  "WHERE r.status IN ('queued', 'interrupted') AND (r.after_id IS NULL "
 			  "OR EXISTS (SELECT 1 FROM runs a WHERE a.id = r.after_id "
-			  "AND a.status = 'done')) ORDER BY r.priority DESC, r.id LIMIT 1",
+			  "AND a.status = 'done')) AND min(r.threads, ?1) <= ?2 "
+			  "ORDER BY r.priority DESC, r.id LIMIT 1",
 			  &st, what, err) != DL_OK)
 		return DL_ERR;
+	sqlite3_bind_int(st, 1, cores);
+	sqlite3_bind_int(st, 2, free_cores);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
@@ -211,6 +215,12 @@ static int take_run(struct store *s, int64_t id, const char *worker, struct dl_e
 int store_claim_run(struct store *s, const char *worker, struct store_claim *out,
 		    int *claimed, struct dl_error *err)
 {
+	return store_claim_run_within(s, worker, INT_MAX, INT_MAX, out, claimed, err);
+}
+
+int store_claim_run_within(struct store *s, const char *worker, int cores, int free_cores,
+			   struct store_claim *out, int *claimed, struct dl_error *err)
+{
 	int paused, found = 0;
 
 	memset(out, 0, sizeof *out);
@@ -218,7 +228,7 @@ int store_claim_run(struct store *s, const char *worker, struct store_claim *out
 	if (store_begin(s, err) != DL_OK)
 		return DL_ERR;
 	if (store_queue_paused(s, &paused, err) != DL_OK ||
-	    (!paused && next_run(s, out, &found, err) != DL_OK))
+	    (!paused && next_run(s, cores, free_cores, out, &found, err) != DL_OK))
 		goto fail;
 	if (!found) {
 		store_rollback(s);      /* nothing was written */

@@ -144,6 +144,13 @@ void store_claim_free(struct store_claim *c);
 int store_claim_run(struct store *s, const char *worker, struct store_claim *out,
 		    int *claimed, struct dl_error *err);
 
+/* The same, for a pool with `free_cores` of its `cores` unused: only a run
+ * that fits is taken, counting a run that asks for more threads than there
+ * are cores as asking for all of them. The first fitting run in claim order
+ * is taken, so a small run may start before a big one that must wait. */
+int store_claim_run_within(struct store *s, const char *worker, int cores, int free_cores,
+			   struct store_claim *out, int *claimed, struct dl_error *err);
+
 /* ---- a running run ---- */
 
 /* Its worker says it is alive (the progress does too). */

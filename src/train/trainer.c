@@ -7,6 +7,7 @@
 
 #include "data/batcher.h"
 #include "nn/optim.h"
+#include "train/analysis.h"
 #include "train/callbacks.h"
 #include "train/checkpoint.h"
 #include "util/clock.h"
@@ -76,8 +77,10 @@ int trainer_check_model(struct experiment *exp, int n_classes, struct dl_error *
 	return DL_OK;
 }
 
-void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
-		      const struct dataset *d, struct evaluation *out)
+/* trainer_evaluate, also keeping each sample's prediction and its output
+ * when pred and conf are given (d->n entries each). */
+static void evaluate(struct nn_model *m, enum nn_loss loss, const struct dataset *d,
+		     struct evaluation *out, int *pred_out, float *conf_out)
 {
 	int in_size = d->c * d->h * d->w;
 	int chunk = nn_model_max_batch(m);
@@ -98,12 +101,22 @@ void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
 			int pred = argmax(y + (size_t)i * K, K);
 
 			correct += pred == truth;
+			if (pred_out) {
+				pred_out[from + i] = pred;
+				conf_out[from + i] = y[(size_t)i * K + pred];
+			}
 			if (truth < TRAIN_MAX_CLASSES && pred < TRAIN_MAX_CLASSES)
 				out->confusion[truth][pred]++;
 		}
 	}
 	out->loss = d->n ? loss_sum / d->n : NAN;
 	out->accuracy = d->n ? (double)correct / d->n : NAN;
+}
+
+void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
+		      const struct dataset *d, struct evaluation *out)
+{
+	evaluate(m, loss, d, out, NULL, NULL);
 }
 
 /* Everything one run owns while it trains. */
@@ -121,6 +134,8 @@ struct training {
 	struct plateau_state plateau;
 	struct early_stop_state early;
 	float *best_params;  /* weights of the best epoch (restore_best), or NULL */
+	double *init_losses; /* train.inits > 1: each candidate's initial loss */
+	int kept_init;       /* the candidate trained */
 };
 
 static void training_free(struct training *t)
@@ -130,14 +145,56 @@ static void training_free(struct training *t)
 	free(t->order);
 	batcher_free(t->batcher);
 	free(t->best_params);
+	free(t->init_losses);
 }
 
+/*
+ * train.inits: draw n initialisations, measure each one's loss on the
+ * training set, and keep the lowest (notebook 000 picks its starting
+ * networks this way). Candidate 0 is the ordinary initialisation, and the
+ * others draw from streams split off `candidates`, so that inits: 1 gives
+ * the weights it always gave and every candidate is reproducible.
+ */
+static int choose_init(struct training *t, int n, struct rng *init_rng,
+		       struct rng *candidates, struct dl_error *err)
+{
+	size_t count = nn_model_param_count(t->model);
+	float *best = malloc(sizeof *best * count);
+	double best_loss = INFINITY;
+
+	t->init_losses = malloc(sizeof *t->init_losses * (size_t)n);
+	if (!best || !t->init_losses) {
+		free(best);
+		return dl_error_set(err, "out of memory for %d initialisations", n);
+	}
+	for (int k = 0; k < n; k++) {
+		struct rng r = *init_rng;
+		struct evaluation ev;
+
+		if (k > 0)
+			rng_split(candidates, &r);
+		nn_model_init(t->model, &r);
+		trainer_evaluate(t->model, t->exp->train.loss, &t->data->train, &ev);
+		t->init_losses[k] = ev.loss;
+		if (k == 0 || ev.loss < best_loss) {
+			best_loss = ev.loss;
+			t->kept_init = k;
+			memcpy(best, nn_model_params(t->model), sizeof *best * count);
+		}
+	}
+	memcpy(nn_model_params(t->model), best, sizeof *best * count);
+	free(best);
+	return DL_OK;
+}
+
+/* resuming: the weights come from the checkpoint, so no initialisation
+ * is searched for. */
 static int training_init(struct training *t, const struct experiment *exp,
 			 const struct data_split *data, const struct run_sink *sink,
-			 struct dl_error *err)
+			 int resuming, struct dl_error *err)
 {
 	const struct dataset *train = &data->train;
-	struct rng seed_rng, init_rng, augment_rng;
+	struct rng seed_rng, init_rng, augment_rng, candidates_rng;
 	int max_batch;
 
 	memset(t, 0, sizeof *t);
@@ -172,7 +229,13 @@ static int training_init(struct training *t, const struct experiment *exp,
 	rng_split(&seed_rng, &t->dropout_rng);
 	rng_split(&seed_rng, &augment_rng);
 	t->augment_base = rng_u64(&augment_rng);
-	nn_model_init(t->model, &init_rng);
+	rng_split(&seed_rng, &candidates_rng);
+	if (exp->train.inits > 1 && !resuming) {
+		if (choose_init(t, exp->train.inits, &init_rng, &candidates_rng, err) != DL_OK)
+			goto fail;
+	} else {
+		nn_model_init(t->model, &init_rng);
+	}
 	plateau_init(&t->plateau, &exp->train.schedule, exp->train.optimizer.lr);
 	early_stop_init(&t->early, &exp->train.early_stopping);
 	if (exp->train.early_stopping.enabled && exp->train.early_stopping.restore_best) {
@@ -516,6 +579,48 @@ out:
 }
 
 /* Put a checkpoint's weights, optimiser and trainer state into t. */
+/* The final test evaluation, handing the sink up to TRAIN_MAX_MISCLASSIFIED
+ * misclassified samples by true class then index, each with its saliency.
+ * Without the memory for it the evaluation is still made, and the sink
+ * hears of no samples. */
+static void report_misclassified(struct training *t, const struct dataset *d,
+				 struct evaluation *ev)
+{
+	size_t in_size = (size_t)d->c * d->h * d->w;
+	int *pred = malloc(sizeof *pred * (size_t)(d->n ? d->n : 1));
+	float *conf = malloc(sizeof *conf * (size_t)(d->n ? d->n : 1));
+	struct misclassified *list = malloc(sizeof *list * TRAIN_MAX_MISCLASSIFIED);
+	float *saliency = malloc(sizeof *saliency * in_size * TRAIN_MAX_MISCLASSIFIED);
+	enum nn_loss loss;
+	int n = 0;
+
+	if (!pred || !conf || !list || !saliency) {
+		trainer_evaluate(t->model, t->exp->train.loss, d, ev);
+		goto out;
+	}
+	evaluate(t->model, t->exp->train.loss, d, ev, pred, conf);
+	loss = analysis_saliency_loss(&t->exp->model, t->exp->train.loss);
+	for (int c = 0; c < d->n_classes && n < TRAIN_MAX_MISCLASSIFIED; c++)
+		for (int i = 0; i < d->n && n < TRAIN_MAX_MISCLASSIFIED; i++) {
+			const float *x = d->x + (size_t)i * in_size;
+			float *sal = saliency + (size_t)n * in_size;
+
+			if (d->y[i] != c || pred[i] == c)
+				continue;
+			analysis_saliency(t->model, loss, x, c, sal);
+			list[n++] = (struct misclassified){
+				.index = i, .truth = c, .predicted = pred[i],
+				.confidence = conf[i], .pixels = x, .saliency = sal,
+			};
+		}
+	t->sink->misclassified(t->sink->ctx, list, n);
+out:
+	free(pred);
+	free(conf);
+	free(list);
+	free(saliency);
+}
+
 static int resume_from(struct training *t, const struct checkpoint *c,
 		       struct run_result *r, struct dl_error *err)
 {
@@ -543,7 +648,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		sink = &no_sink;
 	if (!opts)
 		opts = &no_opts;
-	if (training_init(&t, exp, data, sink, err) != DL_OK)
+	if (training_init(&t, exp, data, sink, opts->resume != NULL, err) != DL_OK)
 		return DL_ERR;
 	if (nn_model_set_threads(t.model, opts->threads, err) != DL_OK) {
 		training_free(&t);
@@ -569,6 +674,8 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 	};
 	if (sink->started)
 		sink->started(sink->ctx, &info);
+	if (t.init_losses && sink->initialised)
+		sink->initialised(sink->ctx, t.init_losses, exp->train.inits, t.kept_init);
 
 	result->status = RUN_DONE;
 	for (int epoch = result->epochs + 1; epoch <= exp->train.epochs; epoch++) {
@@ -594,11 +701,20 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 			sink->epoch_done(sink->ctx, m);
 		if (stop)
 			break;
+		if (opts->stop_after_epoch && *opts->stop_after_epoch &&
+		    epoch < exp->train.epochs) {
+			result->status = RUN_CANCELLED;
+			snprintf(result->message, sizeof result->message,
+				 "stopped after epoch %d", epoch);
+			break;
+		}
 	}
 	if (t.best_params && t.early.best_epoch > 0)
 		memcpy(nn_model_params(t.model), t.best_params,
 		       sizeof(float) * nn_model_param_count(t.model));
-	if (result->status == RUN_DONE)
+	if (result->status == RUN_DONE && sink->misclassified)
+		report_misclassified(&t, &data->test, &result->test);
+	else if (result->status == RUN_DONE)
 		trainer_evaluate(t.model, exp->train.loss, &data->test, &result->test);
 	result->seconds = clock_seconds() - start;
 	if (sink->finished)

@@ -67,13 +67,33 @@ struct run_result {
 	char message[256];          /* why a run diverged or was cancelled */
 };
 
+/* A misclassified test sample (run_sink.misclassified). */
+struct misclassified {
+	int index;                  /* in the test set */
+	int truth, predicted;
+	float confidence;           /* the model's output for `predicted` */
+	const float *pixels;        /* (c, h, w) of the test set, not owned */
+	const float *saliency;      /* same size (analysis_saliency), not owned */
+};
+
+/* At most this many misclassified samples are reported, by true class then
+ * index: enough to browse, bounded for a model that gets most wrong. */
+#define TRAIN_MAX_MISCLASSIFIED 200
+
 struct run_sink {
 	void *ctx;
 	void (*started)(void *ctx, const struct run_info *info);
+	/* With train.inits > 1, before the first epoch: the initial training
+	 * loss of each candidate initialisation and the one kept (the lowest). */
+	void (*initialised)(void *ctx, const double *losses, int n, int kept);
 	/* Called at most every few hundred milliseconds, and after each epoch's last batch. */
 	void (*progress)(void *ctx, int epoch, int batch, int batches,
 			 double samples_per_s);
 	void (*epoch_done)(void *ctx, const struct epoch_metrics *m);
+	/* After the final test evaluation of a run that is done, before
+	 * finished: its misclassified test samples, with saliency. Only asked
+	 * for when set, since saliency costs a backward pass per sample. */
+	void (*misclassified)(void *ctx, const struct misclassified *m, int n);
 	void (*finished)(void *ctx, const struct run_result *r);
 };
 
@@ -83,6 +103,10 @@ struct train_options {
 	/* When it points at a non-zero value the run stops at the next batch
 	 * boundary with RUN_CANCELLED. May be NULL. */
 	const volatile int *cancel;
+	/* When it points at a non-zero value the run stops after the current
+	 * epoch, its checkpoint written, with RUN_CANCELLED ("stopped after
+	 * epoch N"). May be NULL. */
+	const volatile int *stop_after_epoch;
 	/* Write a checkpoint (checkpoint.h) here after every epoch. May be NULL. */
 	const char *checkpoint_path;
 	/* Continue from this checkpoint instead of starting afresh. May be NULL. */

@@ -1,0 +1,297 @@
+/*
+ * cmd_browse.c - reading the store from the command line: `digitlab ls`,
+ * `queue ls`, `show`, `compare` and `export`.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/report.h"
+#include "data/render.h"
+
+/* What the status column says: the status, and a running run's progress. */
+static const char *fmt_status(const struct store_row *r, char *buf, size_t size)
+{
+	if (r->status == STORE_RUNNING && r->batches > 0)
+		snprintf(buf, size, "running %d:%d%%", r->epoch, 100 * r->batch / r->batches);
+	else
+		snprintf(buf, size, "%s", store_status_name(r->status));
+	return buf;
+}
+
+/* ---- ls ---- */
+
+static const char ls_help[] =
+	"usage: digitlab ls [--status S] [--name GLOB] [--tag T] [--sort KEY]\n"
+	"                   [--limit N] [--group] [--json]\n"
+	"\n"
+	"List the runs of the store, one line each: id, name, status, parameters,\n"
+	"epochs, train and test accuracy, time.\n"
+	"\n"
+	"  --status S   only runs with that status (queued, running, done, failed,\n"
+	"               diverged, cancelled, interrupted, paused)\n"
+	"  --name GLOB  only runs whose name matches (*, ?, [...]; case-sensitive)\n"
+	"  --tag T      only runs tagged T\n"
+	"  --sort KEY   id, name, status, params, epochs, train_acc, val_acc,\n"
+	"               test_acc, seconds or created; -KEY sorts descending.\n"
+	"               Runs without the value come last. Default: id\n"
+	"  --limit N    at most N runs\n"
+	"  --group      one line per sweep point: the repeats' count, and the mean\n"
+	"               and spread (sample standard deviation) of test accuracy\n"
+	"  --json       an array of objects instead of the table\n";
+
+struct ls_options {
+	struct store_filter filter;
+	int json, group;
+};
+
+static int parse_ls(int argc, char **argv, struct ls_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->filter.status = -1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		int taken;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(ls_help, stdout);
+			return -1;
+		} else if (!strcmp(a, "--json")) {
+			o->json = 1;
+		} else if (!strcmp(a, "--group")) {
+			o->group = 1;
+		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--status", &v))) {
+			if (taken < 0)
+				return EXIT_USAGE;
+			if ((o->filter.status = store_status_from_name(v)) < 0)
+				return cli_usage_error("ls", "--status: unknown status '%s'", v);
+		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--name", &v))) {
+			if (taken < 0)
+				return EXIT_USAGE;
+			o->filter.name_glob = v;
+		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--tag", &v))) {
+			if (taken < 0)
+				return EXIT_USAGE;
+			o->filter.tag = v;
+		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--sort", &v))) {
+			int key;
+
+			if (taken < 0)
+				return EXIT_USAGE;
+			o->filter.descending = v[0] == '-';
+			if ((key = store_sort_from_name(v + o->filter.descending)) < 0)
+				return cli_usage_error("ls", "--sort: unknown key '%s'", v);
+			o->filter.sort = (enum store_sort)key;
+		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--limit", &v))) {
+			if (taken < 0 || (o->filter.limit = cli_parse_count("ls", "--limit", v,
+									    100000000)) < 0)
+				return EXIT_USAGE;
+		} else {
+			return cli_usage_error("ls", "unknown argument '%s'", a);
+		}
+	}
+	return 0;
+}
+
+static void print_table_head(void)
+{
+	printf("%5s  %-24s %-14s %9s %6s %9s %9s %8s\n", "ID", "NAME", "STATUS", "PARAMS",
+	       "EPOCHS", "TRAIN ACC", "TEST ACC", "TIME");
+}
+
+static void print_table_row(const struct store_row *r)
+{
+	char st[32], p[32], a[16], t[16], s[16];
+	double secs = r->seconds;
+
+	if (r->status == STORE_RUNNING && r->started > 0)
+		secs = (double)time(NULL) - r->started;
+	printf("%5lld  %-24.24s %-14s %9s %6d %9s %9s %8s\n", (long long)r->id, r->name,
+	       fmt_status(r, st, sizeof st), fmt_count(r->params, p, sizeof p), r->epochs,
+	       fmt_metric(r->accuracy, a, sizeof a), fmt_metric(r->test_accuracy, t, sizeof t),
+	       fmt_seconds(secs, s, sizeof s));
+}
+
+static void json_row(FILE *out, const struct store_row *r)
+{
+	fprintf(out, "{\"id\":%lld,\"name\":", (long long)r->id);
+	json_string(out, r->name);
+	fprintf(out, ",\"status\":\"%s\",\"priority\":%d,\"params\":%lld,\"epochs\":%d",
+		store_status_name(r->status), r->priority, (long long)r->params, r->epochs);
+	fprintf(out, ",\"loss\":");
+	json_number(out, r->loss);
+	fprintf(out, ",\"accuracy\":");
+	json_number(out, r->accuracy);
+	fprintf(out, ",\"val_loss\":");
+	json_number(out, r->val_loss);
+	fprintf(out, ",\"val_accuracy\":");
+	json_number(out, r->val_accuracy);
+	fprintf(out, ",\"best_val_accuracy\":");
+	json_number(out, r->best_val_accuracy);
+	fprintf(out, ",\"test_loss\":");
+	json_number(out, r->test_loss);
+	fprintf(out, ",\"test_accuracy\":");
+	json_number(out, r->test_accuracy);
+	fprintf(out, ",\"seconds\":");
+	json_number(out, r->seconds);
+	fprintf(out, ",\"created\":");
+	json_number(out, r->created);
+	fprintf(out, ",\"started\":");
+	json_number(out, r->started > 0 ? r->started : NAN);
+	fprintf(out, ",\"finished\":");
+	json_number(out, r->finished > 0 ? r->finished : NAN);
+	fprintf(out, ",\"sweep_id\":%lld,\"sweep_point\":", (long long)r->sweep_id);
+	json_string(out, r->sweep_point);
+	fprintf(out, ",\"repeat\":%d,\"worker\":", r->repeat);
+	json_string(out, r->worker);
+	if (r->status == STORE_RUNNING)
+		fprintf(out, ",\"progress\":{\"epoch\":%d,\"batch\":%d,\"batches\":%d}", r->epoch,
+			r->batch, r->batches);
+	fputc('}', out);
+}
+
+/* --group: rows of one sweep point (same sweep id and point) together. */
+static void print_groups(const struct store_row *rows, int n)
+{
+	int *seen = calloc((size_t)(n ? n : 1), sizeof *seen);
+
+	printf("%5s  %-24s %-28s %4s %9s %8s %8s\n", "SWEEP", "NAME", "POINT", "RUNS",
+	       "DONE", "TEST ACC", "SPREAD");
+	for (int i = 0; seen && i < n; i++) {
+		double sum = 0, sq = 0;
+		int count = 0, done = 0;
+		char mean[16], spread[16];
+
+		if (seen[i])
+			continue;
+		for (int j = i; j < n; j++) {
+			if (seen[j] || rows[j].sweep_id != rows[i].sweep_id ||
+			    strcmp(rows[j].sweep_point, rows[i].sweep_point) ||
+			    (rows[i].sweep_id == 0 && j != i))
+				continue;
+			seen[j] = 1;
+			count++;
+			if (!isnan(rows[j].test_accuracy)) {
+				done++;
+				sum += rows[j].test_accuracy;
+				sq += rows[j].test_accuracy * rows[j].test_accuracy;
+			}
+		}
+		fmt_metric(done ? sum / done : NAN, mean, sizeof mean);
+		fmt_metric(done > 1 ? sqrt(fmax(0, (sq - sum * sum / done) / (done - 1))) : NAN,
+			   spread, sizeof spread);
+		printf("%5lld  %-24.24s %-28.28s %4d %9d %8s %8s\n", (long long)rows[i].sweep_id,
+		       rows[i].name, rows[i].sweep_id ? rows[i].sweep_point : "-", count, done,
+		       mean, spread);
+	}
+	free(seen);
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	struct ls_options o;
+	struct store_row *rows;
+	struct store *s;
+	struct dl_error err;
+	int n, status;
+
+	if ((status = parse_ls(argc, argv, &o)))
+		return status < 0 ? 0 : status;
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	dl_error_clear(&err);
+	if (store_list_runs(s, &o.filter, &rows, &n, &err) != DL_OK) {
+		cli_print_error(&err);
+		store_close(s);
+		return 1;
+	}
+	if (o.json) {
+		putchar('[');
+		for (int i = 0; i < n; i++) {
+			if (i)
+				putchar(',');
+			json_row(stdout, &rows[i]);
+		}
+		puts("]");
+	} else if (o.group) {
+		print_groups(rows, n);
+	} else {
+		print_table_head();
+		for (int i = 0; i < n; i++)
+			print_table_row(&rows[i]);
+	}
+	free(rows);
+	store_close(s);
+	return 0;
+}
+
+/* ---- queue ls ---- */
+
+static int waiting_or_running(enum store_status st)
+{
+	return st == STORE_QUEUED || st == STORE_RUNNING || st == STORE_PAUSED ||
+	       st == STORE_INTERRUPTED;
+}
+
+/* Running first, then in the order the queue takes them. */
+static int queue_order(const void *pa, const void *pb)
+{
+	const struct store_row *a = pa, *b = pb;
+	int ra = a->status != STORE_RUNNING, rb = b->status != STORE_RUNNING;
+
+	if (ra != rb)
+		return ra - rb;
+	if (a->priority != b->priority)
+		return a->priority > b->priority ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int cli_list_queue(int argc, char **argv)
+{
+	struct store_filter f = {.status = -1};
+	struct store_row *rows;
+	struct store *s;
+	struct dl_error err;
+	int n, kept = 0, all = argc > 1 && !strcmp(argv[1], "--all"), paused = 0;
+
+	if (argc > 1 + all)
+		return cli_usage_error("queue", "ls takes only --all");
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	dl_error_clear(&err);
+	if (store_list_runs(s, &f, &rows, &n, &err) != DL_OK ||
+	    store_queue_paused(s, &paused, &err) != DL_OK) {
+		cli_print_error(&err);
+		store_close(s);
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		if (all || waiting_or_running(rows[i].status))
+			rows[kept++] = rows[i];
+	qsort(rows, (size_t)kept, sizeof *rows, queue_order);
+	if (paused)
+		printf("the queue is paused: nothing more is started (digitlab queue resume)\n");
+	printf("%5s  %-24s %-14s %4s %-13s %10s %8s  %s\n", "ID", "NAME", "STATUS", "PRIO",
+	       "EPOCH", "SAMPLES/S", "ETA", "WORKER");
+	for (int i = 0; i < kept; i++) {
+		const struct store_row *r = &rows[i];
+		char st[32], ep[32], sps[16], eta[16];
+
+		snprintf(ep, sizeof ep, "%d", r->epochs);
+		if (r->status == STORE_RUNNING)
+			snprintf(ep, sizeof ep, "%d %d/%d", r->epoch, r->batch, r->batches);
+		snprintf(sps, sizeof sps, "-");
+		if (r->status == STORE_RUNNING && !isnan(r->samples_per_s))
+			snprintf(sps, sizeof sps, "%.0f", r->samples_per_s);
+		printf("%5lld  %-24.24s %-14s %4d %-13s %10s %8s  %s\n", (long long)r->id, r->name,
+		       fmt_status(r, st, sizeof st), r->priority, ep, sps,
+		       r->status == STORE_RUNNING ? fmt_seconds(r->eta_s, eta, sizeof eta) : "-",
+		       r->status == STORE_RUNNING ? r->worker : "");
+	}
+	free(rows);
+	store_close(s);
+	return 0;
+}

@@ -1,0 +1,247 @@
+/*
+ * cmd_export.c - `digitlab export`: runs as CSV (one line per run, or per
+ * epoch with --history) or as JSON (everything the store holds of them but
+ * the pixels).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/report.h"
+
+static const char export_help[] =
+	"usage: digitlab export [RUN...] [--format csv|json] [--history]\n"
+	"\n"
+	"Write runs to standard output; with no RUN, every run of the store.\n"
+	"\n"
+	"  --format csv   one line per run (the default): id, name, status, sweep,\n"
+	"                 params, epochs, the last epoch's metrics, test metrics,\n"
+	"                 time, tags\n"
+	"  --history      with csv: one line per epoch of each run instead\n"
+	"  --format json  an array of objects: the run, its experiment YAML, note,\n"
+	"                 tags, every epoch and its test confusion matrix\n";
+
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_text(FILE *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void csv_number(FILE *out, double v)
+{
+	if (!isnan(v) && !isinf(v))
+		fprintf(out, "%.9g", v);
+}
+
+static void csv_run(FILE *out, const struct store_row *r, const char *tags)
+{
+	const double metrics[] = {r->loss, r->accuracy, r->val_loss, r->val_accuracy,
+				  r->test_loss, r->test_accuracy, r->seconds};
+
+	fprintf(out, "%lld,", (long long)r->id);
+	csv_text(out, r->name);
+	fprintf(out, ",%s,%lld,", store_status_name(r->status), (long long)r->sweep_id);
+	csv_text(out, r->sweep_point);
+	fprintf(out, ",%d,%lld,%d", r->repeat, (long long)r->params, r->epochs);
+	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
+		fputc(',', out);
+		csv_number(out, metrics[i]);
+	}
+	fputc(',', out);
+	csv_text(out, tags);
+	fputc('\n', out);
+}
+
+static void csv_history(FILE *out, int64_t id, const struct store_epoch *e, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const double v[] = {e[i].loss, e[i].accuracy, e[i].val_loss, e[i].val_accuracy,
+				    e[i].lr, e[i].seconds};
+
+		fprintf(out, "%lld,%d", (long long)id, e[i].epoch);
+		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+			fputc(',', out);
+			csv_number(out, v[k]);
+		}
+		fputc(',', out);
+		csv_text(out, e[i].events ? e[i].events : "");
+		fputc('\n', out);
+	}
+}
+
+static void json_run(FILE *out, const struct store_run *r, const char *tags,
+		     const struct store_epoch *e, int n, const int *confusion, int k)
+{
+	const struct store_row *w = &r->row;
+
+	fprintf(out, "{\"id\":%lld,\"name\":", (long long)w->id);
+	json_string(out, w->name);
+	fprintf(out, ",\"status\":\"%s\",\"sweep_id\":%lld,\"sweep_point\":",
+		store_status_name(w->status), (long long)w->sweep_id);
+	json_string(out, w->sweep_point);
+	fprintf(out, ",\"repeat\":%d,\"params\":%lld,\"epochs\":%d,\"test_loss\":", w->repeat,
+		(long long)w->params, w->epochs);
+	json_number(out, w->test_loss);
+	fprintf(out, ",\"test_accuracy\":");
+	json_number(out, w->test_accuracy);
+	fprintf(out, ",\"seconds\":");
+	json_number(out, w->seconds);
+	fprintf(out, ",\"message\":");
+	json_string(out, r->message ? r->message : "");
+	fprintf(out, ",\"note\":");
+	json_string(out, r->notes ? r->notes : "");
+	fprintf(out, ",\"tags\":");
+	json_string(out, tags);
+	fprintf(out, ",\"yaml\":");
+	json_string(out, r->yaml);
+	fprintf(out, ",\"history\":[");
+	for (int i = 0; i < n; i++) {
+		fprintf(out, "%s{\"epoch\":%d,\"loss\":", i ? "," : "", e[i].epoch);
+		json_number(out, e[i].loss);
+		fprintf(out, ",\"accuracy\":");
+		json_number(out, e[i].accuracy);
+		fprintf(out, ",\"val_loss\":");
+		json_number(out, e[i].val_loss);
+		fprintf(out, ",\"val_accuracy\":");
+		json_number(out, e[i].val_accuracy);
+		fprintf(out, ",\"lr\":");
+		json_number(out, e[i].lr);
+		fprintf(out, ",\"seconds\":");
+		json_number(out, e[i].seconds);
+		fprintf(out, ",\"events\":");
+		json_string(out, e[i].events ? e[i].events : "");
+		fputc('}', out);
+	}
+	fprintf(out, "],\"confusion\":");
+	if (!k)
+		fprintf(out, "null");
+	for (int t = 0; t < k; t++) {
+		fputs(t ? ",[" : "[[", out);
+		for (int p = 0; p < k; p++)
+			fprintf(out, "%s%d", p ? "," : "", confusion[t * k + p]);
+		fputs(t == k - 1 ? "]]" : "]", out);
+	}
+	fputc('}', out);
+}
+
+struct export_options {
+	int json, history;
+	int64_t *ids;
+	int n;
+};
+
+/* One run in the chosen form. */
+static int export_one(struct store *s, int64_t id, const struct export_options *o, int first)
+{
+	struct store_run r;
+	struct store_epoch *e = NULL;
+	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES], k = 0, n = 0, found, cfound;
+	char tags[512];
+	struct dl_error err;
+
+	dl_error_clear(&err);
+	if (store_get_run(s, id, &r, &found, &err) != DL_OK || !found) {
+		if (found)
+			cli_print_error(&err);
+		return DL_ERR;
+	}
+	if (store_get_tags(s, id, tags, sizeof tags, &err) != DL_OK ||
+	    ((o->json || o->history) && store_get_history(s, id, &e, &n, &err) != DL_OK) ||
+	    store_get_confusion(s, id, "test", &k, confusion, &cfound, &err) != DL_OK) {
+		cli_print_error(&err);
+		store_run_free(&r);
+		return DL_ERR;
+	}
+	if (o->json) {
+		if (!first)
+			putchar(',');
+		json_run(stdout, &r, tags, e, n, confusion, k);
+	} else if (o->history) {
+		csv_history(stdout, id, e, n);
+	} else {
+		csv_run(stdout, &r.row, tags);
+	}
+	store_epochs_free(e, n);
+	store_run_free(&r);
+	return DL_OK;
+}
+
+static int parse_export(int argc, char **argv, struct store *s, struct export_options *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		int taken;
+
+		if ((taken = cli_option_value("export", argc, argv, &i, "--format", &v))) {
+			if (taken < 0)
+				return EXIT_USAGE;
+			if (strcmp(v, "csv") && strcmp(v, "json"))
+				return cli_usage_error("export", "--format: expected csv or json, found '%s'", v);
+			o->json = !strcmp(v, "json");
+		} else if (!strcmp(a, "--history")) {
+			o->history = 1;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error("export", "unknown option '%s'", a);
+		} else if (cli_run_id("export", s, a, &o->ids[o->n++]) != DL_OK) {
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_options o = {0};
+	struct store_row *rows = NULL;
+	struct store *s;
+	struct dl_error err;
+	int status, n_rows = 0;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(export_help, stdout);
+		return 0;
+	}
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	o.ids = calloc((size_t)argc, sizeof *o.ids);
+	status = o.ids ? parse_export(argc, argv, s, &o) : 1;
+	dl_error_clear(&err);
+	if (!status && o.n == 0) {
+		if (store_list_runs(s, NULL, &rows, &n_rows, &err) != DL_OK) {
+			cli_print_error(&err);
+			status = 1;
+		}
+	}
+	if (!status) {
+		int n = o.n ? o.n : n_rows;
+
+		if (o.json)
+			putchar('[');
+		else if (o.history)
+			puts("run_id,epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds,events");
+		else
+			puts("id,name,status,sweep_id,sweep_point,repeat,params,epochs,loss,accuracy,"
+			     "val_loss,val_accuracy,test_loss,test_accuracy,seconds,tags");
+		for (int i = 0; i < n && !status; i++)
+			if (export_one(s, o.n ? o.ids[i] : rows[i].id, &o, i == 0) != DL_OK)
+				status = 1;
+		if (o.json)
+			puts("]");
+	}
+	free(rows);
+	free(o.ids);
+	store_close(s);
+	return status;
+}

@@ -1,0 +1,349 @@
+/*
+ * cmd_queue.c - putting runs in the queue and asking things of them:
+ * `digitlab queue add|ls|pause|resume`, `cancel`, `stop`, `pause`,
+ * `resume`, `retry` and `priority`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "spec/sweep.h"
+
+static const char queue_help[] =
+	"usage: digitlab queue add FILE... [--set KEY=VALUE]... [--priority N]\n"
+	"                          [--after RUN] [--threads N]\n"
+	"       digitlab queue ls [--all]\n"
+	"       digitlab queue pause | resume\n"
+	"\n"
+	"add     queue each experiment file; a file with `sweep:` becomes one run\n"
+	"        per grid point and repeat, grouped by a sweep id. Every run is\n"
+	"        checked before any is queued, and a file's runs are queued at once.\n"
+	"  --set KEY=VALUE  override a key of every file (repeatable)\n"
+	"  --priority N     higher runs first (default 0; may be negative)\n"
+	"  --after RUN      start only once RUN is done\n"
+	"  --threads N      threads each run trains with (default 1)\n"
+	"ls      the runs waiting or running, in the order they will be taken;\n"
+	"        --all adds the runs that ended\n"
+	"pause   claim nothing more (running runs go on); resume undoes it\n"
+	"\n"
+	"`digitlab serve` trains the queue. RUN is a run id or a run name (the\n"
+	"newest run of that name).\n";
+
+struct add_options {
+	const char *files[256];
+	int n_files;
+	const char *sets[CLI_MAX_SETS];
+	int n_sets;
+	int priority, threads;
+	const char *after;
+};
+
+static int parse_priority(const char *command, const char *v, int *out)
+{
+	char *end;
+	long p = strtol(v, &end, 10);
+
+	if (!*v || *end || p < -1000000 || p > 1000000)
+		return cli_usage_error(command, "--priority: expected a whole number, found '%s'", v);
+	*out = (int)p;
+	return 0;
+}
+
+static int parse_add(int argc, char **argv, struct add_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->threads = 1;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *v;
+		int taken;
+
+		if ((taken = cli_take_set("queue", argc, argv, &i, o->sets, &o->n_sets))) {
+			if (taken < 0)
+				return EXIT_USAGE;
+		} else if ((taken = cli_option_value("queue", argc, argv, &i, "--priority", &v))) {
+			if (taken < 0 || parse_priority("queue", v, &o->priority))
+				return EXIT_USAGE;
+		} else if ((taken = cli_option_value("queue", argc, argv, &i, "--after", &v))) {
+			if (taken < 0)
+				return EXIT_USAGE;
+			o->after = v;
+		} else if ((taken = cli_option_value("queue", argc, argv, &i, "--threads", &v))) {
+			if (taken < 0 || (o->threads = cli_parse_count("queue", "--threads", v, 256)) < 0)
+				return EXIT_USAGE;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error("queue", "unknown option '%s'", a);
+		} else if (o->n_files == 256) {
+			return cli_usage_error("queue", "at most 256 files at once");
+		} else {
+			o->files[o->n_files++] = a;
+		}
+	}
+	if (!o->n_files)
+		return cli_usage_error("queue", "which experiment files? (e.g. experiments/quickstart.yaml)");
+	return 0;
+}
+
+/* Every run of the plan checked against its data's shape, as `run` does. */
+static int check_plan(struct sweep_plan *plan, const char *file)
+{
+	struct dl_error err;
+	int c, h, w;
+
+	for (int i = 0; i < plan->n; i++) {
+		struct experiment *e = &plan->runs[i].exp;
+
+		dl_error_clear(&err);
+		if (data_input_shape(&e->data, &c, &h, &w, &err) != DL_OK) {
+			cli_print_error(&err);
+			return DL_ERR;
+		}
+		e->model.input = (struct nn_shape){c, h, w};
+		if (nn_model_spec_check(&e->model, e->train.loss, &err) != DL_OK) {
+			snprintf(err.file, sizeof err.file, "%s", file);
+			if (plan->has_sweep)
+				dl_error_prefix(&err, "sweep point %s", plan->runs[i].point);
+			cli_print_error(&err);
+			return DL_ERR;
+		}
+	}
+	return DL_OK;
+}
+
+/* Queue one file's plan in one transaction; prints what was queued. */
+static int queue_plan(struct store *s, struct sweep_plan *plan, const struct add_options *o,
+		      int64_t after)
+{
+	struct store_new_run *runs = calloc((size_t)plan->n, sizeof *runs);
+	char **yaml = calloc((size_t)plan->n, sizeof *yaml);
+	int64_t *ids = calloc((size_t)plan->n, sizeof *ids), sweep = 0;
+	struct dl_error err;
+	int rc = DL_ERR;
+
+	dl_error_clear(&err);
+	if (!runs || !yaml || !ids) {
+		fprintf(stderr, "digitlab queue: out of memory\n");
+		goto out;
+	}
+	if (plan->has_sweep &&
+	    store_add_sweep(s, plan->runs[0].exp.name, &sweep, &err) != DL_OK)
+		goto fail;
+	for (int i = 0; i < plan->n; i++) {
+		const struct sweep_run *r = &plan->runs[i];
+
+		if (!(yaml[i] = experiment_to_yaml(&r->exp))) {
+			fprintf(stderr, "digitlab queue: out of memory\n");
+			goto out;
+		}
+		runs[i] = (struct store_new_run){
+			.name = r->exp.name, .yaml = yaml[i], .priority = o->priority,
+			.after = after, .sweep_id = sweep,
+			.sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
+			.threads = o->threads,
+		};
+	}
+	if (store_add_runs(s, runs, plan->n, ids, &err) != DL_OK)
+		goto fail;
+	if (plan->n == 1)
+		printf("queued run %lld %s\n", (long long)ids[0], plan->runs[0].exp.name);
+	else
+		printf("queued sweep %lld %s: runs %lld-%lld (%d)\n", (long long)sweep,
+		       plan->runs[0].exp.name, (long long)ids[0], (long long)ids[plan->n - 1],
+		       plan->n);
+	rc = DL_OK;
+	goto out;
+fail:
+	cli_print_error(&err);
+out:
+	for (int i = 0; yaml && i < plan->n; i++)
+		free(yaml[i]);
+	free(yaml);
+	free(runs);
+	free(ids);
+	return rc;
+}
+
+static int queue_add(int argc, char **argv)
+{
+	struct add_options o;
+	struct sweep_plan plans[256];
+	struct store *s;
+	struct dl_error err;
+	int64_t after = 0;
+	int status, n = 0;
+
+	if ((status = parse_add(argc, argv, &o)))
+		return status;
+	/* every file checked before anything is queued */
+	for (; n < o.n_files; n++) {
+		dl_error_clear(&err);
+		if (sweep_plan_load(&plans[n], o.files[n], o.sets, o.n_sets, &err) != DL_OK) {
+			cli_print_error(&err);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		if (check_plan(&plans[n], o.files[n]) != DL_OK) {
+			n++;
+			status = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (cli_open_store(&s) != DL_OK) {
+		status = 1;
+		goto out;
+	}
+	if (o.after && cli_run_id("queue", s, o.after, &after) != DL_OK)
+		status = EXIT_USAGE;
+	for (int i = 0; !status && i < n; i++)
+		if (queue_plan(s, &plans[i], &o, after) != DL_OK)
+			status = 1;
+	store_close(s);
+out:
+	for (int i = 0; i < n; i++)
+		sweep_plan_free(&plans[i]);
+	return status;
+}
+
+static int queue_pause(int pause)
+{
+	struct store *s;
+	struct dl_error err;
+	int rc;
+
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	dl_error_clear(&err);
+	rc = pause ? store_pause_queue(s, &err) : store_resume_queue(s, &err);
+	if (rc != DL_OK)
+		cli_print_error(&err);
+	else
+		printf("the queue is %s\n", pause ? "paused: nothing more is started"
+					       : "running again");
+	store_close(s);
+	return rc == DL_OK ? 0 : 1;
+}
+
+int cmd_queue(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(queue_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "add"))
+		return queue_add(argc, argv);
+	if (!strcmp(argv[1], "ls"))
+		return cli_list_queue(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pause") && argc == 2)
+		return queue_pause(1);
+	if (!strcmp(argv[1], "resume") && argc == 2)
+		return queue_pause(0);
+	return cli_usage_error("queue", "expected add, ls, pause or resume, found '%s'", argv[1]);
+}
+
+/* ---- requests of runs ---- */
+
+static const char request_help[] =
+	"usage: digitlab cancel RUN...   stop now; the run ends cancelled\n"
+	"       digitlab stop RUN...     end after the current epoch, keeping the\n"
+	"                                checkpoint; `resume` continues it\n"
+	"       digitlab pause RUN...    hold a queued run (a running one stops\n"
+	"                                after its epoch, as with stop)\n"
+	"       digitlab resume RUN...   queue a paused or stopped run again\n"
+	"       digitlab retry RUN...    queue a failed, diverged, cancelled or\n"
+	"                                interrupted run again\n"
+	"\n"
+	"RUN is a run id or a run name. Exit status 1 when a run was in no state\n"
+	"for the request (it is named), 2 for a run that does not exist.\n";
+
+struct request_kind {
+	const char *command;
+	enum store_request req;
+	const char *done;               /* what happened, for the message */
+};
+
+static const struct request_kind request_kinds[] = {
+	{"cancel", STORE_REQUEST_CANCEL, "cancelled (a running run stops at its next batch)"},
+	{"stop", STORE_REQUEST_STOP, "stopping (a running run ends after its epoch)"},
+	{"pause", STORE_REQUEST_PAUSE, "paused"},
+	{"resume", STORE_REQUEST_RESUME, "resumed"},
+	{"retry", STORE_REQUEST_RETRY, "queued again"},
+};
+
+int cmd_request(int argc, char **argv)
+{
+	const struct request_kind *k = NULL;
+	struct store *s;
+	int status = 0;
+
+	for (size_t i = 0; i < sizeof request_kinds / sizeof request_kinds[0]; i++)
+		if (!strcmp(argv[0], request_kinds[i].command))
+			k = &request_kinds[i];
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(request_help, stdout);
+		return 0;
+	}
+	if (argc < 2)
+		return cli_usage_error(k->command, "which runs? (ids or names; see digitlab ls)");
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		struct store_run r;
+		struct dl_error err;
+		int64_t id;
+		int changed, found;
+
+		dl_error_clear(&err);
+		if (cli_run_id(k->command, s, argv[i], &id) != DL_OK) {
+			status = EXIT_USAGE;
+			continue;
+		}
+		if (store_request(s, id, k->req, &changed, &err) != DL_OK) {
+			cli_print_error(&err);
+			status = 1;
+			continue;
+		}
+		if (changed) {
+			printf("run %lld: %s\n", (long long)id, k->done);
+			continue;
+		}
+		status = status ? status : 1;
+		if (store_get_run(s, id, &r, &found, &err) == DL_OK && found) {
+			fprintf(stderr, "digitlab %s: run %lld is %s: nothing to %s\n", k->command,
+				(long long)id, store_status_name(r.row.status), k->command);
+			store_run_free(&r);
+		}
+	}
+	store_close(s);
+	return status;
+}
+
+int cmd_priority(int argc, char **argv)
+{
+	struct store *s;
+	struct dl_error err;
+	int64_t id;
+	int priority, status = 0;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: digitlab priority RUN N\n\nSet a run's priority: the queue "
+		      "takes higher first, then older.\n", stdout);
+		return 0;
+	}
+	if (argc != 3)
+		return cli_usage_error("priority", "expected a run and a priority");
+	if (parse_priority("priority", argv[2], &priority))
+		return EXIT_USAGE;
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	dl_error_clear(&err);
+	if (cli_run_id("priority", s, argv[1], &id) != DL_OK) {
+		status = EXIT_USAGE;
+	} else if (store_set_priority(s, id, priority, &err) != DL_OK) {
+		cli_print_error(&err);
+		status = 1;
+	} else {
+		printf("run %lld: priority %d\n", (long long)id, priority);
+	}
+	store_close(s);
+	return status;
+}

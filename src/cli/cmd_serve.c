@@ -1,0 +1,250 @@
+/*
+ * cmd_serve.c - `digitlab serve`: run the store's queue headless with a
+ * pool of worker threads, one serve per store.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "data/dataset.h"
+#include "run/pool.h"
+
+static const char serve_help[] =
+	"usage: digitlab serve [--workers N] [--cores N] [--drain] [--detach]\n"
+	"\n"
+	"Train the queued runs of the store ($DIGITLAB_HOME, else\n"
+	"$XDG_DATA_HOME/digitlab) with a pool of worker threads until stopped.\n"
+	"\n"
+	"  --workers N   runs trained at once (default: the number of cores)\n"
+	"  --cores N     threads the runs may use in all (default: the number of\n"
+	"                cores); a run asking for more threads than are free waits\n"
+	"  --drain       exit once nothing is queued and nothing is running\n"
+	"  --detach      leave the terminal: run in the background, logging to\n"
+	"                STORE/serve.log, and print the pid\n"
+	"\n"
+	"Only one serve runs per store; a second one says which pid holds it.\n"
+	"SIGTERM or SIGINT stops every run at its next batch and marks it\n"
+	"interrupted; SIGHUP is ignored, so a serve outlives the SSH session that\n"
+	"started it. When a serve starts, interrupted runs, and runs left running\n"
+	"by a serve that was killed, resume from their last epoch's checkpoint.\n"
+	"\n"
+	"Exit status: 0 stopped or drained, 1 the store could not be used, 2 bad\n"
+	"usage, 4 another serve holds the store.\n";
+
+#define EXIT_LOCKED 4
+
+static volatile int quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+struct serve_options {
+	int workers, cores, drain, detach;
+};
+
+static int parse_serve_options(int argc, char **argv, struct serve_options *o)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	o->cores = cores < 1 ? 1 : (int)cores;
+	o->workers = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		int taken;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(serve_help, stdout);
+			return -1;
+		} else if (!strcmp(a, "--drain")) {
+			o->drain = 1;
+		} else if (!strcmp(a, "--detach")) {
+			o->detach = 1;
+		} else if ((taken = cli_option_value("serve", argc, argv, &i, "--workers", &v))) {
+			if (taken < 0 || (o->workers = cli_parse_count("serve", "--workers", v, 64)) < 0)
+				return EXIT_USAGE;
+		} else if ((taken = cli_option_value("serve", argc, argv, &i, "--cores", &v))) {
+			if (taken < 0 || (o->cores = cli_parse_count("serve", "--cores", v, 1024)) < 0)
+				return EXIT_USAGE;
+		} else {
+			return cli_usage_error("serve", "unknown argument '%s'", a);
+		}
+	}
+	if (o->workers == 0)
+		o->workers = o->cores < 64 ? o->cores : 64;
+	return 0;
+}
+
+/*
+ * The pid lock: STORE/serve.pid, held with flock() for the life of the
+ * process. The kernel drops the lock when the process dies, however it
+ * dies, so a stale file never blocks the next serve; the pid written in it
+ * is only for the message a second serve prints.
+ */
+static int take_lock(const char *dir, int *fd_out)
+{
+	char path[4200], pid[32] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%s/serve.pid", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "digitlab serve: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fprintf(stderr, "digitlab serve: another serve (pid %s) is running for %s; "
+			"stop it first (kill %s)\n", pid[0] ? pid : "?", dir, pid[0] ? pid : "PID");
+		close(fd);
+		return EXIT_LOCKED;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int write_pid(int fd)
+{
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+
+	return ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) == n ? 0 : -1;
+}
+
+/*
+ * Runs still marked running by a serve of this store on this host can only
+ * belong to a serve that died (kill -9, a crash): we hold the lock. They
+ * are put back at once rather than after the heartbeat goes stale. Worker
+ * names are "HOST:serve:PID:wN".
+ */
+static void recover_dead_serve(struct store *s, const char *host)
+{
+	struct store_filter f = {.status = STORE_RUNNING, .sort = STORE_SORT_ID};
+	char prefix[300], self[300];
+	struct store_row *rows;
+	struct dl_error err;
+	int n, count;
+
+	snprintf(prefix, sizeof prefix, "%s:serve:", host);
+	snprintf(self, sizeof self, "%s:serve:%ld:", host, (long)getpid());
+	if (store_list_runs(s, &f, &rows, &n, &err) != DL_OK)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (strncmp(rows[i].worker, prefix, strlen(prefix)) ||
+		    !strncmp(rows[i].worker, self, strlen(self)))
+			continue;
+		if (store_interrupt_worker(s, rows[i].worker, &count, &err) == DL_OK && count)
+			printf("run %lld %s was left running by a serve that died; it resumes "
+			       "from its checkpoint\n", (long long)rows[i].id, rows[i].name);
+	}
+	free(rows);
+}
+
+/* Leave the terminal: a child in its own session, stdio on serve.log. The
+ * parent prints the child's pid and exits. */
+static int detach(const char *dir)
+{
+	char log[4200];
+	int fd;
+	pid_t pid;
+
+	snprintf(log, sizeof log, "%s/serve.log", dir);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "digitlab serve: %s: %s\n", log, strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "digitlab serve: cannot fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		printf("digitlab serve: running as pid %ld, logging to %s\n", (long)pid, log);
+		_exit(0);
+	}
+	setsid();
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_options o = {0};
+	struct pool_opts po;
+	struct store *s;
+	struct dl_error err;
+	char dir[4096], checkpoints[4200], cache[DATA_PATH_MAX], host[128] = "localhost";
+	char name[300];
+	int status, lock_fd = -1;
+
+	status = parse_serve_options(argc, argv, &o);
+	if (status)
+		return status < 0 ? 0 : status;
+	/* opened to create and find the store, and closed again: a SQLite
+	 * connection must not cross the fork of --detach */
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	cli_store_dir(s, dir, sizeof dir);
+	store_close(s);
+	if ((status = take_lock(dir, &lock_fd)) != 0)
+		return status;
+	if (o.detach && detach(dir) != 0)
+		return 1;
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	/* after the fork: the lock file's pid is the serve's */
+	if (write_pid(lock_fd) != 0)
+		fprintf(stderr, "digitlab serve: could not write %s/serve.pid\n", dir);
+	snprintf(checkpoints, sizeof checkpoints, "%s/checkpoints", dir);
+	if (mkdir(checkpoints, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "digitlab serve: %s: %s\n", checkpoints, strerror(errno));
+		store_close(s);
+		return 1;
+	}
+	gethostname(host, sizeof host - 1);
+	recover_dead_serve(s, host);
+	store_close(s);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, SIG_IGN);
+	snprintf(name, sizeof name, "%s:serve:%ld", host, (long)getpid());
+	po = (struct pool_opts){
+		.cache_dir = data_cache_dir(cache, sizeof cache), .checkpoint_dir = checkpoints,
+		.name = name, .workers = o.workers, .cores = o.cores, .drain = o.drain,
+		.poll_seconds = 0.5, .quit = &quit, .log = stdout,
+	};
+	printf("digitlab serve: %d worker(s), %d core(s), store %s/runs.db\n", o.workers,
+	       o.cores, dir);
+	fflush(stdout);
+	dl_error_clear(&err);
+	if (pool_run(&po, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	printf("digitlab serve: %s\n", quit ? "stopped; interrupted runs resume on the next start"
+					      : "the queue is empty");
+	close(lock_fd);
+	return 0;
+}

@@ -1,0 +1,528 @@
+/*
+ * cmd_show.c - one run in detail (`digitlab show`), runs side by side
+ * (`digitlab compare`) and runs as CSV or JSON (`digitlab export`).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/report.h"
+#include "data/render.h"
+
+#define SPARK_WIDTH 50
+#define SHOW_EPOCH_ROWS 30      /* epochs listed in full up to this many */
+#define SHOW_DIGITS 12          /* misclassified digits drawn */
+
+/* Everything `show` and `compare` print of a run. */
+struct run_view {
+	struct store_run run;
+	struct store_epoch *epochs;
+	int n_epochs;
+	int n_classes;                  /* 0: no test confusion stored */
+	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
+	char tags[512];
+};
+
+static void run_view_free(struct run_view *v)
+{
+	store_run_free(&v->run);
+	store_epochs_free(v->epochs, v->n_epochs);
+}
+
+static int run_view_load(struct store *s, int64_t id, struct run_view *v)
+{
+	struct dl_error err;
+	int found;
+
+	memset(v, 0, sizeof *v);
+	dl_error_clear(&err);
+	if (store_get_run(s, id, &v->run, &found, &err) != DL_OK ||
+	    store_get_history(s, id, &v->epochs, &v->n_epochs, &err) != DL_OK ||
+	    store_get_confusion(s, id, "test", &v->n_classes, v->confusion, &found, &err) != DL_OK ||
+	    store_get_tags(s, id, v->tags, sizeof v->tags, &err) != DL_OK) {
+		cli_print_error(&err);
+		return DL_ERR;
+	}
+	return DL_OK;
+}
+
+static struct evaluation as_evaluation(const struct run_view *v)
+{
+	struct evaluation ev = {.n_classes = v->n_classes};
+
+	for (int t = 0; t < v->n_classes; t++)
+		for (int p = 0; p < v->n_classes; p++)
+			ev.confusion[t][p] = v->confusion[t * v->n_classes + p];
+	return ev;
+}
+
+static void print_metric(const char *label, double v)
+{
+	if (!isnan(v))
+		printf("  %s %.4f", label, v);
+}
+
+/* ---- show ---- */
+
+static void show_summary(const struct run_view *v)
+{
+	const struct store_row *r = &v->run.row;
+
+	printf("run %lld  %s  %s", (long long)r->id, r->name, store_status_name(r->status));
+	if (r->status == STORE_RUNNING && r->batches > 0)
+		printf(" (epoch %d, batch %d/%d, %.0f samples/s)", r->epoch, r->batch, r->batches,
+		       r->samples_per_s);
+	printf("\n");
+	if (r->sweep_id)
+		printf("sweep %lld, point %s, repeat %d\n", (long long)r->sweep_id, r->sweep_point,
+		       r->repeat);
+	printf("params %lld  epochs %d", (long long)r->params, r->epochs);
+	print_metric("train acc", r->accuracy);
+	print_metric("val acc", r->val_accuracy);
+	print_metric("test acc", r->test_accuracy);
+	print_metric("test loss", r->test_loss);
+	if (!isnan(r->seconds))
+		printf("  time %.1fs", r->seconds);
+	printf("\n");
+	if (v->run.message)
+		printf("message: %s\n", v->run.message);
+	if (v->tags[0])
+		printf("tags: %s\n", v->tags);
+	if (v->run.notes)
+		printf("note: %s\n", v->run.notes);
+	if (v->run.checkpoint[0])
+		printf("checkpoint: %s\n", v->run.checkpoint);
+}
+
+typedef double (*epoch_field)(const struct store_epoch *e);
+static double f_loss(const struct store_epoch *e) { return e->loss; }
+static double f_acc(const struct store_epoch *e) { return e->accuracy; }
+static double f_vloss(const struct store_epoch *e) { return e->val_loss; }
+static double f_vacc(const struct store_epoch *e) { return e->val_accuracy; }
+static double f_lr(const struct store_epoch *e) { return e->lr; }
+
+static void show_sparklines(const struct run_view *v, int ascii)
+{
+	static const struct { const char *name; epoch_field get; } series[] = {
+		{"loss", f_loss}, {"accuracy", f_acc}, {"val_loss", f_vloss},
+		{"val_accuracy", f_vacc}, {"lr", f_lr},
+	};
+	double *vals = malloc(sizeof *vals * (size_t)(v->n_epochs ? v->n_epochs : 1));
+
+	if (!vals || !v->n_epochs) {
+		free(vals);
+		return;
+	}
+	printf("\nhistory (%d epochs)\n", v->n_epochs);
+	for (size_t k = 0; k < sizeof series / sizeof series[0]; k++) {
+		double first = NAN, last = NAN;
+		int any = 0;
+
+		for (int i = 0; i < v->n_epochs; i++) {
+			vals[i] = series[k].get(&v->epochs[i]);
+			if (!isnan(vals[i])) {
+				if (!any)
+					first = vals[i];
+				last = vals[i];
+				any = 1;
+			}
+		}
+		if (!any)
+			continue;
+		printf("  %-13s ", series[k].name);
+		report_sparkline(stdout, vals, v->n_epochs, SPARK_WIDTH, ascii);
+		printf("  %.4g %s %.4g\n", first, ascii ? "->" : "\u2192", last);
+	}
+	free(vals);
+}
+
+/* Every epoch up to SHOW_EPOCH_ROWS; beyond, the first and last few and
+ * every epoch with an event (an LR reduction, early stopping). */
+static void show_epochs(const struct run_view *v)
+{
+	int many = v->n_epochs > SHOW_EPOCH_ROWS, skipped = 0;
+
+	if (!v->n_epochs)
+		return;
+	printf("\n%6s %9s %9s %9s %9s %10s %8s  %s\n", "EPOCH", "LOSS", "ACC", "VAL LOSS",
+	       "VAL ACC", "LR", "SECONDS", "EVENTS");
+	for (int i = 0; i < v->n_epochs; i++) {
+		const struct store_epoch *e = &v->epochs[i];
+		int event = e->events && e->events[0];
+		char l[16], a[16], vl[16], va[16];
+
+		if (many && i >= 5 && i < v->n_epochs - 5 && !event) {
+			skipped++;
+			continue;
+		}
+		if (skipped)
+			printf("%6s (%d epochs without events)\n", "...", skipped);
+		skipped = 0;
+		printf("%6d %9s %9s %9s %9s %10.4g %8.1f  %s\n", e->epoch,
+		       fmt_metric(e->loss, l, sizeof l), fmt_metric(e->accuracy, a, sizeof a),
+		       fmt_metric(e->val_loss, vl, sizeof vl),
+		       fmt_metric(e->val_accuracy, va, sizeof va), e->lr, e->seconds,
+		       event ? e->events : "");
+	}
+}
+
+static void show_misclassified(struct store *s, const struct run_view *v, int ascii)
+{
+	struct render_style style = {.ascii = ascii, .shades = 1};
+	struct store_sample *m;
+	struct dl_error err;
+	char captions[SHOW_DIGITS][32];
+	const char *caps[SHOW_DIGITS];
+	float *pixels;
+	int n;
+
+	dl_error_clear(&err);
+	if (store_get_misclassified(s, v->run.row.id, "test", SHOW_DIGITS, &m, &n, &err) != DL_OK) {
+		cli_print_error(&err);
+		return;
+	}
+	if (n == 0 || !(pixels = malloc(sizeof *pixels * (size_t)(n * m[0].h * m[0].w)))) {
+		store_samples_free(m, n);
+		return;
+	}
+	printf("\nmisclassified test digits (true%spredicted confidence; first %d by true class)\n",
+	       ascii ? ">" : "\u2192", n);
+	for (int i = 0; i < n; i++) {
+		memcpy(pixels + (size_t)i * m[0].h * m[0].w, m[i].pixels,
+		       sizeof *pixels * (size_t)(m[0].h * m[0].w));
+		snprintf(captions[i], sizeof captions[i], "%d%s%d %.2f", m[i].truth,
+			 ascii ? ">" : "\u2192", m[i].predicted, m[i].confidence);
+		caps[i] = captions[i];
+	}
+	render_grid(stdout, pixels, caps, n, m[0].h, m[0].w, 0, &style);
+	free(pixels);
+	store_samples_free(m, n);
+}
+
+static const char show_help[] =
+	"usage: digitlab show RUN [--ascii] [--yaml]\n"
+	"\n"
+	"One run in detail: its summary, sparklines of its history, every epoch's\n"
+	"metrics, learning rate and events, the test confusion matrix, the error of\n"
+	"each class and the first misclassified test digits.\n"
+	"\n"
+	"  --ascii  ASCII characters instead of Unicode blocks (also chosen when\n"
+	"           the locale is not UTF-8)\n"
+	"  --yaml   print the run's experiment (canonical YAML) instead\n";
+
+int cmd_show(int argc, char **argv)
+{
+	int ascii = !render_locale_is_utf8(), yaml = 0;
+	const char *arg = NULL;
+	struct run_view v;
+	struct store *s;
+	int64_t id;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(show_help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--ascii")) {
+			ascii = 1;
+		} else if (!strcmp(argv[i], "--yaml")) {
+			yaml = 1;
+		} else if (argv[i][0] == '-' || arg) {
+			return cli_usage_error("show", "unexpected argument '%s'", argv[i]);
+		} else {
+			arg = argv[i];
+		}
+	}
+	if (!arg)
+		return cli_usage_error("show", "which run? (an id or a name; see digitlab ls)");
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	if (cli_run_id("show", s, arg, &id) != DL_OK || run_view_load(s, id, &v) != DL_OK) {
+		store_close(s);
+		return EXIT_USAGE;
+	}
+	if (yaml) {
+		fputs(v.run.yaml, stdout);
+	} else {
+		struct evaluation ev = as_evaluation(&v);
+
+		show_summary(&v);
+		show_sparklines(&v, ascii);
+		show_epochs(&v);
+		if (v.n_classes) {
+			printf("\n");
+			report_confusion(stdout, &ev);
+			printf("\n");
+			report_per_class_error(stdout, &ev);
+		}
+		show_misclassified(s, &v, ascii);
+	}
+	run_view_free(&v);
+	store_close(s);
+	return 0;
+}
+
+/* ---- compare ---- */
+
+#define FLAT_MAX 1024
+
+/* The canonical YAML of a run as "path: value" pairs: model.layers[1],
+ * train.optimizer, ... Canonical YAML is regular (two-space indents, one
+ * key or list item per line, flow mappings on one line), which is all this
+ * reads. */
+struct flat {
+	int n;
+	char key[FLAT_MAX][96];
+	char value[FLAT_MAX][160];
+};
+
+/* Add key: value, descending into a flow mapping ("{units: 5, activation:
+ * relu}" becomes key.units and key.activation) so that one changed field
+ * of a layer shows as itself. A list item "dense: {...}" is a one-key
+ * mapping too. */
+static void flat_add(struct flat *f, const char *key, const char *value, int len)
+{
+	const char *colon = memchr(value, ':', (size_t)len);
+
+	if (len >= 2 && value[0] == '{' && value[len - 1] == '}') {
+		int depth = 0, from = 1;
+
+		for (int i = 1; i < len; i++) {
+			depth += value[i] == '[' || value[i] == '{';
+			depth -= value[i] == ']' || (value[i] == '}' && i < len - 1);
+			if ((value[i] == ',' && depth == 0) || i == len - 1) {
+				const char *item = value + from, *c;
+				int n = i - from;
+
+				while (n > 0 && *item == ' ')
+					item++, n--;
+				c = memchr(item, ':', (size_t)n);
+				if (c && c + 2 <= item + n) {
+					char sub[96];
+
+					snprintf(sub, sizeof sub, "%s.%.*s", key, (int)(c - item), item);
+					flat_add(f, sub, c + 2, (int)(item + n - c - 2));
+				}
+				from = i + 1;
+			}
+		}
+		return;
+	}
+	if (colon && colon + 2 < value + len && colon[2] == '{' && !memchr(value, ' ', (size_t)(colon - value))) {
+		char sub[96];
+
+		snprintf(sub, sizeof sub, "%s.%.*s", key, (int)(colon - value), value);
+		flat_add(f, sub, colon + 2, (int)(value + len - colon - 2));
+		return;
+	}
+	if (f->n == FLAT_MAX)
+		return;
+	snprintf(f->key[f->n], sizeof f->key[0], "%s", key);
+	snprintf(f->value[f->n++], sizeof f->value[0], "%.*s", len, value);
+}
+
+static void flatten_yaml(const char *yaml, struct flat *f)
+{
+	char parents[16][96] = {{0}};
+	int items[16] = {0};
+	const char *line = yaml;
+
+	f->n = 0;
+	while (*line) {
+		const char *end = strchr(line, '\n'), *text = line, *colon;
+		int len = end ? (int)(end - line) : (int)strlen(line), depth;
+		char key[96];
+
+		while (*text == ' ')
+			text++;
+		depth = (int)(text - line) / 2;
+		len -= (int)(text - line);
+		if (depth < 15 && len > 0 && *text != '#') {
+			if (!strncmp(text, "- ", 2)) {
+				snprintf(key, sizeof key, "%s[%d]", depth ? parents[depth - 1] : "",
+					 items[depth]++);
+				flat_add(f, key, text + 2, len - 2);
+			} else if ((colon = memchr(text, ':', (size_t)len))) {
+				snprintf(key, sizeof key, "%s%s%.*s", depth ? parents[depth - 1] : "",
+					 depth ? "." : "", (int)(colon - text), text);
+				if (colon + 1 == text + len) {
+					snprintf(parents[depth], sizeof parents[0], "%s", key);
+					items[depth + 1] = 0;
+				} else {
+					flat_add(f, key, colon + 2, (int)(text + len - colon - 2));
+				}
+			}
+		}
+		if (!end)
+			break;
+		line = end + 1;
+	}
+}
+
+static const char *flat_get(const struct flat *f, const char *key)
+{
+	for (int i = 0; i < f->n; i++)
+		if (!strcmp(f->key[i], key))
+			return f->value[i];
+	return NULL;
+}
+
+/* Keys of any run whose value is not the same in all of them. */
+static void compare_params(const struct flat *flats, int n)
+{
+	int shown = 0;
+
+	printf("hyper-parameters that differ\n");
+	for (int r = 0; r < n; r++)
+		for (int k = 0; k < flats[r].n; k++) {
+			const char *key = flats[r].key[k];
+			int differs = 0, first_seen = 1;
+
+			if (!strcmp(key, "name"))
+				continue;
+			for (int q = 0; q < r; q++)
+				first_seen &= flat_get(&flats[q], key) == NULL;
+			if (!first_seen)
+				continue;
+			for (int q = 0; q < n; q++) {
+				const char *a = flat_get(&flats[q], key), *b = flats[r].value[k];
+
+				differs |= !a || strcmp(a, b);
+			}
+			if (!differs)
+				continue;
+			printf("  %-36.36s", key);
+			for (int q = 0; q < n; q++) {
+				const char *v = flat_get(&flats[q], key);
+
+				printf(" %-22.22s", v ? v : "-");
+			}
+			printf("\n");
+			shown++;
+		}
+	if (!shown)
+		printf("  (none: the runs differ only in name)\n");
+}
+
+static void compare_row(const char *label, const struct run_view *v, int n,
+			double (*get)(const struct store_row *))
+{
+	printf("  %-36s", label);
+	for (int q = 0; q < n; q++) {
+		char buf[16];
+
+		printf(" %-22s", fmt_metric(get(&v[q].run.row), buf, sizeof buf));
+	}
+	printf("\n");
+}
+
+static double g_acc(const struct store_row *r) { return r->accuracy; }
+static double g_vacc(const struct store_row *r) { return r->val_accuracy; }
+static double g_best(const struct store_row *r) { return r->best_val_accuracy; }
+static double g_tacc(const struct store_row *r) { return r->test_accuracy; }
+static double g_tloss(const struct store_row *r) { return r->test_loss; }
+
+static void compare_metrics(const struct run_view *v, int n)
+{
+	printf("\nmetrics\n  %-36s", "run");
+	for (int q = 0; q < n; q++) {
+		char head[64];
+
+		snprintf(head, sizeof head, "%lld %s", (long long)v[q].run.row.id, v[q].run.row.name);
+		printf(" %-22.22s", head);
+	}
+	printf("\n  %-36s", "status");
+	for (int q = 0; q < n; q++)
+		printf(" %-22s", store_status_name(v[q].run.row.status));
+	printf("\n  %-36s", "params");
+	for (int q = 0; q < n; q++)
+		printf(" %-22lld", (long long)v[q].run.row.params);
+	printf("\n  %-36s", "epochs");
+	for (int q = 0; q < n; q++)
+		printf(" %-22d", v[q].run.row.epochs);
+	printf("\n");
+	compare_row("train accuracy", v, n, g_acc);
+	compare_row("val accuracy", v, n, g_vacc);
+	compare_row("best val accuracy", v, n, g_best);
+	compare_row("test accuracy", v, n, g_tacc);
+	compare_row("test loss", v, n, g_tloss);
+	printf("  %-36s", "time");
+	for (int q = 0; q < n; q++) {
+		char buf[16];
+
+		printf(" %-22s", fmt_seconds(v[q].run.row.seconds, buf, sizeof buf));
+	}
+	printf("\n");
+}
+
+/* Cell by cell, second minus first: where the second run gains (on the
+ * diagonal) or loses (off it) samples. */
+static void compare_confusion(const struct run_view *a, const struct run_view *b)
+{
+	int K = a->n_classes;
+
+	if (!K || K != b->n_classes) {
+		printf("\n(no pair of test confusion matrices to compare)\n");
+		return;
+	}
+	printf("\nconfusion difference, run %lld minus run %lld (rows: true class; "
+	       ". for no change)\n     ", (long long)b->run.row.id, (long long)a->run.row.id);
+	for (int p = 0; p < K; p++)
+		printf(" %5d", p);
+	printf("\n");
+	for (int t = 0; t < K; t++) {
+		printf("  %2d ", t);
+		for (int p = 0; p < K; p++) {
+			int d = b->confusion[t * K + p] - a->confusion[t * K + p];
+
+			if (d)
+				printf(" %+5d", d);
+			else
+				printf(" %5s", ".");
+		}
+		printf("\n");
+	}
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct run_view v[8];
+	struct flat *flats;
+	struct store *s;
+	int n = 0, status = 0;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs("usage: digitlab compare RUN RUN...\n\n"
+		      "Runs side by side (at most 8): the hyper-parameters that differ, their\n"
+		      "metrics, and the cell-by-cell difference of the first two runs' test\n"
+		      "confusion matrices.\n", stdout);
+		return 0;
+	}
+	if (argc < 3 || argc > 9)
+		return cli_usage_error("compare", "expected 2 to 8 runs");
+	if (cli_open_store(&s) != DL_OK)
+		return 1;
+	flats = calloc(8, sizeof *flats);
+	for (int i = 1; flats && i < argc; i++) {
+		int64_t id;
+
+		if (cli_run_id("compare", s, argv[i], &id) != DL_OK ||
+		    run_view_load(s, id, &v[n]) != DL_OK) {
+			status = EXIT_USAGE;
+			break;
+		}
+		flatten_yaml(v[n].run.yaml, &flats[n]);
+		n++;
+	}
+	if (!status && flats) {
+		compare_params(flats, n);
+		compare_metrics(v, n);
+		compare_confusion(&v[0], &v[1]);
+	}
+	for (int i = 0; i < n; i++)
+		run_view_free(&v[i]);
+	free(flats);
+	store_close(s);
+	return status;
+}

@@ -1,0 +1,258 @@
+/* The worker pool (pool.h). */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "run/pool.h"
+#include "run/worker.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+/* What the workers share; everything below `lock` is guarded by it. */
+struct pool {
+	const struct pool_opts *o;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;         /* cores were given back, or a worker went idle */
+	int free_cores;
+	int busy;                       /* workers training a run */
+	int idle_rounds;                /* drain: workers that found nothing in a row */
+	int failed;
+	struct dl_error error;          /* the first store failure */
+};
+
+struct worker {
+	struct pool *pool;
+	int index;
+	char name[128];
+};
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+
+	nanosleep(&ts, NULL);
+}
+
+static void pool_fail(struct pool *p, const struct dl_error *err)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->failed)
+		p->error = *err;
+	p->failed = 1;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void log_line(const struct pool_opts *o, const char *fmt, const char *worker,
+		     int64_t id, const char *name, int threads)
+{
+	if (!o->log)
+		return;
+	fprintf(o->log, fmt, worker, (long long)id, name, threads);
+	fflush(o->log);
+}
+
+/* How the run ended, for the log. */
+static void log_end(const struct pool_opts *o, struct store *s, const char *worker,
+		    int64_t id)
+{
+	struct store_run r;
+	struct dl_error err;
+	int found;
+
+	if (!o->log || store_get_run(s, id, &r, &found, &err) != DL_OK || !found)
+		return;
+	if (r.row.status == STORE_DONE)
+		fprintf(o->log, "%s: run %lld %s done: test accuracy %.4f, %d epochs in %.1fs\n",
+			worker, (long long)id, r.row.name, r.row.test_accuracy, r.row.epochs,
+			r.row.seconds);
+	else
+		fprintf(o->log, "%s: run %lld %s %s%s%s\n", worker, (long long)id, r.row.name,
+			store_status_name(r.row.status), r.message ? ": " : "",
+			r.message ? r.message : "");
+	fflush(o->log);
+	store_run_free(&r);
+}
+
+/* Claim the next run that fits in the free cores, taking its threads out
+ * of the budget. Waits while no core is free. *claimed 0: nothing to do. */
+static int claim(struct worker *w, struct store *s, struct store_claim *c, int *threads,
+		 int *claimed, struct dl_error *err)
+{
+	struct pool *p = w->pool;
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->free_cores == 0 && !*p->o->quit && !p->failed)
+		pthread_cond_wait(&p->changed, &p->lock);
+	*claimed = 0;
+	rc = DL_OK;
+	if (!*p->o->quit && !p->failed) {
+		rc = store_claim_run_within(s, w->name, p->o->cores, p->free_cores, c, claimed,
+					    err);
+		if (rc == DL_OK && *claimed) {
+			*threads = c->threads < 1 ? 1 : c->threads;
+			if (*threads > p->o->cores)
+				*threads = p->o->cores;
+			p->free_cores -= *threads;
+			p->busy++;
+			p->idle_rounds = 0;
+		} else if (rc == DL_OK) {
+			p->idle_rounds++;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+static void give_back(struct pool *p, int threads)
+{
+	pthread_mutex_lock(&p->lock);
+	p->free_cores += threads;
+	p->busy--;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Drain mode is over when no worker is training and every worker has
+ * looked since the last run ended and found nothing. */
+static int drained(struct pool *p)
+{
+	int done;
+
+	pthread_mutex_lock(&p->lock);
+	done = p->o->drain && p->busy == 0 && p->idle_rounds >= p->o->workers;
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
+/* Train a claimed run and give its cores back; DL_ERR when the store failed. */
+static int train_claimed(struct worker *w, struct store *s, const struct worker_opts *wo,
+			 struct store_claim *c, int threads)
+{
+	int64_t id = c->id;
+	struct dl_error err;
+	int rc;
+
+	log_line(w->pool->o, "%s: run %lld %s started (%d thread(s))\n", w->name, id, c->name,
+		 threads);
+	rc = worker_train(s, wo, c, threads, &err);
+	give_back(w->pool, threads);
+	if (rc != DL_OK) {
+		pool_fail(w->pool, &err);
+		return DL_ERR;
+	}
+	log_end(w->pool->o, s, w->name, id);
+	return DL_OK;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pool *p = w->pool;
+	const struct pool_opts *o = p->o;
+	struct worker_opts wo = {.name = w->name, .cache_dir = o->cache_dir,
+				 .checkpoint_dir = o->checkpoint_dir, .quit = o->quit};
+	struct store *s;
+	struct dl_error err;
+
+	if (store_open(&s, o->store_dir, &err) != DL_OK) {
+		pool_fail(p, &err);
+		return NULL;
+	}
+	while (!*o->quit && !p->failed && !drained(p)) {
+		struct store_claim c;
+		int claimed, threads = 1;
+
+		if (claim(w, s, &c, &threads, &claimed, &err) != DL_OK) {
+			pool_fail(p, &err);
+			break;
+		}
+		if (!claimed) {
+			sleep_seconds(o->poll_seconds);
+			continue;
+		}
+		if (train_claimed(w, s, &wo, &c, threads) != DL_OK)
+			break;
+	}
+	store_close(s);
+	return NULL;
+}
+
+/* The pool's own thread: put back runs whose worker died, every so often,
+ * until the workers are done. */
+static void watch_stale(struct pool *p, struct store *s, const int *done)
+{
+	double last = 0;
+
+	while (!__atomic_load_n(done, __ATOMIC_SEQ_CST)) {
+		double now = clock_seconds();
+		struct dl_error err;
+		int count;
+
+		if (now - last >= POOL_STALE_SECONDS / 4) {
+			last = now;
+			if (store_recover_stale(s, POOL_STALE_SECONDS, &count, &err) == DL_OK &&
+			    count && p->o->log) {
+				fprintf(p->o->log, "found %d run(s) whose worker stopped answering; "
+					"they are queued to resume\n", count);
+				fflush(p->o->log);
+			}
+		}
+		sleep_seconds(0.2);
+	}
+}
+
+struct joiner {
+	pthread_t *threads;
+	int n;
+	int done;
+};
+
+static void *join_all(void *arg)
+{
+	struct joiner *j = arg;
+
+	for (int i = 0; i < j->n; i++)
+		pthread_join(j->threads[i], NULL);
+	__atomic_store_n(&j->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+int pool_run(const struct pool_opts *o, struct dl_error *err)
+{
+	struct pool p = {.o = o, .free_cores = o->cores};
+	struct worker w[64];
+	pthread_t threads[64], joiner_thread;
+	struct joiner j = {threads, 0, 0};
+	struct store *s;
+
+	if (o->workers < 1 || o->workers > 64 || o->cores < 1)
+		return dl_error_set(err, "a pool needs 1 to 64 workers and at least one core");
+	if (store_open(&s, o->store_dir, err) != DL_OK)
+		return DL_ERR;
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.changed, NULL);
+	for (int i = 0; i < o->workers; i++) {
+		w[i] = (struct worker){.pool = &p, .index = i + 1};
+		snprintf(w[i].name, sizeof w[i].name, "%s:w%d", o->name, i + 1);
+		if (pthread_create(&threads[i], NULL, worker_main, &w[i]) != 0)
+			break;
+		j.n++;
+	}
+	pthread_create(&joiner_thread, NULL, join_all, &j);
+	watch_stale(&p, s, &j.done);
+	pthread_join(joiner_thread, NULL);
+	store_close(s);
+	pthread_cond_destroy(&p.changed);
+	pthread_mutex_destroy(&p.lock);
+	if (j.n < o->workers)
+		return dl_error_set(err, "could not start %d worker threads", o->workers);
+	if (p.failed) {
+		*err = p.error;
+		return DL_ERR;
+	}
+	return DL_OK;
+}

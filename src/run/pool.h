@@ -1,0 +1,49 @@
+/*
+ * pool.h - a pool of worker threads that drains a store's queue.
+ *
+ * Each worker is a pthread with its own store connection (store.h asks
+ * for one per thread). The pool owns the machine's cores as a budget: a
+ * worker takes a run only when the threads the run asks for (capped at the
+ * cores) are free, and gives them back when the run ends, so the runs in
+ * flight never use more threads than there are cores. With the default of
+ * one worker per core and single-threaded runs, every core trains a run.
+ *
+ * Shutdown: raising *quit makes every running run stop at its next batch;
+ * its worker marks it interrupted (its last epoch's checkpoint kept), and
+ * the next claim of the run, in this process or another, resumes from that
+ * checkpoint. pool_run returns once every worker has stopped.
+ *
+ * While it runs, the pool also looks for runs whose worker died without a
+ * word (kill -9, a lost machine): running, with a heartbeat older than
+ * POOL_STALE_SECONDS, and puts them back in the queue.
+ */
+#ifndef DL_RUN_POOL_H
+#define DL_RUN_POOL_H
+
+#include <stdio.h>
+
+#include "util/error.h"
+
+/* A running run's heartbeat moves with its progress, several times a
+ * second; a minute without one means its worker is gone. */
+#define POOL_STALE_SECONDS 60.0
+
+struct pool_opts {
+	const char *store_dir;          /* NULL: the default store */
+	const char *cache_dir;          /* data cache */
+	const char *checkpoint_dir;     /* run-ID.model files */
+	const char *name;               /* worker names are NAME:w1, NAME:w2, ... */
+	int workers;                    /* >= 1 */
+	int cores;                      /* the thread budget, >= 1 */
+	int drain;                      /* return once nothing is left to claim */
+	double poll_seconds;            /* an idle worker looks this often */
+	const volatile int *quit;       /* raise to stop; never NULL */
+	FILE *log;                      /* one line per run started and ended; may be NULL */
+};
+
+/* Run the pool until *quit (or, with drain, until no run is claimable and
+ * none is running in the pool). DL_ERR when the store cannot be opened;
+ * a run that fails is the run's failure, recorded in the store. */
+int pool_run(const struct pool_opts *o, struct dl_error *err);
+
+#endif
