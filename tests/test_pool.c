@@ -76,8 +76,12 @@ static void test_drain(struct store *s)
 		ok(0, "store_list_runs: %s", err.msg);
 		return;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		done += rows[i].status == STORE_DONE;
+		if (rows[i].status != STORE_DONE)
+			printf("# run %lld: %s\n", (long long)rows[i].id,
+			       store_status_name(rows[i].status));
+	}
 	ok(n == RUNS && done == RUNS, "all of them done (%d of %d)", done, n);
 	ok(peak_threads(rows, n, threads) <= CORES,
 	   "never more than %d threads at once (peak %d)", CORES, peak_threads(rows, n, threads));

@@ -112,6 +112,9 @@ static void give_back(struct pool *p, int threads)
 	pthread_mutex_lock(&p->lock);
 	p->free_cores += threads;
 	p->busy--;
+	/* the cores, or the run's end (`after`), may let a run start that no
+	 * worker could take before: every worker must look again */
+	p->idle_rounds = 0;
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -139,12 +142,13 @@ static int train_claimed(struct worker *w, struct store *s, const struct worker_
 	log_line(w->pool->o, "%s: run %lld %s started (%d thread(s))\n", w->name, id, c->name,
 		 threads);
 	rc = worker_train(s, wo, c, threads, &err);
+	if (rc == DL_OK)
+		log_end(w->pool->o, s, w->name, id);
 	give_back(w->pool, threads);
 	if (rc != DL_OK) {
 		pool_fail(w->pool, &err);
 		return DL_ERR;
 	}
-	log_end(w->pool->o, s, w->name, id);
 	return DL_OK;
 }
 
