@@ -133,7 +133,7 @@ static void test_quit(struct store *s)
 		}
 		sleep_ms(10);
 	}
-	quit = 1;
+	__atomic_store_n(&quit, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	ok(p.rc == DL_OK, "the pool stops when asked");
 	found = store_get_run(s, id, &r, &found, &err) == DL_OK && found;

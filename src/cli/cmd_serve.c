@@ -45,7 +45,9 @@ static volatile int quit;
 static void on_signal(int sig)
 {
 	(void)sig;
-	quit = 1;
+	/* atomic: the pool's threads read it (a lock-free store is also
+	 * async-signal-safe) */
+	__atomic_store_n(&quit, 1, __ATOMIC_RELAXED);
 }
 
 struct serve_options {

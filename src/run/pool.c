@@ -35,6 +35,13 @@ static void sleep_seconds(double s)
 	nanosleep(&ts, NULL);
 }
 
+/* *quit is raised by a signal handler or another thread, and read by every
+ * worker: an atomic load, which a plain volatile read is not. */
+static int quitting(const struct pool_opts *o)
+{
+	return __atomic_load_n(o->quit, __ATOMIC_RELAXED);
+}
+
 static void pool_fail(struct pool *p, const struct dl_error *err)
 {
 	pthread_mutex_lock(&p->lock);
@@ -85,11 +92,11 @@ static int claim(struct worker *w, struct store *s, struct store_claim *c, int *
 	int rc;
 
 	pthread_mutex_lock(&p->lock);
-	while (p->free_cores == 0 && !*p->o->quit && !p->failed)
+	while (p->free_cores == 0 && !quitting(p->o) && !p->failed)
 		pthread_cond_wait(&p->changed, &p->lock);
 	*claimed = 0;
 	rc = DL_OK;
-	if (!*p->o->quit && !p->failed) {
+	if (!quitting(p->o) && !p->failed) {
 		rc = store_claim_run_within(s, w->name, p->o->cores, p->free_cores, c, claimed,
 					    err);
 		if (rc == DL_OK && *claimed) {
@@ -166,7 +173,7 @@ static void *worker_main(void *arg)
 		pool_fail(p, &err);
 		return NULL;
 	}
-	while (!*o->quit && !p->failed && !drained(p)) {
+	while (!quitting(o) && !p->failed && !drained(p)) {
 		struct store_claim c;
 		int claimed, threads = 1;
 

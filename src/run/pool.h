@@ -37,7 +37,7 @@ struct pool_opts {
 	int cores;                      /* the thread budget, >= 1 */
 	int drain;                      /* return once nothing is left to claim */
 	double poll_seconds;            /* an idle worker looks this often */
-	const volatile int *quit;       /* raise to stop; never NULL */
+	const volatile int *quit;       /* raise (atomically) to stop; never NULL */
 	FILE *log;                      /* one line per run started and ended; may be NULL */
 };
 

@@ -47,7 +47,7 @@ static void on_progress(void *ctx, int epoch, int batch, int batches, double sam
 		record_failure(ss, &err);
 		return;
 	}
-	if (ss->requested == STORE_REQUEST_CANCEL || (ss->quit && *ss->quit))
+	if (ss->requested == STORE_REQUEST_CANCEL || (ss->quit && __atomic_load_n(ss->quit, __ATOMIC_RELAXED)))
 		ss->cancel = 1;
 	ss->stop_epoch = ss->requested == STORE_REQUEST_STOP;
 }

@@ -9,10 +9,11 @@
  * uninterrupted run would have had.
  *
  * While a run trains its requests are read with its progress, a few times
- * a second: cancel ends it cancelled; stop ends it interrupted at the next
- * batch, resumable from its last epoch's checkpoint (retry or the next
- * claim continues it). Raising *quit does the same as stop, for a worker
- * that is shutting down.
+ * a second: cancel ends it cancelled at the next batch; stop ends it after
+ * the current epoch, its checkpoint written, and the store leaves it
+ * paused until resumed. Raising *quit (atomically: it is read from the
+ * training thread) ends the run at the next batch as interrupted, and the
+ * next claim resumes it from its last epoch's checkpoint.
  */
 #ifndef DL_RUN_WORKER_H
 #define DL_RUN_WORKER_H

@@ -62,7 +62,7 @@ enum store_status {
 enum store_request {
 	STORE_REQUEST_NONE,
 	STORE_REQUEST_CANCEL,   /* end now: the run becomes cancelled */
-	STORE_REQUEST_STOP,     /* end at the next batch, keep the checkpoint: paused */
+	STORE_REQUEST_STOP,     /* end after the epoch, keep the checkpoint: paused */
 	STORE_REQUEST_PAUSE,    /* queued: hold it; running: the same as STOP */
 	STORE_REQUEST_RESUME,   /* paused: queue it again; running: withdraw a STOP */
 	STORE_REQUEST_RETRY,    /* failed, diverged, cancelled, interrupted: queue again */
