@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "spec/sweep.h"
 #include "train/trainer.h"
 
 static const char check_help[] =
@@ -74,17 +75,53 @@ static int check_one(struct experiment *exp, const char *file, const struct file
 	return DL_OK;
 }
 
+/* Every point of a file's sweep, checked as the file itself is. *runs
+ * receives how many runs the sweep makes (0 without one). */
+static int check_sweep(const char *file, const struct file_args *a, int *runs)
+{
+	struct sweep_plan plan;
+	struct dl_error err;
+	int rc = DL_OK;
+
+	dl_error_clear(&err);
+	*runs = 0;
+	if (sweep_plan_load(&plan, file, a->sets, a->n_sets, &err) != DL_OK) {
+		cli_print_error(&err);
+		return DL_ERR;
+	}
+	for (int i = 0; rc == DL_OK && plan.has_sweep && i < plan.n; i++) {
+		struct experiment *e = &plan.runs[i].exp;
+		int c, h, w;
+
+		if (data_input_shape(&e->data, &c, &h, &w, &err) == DL_OK) {
+			e->model.input = (struct nn_shape){c, h, w};
+			if (trainer_check_model(e, 10, &err) == DL_OK)
+				continue;
+		}
+		snprintf(err.file, sizeof err.file, "%s", file);
+		dl_error_prefix(&err, "sweep point %s", plan.runs[i].point);
+		cli_print_error(&err);
+		rc = DL_ERR;
+	}
+	*runs = plan.has_sweep ? plan.n : 0;
+	sweep_plan_free(&plan);
+	return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct file_args a;
 	struct experiment exp;
-	int status = parse_file_args("check", check_help, argc, argv, &a), bad = 0;
+	int status = parse_file_args("check", check_help, argc, argv, &a), bad = 0, runs;
 
 	if (status)
 		return status < 0 ? 0 : status;
 	for (int i = 0; i < a.n_files; i++) {
-		if (check_one(&exp, a.files[i], &a) != DL_OK)
+		if (check_one(&exp, a.files[i], &a) != DL_OK ||
+		    check_sweep(a.files[i], &a, &runs) != DL_OK)
 			bad++;
+		else if (runs)
+			printf("%s: ok (a sweep of %d runs)\n", a.files[i], runs);
 		else
 			printf("%s: ok\n", a.files[i]);
 	}
