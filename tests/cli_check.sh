@@ -15,8 +15,10 @@ expect_error() { # expect_error FILE-CONTENT WANT-STDERR DESCRIPTION [ARGS...]
 
 out=$(cd "$top_srcdir" && "$DIGITLAB" check experiments/*.yaml 2>&1)
 ok $? "every file in experiments/ is valid"
-n=$(printf '%s\n' "$out" | grep -c ': ok$')
+n=$(printf '%s\n' "$out" | grep -c ': ok\( (a sweep of [0-9]* runs)\)\?$')
 is "$n" "$(ls "$top_srcdir"/experiments/*.yaml | wc -l)" "check says ok once per file"
+is "$(printf '%s\n' "$out" | grep 'hidden-sweep')" "experiments/nb000-hidden-sweep.yaml: ok (a sweep of 13 runs)" \
+	"check counts a sweep's runs"
 
 good='model:
   layers:

@@ -15,8 +15,11 @@
 /* What the status column says: the status, and a running run's progress. */
 static const char *fmt_status(const struct store_row *r, char *buf, size_t size)
 {
-	if (r->status == STORE_RUNNING && r->batches > 0)
+	/* epoch:percent of it; a full-batch epoch has no inside to show */
+	if (r->status == STORE_RUNNING && r->batches > 1)
 		snprintf(buf, size, "running %d:%d%%", r->epoch, 100 * r->batch / r->batches);
+	else if (r->status == STORE_RUNNING && r->epoch > 0)
+		snprintf(buf, size, "running %d", r->epoch);
 	else
 		snprintf(buf, size, "%s", store_status_name(r->status));
 	return buf;

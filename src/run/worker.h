@@ -2,8 +2,8 @@
  * worker.h - one worker's step: claim the next queued run from the store,
  * train it to its end, and leave the store saying how it ended.
  *
- * A run is trained from its canonical YAML, with a checkpoint written after
- * every epoch to CHECKPOINT_DIR/run-ID.model; a run claimed again after an
+ * A run is trained from its canonical YAML, with a checkpoint written to
+ * CHECKPOINT_DIR/run-ID.model after an epoch (WORKER_CHECKPOINT_SECONDS); a run claimed again after an
  * interruption (its worker was stopped, or died and was found stale)
  * resumes from that checkpoint, so it ends with the metrics an
  * uninterrupted run would have had.
@@ -19,6 +19,11 @@
 #define DL_RUN_WORKER_H
 
 #include "store/store.h"
+
+/* A run's checkpoint is written at most this often (and when it ends or
+ * stops): a kill loses at most this much training, which the resume
+ * replays to the same result. */
+#define WORKER_CHECKPOINT_SECONDS 1.0
 
 struct worker_opts {
 	const char *name;               /* recorded on the runs it claims */

@@ -633,6 +633,19 @@ static int resume_from(struct training *t, const struct checkpoint *c,
 	return load_trainer_state(t, c, r, err);
 }
 
+/* Whether this epoch writes its checkpoint: every epoch, or with
+ * checkpoint_seconds the first epoch that far from the last checkpoint,
+ * and always the epoch a run ends or stops at. */
+static int checkpoint_due(const struct train_options *opts, int ending, double *last)
+{
+	double now = clock_seconds();
+
+	if (!ending && opts->checkpoint_seconds > 0 && now - *last < opts->checkpoint_seconds)
+		return 0;
+	*last = now;
+	return 1;
+}
+
 int trainer_run(const struct experiment *exp, const struct data_split *data,
 		const struct run_sink *sink, const struct train_options *opts,
 		struct run_result *result, struct dl_error *err)
@@ -641,7 +654,8 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 	static const struct train_options no_opts;
 	struct training t;
 	struct run_info info;
-	double start = clock_seconds();
+	double start = clock_seconds(), last_checkpoint = start;
+	int stopped;
 
 	memset(result, 0, sizeof *result);
 	if (!sink)
@@ -691,7 +705,11 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 			break;
 		result->epochs = epoch;
 		stop = end_of_epoch(&t, m, result);
+		stopped = !stop && opts->stop_after_epoch && *opts->stop_after_epoch &&
+			  epoch < exp->train.epochs;
 		if (opts->checkpoint_path &&
+		    checkpoint_due(opts, stop || stopped || epoch == exp->train.epochs,
+				   &last_checkpoint) &&
 		    save_checkpoint(&t, result, opts->checkpoint_path, err) != DL_OK) {
 			training_free(&t);
 			run_result_free(result);
@@ -701,8 +719,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 			sink->epoch_done(sink->ctx, m);
 		if (stop)
 			break;
-		if (opts->stop_after_epoch && *opts->stop_after_epoch &&
-		    epoch < exp->train.epochs) {
+		if (stopped) {
 			result->status = RUN_CANCELLED;
 			snprintf(result->message, sizeof result->message,
 				 "stopped after epoch %d", epoch);

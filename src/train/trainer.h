@@ -109,6 +109,12 @@ struct train_options {
 	const volatile int *stop_after_epoch;
 	/* Write a checkpoint (checkpoint.h) here after every epoch. May be NULL. */
 	const char *checkpoint_path;
+	/* 0: a checkpoint every epoch. Else at most one per this many seconds,
+	 * plus the epoch the run ends or stops at: for runs of many tiny epochs
+	 * (notebook 000's 10,000), where writing and syncing a file per epoch
+	 * would take longer than training. A resume from an older checkpoint
+	 * replays the epochs since, to the same result. */
+	double checkpoint_seconds;
 	/* Continue from this checkpoint instead of starting afresh. May be NULL. */
 	const struct checkpoint *resume;
 	/* Threads that split each batch's convolutions (nn_model_set_threads);
