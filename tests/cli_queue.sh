@@ -73,12 +73,19 @@ units=15 lr=1 2 2
 units=15 lr=0.1 2 2" "ls --group shows each point's two repeats"
 is "$(dl show 1 --yaml | grep -c '^  inits: 4$')" 1 "each run of the sweep searched 4 initialisations"
 is "$(dl show 2 --yaml | grep '^seed:')" "seed: 4" "the second repeat has the next seed"
+init=$(dl show 1 | grep '^initialisation: ')
+case "$init" in
+"initialisation: candidate "[1-4]" of 4 kept, initial loss "*" (all 4: "*" to "*")") ok 0 "show: the initialisation kept ($init)";;
+*) ok 1 "show: the initialisation kept ($init)";;
+esac
+kept=$(echo "$init" | sed 's/.*initial loss \([^ ]*\) (all 4: \([^ ]*\) to .*/\1 \2/')
+is "$(echo "$kept" | cut -d' ' -f1)" "$(echo "$kept" | cut -d' ' -f2)" "the candidate kept has the lowest initial loss"
 
 # ---- browsing ----
 show=$(dl show 5 --ascii)
 echo "$show" | grep -q '^run 5  glyphs  done$'; ok $? "show: the summary line"
 echo "$show" | grep -q '^sweep 1, point units=15 lr=1, repeat 0$'; ok $? "show: the sweep point"
-echo "$show" | grep -q '^  loss          [ .:=+*#-]*  '; ok $? "show: an ASCII sparkline of the loss"
+echo "$show" | grep -q '^  loss          [_.:=+*#-]*  '; ok $? "show: an ASCII sparkline of the loss"
 echo "$show" | grep -q '^Confusion matrix'; ok $? "show: the confusion matrix"
 echo "$show" | grep -q '^Per-class error'; ok $? "show: the error of each class"
 echo "$show" | grep -q '^misclassified test digits (true>predicted confidence'; ok $? "show: misclassified digits"

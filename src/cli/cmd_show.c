@@ -3,6 +3,7 @@
  * (`digitlab compare`) and runs as CSV or JSON (`digitlab export`).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,34 @@ static void show_misclassified(struct store *s, const struct run_view *v, int as
 	store_samples_free(m, n);
 }
 
+/* train.inits: the candidates' initial losses and the one kept. */
+static void show_inits(struct store *s, const struct run_view *v)
+{
+	void *losses = NULL, *kept = NULL;
+	size_t bytes, kept_bytes;
+	int h, w, found, kfound;
+	struct dl_error err;
+
+	if (store_get_artifact(s, v->run.row.id, "init_losses", &h, &w, &losses, &bytes, &found,
+			       &err) == DL_OK && found &&
+	    store_get_artifact(s, v->run.row.id, "init_kept", &h, &w, &kept, &kept_bytes, &kfound,
+			       &err) == DL_OK && kfound && kept_bytes == sizeof(int32_t)) {
+		const double *l = losses;
+		int n = (int)(bytes / sizeof *l), k = *(const int32_t *)kept;
+		double lo = l[0], hi = l[0];
+
+		for (int i = 1; i < n; i++) {
+			lo = fmin(lo, l[i]);
+			hi = fmax(hi, l[i]);
+		}
+		if (k >= 0 && k < n)
+			printf("initialisation: candidate %d of %d kept, initial loss %.4g "
+			       "(all %d: %.4g to %.4g)\n", k + 1, n, l[k], n, lo, hi);
+	}
+	free(losses);
+	free(kept);
+}
+
 static const char show_help[] =
 	"usage: digitlab show RUN [--ascii] [--yaml]\n"
 	"\n"
@@ -248,6 +277,7 @@ int cmd_show(int argc, char **argv)
 		struct evaluation ev = as_evaluation(&v);
 
 		show_summary(&v);
+		show_inits(s, &v);
 		show_sparklines(&v, ascii);
 		show_epochs(&v);
 		if (v.n_classes) {

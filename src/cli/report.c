@@ -166,7 +166,7 @@ void report_sparkline(FILE *out, const double *v, int n, int width, int ascii)
 {
 	static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
 					      "\u2585", "\u2586", "\u2587", "\u2588"};
-	static const char ramp[] = " .:-=+*#";
+	static const char ramp[] = "_.:-=+*#";
 	double lo = INFINITY, hi = -INFINITY;
 	int cols = n < width ? n : width;
 
