@@ -14,7 +14,7 @@
 
 #define SPARK_WIDTH 50
 #define SHOW_EPOCH_ROWS 30      /* epochs listed in full up to this many */
-#define SHOW_DIGITS 12          /* misclassified digits drawn */
+#define SHOW_DIGITS 6           /* misclassified digits drawn, two to a band */
 
 /* Everything `show` and `compare` print of a run. */
 struct run_view {
@@ -171,7 +171,9 @@ static void show_epochs(const struct run_view *v)
 
 static void show_misclassified(struct store *s, const struct run_view *v, int ascii)
 {
-	struct render_style style = {.ascii = ascii, .shades = 1};
+	/* half blocks (two pixel rows a character) keep a 28x28 digit to 28 x 14;
+	 * ASCII has no half blocks, so one shade character a pixel */
+	struct render_style style = {.ascii = ascii, .shades = ascii, .narrow = 1};
 	struct store_sample *m;
 	struct dl_error err;
 	char captions[SHOW_DIGITS][32];
@@ -197,7 +199,7 @@ static void show_misclassified(struct store *s, const struct run_view *v, int as
 			 ascii ? ">" : "\u2192", m[i].predicted, m[i].confidence);
 		caps[i] = captions[i];
 	}
-	render_grid(stdout, pixels, caps, n, m[0].h, m[0].w, 0, &style);
+	render_grid(stdout, pixels, caps, n, m[0].h, m[0].w, 2, &style);
 	free(pixels);
 	store_samples_free(m, n);
 }
