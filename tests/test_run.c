@@ -191,6 +191,12 @@ int main(void)
 	for (int i = 0; i < n * n; i++)
 		total += conf[i];
 	ok(found && n == 10 && total == result.test.n, "the test confusion matrix is kept");
+	total = 0;
+	store_get_confusion(s, id, "val", &n, conf, &found, &err);
+	for (int i = 0; i < n * n; i++)
+		total += conf[i];
+	ok(found && n == 10 && total == result.val.n && result.val.n == data.val.n,
+	   "and the validation one (%d samples)", total);
 	run_result_free(&result);
 
 	/* a store that refuses writes (a trigger stands in for a full disk):

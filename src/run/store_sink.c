@@ -106,6 +106,25 @@ enum store_status store_sink_status(enum run_status st)
 	}
 }
 
+/* An evaluation's confusion matrix, as the split's artifact. */
+static int keep_confusion(struct store_sink *ss, const char *split, const struct evaluation *ev)
+{
+	int counts[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
+	int n = ev->n_classes;
+	struct dl_error err;
+
+	if (n < 1 || n > STORE_MAX_CLASSES)
+		return DL_OK;
+	for (int t = 0; t < n; t++)
+		for (int p = 0; p < n; p++)
+			counts[t * n + p] = ev->confusion[t][p];
+	if (store_set_confusion(ss->store, ss->run_id, split, n, counts, &err) != DL_OK) {
+		record_failure(ss, &err);
+		return DL_ERR;
+	}
+	return DL_OK;
+}
+
 static void on_finished(void *ctx, const struct run_result *r)
 {
 	struct store_sink *ss = ctx;
@@ -119,22 +138,15 @@ static void on_finished(void *ctx, const struct run_result *r)
 		.test_accuracy = r->status == RUN_DONE ? r->test.accuracy : NAN,
 		.seconds = r->seconds, .message = r->message,
 	};
-	int counts[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
-	int n = r->test.n_classes;
 	struct dl_error err;
 
 	/* the owner marks a failed run failed, and a stopped one interrupted */
 	if (ss->failed || (r->status == RUN_CANCELLED && ss->requested != STORE_REQUEST_CANCEL))
 		return;
-	if (r->status == RUN_DONE && n >= 1 && n <= STORE_MAX_CLASSES) {
-		for (int t = 0; t < n; t++)
-			for (int p = 0; p < n; p++)
-				counts[t * n + p] = r->test.confusion[t][p];
-		if (store_set_confusion(ss->store, ss->run_id, "test", n, counts, &err) != DL_OK) {
-			record_failure(ss, &err);
-			return;
-		}
-	}
+	if (r->status == RUN_DONE &&
+	    (keep_confusion(ss, "test", &r->test) != DL_OK ||
+	     (r->val.n > 0 && keep_confusion(ss, "val", &r->val) != DL_OK)))
+		return;
 	if (store_finish_run(ss->store, ss->run_id, &res, &err) != DL_OK)
 		record_failure(ss, &err);
 }

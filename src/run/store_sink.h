@@ -16,7 +16,8 @@
  * train_options.stop_after_epoch: the run ends after its current epoch,
  * checkpoint written), and `requested` says which.
  *
- * The sink also keeps what evaluation leaves: the test confusion matrix,
+ * The sink also keeps what evaluation leaves: the test and validation
+ * confusion matrices of the final model,
  * the misclassified test samples with their pixels and saliency, and with
  * train.inits the initial loss of every candidate ("init_losses", float64
  * each, and "init_kept", one int32).

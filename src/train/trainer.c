@@ -733,6 +733,8 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		report_misclassified(&t, &data->test, &result->test);
 	else if (result->status == RUN_DONE)
 		trainer_evaluate(t.model, exp->train.loss, &data->test, &result->test);
+	if (result->status == RUN_DONE && data->val.n > 0)
+		trainer_evaluate(t.model, exp->train.loss, &data->val, &result->val);
 	result->seconds = clock_seconds() - start;
 	if (sink->finished)
 		sink->finished(sink->ctx, result);

@@ -63,6 +63,8 @@ struct run_result {
 	size_t params;
 	double seconds;             /* whole run, final evaluation included */
 	struct evaluation test;     /* valid when status == RUN_DONE */
+	struct evaluation val;      /* the final model on the validation set, when
+	                               done and there is one (else n == 0) */
 	struct epoch_metrics *history; /* epochs entries, malloc'd */
 	char message[256];          /* why a run diverged or was cancelled */
 };
