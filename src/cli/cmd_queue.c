@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "spec/sweep.h"
+#include "run/enqueue.h"
 
 static const char queue_help[] =
 	"usage: digitlab queue add FILE... [--set KEY=VALUE]... [--priority N]\n"
@@ -84,106 +84,43 @@ static int parse_add(int argc, char **argv, struct add_options *o)
 	return 0;
 }
 
-/* Every run of the plan checked against its data's shape, as `run` does. */
-static int check_plan(struct sweep_plan *plan, const char *file)
+/* Queue one file's checked plan; prints what was queued. */
+static int queue_plan(struct store *s, struct sweep_plan *plan, const struct enqueue_opts *eo)
 {
 	struct dl_error err;
-	int c, h, w;
-
-	for (int i = 0; i < plan->n; i++) {
-		struct experiment *e = &plan->runs[i].exp;
-
-		dl_error_clear(&err);
-		if (data_input_shape(&e->data, &c, &h, &w, &err) != DL_OK) {
-			cli_print_error(&err);
-			return DL_ERR;
-		}
-		e->model.input = (struct nn_shape){c, h, w};
-		if (nn_model_spec_check(&e->model, e->train.loss, &err) != DL_OK) {
-			snprintf(err.file, sizeof err.file, "%s", file);
-			if (plan->has_sweep)
-				dl_error_prefix(&err, "sweep point %s", plan->runs[i].point);
-			cli_print_error(&err);
-			return DL_ERR;
-		}
-	}
-	return DL_OK;
-}
-
-/* Queue one file's plan in one transaction; prints what was queued. */
-static int queue_plan(struct store *s, struct sweep_plan *plan, const struct add_options *o,
-		      int64_t after)
-{
-	struct store_new_run *runs = calloc((size_t)plan->n, sizeof *runs);
-	char **yaml = calloc((size_t)plan->n, sizeof *yaml);
-	int64_t *ids = calloc((size_t)plan->n, sizeof *ids), sweep = 0;
-	struct dl_error err;
-	int rc = DL_ERR;
+	int64_t first, last, sweep;
 
 	dl_error_clear(&err);
-	if (!runs || !yaml || !ids) {
-		fprintf(stderr, "digitlab queue: out of memory\n");
-		goto out;
+	if (enqueue_queue(s, plan, eo, &first, &last, &sweep, &err) != DL_OK) {
+		cli_print_error(&err);
+		return DL_ERR;
 	}
-	if (plan->has_sweep &&
-	    store_add_sweep(s, plan->runs[0].exp.name, &sweep, &err) != DL_OK)
-		goto fail;
-	for (int i = 0; i < plan->n; i++) {
-		const struct sweep_run *r = &plan->runs[i];
-
-		if (!(yaml[i] = experiment_to_yaml(&r->exp))) {
-			fprintf(stderr, "digitlab queue: out of memory\n");
-			goto out;
-		}
-		runs[i] = (struct store_new_run){
-			.name = r->exp.name, .yaml = yaml[i], .priority = o->priority,
-			.after = after, .sweep_id = sweep,
-			.sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
-			.threads = o->threads,
-		};
-	}
-	if (store_add_runs(s, runs, plan->n, ids, &err) != DL_OK)
-		goto fail;
 	if (plan->n == 1)
-		printf("queued run %lld %s\n", (long long)ids[0], plan->runs[0].exp.name);
+		printf("queued run %lld %s\n", (long long)first, plan->runs[0].exp.name);
 	else
 		printf("queued sweep %lld %s: runs %lld-%lld (%d)\n", (long long)sweep,
-		       plan->runs[0].exp.name, (long long)ids[0], (long long)ids[plan->n - 1],
-		       plan->n);
-	rc = DL_OK;
-	goto out;
-fail:
-	cli_print_error(&err);
-out:
-	for (int i = 0; yaml && i < plan->n; i++)
-		free(yaml[i]);
-	free(yaml);
-	free(runs);
-	free(ids);
-	return rc;
+		       plan->runs[0].exp.name, (long long)first, (long long)last, plan->n);
+	return DL_OK;
 }
 
 static int queue_add(int argc, char **argv)
 {
 	struct add_options o;
 	struct sweep_plan plans[256];
+	struct enqueue_opts eo;
 	struct store *s;
 	struct dl_error err;
-	int64_t after = 0;
 	int status, n = 0;
 
 	if ((status = parse_add(argc, argv, &o)))
 		return status;
+	eo = (struct enqueue_opts){.sets = o.sets, .n_sets = o.n_sets, .priority = o.priority,
+				   .threads = o.threads};
 	/* every file checked before anything is queued */
 	for (; n < o.n_files; n++) {
 		dl_error_clear(&err);
-		if (sweep_plan_load(&plans[n], o.files[n], o.sets, o.n_sets, &err) != DL_OK) {
+		if (enqueue_plan(&plans[n], o.files[n], &eo, &err) != DL_OK) {
 			cli_print_error(&err);
-			status = EXIT_USAGE;
-			goto out;
-		}
-		if (check_plan(&plans[n], o.files[n]) != DL_OK) {
-			n++;
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -192,10 +129,10 @@ static int queue_add(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if (o.after && cli_run_id("queue", s, o.after, &after) != DL_OK)
+	if (o.after && cli_run_id("queue", s, o.after, &eo.after) != DL_OK)
 		status = EXIT_USAGE;
 	for (int i = 0; !status && i < n; i++)
-		if (queue_plan(s, &plans[i], &o, after) != DL_OK)
+		if (queue_plan(s, &plans[i], &eo) != DL_OK)
 			status = 1;
 	store_close(s);
 out:

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "data/render.h"
+#include "spec/flat.h"
 
 #define SPARK_WIDTH 50
 #define SHOW_EPOCH_ROWS 30      /* epochs listed in full up to this many */
@@ -297,109 +298,6 @@ int cmd_show(int argc, char **argv)
 
 /* ---- compare ---- */
 
-#define FLAT_MAX 1024
-
-/* The canonical YAML of a run as "path: value" pairs: model.layers[1],
- * train.optimizer, ... Canonical YAML is regular (two-space indents, one
- * key or list item per line, flow mappings on one line), which is all this
- * reads. */
-struct flat {
-	int n;
-	char key[FLAT_MAX][96];
-	char value[FLAT_MAX][160];
-};
-
-/* Add key: value, descending into a flow mapping ("{units: 5, activation:
- * relu}" becomes key.units and key.activation) so that one changed field
- * of a layer shows as itself. A list item "dense: {...}" is a one-key
- * mapping too. */
-static void flat_add(struct flat *f, const char *key, const char *value, int len)
-{
-	const char *colon = memchr(value, ':', (size_t)len);
-
-	if (len >= 2 && value[0] == '{' && value[len - 1] == '}') {
-		int depth = 0, from = 1;
-
-		for (int i = 1; i < len; i++) {
-			depth += value[i] == '[' || value[i] == '{';
-			depth -= value[i] == ']' || (value[i] == '}' && i < len - 1);
-			if ((value[i] == ',' && depth == 0) || i == len - 1) {
-				const char *item = value + from, *c;
-				int n = i - from;
-
-				while (n > 0 && *item == ' ')
-					item++, n--;
-				c = memchr(item, ':', (size_t)n);
-				if (c && c + 2 <= item + n) {
-					char sub[96];
-
-					snprintf(sub, sizeof sub, "%s.%.*s", key, (int)(c - item), item);
-					flat_add(f, sub, c + 2, (int)(item + n - c - 2));
-				}
-				from = i + 1;
-			}
-		}
-		return;
-	}
-	if (colon && colon + 2 < value + len && colon[2] == '{' && !memchr(value, ' ', (size_t)(colon - value))) {
-		char sub[96];
-
-		snprintf(sub, sizeof sub, "%s.%.*s", key, (int)(colon - value), value);
-		flat_add(f, sub, colon + 2, (int)(value + len - colon - 2));
-		return;
-	}
-	if (f->n == FLAT_MAX)
-		return;
-	snprintf(f->key[f->n], sizeof f->key[0], "%s", key);
-	snprintf(f->value[f->n++], sizeof f->value[0], "%.*s", len, value);
-}
-
-static void flatten_yaml(const char *yaml, struct flat *f)
-{
-	char parents[16][96] = {{0}};
-	int items[16] = {0};
-	const char *line = yaml;
-
-	f->n = 0;
-	while (*line) {
-		const char *end = strchr(line, '\n'), *text = line, *colon;
-		int len = end ? (int)(end - line) : (int)strlen(line), depth;
-		char key[96];
-
-		while (*text == ' ')
-			text++;
-		depth = (int)(text - line) / 2;
-		len -= (int)(text - line);
-		if (depth < 15 && len > 0 && *text != '#') {
-			if (!strncmp(text, "- ", 2)) {
-				snprintf(key, sizeof key, "%s[%d]", depth ? parents[depth - 1] : "",
-					 items[depth]++);
-				flat_add(f, key, text + 2, len - 2);
-			} else if ((colon = memchr(text, ':', (size_t)len))) {
-				snprintf(key, sizeof key, "%s%s%.*s", depth ? parents[depth - 1] : "",
-					 depth ? "." : "", (int)(colon - text), text);
-				if (colon + 1 == text + len) {
-					snprintf(parents[depth], sizeof parents[0], "%s", key);
-					items[depth + 1] = 0;
-				} else {
-					flat_add(f, key, colon + 2, (int)(text + len - colon - 2));
-				}
-			}
-		}
-		if (!end)
-			break;
-		line = end + 1;
-	}
-}
-
-static const char *flat_get(const struct flat *f, const char *key)
-{
-	for (int i = 0; i < f->n; i++)
-		if (!strcmp(f->key[i], key))
-			return f->value[i];
-	return NULL;
-}
-
 /* Keys of any run whose value is not the same in all of them. */
 static void compare_params(const struct flat *flats, int n)
 {
@@ -414,11 +312,11 @@ static void compare_params(const struct flat *flats, int n)
 			if (!strcmp(key, "name"))
 				continue;
 			for (int q = 0; q < r; q++)
-				first_seen &= flat_get(&flats[q], key) == NULL;
+				first_seen &= spec_flat_get(&flats[q], key) == NULL;
 			if (!first_seen)
 				continue;
 			for (int q = 0; q < n; q++) {
-				const char *a = flat_get(&flats[q], key), *b = flats[r].value[k];
+				const char *a = spec_flat_get(&flats[q], key), *b = flats[r].value[k];
 
 				differs |= !a || strcmp(a, b);
 			}
@@ -426,7 +324,7 @@ static void compare_params(const struct flat *flats, int n)
 				continue;
 			printf("  %-36.36s", key);
 			for (int q = 0; q < n; q++) {
-				const char *v = flat_get(&flats[q], key);
+				const char *v = spec_flat_get(&flats[q], key);
 
 				printf(" %-22.22s", v ? v : "-");
 			}
@@ -544,7 +442,7 @@ int cmd_compare(int argc, char **argv)
 			status = EXIT_USAGE;
 			break;
 		}
-		flatten_yaml(v[n].run.yaml, &flats[n]);
+		spec_flatten(v[n].run.yaml, &flats[n]);
 		n++;
 	}
 	if (!status && flats) {

@@ -1,0 +1,73 @@
+/* Queueing experiment files (enqueue.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "run/enqueue.h"
+
+int enqueue_plan(struct sweep_plan *plan, const char *path, const struct enqueue_opts *o,
+		 struct dl_error *err)
+{
+	if (sweep_plan_load(plan, path, o->sets, o->n_sets, err) != DL_OK)
+		return DL_ERR;
+	for (int i = 0; i < plan->n; i++) {
+		struct experiment *e = &plan->runs[i].exp;
+		int c, h, w;
+
+		if (data_input_shape(&e->data, &c, &h, &w, err) != DL_OK)
+			goto fail;
+		e->model.input = (struct nn_shape){c, h, w};
+		if (nn_model_spec_check(&e->model, e->train.loss, err) != DL_OK) {
+			snprintf(err->file, sizeof err->file, "%s", path);
+			if (plan->has_sweep)
+				dl_error_prefix(err, "sweep point %s", plan->runs[i].point);
+			goto fail;
+		}
+	}
+	return DL_OK;
+fail:
+	sweep_plan_free(plan);
+	return DL_ERR;
+}
+
+int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct enqueue_opts *o,
+		  int64_t *first, int64_t *last, int64_t *sweep, struct dl_error *err)
+{
+	struct store_new_run *runs = calloc((size_t)plan->n, sizeof *runs);
+	char **yaml = calloc((size_t)plan->n, sizeof *yaml);
+	int64_t *ids = calloc((size_t)plan->n, sizeof *ids);
+	int rc = DL_ERR;
+
+	*sweep = 0;
+	if (!runs || !yaml || !ids) {
+		dl_error_set(err, "out of memory queueing %d runs", plan->n);
+		goto out;
+	}
+	if (plan->has_sweep && store_add_sweep(s, plan->runs[0].exp.name, sweep, err) != DL_OK)
+		goto out;
+	for (int i = 0; i < plan->n; i++) {
+		const struct sweep_run *r = &plan->runs[i];
+
+		if (!(yaml[i] = experiment_to_yaml(&r->exp))) {
+			dl_error_set(err, "out of memory queueing %d runs", plan->n);
+			goto out;
+		}
+		runs[i] = (struct store_new_run){
+			.name = r->exp.name, .yaml = yaml[i], .priority = o->priority,
+			.after = o->after, .sweep_id = *sweep,
+			.sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
+			.threads = o->threads < 1 ? 1 : o->threads,
+		};
+	}
+	if (store_add_runs(s, runs, plan->n, ids, err) != DL_OK)
+		goto out;
+	*first = ids[0];
+	*last = ids[plan->n - 1];
+	rc = DL_OK;
+out:
+	for (int i = 0; yaml && i < plan->n; i++)
+		free(yaml[i]);
+	free(yaml);
+	free(runs);
+	free(ids);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/* The cell grid (canvas.h). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/canvas.h"
+
+struct canvas *canvas_new(int w, int h, int ascii, int colors)
+{
+	struct canvas *c;
+
+	if (w < 1 || h < 1 || w > 4096 || h > 4096)
+		return NULL;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->cells = malloc(sizeof *c->cells * (size_t)w * (size_t)h);
+	if (!c->cells) {
+		free(c);
+		return NULL;
+	}
+	c->w = w;
+	c->h = h;
+	c->ascii = ascii;
+	c->colors = colors;
+	canvas_clear(c);
+	return c;
+}
+
+void canvas_free(struct canvas *c)
+{
+	if (!c)
+		return;
+	free(c->cells);
+	free(c);
+}
+
+void canvas_clear(struct canvas *c)
+{
+	for (int i = 0; i < c->w * c->h; i++)
+		c->cells[i] = (struct cell){' ', COLOR_DEFAULT, COLOR_DEFAULT, 0};
+}
+
+struct cell *canvas_at(struct canvas *c, int x, int y)
+{
+	if (x < 0 || y < 0 || x >= c->w || y >= c->h)
+		return NULL;
+	return &c->cells[(size_t)y * c->w + x];
+}
+
+void canvas_put(struct canvas *c, int x, int y, uint32_t ch, int fg, int bg, int attr)
+{
+	struct cell *cell = canvas_at(c, x, y);
+
+	if (cell)
+		*cell = (struct cell){ch, (uint8_t)fg, (uint8_t)bg, (uint8_t)attr};
+}
+
+/* The next code point of s, advancing *s; '?' for a malformed sequence. */
+static uint32_t next_code_point(const char **s)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	uint32_t cp;
+	int extra;
+
+	if (p[0] < 0x80) {
+		*s += 1;
+		return p[0];
+	}
+	if ((p[0] & 0xe0) == 0xc0)
+		cp = p[0] & 0x1f, extra = 1;
+	else if ((p[0] & 0xf0) == 0xe0)
+		cp = p[0] & 0x0f, extra = 2;
+	else if ((p[0] & 0xf8) == 0xf0)
+		cp = p[0] & 0x07, extra = 3;
+	else {
+		*s += 1;
+		return '?';
+	}
+	for (int i = 1; i <= extra; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*s += i;
+			return '?';
+		}
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	*s += extra + 1;
+	return cp;
+}
+
+int canvas_text(struct canvas *c, int x, int y, const char *utf8, int fg, int attr, int max_w)
+{
+	int n = 0;
+
+	if (max_w <= 0)
+		max_w = c->w - x;
+	while (*utf8 && n < max_w) {
+		uint32_t cp = next_code_point(&utf8);
+		struct cell *cell = canvas_at(c, x + n, y);
+
+		if (cp < 0x20)
+			cp = ' ';
+		if (cell)
+			*cell = (struct cell){cp, (uint8_t)fg, cell->bg, (uint8_t)attr};
+		n++;
+	}
+	return n;
+}
+
+int canvas_printf(struct canvas *c, int x, int y, int fg, int attr, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return canvas_text(c, x, y, buf, fg, attr, 0);
+}
+
+void canvas_fill(struct canvas *c, int x, int y, int w, int h, uint32_t ch, int fg, int bg)
+{
+	for (int j = y; j < y + h; j++)
+		for (int i = x; i < x + w; i++)
+			canvas_put(c, i, j, ch, fg, bg, 0);
+}
+
+void canvas_box(struct canvas *c, int x, int y, int w, int h, const char *title, int fg)
+{
+	uint32_t hz = c->ascii ? '-' : 0x2500, vt = c->ascii ? '|' : 0x2502;
+	uint32_t tl = c->ascii ? '+' : 0x250c, tr = c->ascii ? '+' : 0x2510;
+	uint32_t bl = c->ascii ? '+' : 0x2514, br = c->ascii ? '+' : 0x2518;
+
+	if (w < 2 || h < 2)
+		return;
+	for (int i = x + 1; i < x + w - 1; i++) {
+		canvas_put(c, i, y, hz, fg, COLOR_DEFAULT, 0);
+		canvas_put(c, i, y + h - 1, hz, fg, COLOR_DEFAULT, 0);
+	}
+	for (int j = y + 1; j < y + h - 1; j++) {
+		canvas_put(c, x, j, vt, fg, COLOR_DEFAULT, 0);
+		canvas_put(c, x + w - 1, j, vt, fg, COLOR_DEFAULT, 0);
+	}
+	canvas_put(c, x, y, tl, fg, COLOR_DEFAULT, 0);
+	canvas_put(c, x + w - 1, y, tr, fg, COLOR_DEFAULT, 0);
+	canvas_put(c, x, y + h - 1, bl, fg, COLOR_DEFAULT, 0);
+	canvas_put(c, x + w - 1, y + h - 1, br, fg, COLOR_DEFAULT, 0);
+	if (title && *title && w > 4) {
+		int n = canvas_text(c, x + 2, y, " ", COLOR_TITLE, ATTR_BOLD, 1);
+
+		n += canvas_text(c, x + 3, y, title, COLOR_TITLE, ATTR_BOLD, w - 5);
+		canvas_text(c, x + 2 + n, y, " ", COLOR_TITLE, ATTR_BOLD, 1);
+	}
+}
+
+int canvas_utf8(uint32_t cp, char *buf)
+{
+	if (cp < 0x80) {
+		buf[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		buf[0] = (char)(0xc0 | cp >> 6);
+		buf[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		buf[0] = (char)(0xe0 | cp >> 12);
+		buf[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		buf[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	if (cp < 0x110000) {
+		buf[0] = (char)(0xf0 | cp >> 18);
+		buf[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		buf[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		buf[3] = (char)(0x80 | (cp & 0x3f));
+		return 4;
+	}
+	return 0;
+}
+
+void canvas_write(const struct canvas *c, FILE *out)
+{
+	char buf[8];
+
+	for (int y = 0; y < c->h; y++) {
+		int last = c->w - 1;
+
+		while (last >= 0 && c->cells[(size_t)y * c->w + last].ch == ' ')
+			last--;
+		for (int x = 0; x <= last; x++) {
+			int n = canvas_utf8(c->cells[(size_t)y * c->w + x].ch, buf);
+
+			fwrite(buf, 1, (size_t)n, out);
+		}
+		fputc('\n', out);
+	}
+}

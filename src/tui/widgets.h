@@ -1,0 +1,87 @@
+/*
+ * widgets.h - the dashboard's pictures, each a pure function from data to
+ * cells of a canvas (canvas.h). Nothing here knows ncurses, the store or
+ * the time: the same call draws the dashboard, `digitlab show` and the
+ * golden test files.
+ *
+ * Every widget draws inside the rectangle it is given and clips there;
+ * glyphs come from a Unicode table or, on an ASCII canvas, from an ASCII
+ * one. Where colour carries a value (a heatmap, a grey level) and the
+ * canvas has no colours, a glyph carries it too.
+ */
+#ifndef DL_TUI_WIDGETS_H
+#define DL_TUI_WIDGETS_H
+
+#include "tui/canvas.h"
+
+/* One row of w columns: the n values (longer series averaged in buckets,
+ * NaN skipped) scaled from their minimum to their maximum as eight block
+ * heights, or "_.:-=+*#" on ASCII. A column with no value stays blank; a
+ * constant series sits at mid height. */
+void widget_sparkline(struct canvas *c, int x, int y, int w, const double *v, int n, int fg);
+
+struct chart_series {
+	const double *v;        /* y values at x = 0 .. n-1 (epochs); NaN: a gap */
+	int n;
+	int color;              /* enum canvas_color */
+	const char *label;      /* for the legend; may be NULL */
+};
+
+struct chart_opts {
+	const char *title;      /* top-left; may be NULL */
+	int smooth;             /* > 1: also draw a centred moving average of this
+	                           window over the raw series (never instead) */
+	const int *marks;       /* x positions to mark on the x axis (LR reductions,
+	                           early stopping), may be NULL */
+	int n_marks;
+};
+
+/* A line chart of up to 5 series in the w x h rectangle: a y axis with its
+ * top, middle and bottom values on the left, an x axis with the first and
+ * last x (1-based, as epochs are counted) below, the plot in braille dots
+ * (2 x 4 per cell) or, on ASCII, one '*' per cell ('+' where series
+ * overlap), and a legend in the top row when a series has a label. The y
+ * range is the series' minimum to maximum over all (a flat range is
+ * widened). Needs w >= 20, h >= 5; smaller draws nothing. */
+void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
+		       const struct chart_series *s, int n_series, const struct chart_opts *o);
+
+/* A progress bar of w columns for fraction in [0, 1]: eighth blocks in
+ * Unicode, "[####....]" in ASCII. */
+void widget_progress(struct canvas *c, int x, int y, int w, double fraction, int fg);
+
+enum confusion_mode { CONFUSION_COUNTS, CONFUSION_ROW_PERCENT };
+
+/* Size of a k-class confusion heatmap: a header row and a label column,
+ * then k rows of k cells 5 columns wide. */
+int widget_confusion_width(int k);
+int widget_confusion_height(int k);
+
+/* The k x k matrix counts[true * k + pred] at (x, y): counts, or each row
+ * as percent of its true class. Off-diagonal cells are heated by their
+ * share of the row (COLOR_HEAT* backgrounds); without colours a shade
+ * glyph before the number carries the heat. The diagonal is COLOR_GOOD.
+ * The cell (sel_true, sel_pred) is drawn reversed (-1: none). */
+void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
+		      enum confusion_mode mode, int sel_true, int sel_pred);
+
+/* Error of each true class as a bar: one row per class, "3 ▇▇▇▇▇   3.00%",
+ * bars scaled to the largest error, in w columns. Rows for classes with
+ * no samples read "-". */
+void widget_class_error(struct canvas *c, int x, int y, int w, const int *counts, int k);
+
+/* Size of an image drawn by widget_image. */
+int widget_image_width(int w);
+int widget_image_height(int h);
+
+/* An h x w image (row-major) at (x, y), two pixel rows per text row. Grey
+ * images hold values in [0, 1] (clipped); signed images (saliency) hold
+ * any values, scaled by their largest magnitude, positive drawn as
+ * COLOR_GOOD and negative as COLOR_BAD. With 256 colours each cell is '▀'
+ * with the upper pixel's grey as foreground and the lower one's as
+ * background; otherwise a shade glyph of the two pixels' mean (" ░▒▓█",
+ * ASCII " .:-=+*#%@"). */
+void widget_image(struct canvas *c, int x, int y, const float *pixels, int h, int w,
+		  int signed_values);
+
+#endif
