@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "spec/sweep.h"
+#include "train/summary.h"
 #include "train/trainer.h"
 
 static const char check_help[] =
@@ -128,35 +129,12 @@ int cmd_check(int argc, char **argv)
 	return bad ? EXIT_USAGE : 0;
 }
 
-static void format_shape(char *buf, size_t size, struct nn_shape s)
-{
-	if (s.h == 1 && s.w == 1)
-		snprintf(buf, size, "(%d)", s.c);
-	else
-		snprintf(buf, size, "(%d, %d, %d)", s.c, s.h, s.w);
-}
-
-/* 1234567 -> "1,234,567" */
-static void format_count(char *buf, size_t size, size_t n)
-{
-	char digits[32];
-	int len = snprintf(digits, sizeof digits, "%zu", n), out = 0;
-
-	for (int i = 0; i < len && out + 2 < (int)size; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			buf[out++] = ',';
-		buf[out++] = digits[i];
-	}
-	buf[out] = '\0';
-}
-
 int cmd_summary(int argc, char **argv)
 {
 	struct file_args a;
 	struct experiment exp;
 	struct nn_model *model;
 	struct dl_error err;
-	char shape[64], count[32], name[64];
 	int status = parse_file_args("summary", summary_help, argc, argv, &a);
 
 	if (status)
@@ -170,30 +148,7 @@ int cmd_summary(int argc, char **argv)
 		cli_print_error(&err);
 		return 1;
 	}
-	printf("Model: \"%s\"\n", exp.name);
-	printf("%-28s %-18s %12s\n", "Layer (type)", "Output Shape", "Param #");
-	printf("%.*s\n", 60, "============================================================");
-	format_shape(shape, sizeof shape, exp.model.input);
-	printf("%-28s %-18s %12s\n", "input", shape, "0");
-	for (int i = 0; i < exp.model.n_layers; i++) {
-		const struct nn_layer_spec *l = &exp.model.layers[i];
-
-		if (l->kind == NN_LAYER_DENSE || l->kind == NN_LAYER_CONV2D)
-			snprintf(name, sizeof name, "%s_%d (%s)", nn_layer_kind_name(l->kind),
-				 i + 1, nn_activation_name(l->activation));
-		else
-			snprintf(name, sizeof name, "%s_%d", nn_layer_kind_name(l->kind), i + 1);
-		format_shape(shape, sizeof shape, nn_model_layer_output(model, i));
-		format_count(count, sizeof count, nn_model_layer_param_count(model, i));
-		printf("%-28s %-18s %12s\n", name, shape, count);
-	}
-	printf("%.*s\n", 60, "============================================================");
-	format_count(count, sizeof count, nn_model_param_count(model));
-	printf("Total params: %s\n", count);
-	format_count(count, sizeof count, nn_model_param_count(model) - nn_model_state_count(model));
-	printf("Trainable params: %s\n", count);
-	format_count(count, sizeof count, nn_model_state_count(model));
-	printf("Non-trainable params: %s\n", count);
+	model_summary_print(stdout, &exp, model);
 	nn_model_free(model);
 	return 0;
 }

@@ -1,0 +1,56 @@
+/* The model summary table (summary.h). */
+#include <stdio.h>
+
+#include "train/summary.h"
+
+static void format_shape(char *buf, size_t size, struct nn_shape s)
+{
+	if (s.h == 1 && s.w == 1)
+		snprintf(buf, size, "(%d)", s.c);
+	else
+		snprintf(buf, size, "(%d, %d, %d)", s.c, s.h, s.w);
+}
+
+/* 1234567 -> "1,234,567" */
+static void format_count(char *buf, size_t size, size_t n)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof digits, "%zu", n), out = 0;
+
+	for (int i = 0; i < len && out + 2 < (int)size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[out++] = ',';
+		buf[out++] = digits[i];
+	}
+	buf[out] = '\0';
+}
+
+void model_summary_print(FILE *out, const struct experiment *exp, const struct nn_model *m)
+{
+	char shape[64], count[32], name[64];
+
+	fprintf(out, "Model: \"%s\"\n", exp->name);
+	fprintf(out, "%-28s %-18s %12s\n", "Layer (type)", "Output Shape", "Param #");
+	fprintf(out, "%.*s\n", 60, "============================================================");
+	format_shape(shape, sizeof shape, exp->model.input);
+	fprintf(out, "%-28s %-18s %12s\n", "input", shape, "0");
+	for (int i = 0; i < exp->model.n_layers; i++) {
+		const struct nn_layer_spec *l = &exp->model.layers[i];
+
+		if (l->kind == NN_LAYER_DENSE || l->kind == NN_LAYER_CONV2D)
+			snprintf(name, sizeof name, "%s_%d (%s)", nn_layer_kind_name(l->kind),
+				 i + 1, nn_activation_name(l->activation));
+		else
+			snprintf(name, sizeof name, "%s_%d", nn_layer_kind_name(l->kind), i + 1);
+		format_shape(shape, sizeof shape, nn_model_layer_output(m, i));
+		format_count(count, sizeof count, nn_model_layer_param_count(m, i));
+		fprintf(out, "%-28s %-18s %12s\n", name, shape, count);
+	}
+	fprintf(out, "%.*s\n", 60, "============================================================");
+	format_count(count, sizeof count, nn_model_param_count(m));
+	fprintf(out, "Total params: %s\n", count);
+	format_count(count, sizeof count, nn_model_param_count(m) - nn_model_state_count(m));
+	fprintf(out, "Trainable params: %s\n", count);
+	format_count(count, sizeof count, nn_model_state_count(m));
+	fprintf(out, "Non-trainable params: %s\n", count);
+}
