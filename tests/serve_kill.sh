@@ -43,7 +43,7 @@ is "$(dl ls --json | grep -o '"id":2,[^}]*"status":"queued"' | wc -l | tr -d ' '
 # serve again: the dead serve's run is found at once and resumed
 dl serve --drain --workers 1 > "$scratch/serve2.log" 2>&1
 ok $? "the second serve drains the queue"
-grep -q '^run 1 killed was left running by a serve that died; it resumes from its checkpoint$' \
+grep -q '^run 1 killed was left running by a worker that died; it resumes from its checkpoint$' \
 	"$scratch/serve2.log"
 ok $? "it says it found the killed run"
 a=$(dl export 1 --format csv | tail -n 1 | cut -d, -f3,7-14)

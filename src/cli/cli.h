@@ -39,6 +39,7 @@ int cmd_export(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_note(int argc, char **argv);
+int cmd_ui(int argc, char **argv);
 
 /* Print err to stderr as "digitlab: FILE:LINE:COL: error: ..." style. */
 void cli_print_error(const struct dl_error *err);

@@ -125,35 +125,6 @@ static int write_pid(int fd)
 	return ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) == n ? 0 : -1;
 }
 
-/*
- * Runs still marked running by a serve of this store on this host can only
- * belong to a serve that died (kill -9, a crash): we hold the lock. They
- * are put back at once rather than after the heartbeat goes stale. Worker
- * names are "HOST:serve:PID:wN".
- */
-static void recover_dead_serve(struct store *s, const char *host)
-{
-	struct store_filter f = {.status = STORE_RUNNING, .sort = STORE_SORT_ID};
-	char prefix[300], self[300];
-	struct store_row *rows;
-	struct dl_error err;
-	int n, count;
-
-	snprintf(prefix, sizeof prefix, "%s:serve:", host);
-	snprintf(self, sizeof self, "%s:serve:%ld:", host, (long)getpid());
-	if (store_list_runs(s, &f, &rows, &n, &err) != DL_OK)
-		return;
-	for (int i = 0; i < n; i++) {
-		if (strncmp(rows[i].worker, prefix, strlen(prefix)) ||
-		    !strncmp(rows[i].worker, self, strlen(self)))
-			continue;
-		if (store_interrupt_worker(s, rows[i].worker, &count, &err) == DL_OK && count)
-			printf("run %lld %s was left running by a serve that died; it resumes "
-			       "from its checkpoint\n", (long long)rows[i].id, rows[i].name);
-	}
-	free(rows);
-}
-
 /* Leave the terminal: a child in its own session, stdio on serve.log. The
  * parent prints the child's pid and exits. */
 static int detach(const char *dir)
@@ -225,8 +196,11 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	gethostname(host, sizeof host - 1);
-	recover_dead_serve(s, host);
 	store_close(s);
+	/* we hold the lock: runs this host's workers left running are orphans */
+	if (pool_recover_host(dir, host, stdout, &status, &err) != DL_OK)
+		cli_print_error(&err);
+	status = 0;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -41,12 +41,13 @@ static const struct command commands[] = {
 	{"rm", cmd_rm, "remove runs"},
 	{"tag", cmd_tag, "tag runs"},
 	{"note", cmd_note, "keep a note with a run"},
+	{"ui", cmd_ui, "the dashboard (also: digitlab with no command)"},
 };
 
 static void print_help(FILE *out)
 {
 	fprintf(out,
-		"usage: digitlab COMMAND [ARGS]\n"
+		"usage: digitlab [COMMAND [ARGS]]\n"
 		"\n"
 		"A workbench for neural-network experiments on digit images.\n"
 		"\n"
@@ -152,10 +153,8 @@ int main(int argc, char **argv)
 	 * it (nn_model_set_threads), and OpenBLAS's own threads, which spin for
 	 * a while after each product, would take the cores those need. */
 	nn_gemm_set_threads(1);
-	if (argc < 2) {
-		print_help(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cmd_ui(argc, argv);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		print_help(stdout);
 		return 0;
@@ -164,6 +163,9 @@ int main(int argc, char **argv)
 		printf("digitlab %s\n", PACKAGE_VERSION);
 		return 0;
 	}
+	/* `digitlab --ascii` is the dashboard with an option */
+	if (!strcmp(argv[1], "--ascii") || !strncmp(argv[1], "--workers", 9))
+		return cmd_ui(argc, argv);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -174,6 +175,10 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	while (!quitting(o) && !p->failed && !drained(p)) {
+		if (o->hold && __atomic_load_n(o->hold, __ATOMIC_RELAXED)) {
+			sleep_seconds(o->poll_seconds);
+			continue;
+		}
 		struct store_claim c;
 		int claimed, threads = 1;
 
@@ -265,5 +270,36 @@ int pool_run(const struct pool_opts *o, struct dl_error *err)
 		*err = p.error;
 		return DL_ERR;
 	}
+	return DL_OK;
+}
+
+int pool_recover_host(const char *store_dir, const char *host, FILE *log, int *count,
+		      struct dl_error *err)
+{
+	struct store_filter f = {.status = STORE_RUNNING, .sort = STORE_SORT_ID};
+	struct store_row *rows;
+	struct store *s;
+	size_t len = strlen(host);
+	int n, k;
+
+	*count = 0;
+	if (store_open(&s, store_dir, err) != DL_OK)
+		return DL_ERR;
+	if (store_list_runs(s, &f, &rows, &n, err) != DL_OK) {
+		store_close(s);
+		return DL_ERR;
+	}
+	for (int i = 0; i < n; i++) {
+		if (strncmp(rows[i].worker, host, len) || rows[i].worker[len] != ':')
+			continue;
+		if (store_interrupt_worker(s, rows[i].worker, &k, err) != DL_OK)
+			break;
+		*count += k;
+		if (k && log)
+			fprintf(log, "run %lld %s was left running by a worker that died; it resumes "
+				"from its checkpoint\n", (long long)rows[i].id, rows[i].name);
+	}
+	free(rows);
+	store_close(s);
 	return DL_OK;
 }

@@ -38,6 +38,8 @@ struct pool_opts {
 	int drain;                      /* return once nothing is left to claim */
 	double poll_seconds;            /* an idle worker looks this often */
 	const volatile int *quit;       /* raise (atomically) to stop; never NULL */
+	const volatile int *hold;       /* raised: claim nothing new, finish what runs;
+	                                   may be NULL */
 	FILE *log;                      /* one line per run started and ended; may be NULL */
 };
 
@@ -45,5 +47,13 @@ struct pool_opts {
  * none is running in the pool). DL_ERR when the store cannot be opened;
  * a run that fails is the run's failure, recorded in the store. */
 int pool_run(const struct pool_opts *o, struct dl_error *err);
+
+/* Runs left running by workers of this host whose process is gone: put
+ * back at once instead of after POOL_STALE_SECONDS. Only for a caller that
+ * holds the store's serve lock, so that no other process on this host can
+ * have live workers on it. Worker names begin "HOST:". *count receives how
+ * many; their ids and names go to log (may be NULL). */
+int pool_recover_host(const char *store_dir, const char *host, FILE *log, int *count,
+		      struct dl_error *err);
 
 #endif

@@ -1,0 +1,605 @@
+/* Keys and clicks change the dashboard's state (dash.h). Actions on runs
+ * go to the store as requests, as the command line's do. */
+#include <curses.h>
+#include <dirent.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "run/enqueue.h"
+#include "tui/dash.h"
+#include "util/clock.h"
+
+#define KEY_ESC 27
+#define MESSAGE_SECONDS 4.0
+
+void dash_message(struct dash *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->message, sizeof d->message, fmt, ap);
+	va_end(ap);
+	d->message_until = clock_seconds() + MESSAGE_SECONDS;
+	d->dirty = 1;
+}
+
+/* The run the keys act on: the selected row, or the open run. */
+static int64_t current_run(const struct dash *d)
+{
+	if (d->screen == SCREEN_RUN)
+		return d->detail.id;
+	if ((d->screen == SCREEN_OVERVIEW || d->screen == SCREEN_RUNS) && d->sel < d->n_view)
+		return d->rows[d->view[d->sel]].id;
+	return 0;
+}
+
+static void go(struct dash *d, enum dash_screen s)
+{
+	if (s == SCREEN_HELP && d->screen != SCREEN_HELP)
+		d->back = d->screen;
+	if ((d->screen == SCREEN_OVERVIEW) != (s == SCREEN_OVERVIEW) && s != SCREEN_RUN &&
+	    s != SCREEN_HELP && s != SCREEN_COMPARE)
+		d->sel = d->top = 0;
+	if (s == SCREEN_RUN || s == SCREEN_COMPARE)
+		d->back = d->screen == SCREEN_HELP ? d->back : d->screen;
+	d->screen = s;
+	dash_build_view(d);
+	d->dirty = 1;
+}
+
+static void open_run(struct dash *d, int64_t id)
+{
+	if (!id)
+		return;
+	dash_load_detail(d, id);
+	d->conf_t = d->conf_p = -1;
+	d->digit_sel = d->scroll = 0;
+	go(d, SCREEN_RUN);
+}
+
+static void request(struct dash *d, enum store_request req, const char *done)
+{
+	int64_t id = current_run(d);
+	struct dl_error err;
+	int changed;
+
+	if (!id)
+		return;
+	if (store_request(d->store, id, req, &changed, &err) != DL_OK)
+		dash_message(d, "%s", err.msg);
+	else if (changed)
+		dash_message(d, "run %lld: %s", (long long)id, done);
+	else
+		dash_message(d, "run %lld is %s: nothing to do", (long long)id,
+			     dash_row(d, id) ? store_status_name(dash_row(d, id)->status) : "gone");
+}
+
+static void toggle_pause(struct dash *d)
+{
+	const struct store_row *r = dash_row(d, current_run(d));
+
+	if (!r)
+		return;
+	if (r->status == STORE_PAUSED)
+		request(d, STORE_REQUEST_RESUME, "resumed");
+	else
+		request(d, STORE_REQUEST_PAUSE, "paused");
+}
+
+static void change_priority(struct dash *d, int by)
+{
+	const struct store_row *r = dash_row(d, current_run(d));
+	struct dl_error err;
+
+	if (r && store_set_priority(d->store, r->id, r->priority + by, &err) != DL_OK)
+		dash_message(d, "%s", err.msg);
+	else if (r)
+		dash_message(d, "run %lld: priority %d", (long long)r->id, r->priority + by);
+}
+
+static void toggle_queue(struct dash *d)
+{
+	struct dl_error err;
+	int rc = d->queue_paused ? store_resume_queue(d->store, &err) : store_pause_queue(d->store, &err);
+
+	if (rc != DL_OK)
+		dash_message(d, "%s", err.msg);
+	else
+		dash_message(d, "the queue is %s", d->queue_paused ? "running again" : "paused");
+}
+
+static void toggle_mark(struct dash *d)
+{
+	int64_t id = current_run(d);
+
+	for (int i = 0; i < d->n_marked; i++)
+		if (d->marked[i] == id) {
+			d->marked[i] = d->marked[--d->n_marked];
+			return;
+		}
+	if (id && d->n_marked < 8)
+		d->marked[d->n_marked++] = id;
+}
+
+/* ---- queueing ---- */
+
+static void enqueue_file(struct dash *d, const char *path)
+{
+	struct enqueue_opts o = {.threads = 1};
+	struct sweep_plan plan;
+	struct dl_error err;
+	int64_t first, last, sweep;
+
+	dl_error_clear(&err);
+	if (enqueue_plan(&plan, path, &o, &err) != DL_OK) {
+		char msg[1200];
+
+		dl_error_format(&err, msg, sizeof msg);
+		dash_message(d, "%s", msg);
+		return;
+	}
+	if (enqueue_queue(d->store, &plan, &o, &first, &last, &sweep, &err) != DL_OK)
+		dash_message(d, "%s", err.msg);
+	else if (plan.n == 1)
+		dash_message(d, "queued run %lld %s", (long long)first, plan.runs[0].exp.name);
+	else
+		dash_message(d, "queued sweep %lld: runs %lld-%lld", (long long)sweep,
+			     (long long)first, (long long)last);
+	sweep_plan_free(&plan);
+}
+
+static void free_picks(struct dash *d)
+{
+	for (int i = 0; i < d->n_picks; i++)
+		free(d->picks[i]);
+	free(d->picks);
+	d->picks = NULL;
+	d->n_picks = 0;
+}
+
+static void open_picker(struct dash *d)
+{
+	char pattern[4200];
+	glob_t g;
+
+	free_picks(d);
+	snprintf(pattern, sizeof pattern, "%s/*.yaml", d->opts->experiments_dir);
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		dash_message(d, "no experiment files in %s/; A asks for a path",
+			     d->opts->experiments_dir);
+		return;
+	}
+	d->picks = calloc(g.gl_pathc, sizeof *d->picks);
+	for (size_t i = 0; d->picks && i < g.gl_pathc; i++)
+		d->picks[d->n_picks++] = strdup(g.gl_pathv[i]);
+	globfree(&g);
+	d->pick_sel = 0;
+	d->prompt = PROMPT_PICK;
+}
+
+/* Tab in the path prompt: complete to the longest common prefix of the
+ * matching paths. */
+static void complete_path(struct dash *d)
+{
+	char pattern[600];
+	glob_t g;
+	size_t common;
+
+	snprintf(pattern, sizeof pattern, "%s*", d->input);
+	if (glob(pattern, GLOB_MARK, NULL, &g) != 0)
+		return;
+	common = strlen(g.gl_pathv[0]);
+	for (size_t i = 1; i < g.gl_pathc; i++) {
+		size_t k = 0;
+
+		while (k < common && g.gl_pathv[i][k] == g.gl_pathv[0][k])
+			k++;
+		common = k;
+	}
+	if (common < sizeof d->input)
+		snprintf(d->input, common + 1, "%s", g.gl_pathv[0]);
+	if (g.gl_pathc > 1)
+		dash_message(d, "%zu matches", g.gl_pathc);
+	globfree(&g);
+}
+
+/* ---- leaving curses for a child program ---- */
+
+/* Run argv (no shell: nothing typed reaches one) with the terminal given
+ * back, and wait for it. */
+static int run_child(struct dash *d, char *const argv[], int wait_enter)
+{
+	pid_t pid;
+	int status = -1;
+
+	term_suspend(&d->term);
+	pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "digitlab: cannot run %s\n", argv[0]);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (wait_enter) {
+		int ch;
+
+		printf("\n-- press Enter to return to the dashboard --");
+		fflush(stdout);
+		while ((ch = getchar()) != EOF && ch != '\n')
+			;
+	}
+	term_resume(&d->term);
+	d->dirty = 1;
+	return status;
+}
+
+/* Clone the run: its YAML in a temporary file, $EDITOR on it, then queue it. */
+static void clone_and_edit(struct dash *d)
+{
+	int64_t id = current_run(d);
+	struct store_run r;
+	struct dl_error err;
+	char path[] = "/tmp/digitlab-clone-XXXXXX.yaml";
+	const char *editor = getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
+	char *argv[3];
+	int found, fd;
+	FILE *f;
+
+	if (!id || store_get_run(d->store, id, &r, &found, &err) != DL_OK || !found)
+		return;
+	fd = mkstemps(path, 5);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		dash_message(d, "cannot make a temporary file");
+		store_run_free(&r);
+		return;
+	}
+	fputs(r.yaml, f);
+	fclose(f);
+	store_run_free(&r);
+	argv[0] = (char *)(editor && *editor ? editor : "vi");
+	argv[1] = path;
+	argv[2] = NULL;
+	if (run_child(d, argv, 0) == 0)
+		enqueue_file(d, path);
+	else
+		dash_message(d, "the editor failed; nothing queued");
+	unlink(path);
+}
+
+static void preview_augment(struct dash *d)
+{
+	int64_t id = current_run(d);
+	struct store_run r;
+	struct dl_error err;
+	char path[] = "/tmp/digitlab-preview-XXXXXX.yaml";
+	char *argv[5];
+	int found, fd;
+	FILE *f;
+
+	if (!id || store_get_run(d->store, id, &r, &found, &err) != DL_OK || !found)
+		return;
+	fd = mkstemps(path, 5);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f) {
+		fputs(r.yaml, f);
+		fclose(f);
+		argv[0] = (char *)d->opts->self;
+		argv[1] = "augment-preview";
+		argv[2] = path;
+		argv[3] = "4";
+		argv[4] = NULL;
+		run_child(d, argv, 1);
+		unlink(path);
+	}
+	store_run_free(&r);
+}
+
+/* ---- prompts ---- */
+
+static void finish_prompt(struct dash *d)
+{
+	int64_t id = current_run(d);
+	struct dl_error err;
+	int rc = DL_OK;
+
+	switch (d->prompt) {
+	case PROMPT_FILTER:
+		snprintf(d->filter, sizeof d->filter, "%.63s", d->input);
+		d->sel = d->top = 0;
+		dash_build_view(d);
+		break;
+	case PROMPT_PATH:
+		enqueue_file(d, d->input);
+		break;
+	case PROMPT_TAG:
+		if (id && d->input[0] && (rc = store_tag(d->store, id, d->input, &err)) == DL_OK)
+			dash_message(d, "run %lld tagged %s", (long long)id, d->input);
+		break;
+	case PROMPT_NOTE:
+		if (id && (rc = store_note(d->store, id, d->input[0] ? d->input : NULL, &err)) == DL_OK)
+			dash_message(d, "run %lld: note kept", (long long)id);
+		break;
+	case PROMPT_EXPORT:
+		dash_export_csv(d, d->input);
+		break;
+	default:
+		break;
+	}
+	if (rc != DL_OK)
+		dash_message(d, "%s", err.msg);
+	d->prompt = PROMPT_NONE;
+	d->input[0] = '\0';
+}
+
+static void prompt_key(struct dash *d, int key)
+{
+	size_t n = strlen(d->input);
+
+	if (key == KEY_ESC) {
+		d->prompt = PROMPT_NONE;
+		d->input[0] = '\0';
+	} else if (key == '\n' || key == KEY_ENTER || key == '\r') {
+		finish_prompt(d);
+	} else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		if (n)
+			d->input[n - 1] = '\0';
+	} else if (key == '\t' && d->prompt == PROMPT_PATH) {
+		complete_path(d);
+	} else if (key >= 32 && key < 127 && n + 1 < sizeof d->input) {
+		d->input[n] = (char)key;
+		d->input[n + 1] = '\0';
+	}
+	d->dirty = 1;
+}
+
+static void picker_key(struct dash *d, int key)
+{
+	if (key == KEY_ESC || key == 'q') {
+		d->prompt = PROMPT_NONE;
+	} else if ((key == KEY_DOWN || key == 'j') && d->pick_sel + 1 < d->n_picks) {
+		d->pick_sel++;
+	} else if ((key == KEY_UP || key == 'k') && d->pick_sel > 0) {
+		d->pick_sel--;
+	} else if (key == KEY_HOME || key == 'g') {
+		d->pick_sel = 0;
+	} else if (key == KEY_END || key == 'G') {
+		d->pick_sel = d->n_picks ? d->n_picks - 1 : 0;
+	} else if (key == '\n' || key == KEY_ENTER || key == '\r') {
+		d->prompt = PROMPT_NONE;
+		if (d->pick_sel < d->n_picks)
+			enqueue_file(d, d->picks[d->pick_sel]);
+	}
+	d->dirty = 1;
+}
+
+static void start_prompt(struct dash *d, enum prompt_kind kind, const char *initial)
+{
+	d->prompt = kind;
+	snprintf(d->input, sizeof d->input, "%s", initial ? initial : "");
+	d->dirty = 1;
+}
+
+/* ---- moving ---- */
+
+static void move_list(struct dash *d, int by)
+{
+	d->sel += by;
+	if (d->sel >= d->n_view)
+		d->sel = d->n_view - 1;
+	if (d->sel < 0)
+		d->sel = 0;
+}
+
+static void move_run(struct dash *d, int dx, int dy)
+{
+	if (d->tab == TAB_CONFUSION && d->detail.k) {
+		if (d->conf_t < 0)
+			d->conf_t = d->conf_p = 0;
+		d->conf_t = (d->conf_t + dy + d->detail.k) % d->detail.k;
+		d->conf_p = (d->conf_p + dx + d->detail.k) % d->detail.k;
+	} else if (d->tab == TAB_DIGITS && d->detail.n_samples) {
+		d->digit_sel += dx + dy * 4;
+		if (d->digit_sel < 0)
+			d->digit_sel = 0;
+		if (d->digit_sel >= d->detail.n_samples)
+			d->digit_sel = d->detail.n_samples - 1;
+	} else {
+		d->scroll += dy;
+		if (d->scroll < 0)
+			d->scroll = 0;
+	}
+}
+
+static void set_tab(struct dash *d, int tab)
+{
+	d->tab = (enum run_tab)((tab + TAB_COUNT) % TAB_COUNT);
+	d->scroll = 0;
+	if (d->tab == TAB_MODEL)
+		dash_load_summary(d);
+	if (d->tab == TAB_WEIGHTS)
+		dash_load_weights(d);
+}
+
+static int page(const struct dash *d)
+{
+	return d->term.h > 8 ? d->term.h - 6 : 1;
+}
+
+static void cycle_status_filter(struct dash *d)
+{
+	d->status_filter = d->status_filter + 1 > (int)STORE_PAUSED ? -1 : d->status_filter + 1;
+	d->sel = d->top = 0;
+	dash_build_view(d);
+}
+
+static void click(struct dash *d, int mx, int my)
+{
+	int row;
+
+	(void)mx;
+	if (d->screen == SCREEN_OVERVIEW || d->screen == SCREEN_RUNS) {
+		row = d->top + my - (d->screen == SCREEN_OVERVIEW ? 2 : 3);
+		if (row < 0 || row >= d->n_view)
+			return;
+		if (row == d->sel)
+			open_run(d, current_run(d));
+		else
+			d->sel = row;
+	} else if (d->screen == SCREEN_RUN && my == 2) {
+		/* the tab bar: each tab label is its name plus 5 columns */
+		int x = 0;
+
+		for (int t = 0; t < TAB_COUNT; t++) {
+			static const int widths[TAB_COUNT] = {10, 13, 10, 11, 9, 8};
+
+			if (mx >= x && mx < x + widths[t])
+				set_tab(d, t);
+			x += widths[t] + 1;
+		}
+	}
+}
+
+/* Keys that act on a run, wherever one is selected. */
+static int run_key(struct dash *d, int key)
+{
+	switch (key) {
+	case 'c': request(d, STORE_REQUEST_CANCEL, "cancelled"); return 1;
+	case 's': request(d, STORE_REQUEST_STOP, "stopping after its epoch"); return 1;
+	case 'p': toggle_pause(d); return 1;
+	case 'r': request(d, STORE_REQUEST_RETRY, "queued again"); return 1;
+	case '+': change_priority(d, 1); return 1;
+	case '-': change_priority(d, -1); return 1;
+	case 't': if (current_run(d)) start_prompt(d, PROMPT_TAG, NULL); return 1;
+	case 'n': if (current_run(d)) start_prompt(d, PROMPT_NOTE, NULL); return 1;
+	case 'd': if (current_run(d)) start_prompt(d, PROMPT_CONFIRM_DELETE, NULL); return 1;
+	case 'E': clone_and_edit(d); return 1;
+	case 'v': preview_augment(d); return 1;
+	default: return 0;
+	}
+}
+
+static void delete_key(struct dash *d, int key)
+{
+	int64_t id = current_run(d);
+	struct dl_error err;
+
+	d->prompt = PROMPT_NONE;
+	if (key != 'y' || !id)
+		return;
+	if (store_rm_run(d->store, id, &err) != DL_OK) {
+		dash_message(d, "%s", err.msg);
+		return;
+	}
+	dash_message(d, "run %lld removed", (long long)id);
+	if (d->screen == SCREEN_RUN)
+		go(d, d->back == SCREEN_RUN ? SCREEN_OVERVIEW : d->back);
+}
+
+static void list_key(struct dash *d, int key)
+{
+	switch (key) {
+	case KEY_UP: case 'k': move_list(d, -1); break;
+	case KEY_DOWN: case 'j': move_list(d, 1); break;
+	case KEY_PPAGE: move_list(d, -page(d)); break;
+	case KEY_NPAGE: move_list(d, page(d)); break;
+	case KEY_HOME: d->sel = 0; break;
+	case KEY_END: d->sel = d->n_view - 1; break;
+	case '\n': case '\r': case KEY_ENTER: open_run(d, current_run(d)); break;
+	case '/': if (d->screen == SCREEN_RUNS) start_prompt(d, PROMPT_FILTER, d->filter); break;
+	case 'f': if (d->screen == SCREEN_RUNS) cycle_status_filter(d); break;
+	case 'S': d->sort = (enum store_sort)((d->sort + 1) % (STORE_SORT_CREATED + 1));
+		dash_build_view(d); break;
+	case 'i': d->sort_desc = !d->sort_desc; dash_build_view(d); break;
+	case 'g': d->group = !d->group; d->sel = d->top = 0; dash_build_view(d); break;
+	case ' ': toggle_mark(d); move_list(d, 1); break;
+	case 'C': go(d, SCREEN_COMPARE); break;
+	case 'e': start_prompt(d, PROMPT_EXPORT, "runs.csv"); break;
+	default: run_key(d, key); break;
+	}
+}
+
+static void run_screen_key(struct dash *d, int key)
+{
+	switch (key) {
+	case KEY_LEFT: case 'h': move_run(d, -1, 0); break;
+	case KEY_RIGHT: case 'l': move_run(d, 1, 0); break;
+	case KEY_UP: case 'k': move_run(d, 0, -1); break;
+	case KEY_DOWN: case 'j': move_run(d, 0, 1); break;
+	case KEY_NPAGE: d->scroll += page(d); break;
+	case KEY_PPAGE: d->scroll = d->scroll > page(d) ? d->scroll - page(d) : 0; break;
+	case '\t': set_tab(d, d->tab + 1); break;
+	case KEY_BTAB: set_tab(d, d->tab - 1); break;
+	case 'm': d->chart_metric = !d->chart_metric; break;
+	case 'z': d->smooth = d->smooth == 0 ? 3 : d->smooth == 3 ? 9 : 0; break;
+	case KEY_ESC: case KEY_BACKSPACE: case 127:
+		go(d, d->back == SCREEN_RUN ? SCREEN_OVERVIEW : d->back); break;
+	default:
+		if (key >= '1' && key < '1' + TAB_COUNT)
+			set_tab(d, key - '1');
+		else
+			run_key(d, key);
+		break;
+	}
+}
+
+/* Keys every screen shares; 1 when taken. */
+static int global_key(struct dash *d, int key)
+{
+	switch (key) {
+	case '?': case KEY_F(1): go(d, d->screen == SCREEN_HELP ? d->back : SCREEN_HELP); return 1;
+	case 'O': go(d, SCREEN_OVERVIEW); return 1;
+	case 'L': go(d, SCREEN_RUNS); return 1;
+	case 'a': open_picker(d); return 1;
+	case 'A': start_prompt(d, PROMPT_PATH, ""); return 1;
+	case 'P': toggle_queue(d); return 1;
+	case 'q':
+		if (d->screen == SCREEN_HELP)
+			go(d, d->back);
+		else
+			dash_request_quit(d);
+		return 1;
+	default: return 0;
+	}
+}
+
+void dash_key(struct dash *d, int key, int mx, int my)
+{
+	d->dirty = 1;
+	if (d->prompt == PROMPT_PICK) {
+		picker_key(d, key);
+		return;
+	}
+	if (d->prompt == PROMPT_CONFIRM_DELETE) {
+		delete_key(d, key);
+		return;
+	}
+	if (d->prompt == PROMPT_QUIT) {
+		dash_quit_key(d, key);
+		return;
+	}
+	if (d->prompt != PROMPT_NONE) {
+		prompt_key(d, key);
+		return;
+	}
+	if (key == KEY_MOUSE) {
+		click(d, mx, my);
+		return;
+	}
+	if (key == KEY_RESIZE || global_key(d, key))
+		return;
+	switch (d->screen) {
+	case SCREEN_OVERVIEW: case SCREEN_RUNS: list_key(d, key); break;
+	case SCREEN_RUN: run_screen_key(d, key); break;
+	case SCREEN_COMPARE: case SCREEN_HELP:
+		if (key == KEY_ESC || key == KEY_BACKSPACE || key == 127)
+			go(d, d->back == d->screen ? SCREEN_OVERVIEW : d->back);
+		break;
+	}
+}

@@ -1,0 +1,439 @@
+/* The dashboard's pictures (widgets.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/widgets.h"
+
+/* ---- sparkline ---- */
+
+static const uint32_t blocks8[8] = {0x2581, 0x2582, 0x2583, 0x2584, 0x2585, 0x2586, 0x2587,
+				    0x2588};
+static const char ascii8[] = "_.:-=+*#";
+
+/* The finite range of v; 0 when there is none. */
+static int value_range(const double *v, int n, double *lo, double *hi)
+{
+	int any = 0;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (int i = 0; i < n; i++)
+		if (isfinite(v[i])) {
+			*lo = fmin(*lo, v[i]);
+			*hi = fmax(*hi, v[i]);
+			any = 1;
+		}
+	return any;
+}
+
+void widget_sparkline(struct canvas *c, int x, int y, int w, const double *v, int n, int fg)
+{
+	double lo, hi;
+	int cols = n < w ? n : w;
+
+	if (cols < 1 || !value_range(v, n, &lo, &hi))
+		return;
+	for (int col = 0; col < cols; col++) {
+		int from = (int)((long)col * n / cols), to = (int)((long)(col + 1) * n / cols);
+		double sum = 0;
+		int count = 0, level;
+
+		for (int i = from; i < to; i++)
+			if (isfinite(v[i])) {
+				sum += v[i];
+				count++;
+			}
+		if (!count)
+			continue;
+		level = hi > lo ? (int)((sum / count - lo) / (hi - lo) * 7.999) : 3;
+		canvas_put(c, x + col, y, c->ascii ? (uint32_t)ascii8[level] : blocks8[level], fg,
+			   COLOR_DEFAULT, 0);
+	}
+}
+
+/* ---- line chart ---- */
+
+/* Braille dots of a plot area, 2 x 4 per cell, with the colour that set them. */
+struct dots {
+	int cw, ch;             /* cells */
+	uint8_t *bits;          /* per cell */
+	uint8_t *color;         /* per cell: the last series drawn there */
+	uint8_t *count;         /* ASCII: series that touched the cell */
+	uint8_t *seen;          /* per series bit */
+};
+
+static const uint8_t dot_bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
+
+static void set_dot(struct dots *d, int px, int py, int color, int series)
+{
+	int cx = px / 2, cy = py / 4, i;
+
+	if (px < 0 || py < 0 || cx >= d->cw || cy >= d->ch)
+		return;
+	i = cy * d->cw + cx;
+	d->bits[i] |= dot_bit[py % 4][px % 2];
+	d->color[i] = (uint8_t)color;
+	if (!(d->seen[i] & (1 << series))) {
+		d->seen[i] |= (uint8_t)(1 << series);
+		d->count[i]++;
+	}
+}
+
+static void dot_line(struct dots *d, int x0, int y0, int x1, int y1, int color, int series)
+{
+	int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+	int e = dx + dy;
+
+	for (;;) {
+		int e2 = 2 * e;         /* both steps judge the same error */
+
+		set_dot(d, x0, y0, color, series);
+		if (x0 == x1 && y0 == y1)
+			break;
+		if (e2 >= dy) {
+			e += dy;
+			x0 += sx;
+		}
+		if (e2 <= dx) {
+			e += dx;
+			y0 += sy;
+		}
+	}
+}
+
+/* Moving average of window k, centred; NaN stays NaN. Caller frees. */
+static double *smoothed(const double *v, int n, int k)
+{
+	double *out = malloc(sizeof *out * (size_t)(n ? n : 1));
+
+	for (int i = 0; out && i < n; i++) {
+		double sum = 0;
+		int count = 0;
+
+		for (int j = i - k / 2; j <= i + k / 2; j++)
+			if (j >= 0 && j < n && isfinite(v[j])) {
+				sum += v[j];
+				count++;
+			}
+		out[i] = isfinite(v[i]) && count ? sum / count : NAN;
+	}
+	return out;
+}
+
+static void plot_series(struct dots *d, const double *v, int n, int n_max, double lo, double hi,
+			int color, int series)
+{
+	int px_w = d->cw * 2, px_h = d->ch * 4, have = 0, lx = 0, ly = 0;
+
+	for (int i = 0; i < n; i++) {
+		int px, py;
+
+		if (!isfinite(v[i])) {
+			have = 0;
+			continue;
+		}
+		px = n_max > 1 ? (int)lround((double)i * (px_w - 1) / (n_max - 1)) : 0;
+		py = (int)lround((hi - v[i]) / (hi - lo) * (px_h - 1));
+		if (have)
+			dot_line(d, lx, ly, px, py, color, series);
+		else
+			set_dot(d, px, py, color, series);
+		lx = px;
+		ly = py;
+		have = 1;
+	}
+}
+
+static void draw_dots(struct canvas *c, int x, int y, const struct dots *d)
+{
+	for (int cy = 0; cy < d->ch; cy++)
+		for (int cx = 0; cx < d->cw; cx++) {
+			int i = cy * d->cw + cx;
+			uint32_t ch;
+
+			if (!d->bits[i])
+				continue;
+			ch = c->ascii ? (d->count[i] > 1 ? '+' : '*') : 0x2800 + d->bits[i];
+			canvas_put(c, x + cx, y + cy, ch, d->color[i], COLOR_DEFAULT, 0);
+		}
+}
+
+static void draw_legend(struct canvas *c, int x, int y, int w, const struct chart_series *s, int n)
+{
+	int width = 0, at;
+
+	for (int i = 0; i < n; i++)
+		if (s[i].label)
+			width += 2 + (int)strlen(s[i].label) + 2;
+	at = x + w - width;
+	for (int i = 0; i < n; i++) {
+		if (!s[i].label)
+			continue;
+		canvas_put(c, at, y, c->ascii ? (i ? '+' : '*') : 0x25a0, s[i].color, COLOR_DEFAULT, 0);
+		at += 2;
+		at += canvas_text(c, at, y, s[i].label, s[i].color, 0, 0) + 2;
+	}
+}
+
+void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
+		       const struct chart_series *s, int n_series, const struct chart_opts *o)
+{
+	double lo = INFINITY, hi = -INFINITY, l, u;
+	char top[32], mid[32], bot[32];
+	int label_w, n_max = 0, plot_x, plot_w, plot_h = h - 3;
+	struct dots d;
+
+	if (w < 20 || h < 5 || n_series < 1)
+		return;
+	if (n_series > 5)
+		n_series = 5;
+	for (int i = 0; i < n_series; i++) {
+		if (value_range(s[i].v, s[i].n, &l, &u)) {
+			lo = fmin(lo, l);
+			hi = fmax(hi, u);
+		}
+		n_max = s[i].n > n_max ? s[i].n : n_max;
+	}
+	if (o && o->title)
+		canvas_text(c, x, y, o->title, COLOR_TITLE, ATTR_BOLD, w);
+	draw_legend(c, x, y, w, s, n_series);
+	if (!isfinite(lo))
+		return;
+	if (hi - lo < 1e-12 * fmax(1, fabs(hi))) {
+		double pad = fabs(hi) > 0 ? fabs(hi) * 0.05 : 0.5;
+
+		lo -= pad;
+		hi += pad;
+	}
+	snprintf(top, sizeof top, "%.3g", hi);
+	snprintf(mid, sizeof mid, "%.3g", (hi + lo) / 2);
+	snprintf(bot, sizeof bot, "%.3g", lo);
+	label_w = (int)fmax(strlen(top), fmax(strlen(mid), strlen(bot)));
+	plot_x = x + label_w + 1;
+	plot_w = w - label_w - 1;
+	canvas_printf(c, x, y + 1, COLOR_DIM, 0, "%*s", label_w, top);
+	canvas_printf(c, x, y + 1 + plot_h / 2, COLOR_DIM, 0, "%*s", label_w, mid);
+	canvas_printf(c, x, y + plot_h, COLOR_DIM, 0, "%*s", label_w, bot);
+	for (int j = 0; j < plot_h; j++)
+		canvas_put(c, plot_x - 1, y + 1 + j, c->ascii ? '|' : 0x2502, COLOR_DIM, COLOR_DEFAULT, 0);
+	for (int i = -1; i < plot_w; i++)
+		canvas_put(c, plot_x + i, y + 1 + plot_h, i < 0 ? (c->ascii ? '+' : 0x2514) :
+			   (c->ascii ? '-' : 0x2500), COLOR_DIM, COLOR_DEFAULT, 0);
+	for (int k = 0; o && k < o->n_marks; k++) {
+		int mx = n_max > 1 ? (int)lround((double)o->marks[k] * (plot_w * 2 - 1) / (n_max - 1)) / 2 : 0;
+
+		canvas_put(c, plot_x + mx, y + 1 + plot_h, c->ascii ? '^' : 0x2534, COLOR_WARN,
+			   COLOR_DEFAULT, 0);
+	}
+	canvas_printf(c, plot_x, y + 2 + plot_h, COLOR_DIM, 0, "1");
+	{
+		char last[16];
+		int n = snprintf(last, sizeof last, "%d", n_max);
+
+		canvas_text(c, plot_x + plot_w - n, y + 2 + plot_h, last, COLOR_DIM, 0, 0);
+	}
+	d = (struct dots){.cw = plot_w, .ch = plot_h};
+	d.bits = calloc((size_t)(plot_w * plot_h), 1);
+	d.color = calloc((size_t)(plot_w * plot_h), 1);
+	d.count = calloc((size_t)(plot_w * plot_h), 1);
+	d.seen = calloc((size_t)(plot_w * plot_h), 1);
+	if (d.bits && d.color && d.count && d.seen) {
+		for (int i = 0; i < n_series; i++) {
+			plot_series(&d, s[i].v, s[i].n, n_max, lo, hi, s[i].color, i);
+			if (o && o->smooth > 1) {
+				double *sm = smoothed(s[i].v, s[i].n, o->smooth);
+
+				if (sm)
+					plot_series(&d, sm, s[i].n, n_max, lo, hi, COLOR_DEFAULT, i);
+				free(sm);
+			}
+		}
+		draw_dots(c, plot_x, y + 1, &d);
+	}
+	free(d.bits);
+	free(d.color);
+	free(d.count);
+	free(d.seen);
+}
+
+/* ---- progress ---- */
+
+void widget_progress(struct canvas *c, int x, int y, int w, double fraction, int fg)
+{
+	double f = isfinite(fraction) ? fmin(1, fmax(0, fraction)) : 0;
+
+	if (w < 3)
+		return;
+	if (c->ascii) {
+		int inner = w - 2, full = (int)(f * inner);
+
+		canvas_put(c, x, y, '[', COLOR_DIM, COLOR_DEFAULT, 0);
+		for (int i = 0; i < inner; i++)
+			canvas_put(c, x + 1 + i, y, i < full ? '#' : (i == full && f < 1 ? '>' : '.'),
+				   i < full ? fg : COLOR_DIM, COLOR_DEFAULT, 0);
+		canvas_put(c, x + w - 1, y, ']', COLOR_DIM, COLOR_DEFAULT, 0);
+		return;
+	}
+	for (int i = 0; i < w; i++) {
+		double cell = f * w - i;
+		int eighths = cell >= 1 ? 8 : cell <= 0 ? 0 : (int)(cell * 8);
+
+		canvas_put(c, x + i, y, eighths == 8 ? 0x2588 : eighths ? 0x2590 - eighths :
+			   0x2591, eighths ? fg : COLOR_DIM, COLOR_DEFAULT, 0);
+	}
+}
+
+/* ---- confusion ---- */
+
+#define CELL_W 5
+
+int widget_confusion_width(int k)
+{
+	return 4 + CELL_W * k;
+}
+
+int widget_confusion_height(int k)
+{
+	return 1 + k;
+}
+
+static int row_total(const int *counts, int k, int t)
+{
+	int sum = 0;
+
+	for (int p = 0; p < k; p++)
+		sum += counts[t * k + p];
+	return sum;
+}
+
+void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
+		      enum confusion_mode mode, int sel_true, int sel_pred)
+{
+	static const uint32_t shade5[5] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
+	static const char ascii5[] = " .:*#";
+
+	canvas_text(c, x, y, "t\\p", COLOR_DIM, 0, 0);
+	for (int p = 0; p < k; p++)
+		canvas_printf(c, x + 4 + CELL_W * p, y, COLOR_DIM, 0, "%*d", CELL_W, p);
+	for (int t = 0; t < k; t++) {
+		int total = row_total(counts, k, t);
+
+		canvas_printf(c, x, y + 1 + t, COLOR_DIM, 0, "%3d", t);
+		for (int p = 0; p < k; p++) {
+			int v = counts[t * k + p], cx = x + 4 + CELL_W * p, cy = y + 1 + t;
+			double share = total ? (double)v / total : 0;
+			int heat = p != t && v > 0 ? 1 + (int)(fmin(share * 10, 1) * (CANVAS_HEATS - 2)) : 0;
+			int fg = p == t ? COLOR_GOOD : v ? COLOR_DEFAULT : COLOR_DIM;
+			int attr = t == sel_true && p == sel_pred ? ATTR_REVERSE : 0;
+			char num[16];
+
+			if (mode == CONFUSION_ROW_PERCENT)
+				snprintf(num, sizeof num, share >= 0.9995 ? "%.0f" : "%.1f", share * 100);
+			else
+				snprintf(num, sizeof num, "%d", v);
+			canvas_fill(c, cx, cy, CELL_W, 1, ' ', fg, heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT);
+			canvas_printf(c, cx, cy, fg, attr, "%*s", CELL_W, num);
+			for (int i = 0; i < CELL_W; i++) {
+				struct cell *cell = canvas_at(c, cx + i, cy);
+
+				if (cell)
+					cell->bg = (uint8_t)(heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT);
+			}
+			if (!c->colors && heat) {
+				int level = 1 + (int)(fmin(share * 10, 1) * 3);
+
+				canvas_put(c, cx, cy, c->ascii ? (uint32_t)ascii5[level] : shade5[level], fg,
+					   COLOR_DEFAULT, attr);
+			}
+		}
+	}
+}
+
+/* ---- per-class error ---- */
+
+void widget_class_error(struct canvas *c, int x, int y, int w, const int *counts, int k)
+{
+	double err[64], worst = 0;
+	int bar_w = w - 2 - 9;
+
+	for (int t = 0; t < k && t < 64; t++) {
+		int total = row_total(counts, k, t);
+
+		err[t] = total ? 1.0 - (double)counts[t * k + t] / total : NAN;
+		if (isfinite(err[t]))
+			worst = fmax(worst, err[t]);
+	}
+	for (int t = 0; t < k && t < 64; t++) {
+		int len;
+
+		canvas_printf(c, x, y + t, COLOR_DIM, 0, "%d", t);
+		if (!isfinite(err[t])) {
+			canvas_text(c, x + 2, y + t, "-", COLOR_DIM, 0, 0);
+			continue;
+		}
+		len = worst > 0 ? (int)lround(err[t] / worst * bar_w) : 0;
+		for (int i = 0; i < len; i++)
+			canvas_put(c, x + 2 + i, y + t, c->ascii ? '=' : 0x2587, COLOR_BAD, COLOR_DEFAULT, 0);
+		canvas_printf(c, x + 2 + bar_w + 1, y + t, COLOR_DEFAULT, 0, "%6.2f%%", err[t] * 100);
+	}
+}
+
+/* ---- images ---- */
+
+int widget_image_width(int w)
+{
+	return w;
+}
+
+int widget_image_height(int h)
+{
+	return (h + 1) / 2;
+}
+
+/* A pixel as a level in [0, 1]: clipped grey, or a signed value scaled by
+ * the largest magnitude into [-1, 1]. */
+static float level(const float *p, int h, int w, int y, int x, int signed_values, float scale)
+{
+	float v;
+
+	if (y >= h)
+		return 0;
+	v = p[y * w + x];
+	if (!isfinite(v))
+		return 0;
+	if (signed_values)
+		return scale > 0 ? v / scale : 0;
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+void widget_image(struct canvas *c, int x, int y, const float *pixels, int h, int w,
+		  int signed_values)
+{
+	static const uint32_t shade5[5] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
+	static const char ramp10[] = " .:-=+*#%@";
+	float scale = 0;
+
+	for (int i = 0; signed_values && i < h * w; i++)
+		if (isfinite(pixels[i]))
+			scale = fmaxf(scale, fabsf(pixels[i]));
+	for (int ty = 0; ty < (h + 1) / 2; ty++)
+		for (int tx = 0; tx < w; tx++) {
+			float a = level(pixels, h, w, 2 * ty, tx, signed_values, scale);
+			float b = level(pixels, h, w, 2 * ty + 1, tx, signed_values, scale);
+
+			if (c->colors == 256 && !signed_values) {
+				canvas_put(c, x + tx, y + ty, 0x2580,
+					   COLOR_GREY0 + (int)(a * (CANVAS_GREYS - 1) + 0.5f),
+					   COLOR_GREY0 + (int)(b * (CANVAS_GREYS - 1) + 0.5f), 0);
+			} else {
+				float m = (a + b) / 2, mag = fabsf(m);
+				int fg = signed_values ? (m >= 0 ? COLOR_GOOD : COLOR_BAD) : COLOR_DEFAULT;
+				uint32_t ch = c->ascii ? (uint32_t)ramp10[(int)fminf(mag * 10, 9)] :
+					      shade5[(int)fminf(mag * 5, 4)];
+
+				canvas_put(c, x + tx, y + ty, ch, fg, COLOR_DEFAULT, 0);
+			}
+		}
+}

@@ -1,0 +1,118 @@
+#!/bin/sh
+# The dashboard in a real terminal: tmux runs it at 80x24 and 200x60, the
+# test types keys and reads the screen with capture-pane. It queues
+# quickstart.yaml through the UI, watches the epoch counter move, opens the
+# run, finds the confusion matrix and misclassified digits, selects a
+# confusion cell and sees its digits, resizes mid-run, and quits with the
+# terminal restored.
+. "${top_srcdir:-.}/tests/tap.sh"
+
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+"$DIGITLAB" data ls 2>/dev/null | grep -q '^mnist  *60000' ||
+	skip_all "MNIST is not in the data cache (digitlab data fetch mnist)"
+
+DIGITLAB_HOME="$scratch/store"
+export DIGITLAB_HOME
+T="tmux -S $scratch/tmux1.sock"
+trap 'tmux -S "$scratch/tmux1.sock" kill-server 2>/dev/null;
+      tmux -S "$scratch/tmux2.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
+
+screen() { $T capture-pane -p -t dl 2>/dev/null; }
+# wait_for TEXT [SECONDS]: until the screen shows TEXT (fixed string)
+wait_for() {
+	i=0
+	while [ $i -lt $(( ${2:-20} * 10 )) ]; do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+keys() { $T send-keys -t dl "$@"; }
+
+# the dashboard, then the terminal's state after it exits
+start() { # start WIDTH HEIGHT LANG ARGS...
+	w=$1 h=$2 lang=$3
+	shift 3
+	$T new-session -d -s dl -x "$w" -y "$h" \
+		"cd '$top_srcdir' && LANG=$lang DIGITLAB_HOME='$DIGITLAB_HOME' '$DIGITLAB' $* ;
+		 echo \"exit \$?\" > '$scratch/exit'; stty -a > '$scratch/stty'; sleep 30"
+}
+
+# ---- 80x24, UTF-8 ----
+start 80 24 C.UTF-8 --workers 1
+wait_for "No runs yet" 10; ok $? "the dashboard opens on an empty store"
+screen | head -n 1 | grep -q "workers: 1 in-process"; ok $? "with no serve it trains here, and says so"
+keys a
+wait_for "queue an experiment" 5; ok $? "a opens the picker over experiments/"
+keys End
+wait_for "experiments/quickstart.yaml" 5; ok $? "which lists quickstart.yaml"
+keys Escape; sleep 0.3; keys A
+wait_for "queue file:" 5
+keys "experiments/quicks" Tab
+wait_for "queue file: experiments/quickstart.yaml" 5; ok $? "Tab completes a path"
+keys Enter
+wait_for "queued run 1 quickstart" 10; ok $? "Enter queues it"
+wait_for "running" 30; ok $? "and it starts"
+epoch_now() { screen | awk '$1 == 1 && $2 == "quickstart" && $3 == "running" { for (i = 4; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }'; }
+first=""
+for i in $(seq 1 100); do first=$(epoch_now); [ -n "$first" ] && break; sleep 0.1; done
+later=$first
+for i in $(seq 1 200); do later=$(epoch_now); [ -n "$later" ] && [ "$later" -gt "$first" ] && break; sleep 0.1; done
+[ -n "$first" ] && [ -n "$later" ] && [ "$later" -gt "$first" ]
+ok $? "the epoch counter advances ($first, then $later)"
+
+keys Enter
+wait_for "run 1 quickstart" 5; ok $? "Enter opens the run screen"
+wait_for "loss per epoch" 10; ok $? "with the loss chart"
+$T resize-window -t dl -x 200 -y 60
+sleep 0.5
+wait_for "learning rate" 5
+[ "$(screen | wc -l)" -ge 60 ] && [ "$(screen | awk 'length($0) > 150' | wc -l)" -gt 0 ]
+ok $? "resized mid-run to 200x60, it redraws at the new size"
+$T resize-window -t dl -x 60 -y 20
+wait_for "digitlab needs a 80x24 terminal" 5; ok $? "below 80x24 it says what it needs"
+$T resize-window -t dl -x 80 -y 24
+wait_for "run 1 quickstart" 5; ok $? "and comes back at 80x24"
+
+wait_for "run 1 quickstart done" 60; ok $? "the run finishes while watched"
+keys 2
+wait_for "confusion, counts" 5; ok $? "2 shows the confusion matrix"
+screen | grep -q "error per class"; ok $? "beside the error of each class"
+# the cell with the most digits: from the store, then the arrows there
+cell=$("$DIGITLAB" export 1 --format json | sed 's/.*"confusion":\[\[//; s/\]\]}.*//' | tr -d '[' |
+	awk -F'],' '{ for (t = 1; t <= NF; t++) { n = split($t, v, ","); for (p = 1; p <= n; p++)
+		if (t - 1 != p - 1 && v[p] + 0 > best) { best = v[p] + 0; bt = t - 1; bp = p - 1 } } }
+		END { print bt, bp }')
+set -- $cell
+keys Down   # the first arrow selects cell 0,0 (and moves down to 1,0)
+keys Up
+n=0; while [ $n -lt "$1" ]; do keys Down; n=$((n + 1)); done
+n=0; while [ $n -lt "$2" ]; do keys Right; n=$((n + 1)); done
+wait_for "true $1 predicted $2:" 5; ok $? "arrows select a confusion cell (true $1, predicted $2)"
+screen | sed -n '/true '"$1"' predicted '"$2"':/,$p' | grep -q '[▀▄█]'
+ok $? "and its misclassified digits are drawn below"
+keys 3
+wait_for "misclassified test digits" 5; ok $? "3 shows the misclassified digits"
+screen | grep -q "saliency"; ok $? "with the selected digit's saliency"
+screen | grep -q '[▀▄█]'; ok $? "drawn in half blocks"
+keys Escape; sleep 0.3; keys q
+for i in $(seq 1 50); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "q quits an idle dashboard with status 0"
+grep -q ' icanon' "$scratch/stty" && grep -q ' echo ' "$scratch/stty"
+ok $? "and the terminal is restored (canonical mode, echo)"
+$T kill-server 2>/dev/null; rm -f "$scratch/exit"
+
+# ---- 200x60, ASCII ----
+T="tmux -S $scratch/tmux2.sock"
+start 200 60 C --ascii
+wait_for "quickstart" 10; ok $? "at 200x60 the run is listed"
+screen | grep -q '[^ -~]'; ok $((! $?)) "--ascii draws ASCII only"
+keys Enter 2
+wait_for "confusion, counts" 5; ok $? "its confusion matrix"
+keys q
+for i in $(seq 1 50); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "and q quits"
+$T kill-server 2>/dev/null
+
+done_testing
