@@ -30,16 +30,24 @@ static void on_started(void *ctx, const struct run_info *info)
 static void on_progress(void *ctx, int epoch, int batch, int batches, double samples_per_s)
 {
 	struct store_sink *ss = ctx;
-	double now = clock_seconds(), eta = NAN;
+	double now = clock_seconds(), eta = NAN, done;
 	struct dl_error err;
 
 	if (batch < batches && now - ss->last_progress < STORE_SINK_PROGRESS_PERIOD)
 		return;
 	ss->last_progress = now;
-	if (samples_per_s > 0) {
-		double left = (double)(ss->epochs - epoch) * batches + (batches - batch);
-
-		eta = left * ss->batch_size / samples_per_s;
+	/*
+	 * The ETA from the pace of the whole run since it (re)started, not from
+	 * samples/s: between batches a run also evaluates, checkpoints and
+	 * writes its history, which for runs of tiny epochs (notebook 000's
+	 * 10,000) is most of the time.
+	 */
+	done = (epoch - 1) + (double)batch / batches;
+	if (ss->t0 == 0) {
+		ss->t0 = now;
+		ss->done0 = done;
+	} else if (done > ss->done0) {
+		eta = (now - ss->t0) / (done - ss->done0) * (ss->epochs - done);
 	}
 	if (store_set_progress(ss->store, ss->run_id, epoch, batch, batches, samples_per_s, eta,
 			       &err) != DL_OK ||

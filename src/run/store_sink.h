@@ -37,6 +37,8 @@ struct store_sink {
 	int64_t run_id;
 	int epochs, batch_size;     /* from the run's start, for the ETA */
 	double last_progress;       /* clock_seconds() of the last write */
+	double t0;                  /* clock_seconds() at the first progress */
+	double done0;               /* epochs done then (fractional) */
 	volatile int cancel;        /* raised on a store error, a cancel, or quit */
 	volatile int stop_epoch;    /* raised on a stop request */
 	int image_h, image_w;       /* a test image's rows (c * h) and columns */

@@ -98,6 +98,8 @@ struct dash {
 	/* the in-process worker pool, when no serve holds the store */
 	int in_process;
 	int lock_fd;
+	long lock_pid;                  /* the serve (or dashboard) that holds the store */
+	double last_lock_try;
 	pthread_t pool_thread;
 	volatile int pool_quit;
 	int pool_done;

@@ -21,6 +21,7 @@
 #define DRAW_PERIOD 0.1         /* at most ten redraws a second */
 #define KEY_TIMEOUT_MS 100
 #define CPU_PERIOD 1.0
+#define LOCK_RETRY 2.0          /* seconds between looks at a held store lock */
 
 /* ---- the in-process pool ---- */
 
@@ -55,13 +56,20 @@ static void start_workers(struct dash *d)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	snprintf(path, sizeof path, "%s/serve.pid", d->store_dir);
+	d->last_lock_try = clock_seconds();
 	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+
+		/* a serve (or another dashboard) trains the queue: say which */
+		if (d->lock_fd >= 0 && pread(d->lock_fd, pid, sizeof pid - 1, 0) > 0)
+			d->lock_pid = strtol(pid, NULL, 10);
 		if (d->lock_fd >= 0)
 			close(d->lock_fd);
 		d->lock_fd = -1;
-		return;                 /* a serve trains the queue */
+		return;
 	}
+	d->lock_pid = 0;
 	if (ftruncate(d->lock_fd, 0) == 0)
 		dprintf(d->lock_fd, "%ld\n", (long)getpid());
 	gethostname(host, sizeof host - 1);
@@ -263,6 +271,11 @@ static void loop(struct dash *d)
 		}
 		if (waiting_to_quit && !busy_here(d))
 			d->running = 0;
+		/* the serve that held the store may have gone: take over */
+		if (!d->in_process && !waiting_to_quit && now - d->last_lock_try >= LOCK_RETRY) {
+			start_workers(d);
+			d->dirty |= d->in_process;
+		}
 		if (d->dirty && now - d->last_draw >= DRAW_PERIOD && d->running) {
 			if (c->w != d->term.w || c->h != d->term.h) {
 				canvas_free(c);

@@ -40,8 +40,10 @@ static int64_t current_run(const struct dash *d)
 
 static void go(struct dash *d, enum dash_screen s)
 {
-	if (s == SCREEN_HELP && d->screen != SCREEN_HELP)
+	if (s == SCREEN_HELP && d->screen != SCREEN_HELP) {
 		d->back = d->screen;
+		d->scroll = 0;
+	}
 	if ((d->screen == SCREEN_OVERVIEW) != (s == SCREEN_OVERVIEW) && s != SCREEN_RUN &&
 	    s != SCREEN_HELP && s != SCREEN_COMPARE)
 		d->sel = d->top = 0;
@@ -600,6 +602,10 @@ void dash_key(struct dash *d, int key, int mx, int my)
 	case SCREEN_COMPARE: case SCREEN_HELP:
 		if (key == KEY_ESC || key == KEY_BACKSPACE || key == 127)
 			go(d, d->back == d->screen ? SCREEN_OVERVIEW : d->back);
+		else if (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)
+			d->scroll += key == KEY_NPAGE ? page(d) : 1;
+		else if ((key == KEY_UP || key == 'k' || key == KEY_PPAGE) && d->scroll > 0)
+			d->scroll -= key == KEY_PPAGE && d->scroll > page(d) ? page(d) : 1;
 		break;
 	}
 }

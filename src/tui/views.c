@@ -62,8 +62,10 @@ static void draw_header(struct dash *d, struct canvas *c)
 	}
 	if (d->in_process)
 		snprintf(workers, sizeof workers, "workers: %d in-process", d->workers);
+	else if (d->lock_pid > 0)
+		snprintf(workers, sizeof workers, "workers: serve pid %ld", d->lock_pid);
 	else
-		snprintf(workers, sizeof workers, "workers: digitlab serve");
+		snprintf(workers, sizeof workers, "workers: none");
 	canvas_fill(c, 0, 0, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
 	canvas_printf(c, 0, 0, COLOR_TITLE, ATTR_BOLD | ATTR_REVERSE,
 		      " digitlab  %s  running %d  queued %d  cpu %3.0f%%%s ", workers, busy, queued,
@@ -417,18 +419,45 @@ out:
 	free(lr);
 }
 
-/* A digit thumbnail: every other pixel, for a 28x28 digit 14x14 in 14 x 7 cells. */
-static void draw_thumb(struct canvas *c, int x, int y, const struct store_sample *s)
-{
-	int h = (s->h + 1) / 2, w = (s->w + 1) / 2;
-	float small[64 * 64];
+/* A digit thumbnail: the square around its ink, every other pixel of it,
+ * so that a 28x28 MNIST digit (20x20 of ink at most) is 10 x 5 cells. */
+#define THUMB_MAX 16
 
-	if (h > 64 || w > 64)
-		return;
-	for (int i = 0; i < h; i++)
-		for (int j = 0; j < w; j++)
-			small[i * w + j] = s->pixels[(2 * i) * s->w + 2 * j];
-	widget_image(c, x, y, small, h, w, 0);
+static int thumb_size(const struct store_sample *s, int *y0, int *x0)
+{
+	int top = s->h, bottom = -1, left = s->w, right = -1, side;
+
+	for (int y = 0; y < s->h; y++)
+		for (int x = 0; x < s->w; x++)
+			if (s->pixels[y * s->w + x] > 0.1f) {
+				top = y < top ? y : top;
+				bottom = y > bottom ? y : bottom;
+				left = x < left ? x : left;
+				right = x > right ? x : right;
+			}
+	if (bottom < 0)
+		top = bottom = left = right = 0;
+	side = bottom - top > right - left ? bottom - top + 1 : right - left + 1;
+	side = side > 2 * THUMB_MAX ? 2 * THUMB_MAX : side;
+	*y0 = (top + bottom + 1) / 2 - side / 2;
+	*x0 = (left + right + 1) / 2 - side / 2;
+	return (side + 1) / 2;
+}
+
+static int draw_thumb(struct canvas *c, int x, int y, const struct store_sample *s)
+{
+	float small[THUMB_MAX * THUMB_MAX];
+	int y0, x0, n = thumb_size(s, &y0, &x0);
+
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			int sy = y0 + 2 * i, sx = x0 + 2 * j;
+
+			small[i * n + j] = sy >= 0 && sy < s->h && sx >= 0 && sx < s->w ?
+					   s->pixels[sy * s->w + sx] : 0;
+		}
+	widget_image(c, x, y, small, n, n, 0);
+	return n;
 }
 
 static void draw_cell_digits(struct dash *d, struct canvas *c, int top, int bottom)
@@ -446,15 +475,13 @@ static void draw_cell_digits(struct dash *d, struct canvas *c, int top, int bott
 		      d->conf_p, n, n == 1 ? "" : "s", d->conf_t == d->conf_p ? " (the diagonal: correct)" : "");
 	for (int i = 0; i < r->n_samples && bottom - top > 2; i++) {
 		const struct store_sample *s = &r->samples[i];
-		int tw = (s->w + 1) / 2;
 
 		if (s->truth != d->conf_t || s->predicted != d->conf_p)
 			continue;
-		if (x + tw > c->w)
+		if (x + THUMB_MAX / 2 + 4 > c->w)
 			break;
 		canvas_printf(c, x, top + 1, COLOR_DIM, 0, "%.2f", s->confidence);
-		draw_thumb(c, x, top + 2, s);
-		x += tw + 2;
+		x += draw_thumb(c, x, top + 2, s) + 2;
 	}
 }
 
@@ -476,9 +503,9 @@ static void draw_tab_confusion(struct dash *d, struct canvas *c, int top, int bo
 			 d->chart_metric ? CONFUSION_ROW_PERCENT : CONFUSION_COUNTS, d->conf_t, d->conf_p);
 	if (c->w - cw - 2 >= 20) {
 		canvas_text(c, cw + 2, top, "error per class", COLOR_TITLE, ATTR_BOLD, 0);
-		widget_class_error(c, cw + 2, top + 1, c->w - cw - 2, r->confusion, r->k);
+		widget_class_error(c, cw + 2, top + 2, c->w - cw - 2, r->confusion, r->k);
 	}
-	draw_cell_digits(d, c, top + ch + 2, bottom);
+	draw_cell_digits(d, c, top + ch + 1, bottom);
 }
 
 static void draw_tab_digits(struct dash *d, struct canvas *c, int top, int bottom)
@@ -509,9 +536,9 @@ static void draw_tab_digits(struct dash *d, struct canvas *c, int top, int botto
 					    COLOR_DIM, 0, 0);
 				widget_image(c, bx + bw + 2, top + 2, s->saliency, s->h, s->w, 1);
 			}
-			per_row = (bx - 1) / 16;
+			per_row = (bx - 1) / 12;
 		} else {
-			per_row = c->w / 16;
+			per_row = c->w / 12;
 		}
 	}
 	for (int i = d->digit_sel / per_row * per_row; i < r->n_samples; i++, shown++) {
@@ -519,15 +546,15 @@ static void draw_tab_digits(struct dash *d, struct canvas *c, int top, int botto
 
 		if (shown && shown % per_row == 0) {
 			x = 0;
-			y += 9;
+			y += 7;
 		}
-		if (y + 8 > bottom)
+		if (y + 6 > bottom)
 			break;
 		canvas_printf(c, x, y, i == d->digit_sel ? COLOR_ACCENT : COLOR_DEFAULT,
 			      i == d->digit_sel ? ATTR_REVERSE : 0, "%d%s%d %.2f", s->truth,
 			      c->ascii ? ">" : "\u2192", s->predicted, s->confidence);
 		draw_thumb(c, x, y + 1, s);
-		x += 16;
+		x += 12;
 	}
 }
 
@@ -596,53 +623,66 @@ static void draw_run(struct dash *d, struct canvas *c)
 	case TAB_YAML: draw_tab_yaml(d, c, top, bottom); break;
 	default: break;
 	}
-	draw_keys(d, c, " ?help  1-6/Tab panel  arrows select  m metric  z smooth  c cancel  s stop"
-		  "  p pause  r retry  E clone+edit  Esc back ");
+	draw_keys(d, c, c->w >= 120 ?
+		  " ?help  1-6/Tab panel  arrows select  m metric  z smooth  c cancel  s stop"
+		  "  p pause  r retry  E clone+edit  v augment  Esc back " :
+		  " ?help  1-6 panel  arrows select  m metric  z smooth  c cancel  s stop  Esc back ");
 }
 
 /* ---- help ---- */
 
 static const char *const help_lines[] = {
-	"digitlab dashboard: every key",
+	"digitlab dashboard: every key (arrows scroll this page)",
 	"",
 	"Everywhere",
-	"  ? F1        this help            q           quit (asks when runs train here)",
-	"  O           overview             L           all runs",
-	"  a           queue a file from experiments/     A   queue a file by path (Tab completes)",
-	"  P           pause / resume the whole queue",
-	"  arrows, j k move                 PgUp PgDn   a page     Home End  first, last",
-	"  mouse       click a row to select it, again to open it",
+	"  ? F1     this help               q        quit (asks when runs train here)",
+	"  O        overview                L        all runs",
+	"  a        queue a file from experiments/   A   queue a file by path (Tab)",
+	"  P        pause / resume the whole queue",
+	"  arrows j k   move     PgUp PgDn   a page     Home End   first, last",
+	"  mouse    click a row to select it, click it again to open it",
 	"",
 	"On a run (overview, runs list, run screen)",
-	"  Enter       open the run         c cancel    s stop after this epoch",
-	"  p           pause / resume       r retry     + -  priority up, down",
-	"  t tag       n note               d delete    E clone, edit in $EDITOR, queue",
-	"  v           preview the run's augmentation",
+	"  Enter    open the run            c        cancel now",
+	"  s        stop after this epoch   p        pause / resume",
+	"  r        retry                   + -      priority up, down",
+	"  t        tag                     n        note",
+	"  d        delete                  E        clone, edit in $EDITOR, queue",
+	"  v        preview the run's augmentation",
 	"",
 	"Runs list",
-	"  /           filter by name or sweep point     f   cycle the status filter",
-	"  S           next sort column     i reverse the sort    g  group repeats (mean, spread)",
-	"  space       mark for compare     C compare the marked runs     e  export CSV",
+	"  /        filter by name or sweep point    f   cycle the status filter",
+	"  S        next sort column        i        reverse the sort",
+	"  g        group a sweep's repeats (mean and spread of test accuracy)",
+	"  space    mark for compare        C        compare the marked runs",
+	"  e        export the list as CSV",
 	"",
 	"Run screen",
-	"  1-6 Tab     Curves, Confusion, Digits, Weights, Model, YAML",
-	"  m           loss / accuracy chart; counts / row % in the confusion matrix",
-	"  z           smoothing drawn over the raw curve (off, 3, 9)",
-	"  arrows      a confusion cell (its digits below), a digit (its saliency)",
-	"  Esc         back",
+	"  1-6 Tab  Curves, Confusion, Digits, Weights, Model, YAML",
+	"  m        loss or accuracy chart; counts or row % in the confusion matrix",
+	"  z        a moving average over the raw curves (off, 3, 9 epochs)",
+	"  arrows   a confusion cell (its digits below), a digit (its saliency)",
+	"  Esc      back",
 	"",
-	"Compare: the marked runs' curves overlaid, the settings that differ,",
-	"  metrics side by side and the first two confusion matrices' difference.",
+	"Compare",
+	"  the marked runs' curves overlaid, their metrics, the settings that",
+	"  differ and, in a tall terminal, the first two confusion matrices'",
+	"  difference cell by cell",
 };
 
 static void draw_help(struct dash *d, struct canvas *c)
 {
-	int n = (int)(sizeof help_lines / sizeof help_lines[0]);
+	int n = (int)(sizeof help_lines / sizeof help_lines[0]), rows = c->h - 3;
 
-	for (int i = 0; i < n && 1 + i < c->h - 2; i++)
-		canvas_text(c, 1, 1 + i, help_lines[i], i == 0 ? COLOR_TITLE : COLOR_DEFAULT,
-			    i == 0 ? ATTR_BOLD : 0, 0);
-	draw_keys(d, c, " Esc or q back ");
+	if (d->scroll > n - rows)
+		d->scroll = n - rows > 0 ? n - rows : 0;
+	for (int i = 0; i < rows && d->scroll + i < n; i++) {
+		int k = d->scroll + i;
+
+		canvas_text(c, 1, 1 + i, help_lines[k], k == 0 ? COLOR_TITLE : COLOR_DEFAULT,
+			    k == 0 ? ATTR_BOLD : 0, 0);
+	}
+	draw_keys(d, c, " arrows scroll  Esc or q back ");
 }
 
 /* ---- compare ---- */

@@ -160,14 +160,19 @@ static void draw_dots(struct canvas *c, int x, int y, const struct dots *d)
 		}
 }
 
-static void draw_legend(struct canvas *c, int x, int y, int w, const struct chart_series *s, int n)
+static int legend_width(const struct chart_series *s, int n)
 {
-	int width = 0, at;
+	int width = 0;
 
 	for (int i = 0; i < n; i++)
 		if (s[i].label)
 			width += 2 + (int)strlen(s[i].label) + 2;
-	at = x + w - width;
+	return width;
+}
+
+static void draw_legend(struct canvas *c, int x, int y, int w, const struct chart_series *s, int n)
+{
+	int at = x + w - legend_width(s, n) + 2;
 	for (int i = 0; i < n; i++) {
 		if (!s[i].label)
 			continue;
@@ -196,8 +201,9 @@ void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
 		}
 		n_max = s[i].n > n_max ? s[i].n : n_max;
 	}
-	if (o && o->title)
-		canvas_text(c, x, y, o->title, COLOR_TITLE, ATTR_BOLD, w);
+	/* the legend keeps its place; the title gets what is left */
+	if (o && o->title && w - legend_width(s, n_series) > 1)
+		canvas_text(c, x, y, o->title, COLOR_TITLE, ATTR_BOLD, w - legend_width(s, n_series));
 	draw_legend(c, x, y, w, s, n_series);
 	if (!isfinite(lo))
 		return;
@@ -342,10 +348,12 @@ void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
 					cell->bg = (uint8_t)(heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT);
 			}
 			if (!c->colors && heat) {
+				/* the glyph just before the number, so it reads with it */
 				int level = 1 + (int)(fmin(share * 10, 1) * 3);
+				int gx = cx + CELL_W - (int)strlen(num) - 1;
 
-				canvas_put(c, cx, cy, c->ascii ? (uint32_t)ascii5[level] : shade5[level], fg,
-					   COLOR_DEFAULT, attr);
+				canvas_put(c, gx < cx ? cx : gx, cy, c->ascii ? (uint32_t)ascii5[level] :
+					   shade5[level], fg, COLOR_DEFAULT, attr);
 			}
 		}
 	}
