@@ -60,9 +60,11 @@ struct dots {
 	int cw, ch;             /* cells */
 	uint8_t *bits;          /* per cell */
 	uint8_t *color;         /* per cell: the last series drawn there */
-	uint8_t *count;         /* ASCII: series that touched the cell */
-	uint8_t *seen;          /* per series bit */
+	uint8_t *last;          /* ASCII: the last series drawn in the cell */
 };
+
+/* ASCII has no dots: a glyph per series, the last one drawn in a cell wins. */
+static const char ascii_series[] = "*o#x%";
 
 static const uint8_t dot_bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
 
@@ -75,10 +77,7 @@ static void set_dot(struct dots *d, int px, int py, int color, int series)
 	i = cy * d->cw + cx;
 	d->bits[i] |= dot_bit[py % 4][px % 2];
 	d->color[i] = (uint8_t)color;
-	if (!(d->seen[i] & (1 << series))) {
-		d->seen[i] |= (uint8_t)(1 << series);
-		d->count[i]++;
-	}
+	d->last[i] = (uint8_t)series;
 }
 
 static void dot_line(struct dots *d, int x0, int y0, int x1, int y1, int color, int series)
@@ -155,7 +154,7 @@ static void draw_dots(struct canvas *c, int x, int y, const struct dots *d)
 
 			if (!d->bits[i])
 				continue;
-			ch = c->ascii ? (d->count[i] > 1 ? '+' : '*') : 0x2800 + d->bits[i];
+			ch = c->ascii ? (uint32_t)ascii_series[d->last[i] % 5] : 0x2800u + d->bits[i];
 			canvas_put(c, x + cx, y + cy, ch, d->color[i], COLOR_DEFAULT, 0);
 		}
 }
@@ -176,7 +175,8 @@ static void draw_legend(struct canvas *c, int x, int y, int w, const struct char
 	for (int i = 0; i < n; i++) {
 		if (!s[i].label)
 			continue;
-		canvas_put(c, at, y, c->ascii ? (i ? '+' : '*') : 0x25a0, s[i].color, COLOR_DEFAULT, 0);
+		canvas_put(c, at, y, c->ascii ? (uint32_t)ascii_series[i % 5] : 0x25a0, s[i].color,
+			   COLOR_DEFAULT, 0);
 		at += 2;
 		at += canvas_text(c, at, y, s[i].label, s[i].color, 0, 0) + 2;
 	}
@@ -243,9 +243,8 @@ void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
 	d = (struct dots){.cw = plot_w, .ch = plot_h};
 	d.bits = calloc((size_t)(plot_w * plot_h), 1);
 	d.color = calloc((size_t)(plot_w * plot_h), 1);
-	d.count = calloc((size_t)(plot_w * plot_h), 1);
-	d.seen = calloc((size_t)(plot_w * plot_h), 1);
-	if (d.bits && d.color && d.count && d.seen) {
+	d.last = calloc((size_t)(plot_w * plot_h), 1);
+	if (d.bits && d.color && d.last) {
 		for (int i = 0; i < n_series; i++) {
 			plot_series(&d, s[i].v, s[i].n, n_max, lo, hi, s[i].color, i);
 			if (o && o->smooth > 1) {
@@ -260,8 +259,7 @@ void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
 	}
 	free(d.bits);
 	free(d.color);
-	free(d.count);
-	free(d.seen);
+	free(d.last);
 }
 
 /* ---- progress ---- */
@@ -314,11 +312,36 @@ static int row_total(const int *counts, int k, int t)
 	return sum;
 }
 
+/* The largest share of its row an off-diagonal cell has: the hottest. */
+static double hottest_share(const int *counts, int k)
+{
+	double hottest = 0;
+
+	for (int t = 0; t < k; t++) {
+		int total = row_total(counts, k, t);
+
+		for (int p = 0; p < k && total; p++)
+			if (p != t)
+				hottest = fmax(hottest, (double)counts[t * k + p] / total);
+	}
+	return hottest;
+}
+
+/* 0 for no heat, else 1 .. levels - 1 by the square root of the cell's
+ * share against the hottest, so that a single confusion still shows. */
+static int heat_level(int v, double share, double hottest, int levels)
+{
+	if (v <= 0 || hottest <= 0)
+		return 0;
+	return 1 + (int)(sqrt(share / hottest) * (levels - 1 - 1e-9));
+}
+
 void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
 		      enum confusion_mode mode, int sel_true, int sel_pred)
 {
 	static const uint32_t shade5[5] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
 	static const char ascii5[] = " .:*#";
+	double hottest = hottest_share(counts, k);
 
 	canvas_text(c, x, y, "t\\p", COLOR_DIM, 0, 0);
 	for (int p = 0; p < k; p++)
@@ -330,7 +353,8 @@ void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
 		for (int p = 0; p < k; p++) {
 			int v = counts[t * k + p], cx = x + 4 + CELL_W * p, cy = y + 1 + t;
 			double share = total ? (double)v / total : 0;
-			int heat = p != t && v > 0 ? 1 + (int)(fmin(share * 10, 1) * (CANVAS_HEATS - 2)) : 0;
+			int heat = p == t ? 0 : heat_level(v, share, hottest, CANVAS_HEATS);
+			int bg = heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT;
 			int fg = p == t ? COLOR_GOOD : v ? COLOR_DEFAULT : COLOR_DIM;
 			int attr = t == sel_true && p == sel_pred ? ATTR_REVERSE : 0;
 			char num[16];
@@ -339,17 +363,17 @@ void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
 				snprintf(num, sizeof num, share >= 0.9995 ? "%.0f" : "%.1f", share * 100);
 			else
 				snprintf(num, sizeof num, "%d", v);
-			canvas_fill(c, cx, cy, CELL_W, 1, ' ', fg, heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT);
+			canvas_fill(c, cx, cy, CELL_W, 1, ' ', fg, bg);
 			canvas_printf(c, cx, cy, fg, attr, "%*s", CELL_W, num);
 			for (int i = 0; i < CELL_W; i++) {
 				struct cell *cell = canvas_at(c, cx + i, cy);
 
-				if (cell)
-					cell->bg = (uint8_t)(heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT);
+				if (cell)       /* the number keeps the cell's heat */
+					cell->bg = (uint8_t)bg;
 			}
 			if (!c->colors && heat) {
 				/* the glyph just before the number, so it reads with it */
-				int level = 1 + (int)(fmin(share * 10, 1) * 3);
+				int level = heat_level(v, share, hottest, 5);
 				int gx = cx + CELL_W - (int)strlen(num) - 1;
 
 				canvas_put(c, gx < cx ? cx : gx, cy, c->ascii ? (uint32_t)ascii5[level] :

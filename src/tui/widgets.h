@@ -39,8 +39,9 @@ struct chart_opts {
 /* A line chart of up to 5 series in the w x h rectangle: a y axis with its
  * top, middle and bottom values on the left, an x axis with the first and
  * last x (1-based, as epochs are counted) below, the plot in braille dots
- * (2 x 4 per cell) or, on ASCII, one '*' per cell ('+' where series
- * overlap), and a legend in the top row when a series has a label. The y
+ * (2 x 4 per cell) or, on ASCII, one glyph per cell ("*o#x%" by series,
+ * the last drawn where they meet), and a legend in the top row when a
+ * series has a label (the title gets the width the legend leaves). The y
  * range is the series' minimum to maximum over all (a flat range is
  * widened). Needs w >= 20, h >= 5; smaller draws nothing. */
 void widget_line_chart(struct canvas *c, int x, int y, int w, int h,

@@ -1,0 +1,270 @@
+/* The widgets drawn into canvases and compared with golden text files in
+ * tests/golden/widgets/, in Unicode and in ASCII; plus what the text
+ * cannot show (colours, attributes) checked cell by cell. With
+ * DIGITLAB_UPDATE_GOLDEN=1 the golden files are written instead (read
+ * every one before committing it). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "tui/widgets.h"
+
+static char *canvas_string(const struct canvas *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	canvas_write(c, f);
+	fclose(f);
+	return text;
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The first line where got and want differ, 1-based; 0 when equal. */
+static int first_difference(const char *got, const char *want)
+{
+	int line = 1;
+
+	for (; *got && *got == *want; got++, want++)
+		line += *got == '\n';
+	return *got == *want ? 0 : line;
+}
+
+static void golden(const struct canvas *c, const char *name)
+{
+	const char *dir = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
+	char path[1024], *got = canvas_string(c), *want;
+
+	snprintf(path, sizeof path, "%s/tests/golden/widgets/%s.%s.txt", dir, name,
+		 c->ascii ? "ascii" : "utf8");
+	if (getenv("DIGITLAB_UPDATE_GOLDEN")) {
+		FILE *f = fopen(path, "w");
+
+		ok(f && got && fputs(got, f) >= 0 && fclose(f) == 0, "%s: golden written", path);
+		free(got);
+		return;
+	}
+	want = read_all(path);
+	if (!want) {
+		ok(0, "%s: no golden file", path);
+	} else {
+		int line = first_difference(got ? got : "", want);
+
+		ok(line == 0, "%s %s matches its golden file%s", name, c->ascii ? "(ASCII)" : "(Unicode)",
+		   line ? " (first difference below)" : "");
+		if (line)
+			printf("# line %d differs; got:\n%s", line, got);
+	}
+	free(want);
+	free(got);
+}
+
+/* ---- data ---- */
+
+#define EPOCHS 30
+
+static void curves(double *loss, double *val)
+{
+	for (int i = 0; i < EPOCHS; i++) {
+		loss[i] = 0.05 + 0.6 * exp(-i / 6.0) + 0.01 * sin(i * 1.7);
+		val[i] = 0.09 + 0.5 * exp(-i / 5.0) + 0.004 * i + 0.015 * cos(i * 2.3);
+	}
+}
+
+/* A realistic MNIST confusion matrix (a small MLP's). */
+static const int confusion[100] = {
+	968, 1, 0, 2, 0, 2, 3, 3, 1, 0,   0, 1126, 3, 1, 0, 1, 1, 0, 3, 0,
+	6, 1, 1001, 9, 1, 0, 0, 12, 2, 0,   0, 0, 2, 992, 0, 4, 0, 3, 4, 5,
+	1, 1, 3, 0, 962, 0, 3, 2, 1, 9,   2, 0, 0, 10, 1, 873, 1, 1, 2, 2,
+	3, 3, 0, 1, 3, 4, 939, 0, 4, 1,   0, 4, 6, 4, 1, 0, 0, 1008, 1, 4,
+	4, 0, 2, 9, 1, 5, 0, 2, 946, 5,   3, 3, 0, 2, 4, 1, 0, 5, 2, 989,
+};
+
+/* A 16x16 ring, like a zero, with soft edges. */
+static void ring(float *img)
+{
+	for (int y = 0; y < 16; y++)
+		for (int x = 0; x < 16; x++) {
+			double r = hypot((y - 7.5) / 6.5, (x - 7.5) / 5.0);
+
+			img[y * 16 + x] = (float)fmax(0, 1 - fabs(r - 0.8) * 5);
+		}
+}
+
+/* ---- each widget, both styles ---- */
+
+static void test_sparkline(int ascii)
+{
+	struct canvas *c = canvas_new(40, 3, ascii, 0);
+	double loss[EPOCHS], val[EPOCHS], flat[5] = {2, 2, 2, 2, 2}, gap[5] = {1, NAN, 3, NAN, 5};
+
+	curves(loss, val);
+	widget_sparkline(c, 0, 0, 40, loss, EPOCHS, COLOR_ACCENT);
+	widget_sparkline(c, 0, 1, 10, loss, EPOCHS, COLOR_ACCENT);     /* averaged in buckets */
+	widget_sparkline(c, 12, 1, 5, flat, 5, COLOR_ACCENT);
+	widget_sparkline(c, 20, 1, 5, gap, 5, COLOR_ACCENT);
+	widget_sparkline(c, 36, 2, 10, loss, EPOCHS, COLOR_ACCENT);   /* clipped at the edge */
+	golden(c, "sparkline");
+	if (!ascii) {
+		ok(canvas_at(c, 12, 1)->ch == 0x2584 && canvas_at(c, 16, 1)->ch == 0x2584,
+		   "a constant series sits at mid height");
+		ok(canvas_at(c, 21, 1)->ch == ' ' && canvas_at(c, 23, 1)->ch == ' ',
+		   "NaN leaves its column blank");
+		ok(canvas_at(c, 0, 0)->fg == COLOR_ACCENT, "in the colour asked for");
+	}
+	canvas_free(c);
+}
+
+static void test_line_chart(int ascii)
+{
+	struct canvas *c = canvas_new(60, 12, ascii, 256);
+	double loss[EPOCHS], val[EPOCHS];
+	int marks[] = {12, 24};
+	struct chart_series s[2] = {{loss, EPOCHS, COLOR_ACCENT, "loss"},
+				    {val, EPOCHS, COLOR_SECOND, "val_loss"}};
+	struct chart_opts o = {.title = "loss per epoch", .marks = marks, .n_marks = 2};
+
+	curves(loss, val);
+	widget_line_chart(c, 0, 0, 60, 12, s, 2, &o);
+	golden(c, "line-chart");
+	canvas_clear(c);
+	widget_line_chart(c, 0, 0, 19, 12, s, 2, &o);
+	{
+		char *text = canvas_string(c);
+
+		ok(text && strspn(text, " \n") == strlen(text),
+		   "a chart narrower than 20 columns draws nothing");
+		free(text);
+	}
+	canvas_free(c);
+}
+
+static void test_progress(int ascii)
+{
+	struct canvas *c = canvas_new(20, 4, ascii, 0);
+
+	widget_progress(c, 0, 0, 20, 0, COLOR_RUNNING);
+	widget_progress(c, 0, 1, 20, 0.33, COLOR_RUNNING);
+	widget_progress(c, 0, 2, 20, 0.5 + 1.0 / 160, COLOR_RUNNING);
+	widget_progress(c, 0, 3, 20, 1.2, COLOR_RUNNING);
+	golden(c, "progress");
+	canvas_free(c);
+}
+
+static void test_confusion(int ascii)
+{
+	int w = widget_confusion_width(10), h = widget_confusion_height(10);
+	struct canvas *c = canvas_new(w, 2 * h + 1, ascii, 0), *col = canvas_new(w, h, ascii, 256);
+
+	widget_confusion(c, 0, 0, confusion, 10, CONFUSION_COUNTS, -1, -1);
+	widget_confusion(c, 0, h + 1, confusion, 10, CONFUSION_ROW_PERCENT, 2, 7);
+	golden(c, "confusion");
+	widget_confusion(col, 0, 0, confusion, 10, CONFUSION_COUNTS, 2, 7);
+	if (!ascii) {
+		ok(canvas_at(col, 4 + 5 * 7 + 4, 1 + 2)->attr & ATTR_REVERSE,
+		   "the selected cell is drawn reversed");
+		ok(canvas_at(col, 4 + 5 * 3 + 4, 1 + 3)->fg == COLOR_GOOD, "the diagonal is good");
+		ok(canvas_at(col, 4 + 5 * 7 + 4, 1 + 2)->bg > COLOR_HEAT0 &&
+		   canvas_at(col, 4 + 5 * 1 + 4, 1 + 0)->bg >= COLOR_HEAT0 &&
+		   canvas_at(col, 4 + 5 * 7 + 4, 1 + 2)->bg > canvas_at(col, 4 + 5 * 1 + 4, 1 + 0)->bg,
+		   "with colours, 12 of a row is hotter than 1");
+		ok(canvas_at(col, 4 + 5 * 9 + 4, 1 + 0)->bg == COLOR_DEFAULT, "an empty cell is not heated");
+	}
+	canvas_free(c);
+	canvas_free(col);
+}
+
+static void test_class_error(int ascii)
+{
+	struct canvas *c = canvas_new(30, 10, ascii, 0);
+
+	widget_class_error(c, 0, 0, 30, confusion, 10);
+	golden(c, "class-error");
+	canvas_free(c);
+}
+
+static void test_image(int ascii)
+{
+	float img[256], sal[256];
+	struct canvas *c = canvas_new(36, 8, ascii, 0), *col = canvas_new(16, 8, ascii, 256);
+
+	ring(img);
+	for (int i = 0; i < 256; i++)
+		sal[i] = img[i] * (i % 16 < 8 ? 1.0f : -0.5f);
+	widget_image(c, 0, 0, img, 16, 16, 0);
+	widget_image(c, 18, 0, sal, 16, 16, 1);
+	golden(c, "image");
+	ok(widget_image_width(28) == 28 && widget_image_height(28) == 14 &&
+	   widget_image_height(5) == 3, "an image takes w columns and h/2 rows (rounded up)");
+	widget_image(col, 0, 0, img, 16, 16, 0);
+	if (!ascii) {
+		const struct cell *k = canvas_at(col, 8, 0);
+
+		ok(k->ch == 0x2580 && k->fg >= COLOR_GREY0 && k->fg <= COLOR_GREY_LAST &&
+		   k->bg >= COLOR_GREY0 && k->bg <= COLOR_GREY_LAST,
+		   "with 256 colours: upper half blocks, greys above and below");
+		ok(canvas_at(col, 7, 4)->fg == COLOR_GREY0 && canvas_at(col, 7, 1)->fg > COLOR_GREY0 + 12,
+		   "black inside the ring, light on it");
+	}
+	canvas_free(c);
+	canvas_free(col);
+}
+
+static void test_canvas(void)
+{
+	struct canvas *c = canvas_new(10, 2, 0, 0);
+
+	canvas_text(c, 8, 0, "abcdef", COLOR_DEFAULT, 0, 0);
+	canvas_text(c, 0, 1, "\xc3\xa9t\xe9", COLOR_DEFAULT, 0, 0);   /* é, t, a broken byte */
+	canvas_put(c, -1, 0, 'x', 0, 0, 0);
+	canvas_put(c, 10, 1, 'x', 0, 0, 0);
+	{
+		char *text = canvas_string(c);
+
+		is_str(text, "        ab\n\xc3\xa9t?\n",
+		       "text clips at the edge, UTF-8 is decoded, a broken byte is '?'");
+		free(text);
+	}
+	canvas_free(c);
+	ok(canvas_new(0, 5, 0, 0) == NULL, "a canvas needs a size");
+}
+
+int main(void)
+{
+	test_canvas();
+	for (int ascii = 0; ascii <= 1; ascii++) {
+		test_sparkline(ascii);
+		test_line_chart(ascii);
+		test_progress(ascii);
+		test_confusion(ascii);
+		test_class_error(ascii);
+		test_image(ascii);
+	}
+	return tap_done();
+}
