@@ -154,6 +154,26 @@ static void test_line_chart(int ascii)
 	widget_line_chart(c, 0, 0, 60, 12, s, 2, &o);
 	golden(c, "line-chart");
 	canvas_clear(c);
+	o.smooth = 5;
+	widget_line_chart(c, 0, 0, 60, 12, s, 1, &o);
+	golden(c, "line-chart-smooth");
+	if (!ascii)
+		ok(canvas_at(c, 12, 10)->fg == COLOR_DIM || canvas_at(c, 12, 10)->ch == ' ',
+		   "smoothing: the raw series stays, dimmed");
+	canvas_clear(c);
+	{
+		/* a legend wider than the chart stays inside it */
+		struct canvas *narrow = canvas_new(40, 12, ascii, 0);
+		struct chart_series many[3] = {{loss, EPOCHS, COLOR_ACCENT, "a rather long run name"},
+					       {val, EPOCHS, COLOR_SECOND, "another long run name"},
+					       {loss, 10, COLOR_SERIES3, "third"}};
+
+		canvas_fill(narrow, 0, 0, 40, 12, '#', 0, 0);
+		widget_line_chart(narrow, 5, 1, 25, 10, many, 3, NULL);
+		ok(canvas_at(narrow, 4, 1)->ch == '#' && canvas_at(narrow, 30, 1)->ch == '#',
+		   "a chart draws nothing outside its rectangle, legend included");
+		canvas_free(narrow);
+	}
 	widget_line_chart(c, 0, 0, 19, 12, s, 2, &o);
 	{
 		char *text = canvas_string(c);
@@ -206,6 +226,10 @@ static void test_class_error(int ascii)
 
 	widget_class_error(c, 0, 0, 30, confusion, 10);
 	golden(c, "class-error");
+	canvas_clear(c);
+	widget_class_error(c, 20, 0, 6, confusion, 10);
+	ok(canvas_at(c, 19, 0)->ch == ' ' && canvas_at(c, 20, 0)->ch == ' ',
+	   "class errors narrower than 12 columns draw nothing");
 	canvas_free(c);
 }
 

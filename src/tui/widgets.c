@@ -64,7 +64,8 @@ struct dots {
 };
 
 /* ASCII has no dots: a glyph per series, the last one drawn in a cell wins. */
-static const char ascii_series[] = "*o#x%";
+static const char ascii_series[] = "*o#x%.";    /* the last: raw under smoothing */
+#define RAW_SERIES 5
 
 static const uint8_t dot_bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
 
@@ -154,7 +155,7 @@ static void draw_dots(struct canvas *c, int x, int y, const struct dots *d)
 
 			if (!d->bits[i])
 				continue;
-			ch = c->ascii ? (uint32_t)ascii_series[d->last[i] % 5] : 0x2800u + d->bits[i];
+			ch = c->ascii ? (uint32_t)ascii_series[d->last[i] % 6] : 0x2800u + d->bits[i];
 			canvas_put(c, x + cx, y + cy, ch, d->color[i], COLOR_DEFAULT, 0);
 		}
 }
@@ -169,16 +170,25 @@ static int legend_width(const struct chart_series *s, int n)
 	return width;
 }
 
+/* Right-aligned in the top row; a legend wider than the chart is cut at
+ * its right edge rather than drawn outside it. */
 static void draw_legend(struct canvas *c, int x, int y, int w, const struct chart_series *s, int n)
 {
 	int at = x + w - legend_width(s, n) + 2;
+
+	if (at < x)
+		at = x;
 	for (int i = 0; i < n; i++) {
 		if (!s[i].label)
 			continue;
+		if (at >= x + w)
+			break;
 		canvas_put(c, at, y, c->ascii ? (uint32_t)ascii_series[i % 5] : 0x25a0, s[i].color,
 			   COLOR_DEFAULT, 0);
 		at += 2;
-		at += canvas_text(c, at, y, s[i].label, s[i].color, 0, 0) + 2;
+		if (at < x + w)
+			at += canvas_text(c, at, y, s[i].label, s[i].color, 0, x + w - at);
+		at += 2;
 	}
 }
 
@@ -245,15 +255,18 @@ void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
 	d.color = calloc((size_t)(plot_w * plot_h), 1);
 	d.last = calloc((size_t)(plot_w * plot_h), 1);
 	if (d.bits && d.color && d.last) {
-		for (int i = 0; i < n_series; i++) {
-			plot_series(&d, s[i].v, s[i].n, n_max, lo, hi, s[i].color, i);
-			if (o && o->smooth > 1) {
-				double *sm = smoothed(s[i].v, s[i].n, o->smooth);
+		int smooth = o && o->smooth > 1;
 
-				if (sm)
-					plot_series(&d, sm, s[i].n, n_max, lo, hi, COLOR_DEFAULT, i);
-				free(sm);
-			}
+		/* with smoothing the raw values stay, dimmed, under the average */
+		for (int i = 0; i < n_series; i++)
+			plot_series(&d, s[i].v, s[i].n, n_max, lo, hi, smooth ? COLOR_DIM : s[i].color,
+				    smooth ? RAW_SERIES : i);
+		for (int i = 0; smooth && i < n_series; i++) {
+			double *sm = smoothed(s[i].v, s[i].n, o->smooth);
+
+			if (sm)
+				plot_series(&d, sm, s[i].n, n_max, lo, hi, s[i].color, i);
+			free(sm);
 		}
 		draw_dots(c, plot_x, y + 1, &d);
 	}
@@ -387,6 +400,8 @@ void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
 
 void widget_class_error(struct canvas *c, int x, int y, int w, const int *counts, int k)
 {
+	if (w < 12)             /* the label and the percentage need 11 columns */
+		return;
 	double err[64], worst = 0;
 	int bar_w = w - 2 - 9;
 

@@ -30,7 +30,8 @@ struct chart_series {
 struct chart_opts {
 	const char *title;      /* top-left; may be NULL */
 	int smooth;             /* > 1: also draw a centred moving average of this
-	                           window over the raw series (never instead) */
+	                           window in the series' colour, over the raw
+	                           series dimmed ('.' on ASCII), never instead */
 	const int *marks;       /* x positions to mark on the x axis (LR reductions,
 	                           early stopping), may be NULL */
 	int n_marks;
@@ -67,8 +68,8 @@ void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
 		      enum confusion_mode mode, int sel_true, int sel_pred);
 
 /* Error of each true class as a bar: one row per class, "3 ▇▇▇▇▇   3.00%",
- * bars scaled to the largest error, in w columns. Rows for classes with
- * no samples read "-". */
+ * bars scaled to the largest error, in w columns (at least 12; narrower
+ * draws nothing). Rows for classes with no samples read "-". */
 void widget_class_error(struct canvas *c, int x, int y, int w, const int *counts, int k);
 
 /* Size of an image drawn by widget_image. */
