@@ -76,5 +76,13 @@ if [ "$mode" = check ]; then
 	exit 0
 fi
 
-say "training experiments/quickstart.yaml"
+# In a terminal: queue the experiment and open the dashboard on it (it
+# trains the queue itself when no serve runs). Without one (a pipe, CI):
+# train in the foreground and print progress.
+if [ -t 0 ] && [ -t 1 ]; then
+	say "queueing experiments/quickstart.yaml and opening the dashboard (q quits)"
+	./digitlab queue add experiments/quickstart.yaml
+	exec ./digitlab
+fi
+say "no terminal: training experiments/quickstart.yaml headless"
 exec ./digitlab run experiments/quickstart.yaml

@@ -96,19 +96,64 @@ keys 3
 wait_for "misclassified test digits" 5; ok $? "3 shows the misclassified digits"
 screen | grep -q "saliency"; ok $? "with the selected digit's saliency"
 screen | grep -q '[▀▄█]'; ok $? "drawn in half blocks"
-keys Escape; sleep 0.3; keys q
-for i in $(seq 1 50); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
-is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "q quits an idle dashboard with status 0"
+keys Escape; sleep 0.3
+keys '?'
+wait_for "every key" 5; ok $? "? lists every key"
+keys Escape; sleep 0.3; keys Escape; sleep 0.3
+
+# a run queued by another process appears without a key press
+cat > "$scratch/glyphs.yaml" <<'YAML'
+name: from-outside
+data: {source: font5x7, variants: 2}
+model:
+  layers:
+    - dense: {units: 16, activation: relu}
+    - dense: {units: 10, activation: softmax}
+train: {epochs: 20, batch_size: 8}
+YAML
+"$DIGITLAB" queue add "$scratch/glyphs.yaml" >/dev/null
+wait_for "from-outside" 10; ok $? "a run queued by another process appears by itself"
+keys L
+wait_for "runs shown of" 5; ok $? "L lists every run"
+keys /
+keys "from" Enter
+wait_for "filter: from" 5
+[ "$(screen | grep -c quickstart)" = 0 ] && screen | grep -q "from-outside"
+ok $? "/ filters the list by name"
+keys / BSpace BSpace BSpace BSpace Enter
+wait_for "quickstart" 5
+keys Home Space Space C
+wait_for "test accuracy" 5; ok $? "space marks runs and C compares them"
+screen | grep -q "settings that differ"; ok $? "showing the settings that differ"
+keys Escape; sleep 0.3
+
+# quitting while a run trains here asks; i interrupts it, to resume later
+"$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=long --set train.epochs=100000 >/dev/null
+wait_for "long" 10
+for i in $(seq 1 100); do
+	"$DIGITLAB" ls --status running --json | grep -q '"name":"long"' && break
+	sleep 0.1
+done
+keys q
+wait_for "runs are training here" 5; ok $? "q with a run training here asks what to do"
+keys i
+for i in $(seq 1 100); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "i quits with status 0"
+"$DIGITLAB" ls --status interrupted --json | grep -q '"name":"long"'
+ok $? "and the run is interrupted, to resume on the next start"
 grep -q ' icanon' "$scratch/stty" && grep -q ' echo ' "$scratch/stty"
-ok $? "and the terminal is restored (canonical mode, echo)"
+ok $? "the terminal is restored (canonical mode, echo)"
 $T kill-server 2>/dev/null; rm -f "$scratch/exit"
+"$DIGITLAB" cancel long >/dev/null
 
 # ---- 200x60, ASCII ----
 T="tmux -S $scratch/tmux2.sock"
 start 200 60 C --ascii
 wait_for "quickstart" 10; ok $? "at 200x60 the run is listed"
 screen | grep -q '[^ -~]'; ok $((! $?)) "--ascii draws ASCII only"
-keys Enter 2
+keys L
+wait_for "runs shown of" 5
+keys Home Enter 2
 wait_for "confusion, counts" 5; ok $? "its confusion matrix"
 keys q
 for i in $(seq 1 50); do [ -f "$scratch/exit" ] && break; sleep 0.1; done

@@ -21,7 +21,7 @@ enum run_tab { TAB_CURVES, TAB_CONFUSION, TAB_DIGITS, TAB_WEIGHTS, TAB_MODEL, TA
 
 /* A prompt at the bottom line: what it asks and what Enter does with it. */
 enum prompt_kind { PROMPT_NONE, PROMPT_FILTER, PROMPT_PATH, PROMPT_TAG, PROMPT_NOTE,
-		   PROMPT_EXPORT, PROMPT_CONFIRM_DELETE, PROMPT_QUIT, PROMPT_PICK };
+		   PROMPT_EXPORT, PROMPT_CONFIRM_DELETE, PROMPT_QUIT, PROMPT_PICK, PROMPT_TAG_FILTER };
 
 /* Everything shown of the run on the run screen, reloaded when it changes. */
 struct run_detail {
@@ -71,6 +71,9 @@ struct dash {
 	int *view;                      /* indexes into rows of the current list */
 	int n_view;
 	char filter[64];
+	char tag_filter[64];            /* runs list: only runs with this tag ("" any) */
+	int64_t *tagged;                /* the ids with that tag, sorted */
+	int n_tagged;
 	enum store_sort sort;
 	int sort_desc;
 	int status_filter;              /* -1 or an enum store_status */

@@ -117,6 +117,7 @@ static int waiting_to_quit;
 
 void dash_request_quit(struct dash *d)
 {
+	dash_reload_rows(d);    /* a run may have started since the last poll */
 	if (busy_here(d))
 		d->prompt = PROMPT_QUIT;
 	else
@@ -331,6 +332,7 @@ int dashboard_run(const struct dashboard_opts *o, struct dl_error *err)
 	dash_free_sparks(d);
 	free(d->rows);
 	free(d->view);
+	free(d->tagged);
 	store_close(d->store);
 	return DL_OK;
 }

@@ -24,6 +24,36 @@ const struct store_row *dash_row(const struct dash *d, int64_t id)
 	return NULL;
 }
 
+/* The ids of the runs with the tag filter's tag. */
+static void load_tagged(struct dash *d)
+{
+	struct store_filter f = {.status = -1, .sort = STORE_SORT_ID};
+	struct store_row *rows;
+	struct dl_error err;
+	int n;
+
+	free(d->tagged);
+	d->tagged = NULL;
+	d->n_tagged = 0;
+	if (!d->tag_filter[0])
+		return;
+	f.tag = d->tag_filter;
+	if (store_list_runs(d->store, &f, &rows, &n, &err) != DL_OK)
+		return;
+	d->tagged = malloc(sizeof *d->tagged * (size_t)(n ? n : 1));
+	for (int i = 0; d->tagged && i < n; i++)
+		d->tagged[d->n_tagged++] = rows[i].id;
+	free(rows);
+}
+
+static int has_tag(const struct dash *d, int64_t id)
+{
+	for (int i = 0; i < d->n_tagged; i++)
+		if (d->tagged[i] == id)
+			return 1;
+	return 0;
+}
+
 void dash_reload_rows(struct dash *d)
 {
 	struct store_row *rows;
@@ -38,6 +68,7 @@ void dash_reload_rows(struct dash *d)
 	d->rows = rows;
 	d->n_rows = n;
 	store_queue_paused(d->store, &d->queue_paused, &err);
+	load_tagged(d);
 	dash_build_view(d);
 }
 
@@ -108,6 +139,8 @@ static int overview_order(const void *pa, const void *pb)
 static int matches(const struct dash *d, const struct store_row *r)
 {
 	if (d->status_filter >= 0 && (int)r->status != d->status_filter)
+		return 0;
+	if (d->tag_filter[0] && !has_tag(d, r->id))
 		return 0;
 	return !d->filter[0] || strstr(r->name, d->filter) ||
 	       (r->sweep_point[0] && strstr(r->sweep_point, d->filter));

@@ -275,13 +275,21 @@ static void clone_and_edit(struct dash *d)
 	unlink(path);
 }
 
+/* `digitlab augment-preview FILE 4`, with the terminal given back. */
+static void preview_file(struct dash *d, const char *path)
+{
+	char *argv[] = {(char *)d->opts->self, "augment-preview", (char *)path, "4", NULL};
+
+	run_child(d, argv, 1);
+}
+
+/* The run's augmentation: its YAML in a temporary file, previewed. */
 static void preview_augment(struct dash *d)
 {
 	int64_t id = current_run(d);
 	struct store_run r;
 	struct dl_error err;
 	char path[] = "/tmp/digitlab-preview-XXXXXX.yaml";
-	char *argv[5];
 	int found, fd;
 	FILE *f;
 
@@ -292,12 +300,7 @@ static void preview_augment(struct dash *d)
 	if (f) {
 		fputs(r.yaml, f);
 		fclose(f);
-		argv[0] = (char *)d->opts->self;
-		argv[1] = "augment-preview";
-		argv[2] = path;
-		argv[3] = "4";
-		argv[4] = NULL;
-		run_child(d, argv, 1);
+		preview_file(d, path);
 		unlink(path);
 	}
 	store_run_free(&r);
@@ -330,6 +333,11 @@ static void finish_prompt(struct dash *d)
 		break;
 	case PROMPT_EXPORT:
 		dash_export_csv(d, d->input);
+		break;
+	case PROMPT_TAG_FILTER:
+		snprintf(d->tag_filter, sizeof d->tag_filter, "%.63s", d->input);
+		d->sel = d->top = 0;
+		dash_reload_rows(d);
 		break;
 	default:
 		break;
@@ -377,6 +385,8 @@ static void picker_key(struct dash *d, int key)
 		d->prompt = PROMPT_NONE;
 		if (d->pick_sel < d->n_picks)
 			enqueue_file(d, d->picks[d->pick_sel]);
+	} else if (key == 'v' && d->pick_sel < d->n_picks) {
+		preview_file(d, d->picks[d->pick_sel]);
 	}
 	d->dirty = 1;
 }
@@ -516,6 +526,7 @@ static void list_key(struct dash *d, int key)
 	case '\n': case '\r': case KEY_ENTER: open_run(d, current_run(d)); break;
 	case '/': if (d->screen == SCREEN_RUNS) start_prompt(d, PROMPT_FILTER, d->filter); break;
 	case 'f': if (d->screen == SCREEN_RUNS) cycle_status_filter(d); break;
+	case 'T': if (d->screen == SCREEN_RUNS) start_prompt(d, PROMPT_TAG_FILTER, d->tag_filter); break;
 	case 'S': d->sort = (enum store_sort)((d->sort + 1) % (STORE_SORT_CREATED + 1));
 		dash_build_view(d); break;
 	case 'i': d->sort_desc = !d->sort_desc; dash_build_view(d); break;

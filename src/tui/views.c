@@ -86,6 +86,7 @@ static void draw_prompt(struct dash *d, struct canvas *c)
 	static const char *const asks[] = {
 		[PROMPT_FILTER] = "filter: ", [PROMPT_PATH] = "queue file: ",
 		[PROMPT_TAG] = "tag: ", [PROMPT_NOTE] = "note: ", [PROMPT_EXPORT] = "export CSV to: ",
+		[PROMPT_TAG_FILTER] = "only runs tagged (empty: all): ",
 		[PROMPT_CONFIRM_DELETE] = "delete the selected run? (y/n) ",
 		[PROMPT_QUIT] = "runs are training here: [b]ackground serve, [w]ait, [i]nterrupt, [Esc] stay ",
 	};
@@ -188,7 +189,7 @@ static void draw_overview(struct dash *d, struct canvas *c)
 		     "STATUS", "PROGRESS", "EPOCH", "ETA");
 	if (oc.speed)
 		x += snprintf(head + x, sizeof head - (size_t)x, "%7s ", "SAMP/S");
-	snprintf(head + x, sizeof head - (size_t)x, "%6s %s", "BEST", "VALIDATION ACCURACY");
+	snprintf(head + x, sizeof head - (size_t)x, "%6s %s", "BEST", "VAL ACCURACY");
 	draw_list_head(c, 1, head);
 	scroll_into_view(d, rows);
 	for (int i = 0; i < rows && d->top + i < d->n_view; i++) {
@@ -282,11 +283,12 @@ static void draw_runs(struct dash *d, struct canvas *c)
 	int name_w = c->w >= 120 ? 36 : 24, rows = c->h - 5;
 	char head[256];
 
-	canvas_printf(c, 0, 1, COLOR_DIM, 0, "%d runs shown of %d  sorted by %s%s%s%s%s%s",
+	canvas_printf(c, 0, 1, COLOR_DIM, 0, "%d runs shown of %d  sorted by %s%s%s%s%s%s%s%s",
 		      d->n_view, d->n_rows, sort_name(d->sort), d->sort_desc ? " (descending)" : "",
 		      d->filter[0] ? "  filter: " : "", d->filter,
 		      d->status_filter >= 0 ? "  status: " : "",
-		      d->status_filter >= 0 ? store_status_name(d->status_filter) : "");
+		      d->status_filter >= 0 ? store_status_name(d->status_filter) : "",
+		      d->tag_filter[0] ? "  tag: " : "", d->tag_filter);
 	if (d->group)
 		snprintf(head, sizeof head, " %5s %-*s %-24s %4s %4s %8s", "ID", name_w, "NAME",
 			 "SWEEP POINT", "RUNS", "DONE", "TEST ACC");
@@ -637,7 +639,8 @@ static const char *const help_lines[] = {
 	"Everywhere",
 	"  ? F1     this help               q        quit (asks when runs train here)",
 	"  O        overview                L        all runs",
-	"  a        queue a file from experiments/   A   queue a file by path (Tab)",
+	"  a        queue a file from experiments/ (v there previews its augmentation)",
+	"  A        queue a file by path (Tab completes)",
 	"  P        pause / resume the whole queue",
 	"  arrows j k   move     PgUp PgDn   a page     Home End   first, last",
 	"  mouse    click a row to select it, click it again to open it",
@@ -652,6 +655,7 @@ static const char *const help_lines[] = {
 	"",
 	"Runs list",
 	"  /        filter by name or sweep point    f   cycle the status filter",
+	"  T        only the runs with a tag",
 	"  S        next sort column        i        reverse the sort",
 	"  g        group a sweep's repeats (mean and spread of test accuracy)",
 	"  space    mark for compare        C        compare the marked runs",
