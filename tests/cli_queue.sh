@@ -87,7 +87,7 @@ echo "$show" | grep -q '^run 5  glyphs  done$'; ok $? "show: the summary line"
 echo "$show" | grep -q '^sweep 1, point units=15 lr=1, repeat 0$'; ok $? "show: the sweep point"
 echo "$show" | grep -q '^  loss          [_.:=+*#-]*  '; ok $? "show: an ASCII sparkline of the loss"
 echo "$show" | grep -q '^Confusion matrix'; ok $? "show: the confusion matrix"
-echo "$show" | grep -q '^Per-class error'; ok $? "show: the error of each class"
+echo "$show" | grep -q 'error per class$'; ok $? "show: the error of each class"
 echo "$show" | grep -q '^misclassified test digits (true>predicted confidence'; ok $? "show: misclassified digits"
 cmp=$(dl compare 1 5)
 echo "$cmp" | grep -q '^  model.layers\[0\].dense.units  *5  *15 *$'; ok $? "compare: the layer size that differs"

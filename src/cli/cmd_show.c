@@ -12,6 +12,7 @@
 #include "cli/report.h"
 #include "data/render.h"
 #include "spec/flat.h"
+#include "tui/widgets.h"
 
 #define SPARK_WIDTH 50
 #define SHOW_EPOCH_ROWS 30      /* epochs listed in full up to this many */
@@ -48,16 +49,6 @@ static int run_view_load(struct store *s, int64_t id, struct run_view *v)
 		return DL_ERR;
 	}
 	return DL_OK;
-}
-
-static struct evaluation as_evaluation(const struct run_view *v)
-{
-	struct evaluation ev = {.n_classes = v->n_classes};
-
-	for (int t = 0; t < v->n_classes; t++)
-		for (int p = 0; p < v->n_classes; p++)
-			ev.confusion[t][p] = v->confusion[t * v->n_classes + p];
-	return ev;
 }
 
 static void print_metric(const char *label, double v)
@@ -105,39 +96,95 @@ static double f_vloss(const struct store_epoch *e) { return e->val_loss; }
 static double f_vacc(const struct store_epoch *e) { return e->val_accuracy; }
 static double f_lr(const struct store_epoch *e) { return e->lr; }
 
-static void show_sparklines(const struct run_view *v, int ascii)
+/* One field of every epoch; malloc'd. */
+static double *epoch_series(const struct run_view *v, epoch_field get)
+{
+	double *vals = malloc(sizeof *vals * (size_t)(v->n_epochs ? v->n_epochs : 1));
+
+	for (int i = 0; vals && i < v->n_epochs; i++)
+		vals[i] = get(&v->epochs[i]);
+	return vals;
+}
+
+/* The dashboard's widgets, printed as text: a canvas of w x h drawn by fn. */
+static void print_canvas(int w, int h, int ascii, void (*draw)(struct canvas *, const void *),
+			 const void *ctx)
+{
+	struct canvas *c = canvas_new(w, h, ascii, 0);
+
+	if (!c)
+		return;
+	draw(c, ctx);
+	canvas_write(c, stdout);
+	canvas_free(c);
+}
+
+static void draw_sparklines(struct canvas *c, const void *ctx)
 {
 	static const struct { const char *name; epoch_field get; } series[] = {
 		{"loss", f_loss}, {"accuracy", f_acc}, {"val_loss", f_vloss},
 		{"val_accuracy", f_vacc}, {"lr", f_lr},
 	};
-	double *vals = malloc(sizeof *vals * (size_t)(v->n_epochs ? v->n_epochs : 1));
+	const struct run_view *v = ctx;
+	int y = 0;
 
-	if (!vals || !v->n_epochs) {
-		free(vals);
-		return;
-	}
-	printf("\nhistory (%d epochs)\n", v->n_epochs);
 	for (size_t k = 0; k < sizeof series / sizeof series[0]; k++) {
-		double first = NAN, last = NAN;
-		int any = 0;
+		double *vals = epoch_series(v, series[k].get), first = NAN, last = NAN;
 
-		for (int i = 0; i < v->n_epochs; i++) {
-			vals[i] = series[k].get(&v->epochs[i]);
+		for (int i = 0; vals && i < v->n_epochs; i++)
 			if (!isnan(vals[i])) {
-				if (!any)
-					first = vals[i];
+				first = isnan(first) ? vals[i] : first;
 				last = vals[i];
-				any = 1;
 			}
+		if (vals && !isnan(first)) {
+			canvas_text(c, 2, y, series[k].name, COLOR_DIM, 0, 0);
+			widget_sparkline(c, 16, y, SPARK_WIDTH, vals, v->n_epochs, COLOR_ACCENT);
+			canvas_printf(c, 18 + (v->n_epochs < SPARK_WIDTH ? v->n_epochs : SPARK_WIDTH), y,
+				      COLOR_DEFAULT, 0, "%.4g %s %.4g", first, c->ascii ? "->" : "\u2192",
+				      last);
+			y++;
 		}
-		if (!any)
-			continue;
-		printf("  %-13s ", series[k].name);
-		report_sparkline(stdout, vals, v->n_epochs, SPARK_WIDTH, ascii);
-		printf("  %.4g %s %.4g\n", first, ascii ? "->" : "\u2192", last);
+		free(vals);
 	}
-	free(vals);
+}
+
+static void draw_loss_chart(struct canvas *c, const void *ctx)
+{
+	const struct run_view *v = ctx;
+	double *loss = epoch_series(v, f_loss), *vloss = epoch_series(v, f_vloss);
+	struct chart_series s[2] = {{loss, v->n_epochs, COLOR_ACCENT, "loss"},
+				    {vloss, v->n_epochs, COLOR_SECOND, "val_loss"}};
+	struct chart_opts o = {.title = "loss per epoch"};
+	int has_val = 0;
+
+	for (int i = 0; vloss && i < v->n_epochs; i++)
+		has_val |= !isnan(vloss[i]);
+	if (loss && vloss)
+		widget_line_chart(c, 0, 0, c->w, c->h, s, has_val ? 2 : 1, &o);
+	free(loss);
+	free(vloss);
+}
+
+static void show_history(const struct run_view *v, int ascii)
+{
+	if (!v->n_epochs)
+		return;
+	printf("\nhistory (%d epochs)\n", v->n_epochs);
+	print_canvas(80, 5, ascii, draw_sparklines, v);
+	if (v->n_epochs > 1) {
+		printf("\n");
+		print_canvas(78, 10, ascii, draw_loss_chart, v);
+	}
+}
+
+static void draw_confusion(struct canvas *c, const void *ctx)
+{
+	const struct run_view *v = ctx;
+	int cw = widget_confusion_width(v->n_classes);
+
+	widget_confusion(c, 0, 0, v->confusion, v->n_classes, CONFUSION_COUNTS, -1, -1);
+	canvas_text(c, cw + 2, 0, "error per class", COLOR_TITLE, 0, 0);
+	widget_class_error(c, cw + 2, 1, c->w - cw - 2, v->confusion, v->n_classes);
 }
 
 /* Every epoch up to SHOW_EPOCH_ROWS; beyond, the first and last few and
@@ -170,16 +217,30 @@ static void show_epochs(const struct run_view *v)
 	}
 }
 
+struct digits_view {
+	const struct store_sample *m;
+	int n;
+};
+
+/* Each digit beside its saliency, two pairs to a band of 80 columns. */
+static void draw_digits(struct canvas *c, const void *ctx)
+{
+	const struct digits_view *dv = ctx;
+
+	for (int i = 0; i < dv->n; i++) {
+		const struct store_sample *m = &dv->m[i];
+		int x = (i % 2) * 40, y = (i / 2) * (widget_image_height(m->h) + 2);
+
+		canvas_printf(c, x, y, COLOR_DEFAULT, 0, "#%d %d%s%d %.2f", m->index, m->truth,
+			      c->ascii ? ">" : "\u2192", m->predicted, m->confidence);
+		widget_image(c, x, y + 1, m->pixels, m->h, m->w, 0);
+	}
+}
+
 static void show_misclassified(struct store *s, const struct run_view *v, int ascii)
 {
-	/* half blocks (two pixel rows a character) keep a 28x28 digit to 28 x 14;
-	 * ASCII has no half blocks, so one shade character a pixel */
-	struct render_style style = {.ascii = ascii, .shades = ascii, .narrow = 1};
 	struct store_sample *m;
 	struct dl_error err;
-	char captions[SHOW_DIGITS][32];
-	const char *caps[SHOW_DIGITS];
-	float *pixels;
 	int n;
 
 	dl_error_clear(&err);
@@ -187,21 +248,13 @@ static void show_misclassified(struct store *s, const struct run_view *v, int as
 		cli_print_error(&err);
 		return;
 	}
-	if (n == 0 || !(pixels = malloc(sizeof *pixels * (size_t)(n * m[0].h * m[0].w)))) {
-		store_samples_free(m, n);
-		return;
+	if (n > 0 && m[0].w <= 38) {
+		struct digits_view dv = {m, n};
+
+		printf("\nmisclassified test digits (true%spredicted confidence; first %d by true class)\n",
+		       ascii ? ">" : "\u2192", n);
+		print_canvas(80, (n + 1) / 2 * (widget_image_height(m[0].h) + 2), ascii, draw_digits, &dv);
 	}
-	printf("\nmisclassified test digits (true%spredicted confidence; first %d by true class)\n",
-	       ascii ? ">" : "\u2192", n);
-	for (int i = 0; i < n; i++) {
-		memcpy(pixels + (size_t)i * m[0].h * m[0].w, m[i].pixels,
-		       sizeof *pixels * (size_t)(m[0].h * m[0].w));
-		snprintf(captions[i], sizeof captions[i], "%d%s%d %.2f", m[i].truth,
-			 ascii ? ">" : "\u2192", m[i].predicted, m[i].confidence);
-		caps[i] = captions[i];
-	}
-	render_grid(stdout, pixels, caps, n, m[0].h, m[0].w, 2, &style);
-	free(pixels);
 	store_samples_free(m, n);
 }
 
@@ -277,17 +330,13 @@ int cmd_show(int argc, char **argv)
 	if (yaml) {
 		fputs(v.run.yaml, stdout);
 	} else {
-		struct evaluation ev = as_evaluation(&v);
-
 		show_summary(&v);
 		show_inits(s, &v);
-		show_sparklines(&v, ascii);
+		show_history(&v, ascii);
 		show_epochs(&v);
 		if (v.n_classes) {
-			printf("\n");
-			report_confusion(stdout, &ev);
-			printf("\n");
-			report_per_class_error(stdout, &ev);
+			printf("\nConfusion matrix of the test set (rows: true class, columns: predicted)\n");
+			print_canvas(80, widget_confusion_height(v.n_classes), ascii, draw_confusion, &v);
 		}
 		show_misclassified(s, &v, ascii);
 	}

@@ -162,40 +162,6 @@ void report_run_json(FILE *out, const struct experiment *exp,
 	fputs("}", out);
 }
 
-void report_sparkline(FILE *out, const double *v, int n, int width, int ascii)
-{
-	static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
-					      "\u2585", "\u2586", "\u2587", "\u2588"};
-	static const char ramp[] = "_.:-=+*#";
-	double lo = INFINITY, hi = -INFINITY;
-	int cols = n < width ? n : width;
-
-	for (int i = 0; i < n; i++)
-		if (!isnan(v[i])) {
-			lo = fmin(lo, v[i]);
-			hi = fmax(hi, v[i]);
-		}
-	for (int c = 0; c < cols; c++) {
-		int from = (int)((long)c * n / cols), to = (int)((long)(c + 1) * n / cols);
-		double sum = 0;
-		int count = 0, level;
-
-		for (int i = from; i < to; i++)
-			if (!isnan(v[i])) {
-				sum += v[i];
-				count++;
-			}
-		if (!count) {
-			fputc(' ', out);
-			continue;
-		}
-		level = hi > lo ? (int)((sum / count - lo) / (hi - lo) * 7.999) : 3;
-		if (ascii)
-			fputc(ramp[level], out);
-		else
-			fputs(blocks[level], out);
-	}
-}
 
 /* "0.9512", or "-" for none. */
 const char *fmt_metric(double v, char *buf, size_t size)

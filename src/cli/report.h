@@ -30,10 +30,7 @@ void report_run_json(FILE *out, const struct experiment *exp,
 
 const char *run_status_name(enum run_status s);
 
-/* A sparkline of n values in at most `width` columns (longer series are
- * averaged in buckets), scaled from their minimum to their maximum: eight
- * block heights, or "_.:-=+*#" when ascii. NaN values print as blanks. */
-void report_sparkline(FILE *out, const double *v, int n, int width, int ascii);
+
 
 /* Short renderings for tables; each writes buf and returns it. */
 const char *fmt_metric(double v, char *buf, size_t size);      /* "0.9512", NaN: "-" */
