@@ -113,7 +113,7 @@ struct overview_cols {
 
 static struct overview_cols overview_cols(int w)
 {
-	struct overview_cols o = {w >= 120 ? 28 : 14, w >= 100, 0};
+	struct overview_cols o = {w >= 120 ? 28 : 14, 1, 0};
 
 	/* id 6, name, status 10, progress 11, epoch 6, eta 7, speed 8, best 7 */
 	o.spark_w = w - (6 + o.name_w + 1 + 10 + 11 + 6 + 7 + (o.speed ? 8 : 0) + 7 + 1);
@@ -152,8 +152,9 @@ static void draw_overview_row(struct dash *d, struct canvas *c, int y, const str
 		else
 			x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%7s ", "");
 	}
-	x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%6s ",
-			   fmt_acc(r->best_val_accuracy, acc, sizeof acc) + (isnan(r->best_val_accuracy) ? 0 : 1));
+	/* ".9823": the leading zero of an accuracy says nothing */
+	fmt_acc(r->best_val_accuracy, acc, sizeof acc);
+	x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%6s ", acc[0] == '0' ? acc + 1 : acc);
 	if (oc.spark_w > 0 && r->epochs > 0) {
 		const struct spark_entry *e = dash_spark(d, r->id, r->epochs);
 
@@ -189,7 +190,7 @@ static void draw_overview(struct dash *d, struct canvas *c)
 		     "STATUS", "PROGRESS", "EPOCH", "ETA");
 	if (oc.speed)
 		x += snprintf(head + x, sizeof head - (size_t)x, "%7s ", "SAMP/S");
-	snprintf(head + x, sizeof head - (size_t)x, "%6s %s", "BEST", "VAL ACCURACY");
+	snprintf(head + x, sizeof head - (size_t)x, "%6s %s", "BEST", "VAL ACC");
 	draw_list_head(c, 1, head);
 	scroll_into_view(d, rows);
 	for (int i = 0; i < rows && d->top + i < d->n_view; i++) {
@@ -563,14 +564,19 @@ static void draw_tab_digits(struct dash *d, struct canvas *c, int top, int botto
 static void draw_tab_weights(struct dash *d, struct canvas *c, int top, int bottom)
 {
 	const struct run_detail *r = &d->detail;
-	int x = 0, y = top + 1, iw, ih;
+	int x = 0, y = top + 1, iw, ih, per_row, first, last = -1;
 
 	canvas_text(c, 0, top, r->weights_note, COLOR_TITLE, ATTR_BOLD, 0);
 	if (!r->weights)
 		return;
 	iw = widget_image_width(r->weights_w);
 	ih = widget_image_height(r->weights_h);
-	for (int i = 0; i < r->n_weights; i++) {
+	per_row = (c->w + 1) / (iw + 1) > 0 ? (c->w + 1) / (iw + 1) : 1;
+	/* the arrows scroll by rows of images */
+	if (d->scroll * per_row >= r->n_weights)
+		d->scroll = (r->n_weights - 1) / per_row;
+	first = d->scroll * per_row;
+	for (int i = first; i < r->n_weights; i++) {
 		if (x + iw > c->w) {
 			x = 0;
 			y += ih + 1;
@@ -580,7 +586,10 @@ static void draw_tab_weights(struct dash *d, struct canvas *c, int top, int bott
 		widget_image(c, x, y, r->weights + (size_t)i * r->weights_h * r->weights_w,
 			     r->weights_h, r->weights_w, 0);
 		x += iw + 1;
+		last = i;
 	}
+	canvas_printf(c, (int)strlen(r->weights_note) + 2, top, COLOR_DIM, 0,
+		      "(%d-%d of %d; arrows scroll; mid grey is 0)", first + 1, last + 1, r->n_weights);
 }
 
 static void draw_lines(struct dash *d, struct canvas *c, int top, int bottom, char **lines, int n)
