@@ -454,6 +454,8 @@ static void backward_job(void *arg, int part, int parts)
 	backward_gemm(j, part, s0, s1, direct_dw ? NULL : dw, direct_din ? NULL : j->din);
 	if (direct_din && g->S == 1)
 		conv_flip_kernel(wt, j->w, g);
+	else if (direct_din)
+		conv_strided_kernels(wt, j->w, g);
 	for (int s = s0; s < s1 && (direct_dw || direct_din); s++) {
 		const float *dz = j->dz + (size_t)s * L->n_out;
 
@@ -468,7 +470,7 @@ static void backward_job(void *arg, int part, int parts)
 						  g->H, g->W, g->F, g->C, g->KH, g->KW, 1, 0);
 			else
 				conv_direct_strided_input_grad(j->din + (size_t)s * L->n_in, pad,
-							       wt, j->w, &bw, g);
+							       wt, &bw, g);
 		}
 	}
 }

@@ -369,7 +369,22 @@ static void phase_kernel(float *wsub, const float *w, const struct nn_window *g,
 		}
 }
 
-void conv_direct_strided_input_grad(float *din, const float *dz, float *wsub, const float *w,
+/* Every phase's sub-kernel, phase after phase in (ry, rx) order: the
+ * phases split the kernel positions between them, so they fill K F floats.
+ * Built once per batch rather than once per image, where the transposes
+ * cost as much as the 64-channel layer's products. */
+void conv_strided_kernels(float *wt, const float *w, const struct nn_window *g)
+{
+	for (int ry = 0; ry < g->S; ry++)
+		for (int rx = 0; rx < g->S; rx++) {
+			struct phase ph = phase_of(g, ry, rx);
+
+			phase_kernel(wt, w, g, &ph, ry, rx);
+			wt += (size_t)ph.My * ph.Mx * g->F * g->C;
+		}
+}
+
+void conv_direct_strided_input_grad(float *din, const float *dz, const float *wt,
 				    const struct conv_padded *pd, const struct nn_window *g)
 {
 	size_t opix = (size_t)g->S * g->C;
@@ -380,7 +395,6 @@ void conv_direct_strided_input_grad(float *din, const float *dz, float *wsub, co
 			const float *in = dz + ((size_t)(ph.q0y - (ph.My - 1) + pd->top) * pd->Wp +
 						(size_t)(ph.q0x - (ph.Mx - 1) + pd->left)) * g->F;
 
-			phase_kernel(wsub, w, g, &ph, ry, rx);
 			for (int t = 0; t < ph.Ty; t++)
 				for (int u = 0; u < ph.Tx; u += DIRECT_PIXELS) {
 					int n = ph.Tx - u < DIRECT_PIXELS ? ph.Tx - u : DIRECT_PIXELS;
@@ -389,8 +403,9 @@ void conv_direct_strided_input_grad(float *din, const float *dz, float *wsub, co
 							   ph.ix0 + (size_t)g->S * u) * g->C;
 
 					for (int c = 0; c < g->C; c += DIRECT_FILTERS)
-						direct_block(op + c, ip, wsub + c, NULL, pd->Wp, g->F,
+						direct_block(op + c, ip, wt + c, NULL, pd->Wp, g->F,
 							     g->C, ph.My, ph.Mx, 1, n, 0, opix);
 				}
+			wt += (size_t)ph.My * ph.Mx * g->F * g->C;
 		}
 }
