@@ -733,6 +733,63 @@ static void test_conv_forward(void)
 	nn_model_free(m);
 }
 
+/* The direct weight gradient of one image against im2col and a plain
+ * product in double, on the geometries of notebook 004's CNN: 28 rows of
+ * output over 32 channels split into tiles with a partial last one, the
+ * 64 x 64 channel layer, and a strided 5x5 layer. */
+static void direct_dw_case(int H, int C, int F, int k, int S, const char *what)
+{
+	struct nn_window g;
+	struct conv_padded pd;
+	struct rng rng;
+	char msg[128];
+	size_t K, rows, nx, ndz;
+	float *x, *pad, *dz, *col, *dw;
+	double worst = 0;
+
+	nn_window_init(&g, (struct nn_shape){C, H, H}, k, k, S, NN_PAD_SAME, F, msg, sizeof msg);
+	pd = conv_forward_padding(&g);
+	K = (size_t)k * k * C, rows = (size_t)g.OH * g.OW;
+	nx = (size_t)H * H * C, ndz = rows * F;
+	x = malloc(sizeof(float) * nx);
+	pad = malloc(sizeof(float) * conv_padded_size(&pd, C));
+	dz = malloc(sizeof(float) * ndz);
+	col = malloc(sizeof(float) * rows * K);
+	dw = calloc(K * F, sizeof(float));
+	rng_seed(&rng, 41);
+	fill_uniform(x, nx, -1, 1, &rng);
+	fill_uniform(dz, ndz, -1, 1, &rng);
+	conv_pad_image(pad, x, H, H, C, &pd);
+	conv_direct_weight_grad(dw, pad, dz, &pd, &g);
+	conv_im2col(col, x, &g, 1);
+	for (size_t i = 0; i < K; i++)
+		for (int f = 0; f < F; f++) {
+			double ref = 0, err;
+
+			for (size_t r = 0; r < rows; r++)
+				ref += (double)col[r * K + i] * dz[r * F + f];
+			err = fabs(ref - dw[i * F + f]) / (1.0 + fabs(ref));
+			if (err > worst)
+				worst = err;
+		}
+	ok(worst < 1e-4, "direct weight gradient equals im2col's, %s (worst %.2g)", what, worst);
+	free(x), free(pad), free(dz), free(col), free(dw);
+}
+
+static void test_conv_direct_weight_grad(void)
+{
+	if (!conv_direct_available()) {
+		ok(1, "direct weight gradient: no AVX-512 here, im2col + GEMM serves");
+		return;
+	}
+	direct_dw_case(28, 32, 32, 3, 1, "28x28, 32 -> 32, 3x3");
+	direct_dw_case(14, 64, 64, 3, 1, "14x14, 64 -> 64, 3x3");
+	direct_dw_case(14, 32, 64, 3, 1, "14x14, 32 -> 64, 3x3");
+	direct_dw_case(28, 32, 32, 5, 2, "28x28, 32 -> 32, 5x5 stride 2");
+	direct_dw_case(14, 64, 64, 5, 2, "14x14, 64 -> 64, 5x5 stride 2");
+	direct_dw_case(28, 1, 32, 3, 1, "28x28, 1 -> 32, 3x3");
+}
+
 static void test_pool_forward(void)
 {
 	struct nn_model_spec s;
@@ -1319,6 +1376,7 @@ int main(void)
 	test_batchnorm_grads();
 	test_batchnorm_inference();
 	test_conv_forward();
+	test_conv_direct_weight_grad();
 	test_pool_forward();
 	test_cnn_shapes();
 	test_penalty();
