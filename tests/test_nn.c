@@ -790,6 +790,43 @@ static void test_conv_direct_weight_grad(void)
 	direct_dw_case(28, 1, 32, 3, 1, "28x28, 1 -> 32, 3x3");
 }
 
+/* The batch variance of values far from zero, over more rows than one
+ * block of the moments pass and split unevenly between blocks: merging the
+ * blocks' moments must not cancel as E[x^2] - E[x]^2 would in float. */
+static void test_batchnorm_moments(void)
+{
+	enum { B = 100, C = 3 };
+	struct nn_model_spec s;
+	struct nn_model *m;
+	struct rng rng;
+	float x[B * C], *p;
+	double mean[C] = {0}, var[C] = {0};
+	int good = 1;
+
+	rng_seed(&rng, 7);
+	for (int i = 0; i < B * C; i++)
+		x[i] = 1000.0f * (float)(i % C + 1) + 0.1f * (rng_uniform(&rng) - 0.5f);
+	for (int i = 0; i < B * C; i++)
+		mean[i % C] += x[i] / (double)B;
+	for (int i = 0; i < B * C; i++)
+		var[i % C] += (x[i] - mean[i % C]) * (x[i] - mean[i % C]) / (double)(B - 1);
+	spec_init(&s, C, 1, 1);
+	add_batchnorm(&s, 0.0f);
+	m = build(&s, B);
+	if (!m)
+		return;
+	p = nn_model_params(m);
+	nn_model_init(m, NULL);
+	nn_model_forward(m, x, B, 1, NULL);
+	for (int c = 0; c < C; c++)
+		good &= fabs(p[2 * C + c] - mean[c]) < 1e-4 * mean[c] &&
+			fabs(p[3 * C + c] - var[c]) < 1e-3 * var[c];
+	ok(good, "batchnorm: the variance of values near 1000, 2000, 3000 (%.3g %.3g %.3g, "
+	   "want %.3g %.3g %.3g)", (double)p[3 * C], (double)p[3 * C + 1], (double)p[3 * C + 2],
+	   var[0], var[1], var[2]);
+	nn_model_free(m);
+}
+
 static void test_pool_forward(void)
 {
 	struct nn_model_spec s;
@@ -1375,6 +1412,7 @@ int main(void)
 	test_pool_grads();
 	test_batchnorm_grads();
 	test_batchnorm_inference();
+	test_batchnorm_moments();
 	test_conv_forward();
 	test_conv_direct_weight_grad();
 	test_pool_forward();
