@@ -30,13 +30,25 @@ size_t conv_padded_size(const struct conv_padded *pd, int C)
 	return (size_t)pd->Hp * pd->Wp * C + pd->slack;
 }
 
+/* Only the border is cleared: clearing the whole buffer first wrote every
+ * value of the image twice, for each image of every layer. */
 void conv_pad_image(float *dst, const float *src, int H, int W, int C,
 		    const struct conv_padded *pd)
 {
-	memset(dst, 0, sizeof(float) * conv_padded_size(pd, C));
-	for (int y = 0; y < H; y++)
-		memcpy(dst + ((size_t)(y + pd->top) * pd->Wp + pd->left) * C,
-		       src + (size_t)y * W * C, sizeof(float) * (size_t)W * C);
+	size_t row = (size_t)pd->Wp * C, left = (size_t)pd->left * C, run = (size_t)W * C;
+
+	for (int y = 0; y < pd->Hp; y++, dst += row) {
+		int iy = y - pd->top;
+
+		if (iy < 0 || iy >= H) {
+			memset(dst, 0, sizeof(float) * row);
+			continue;
+		}
+		memset(dst, 0, sizeof(float) * left);
+		memcpy(dst + left, src + (size_t)iy * run, sizeof(float) * run);
+		memset(dst + left + run, 0, sizeof(float) * (row - left - run));
+	}
+	memset(dst, 0, sizeof(float) * pd->slack);
 }
 
 struct conv_padded conv_forward_padding(const struct nn_window *g)
