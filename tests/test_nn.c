@@ -2,6 +2,7 @@
  * dense kernels, every loss through a whole model, the penalty, dropout,
  * conv2d, pooling and batchnorm (parameters and input); hand-computed forward
  * passes; spec_check's exact messages; initialiser statistics; determinism. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "nn/layer.h"
@@ -885,6 +886,9 @@ static void test_cnn_shapes(void)
 	ok(nn_model_state_count(m) == 2 * (3 * 32 + 3 * 64), "of which 576 batchnorm statistics");
 	ok(nn_model_layer_output(m, 4).h == 14 && nn_model_layer_output(m, 11).w == 7 &&
 	   nn_model_layer_output(m, 14).c == 3136, "28 -> 14 -> 7 through the strided convolutions");
+	/* the direct kernels run a tenth faster on cache-line aligned weights */
+	ok((uintptr_t)nn_model_params(m) % 64 == 0 && (uintptr_t)nn_model_grads(m) % 64 == 0,
+	   "parameters and gradients start on a cache line");
 	nn_model_free(m);
 
 	spec_init(&s, 1, 4, 4);
