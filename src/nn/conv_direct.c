@@ -361,17 +361,11 @@ int conv_direct_input_grad_ok(const struct nn_window *g)
 }
 
 /* Measured on notebook 004's CNN: the direct weight gradient, tiled by
- * output rows, beats OpenBLAS by 10 to 20% on every stride-1 layer and on
- * the strided 32 x 32 channel one. On the strided 64 x 64 channel layer a
- * tile that fits the level-one cache holds a single row of 7 outputs, too
- * few to pay for loading and storing the accumulators, and its GEMM is
- * wide enough to run well. */
-#define DIRECT_DW_MAX_STRIDED_CF (32 * 64)
-
+ * output rows, beats OpenBLAS on every layer, the 64 x 64 channel ones
+ * included. */
 int conv_direct_weight_grad_ok(const struct nn_window *g)
 {
 	return (g->C % DIRECT_CHANNELS == 0 || g->C == 1) && g->F % DIRECT_FILTERS == 0 &&
-	       (g->S == 1 || g->C * g->F <= DIRECT_DW_MAX_STRIDED_CF) &&
 	       conv_direct_available();
 }
 
@@ -452,7 +446,12 @@ static void weight_grad_one_channel(float *dw, const float *x, const float *dz,
 
 /* Output rows per tile of the weight gradient: as many as keep the tile's
  * output gradient and the input rows its windows read within about 32 KB,
- * so that the level-one cache serves them to every kernel position. */
+ * so that the level-one cache serves them to every kernel position; but at
+ * least DW_TILE_MIN_PIXELS outputs, or loading and storing the accumulators
+ * for each tile costs more than the cache saves (the strided layers, whose
+ * windows reach over 5 input rows of 32 or 64 channels). */
+#define DW_TILE_MIN_PIXELS 49
+
 static int weight_grad_tile(const struct conv_padded *pd, const struct nn_window *g)
 {
 	size_t budget = 32768 / sizeof(float), xrow = (size_t)pd->Wp * g->C;
@@ -460,6 +459,8 @@ static int weight_grad_tile(const struct conv_padded *pd, const struct nn_window
 	int R = 1;
 
 	while (R < g->OH && ((size_t)R * g->S + g->KH) * xrow + (size_t)(R + 1) * dzrow <= budget)
+		R++;
+	while (R < g->OH && R * g->OW < DW_TILE_MIN_PIXELS)
 		R++;
 	return R;
 }
