@@ -5,14 +5,16 @@
  * notebook 004's CNN. These kernels read a zero-padded copy of one image
  * instead and keep a block of outputs in registers for the whole reduction:
  *
- *   forward         7 output pixels x 32 filters, over (ky, kx, c);
- *   input gradient  the same kernel over the padded output gradient with the
- *                   flipped, transposed weights (stride 1 only);
+ *   forward         2 x 7 output pixels x 32 filters, over (ky, kx, c), or
+ *                   7 pixels for a partial or odd block;
+ *   input gradient  the same kernels over the padded output gradient with
+ *                   the flipped, transposed weights (stride 1), or per phase
+ *                   of the input pixels with sub-kernels (stride > 1);
  *   weight gradient 8 input channels x 32 filters of one kernel position
  *                   (8 kernel positions of a single-channel image), over
- *                   every output pixel of the image.
+ *                   a tile of output rows that the level-one cache holds.
  *
- * Each block is 14 or 16 accumulators of 16 floats, named one by one so that
+ * Each block is 14 to 28 accumulators of 16 floats, named one by one so that
  * they stay in the 32 vector registers, fed by broadcast multiply-adds. The
  * file compiles everywhere; conv_direct_available() says whether the
  * processor can run it, and conv.c falls back to im2col + GEMM when not.
