@@ -14,6 +14,13 @@
  * Statistics are accumulated in double: a 32 x 28 x 28 batch sums 25,088
  * values per channel.
  *
+ * The batch's moments take one pass over memory: each block of rows, small
+ * enough to stay in the level-one cache, is read twice (its mean, then its
+ * squared deviations from that mean), and the blocks' means and sums of
+ * squares are merged in double as Chan, Golub and LeVeque do. The variance
+ * has no cancellation, as with two passes over the whole batch, which cost
+ * one more trip through memory on a layer that does little else.
+ *
  * Backward reads the layer's input again, as dense and conv2d do: a layer's
  * output stays untouched until the backward pass has gone below it.
  */
@@ -154,8 +161,7 @@ NN_VECTORIZE static void input_grad(float *restrict dx, const float *restrict dy
 /* ---- the passes, each split by rows between the model's threads ---- */
 
 enum bn_pass {
-	BN_SUM,             /* totals of x - shift */
-	BN_SQUARES,         /* totals of (x - shift)^2 */
+	BN_MOMENTS,         /* mean and sum of squared deviations */
 	BN_AFFINE,          /* y = x scale + shift */
 	BN_GRAD_SUMS,       /* totals of dy and dy xhat */
 	BN_INPUT_GRAD,      /* dx */
@@ -184,6 +190,44 @@ static void load_totals(const struct nn_layer *L, int part, double *t, int n)
 	memcpy(t, L->work + (size_t)part * L->work_stride, sizeof(double) * (size_t)n);
 }
 
+/* Merge a block of n rows with mean bmean and squared deviations bm2 into
+ * totals of `count` rows (mean, m2): Chan et al.'s pairwise update. */
+static void merge_moments(double *mean, double *m2, double count, const float *bmean,
+			  const float *bm2, double n, int C)
+{
+	double total = count + n;
+
+	for (int c = 0; c < C; c++) {
+		double delta = (double)bmean[c] - mean[c];
+
+		mean[c] += delta * n / total;
+		m2[c] += (double)bm2[c] + delta * delta * count * n / total;
+	}
+}
+
+/* The mean (tot) and squared deviations (tot + C) of rows [r0, r1). */
+static void block_moments(double *tot, const float *x, size_t r0, size_t r1, int C)
+{
+	float acc[C], bmean[C];
+	double count = 0;
+
+	for (int c = 0; c < 2 * C; c++)
+		tot[c] = 0.0;
+	for (size_t r = r0; r < r1; r += BN_BLOCK) {
+		size_t n = r1 - r < BN_BLOCK ? r1 - r : BN_BLOCK;
+		const float *first = x + r * C;
+
+		/* summed from the block's first row, so that the float sum
+		 * carries the spread of the values, not their size */
+		block_sums(acc, x + r * C, first, n, C, 1);
+		for (int c = 0; c < C; c++)
+			bmean[c] = first[c] + acc[c] / (float)n;
+		block_sums(acc, x + r * C, bmean, n, C, 2);
+		merge_moments(tot, tot + C, count, bmean, acc, (double)n, C);
+		count += (double)n;
+	}
+}
+
 static void bn_job(void *arg, int part, int parts)
 {
 	const struct bn_job *j = arg;
@@ -201,20 +245,21 @@ static void bn_job(void *arg, int part, int parts)
 			   j->mean_dy, j->mean_dy_xhat, r1 - r0, C);
 		return;
 	}
+	if (j->pass == BN_MOMENTS) {
+		block_moments(tot, j->x, r0, r1, C);
+		store_totals(j->L, part, tot, 2 * C);
+		return;
+	}
 	for (int c = 0; c < 2 * C; c++)
 		tot[c] = 0.0;
 	for (size_t r = r0; r < r1; r += BN_BLOCK) {
 		size_t n = r1 - r < BN_BLOCK ? r1 - r : BN_BLOCK;
 
-		if (j->pass == BN_GRAD_SUMS) {
-			grad_sums(acc, acc2, j->dy + r * C, j->x + r * C, j->a, j->b, n, C);
-			for (int c = 0; c < C; c++)
-				tot[C + c] += acc2[c];
-		} else {
-			block_sums(acc, j->x + r * C, j->a, n, C, j->pass == BN_SQUARES ? 2 : 1);
-		}
-		for (int c = 0; c < C; c++)
+		grad_sums(acc, acc2, j->dy + r * C, j->x + r * C, j->a, j->b, n, C);
+		for (int c = 0; c < C; c++) {
 			tot[c] += acc[c];
+			tot[C + c] += acc2[c];
+		}
 	}
 	store_totals(j->L, part, tot, 2 * C);
 }
@@ -232,6 +277,39 @@ static void bn_totals(struct bn_job *j, double *tot)
 		load_totals(j->L, part, t, 2 * j->C);
 		for (int c = 0; c < 2 * j->C; c++)
 			tot[c] += t[c];
+	}
+}
+
+/* Run the moments pass and merge the threads' moments in a fixed order:
+ * mean (C) then squared deviations (C) of the whole batch into tot. */
+static void bn_moments(struct bn_job *j, double *tot)
+{
+	int parts = nn_pool_threads(j->L->pool), C = j->C;
+	double t[2 * C], count = 0;
+
+	nn_pool_run(j->L->pool, bn_job, j);
+	for (int c = 0; c < 2 * C; c++)
+		tot[c] = 0.0;
+	for (int part = 0; part < parts; part++) {
+		size_t r0 = j->rows * part / parts, r1 = j->rows * (part + 1) / parts;
+
+		if (r1 == r0)
+			continue;
+		load_totals(j->L, part, t, 2 * C);
+		if (count == 0) {
+			memcpy(tot, t, sizeof t);
+		} else {
+			/* merged in double: the floats only carry a part's figures */
+			double total = count + (double)(r1 - r0);
+
+			for (int c = 0; c < C; c++) {
+				double delta = t[c] - tot[c];
+
+				tot[c] += delta * (double)(r1 - r0) / total;
+				tot[C + c] += t[C + c] + delta * delta * count * (double)(r1 - r0) / total;
+			}
+		}
+		count += (double)(r1 - r0);
 	}
 }
 
@@ -256,27 +334,17 @@ static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
 	(void)rng;
 	L->trained = training;
 	if (training) {
-		/* two passes, so the variance has no cancellation */
-		double tot[2 * C], bm[C], bv[C];
+		double tot[2 * C];
 
-		for (int c = 0; c < C; c++)
-			shift[c] = 0.0f;
-		j.pass = BN_SUM;
-		bn_totals(&j, tot);
+		j.pass = BN_MOMENTS;
+		bn_moments(&j, tot);
 		for (int c = 0; c < C; c++) {
-			bm[c] = tot[c] / (double)rows;
-			shift[c] = (float)bm[c];
-		}
-		j.pass = BN_SQUARES;
-		bn_totals(&j, tot);
-		for (int c = 0; c < C; c++) {
-			double var = tot[c] / (double)rows;
+			double var = tot[C + c] / (double)rows;
 			double unbiased = rows > 1 ? var * rows / (rows - 1) : var;
 
-			bv[c] = var;
-			mean[c] = (float)bm[c];
-			inv_std[c] = (float)(1.0 / sqrt(bv[c] + eps));
-			run_mean[c] = (float)(mom * run_mean[c] + (1.0 - mom) * bm[c]);
+			mean[c] = (float)tot[c];
+			inv_std[c] = (float)(1.0 / sqrt(var + eps));
+			run_mean[c] = (float)(mom * run_mean[c] + (1.0 - mom) * tot[c]);
 			run_var[c] = (float)(mom * run_var[c] + (1.0 - mom) * unbiased);
 		}
 	} else {

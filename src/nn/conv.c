@@ -320,6 +320,23 @@ NN_VECTORIZE static void bias_grad(float *db, const float *dz, size_t rows, int 
 			db[f] += dz[r * F + f];
 }
 
+/* dz = dz where the relu output y is positive, else 0, and db its column
+ * sums: relu's backward and bias_grad in one pass over dz, in the same
+ * order of sums as the two. */
+NN_VECTORIZE static void relu_bias_grad(float *restrict db, float *restrict dz,
+					const float *restrict y, size_t rows, int F)
+{
+	memset(db, 0, sizeof(float) * (size_t)F);
+	for (size_t r = 0; r < rows; r++)
+		for (int f = 0; f < F; f++) {
+			float d = dz[r * F + f];        /* unconditional load */
+
+			d = y[r * F + f] > 0.0f ? d : 0.0f;
+			dz[r * F + f] = d;
+			db[f] += d;
+		}
+}
+
 NN_VECTORIZE static void add_into(float *restrict dst, const float *restrict src, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -398,6 +415,10 @@ static void prepare_job(void *arg, int part, int parts)
 
 	nn_share(j->B, part, parts, &s0, &s1);
 	off = (size_t)s0 * L->n_out;
+	if (!L->grad_at_pre && L->spec->activation == NN_ACT_RELU) {
+		relu_bias_grad(slice(L, part), j->dz + off, L->y + off, (s1 - s0) * rows, g->F);
+		return;
+	}
 	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR && s1 > s0)
 		nn_activation_backward(L->spec->activation, L->alpha, j->dz + off, j->dz + off,
 				       L->z + off, L->y + off, (int)((s1 - s0) * rows), g->F);
@@ -454,6 +475,8 @@ static void backward_job(void *arg, int part, int parts)
 	backward_gemm(j, part, s0, s1, direct_dw ? NULL : dw, direct_din ? NULL : j->din);
 	if (direct_din && g->S == 1)
 		conv_flip_kernel(wt, j->w, g);
+	else if (direct_din)
+		conv_strided_kernels(wt, j->w, g);
 	for (int s = s0; s < s1 && (direct_dw || direct_din); s++) {
 		const float *dz = j->dz + (size_t)s * L->n_out;
 
@@ -468,7 +491,7 @@ static void backward_job(void *arg, int part, int parts)
 						  g->H, g->W, g->F, g->C, g->KH, g->KW, 1, 0);
 			else
 				conv_direct_strided_input_grad(j->din + (size_t)s * L->n_in, pad,
-							       wt, j->w, &bw, g);
+							       wt, &bw, g);
 		}
 	}
 }

@@ -5,14 +5,16 @@
  * notebook 004's CNN. These kernels read a zero-padded copy of one image
  * instead and keep a block of outputs in registers for the whole reduction:
  *
- *   forward         7 output pixels x 32 filters, over (ky, kx, c);
- *   input gradient  the same kernel over the padded output gradient with the
- *                   flipped, transposed weights (stride 1 only);
+ *   forward         2 x 7 output pixels x 32 filters, over (ky, kx, c), or
+ *                   7 pixels for a partial or odd block;
+ *   input gradient  the same kernels over the padded output gradient with
+ *                   the flipped, transposed weights (stride 1), or per phase
+ *                   of the input pixels with sub-kernels (stride > 1);
  *   weight gradient 8 input channels x 32 filters of one kernel position
  *                   (8 kernel positions of a single-channel image), over
- *                   every output pixel of the image.
+ *                   a tile of output rows that the level-one cache holds.
  *
- * Each block is 14 or 16 accumulators of 16 floats, named one by one so that
+ * Each block is 14 to 28 accumulators of 16 floats, named one by one so that
  * they stay in the 32 vector registers, fed by broadcast multiply-adds. The
  * file compiles everywhere; conv_direct_available() says whether the
  * processor can run it, and conv.c falls back to im2col + GEMM when not.
@@ -30,13 +32,25 @@ size_t conv_padded_size(const struct conv_padded *pd, int C)
 	return (size_t)pd->Hp * pd->Wp * C + pd->slack;
 }
 
+/* Only the border is cleared: clearing the whole buffer first wrote every
+ * value of the image twice, for each image of every layer. */
 void conv_pad_image(float *dst, const float *src, int H, int W, int C,
 		    const struct conv_padded *pd)
 {
-	memset(dst, 0, sizeof(float) * conv_padded_size(pd, C));
-	for (int y = 0; y < H; y++)
-		memcpy(dst + ((size_t)(y + pd->top) * pd->Wp + pd->left) * C,
-		       src + (size_t)y * W * C, sizeof(float) * (size_t)W * C);
+	size_t row = (size_t)pd->Wp * C, left = (size_t)pd->left * C, run = (size_t)W * C;
+
+	for (int y = 0; y < pd->Hp; y++, dst += row) {
+		int iy = y - pd->top;
+
+		if (iy < 0 || iy >= H) {
+			memset(dst, 0, sizeof(float) * row);
+			continue;
+		}
+		memset(dst, 0, sizeof(float) * left);
+		memcpy(dst + left, src + (size_t)iy * run, sizeof(float) * run);
+		memset(dst + left + run, 0, sizeof(float) * (row - left - run));
+	}
+	memset(dst, 0, sizeof(float) * pd->slack);
 }
 
 struct conv_padded conv_forward_padding(const struct nn_window *g)
@@ -161,6 +175,91 @@ static void direct_block(float *out, const float *in, const float *w, const floa
 	}
 }
 
+/* Store one pixel's 32 outputs, clipped at 0 when relu. */
+__attribute__((target("avx512f,fma"), always_inline))
+static inline void store_pixel(float *out, __m512 a, __m512 b, int relu)
+{
+	if (relu) {
+		a = _mm512_max_ps(a, _mm512_setzero_ps());
+		b = _mm512_max_ps(b, _mm512_setzero_ps());
+	}
+	_mm512_storeu_ps(out, a);
+	_mm512_storeu_ps(out + 16, b);
+}
+
+/* Two full blocks of 7 pixels at once, in0 and in1 their first windows and
+ * out0 and out1 their first outputs: 28 accumulators, which with the two
+ * weight vectors and a broadcast fill the 32 registers, so each weight
+ * loaded (from the level-two cache on the larger layers) feeds 14 pixels
+ * rather than 7. Otherwise as direct_block. */
+__attribute__((target("avx512f,fma")))
+static void direct_pair(float *out0, float *out1, const float *in0, const float *in1,
+			const float *w, const float *bias, int Wp, int C, int F, int KH,
+			int KW, int S, int relu, size_t opix)
+{
+	__m512 b0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+	__m512 b1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+	__m512 p0a = b0, p1a = b0, p2a = b0, p3a = b0, p4a = b0, p5a = b0, p6a = b0;
+	__m512 p0b = b1, p1b = b1, p2b = b1, p3b = b1, p4b = b1, p5b = b1, p6b = b1;
+	__m512 q0a = b0, q1a = b0, q2a = b0, q3a = b0, q4a = b0, q5a = b0, q6a = b0;
+	__m512 q0b = b1, q1b = b1, q2b = b1, q3b = b1, q4b = b1, q5b = b1, q6b = b1;
+	size_t step = (size_t)S * C;
+
+	for (int ky = 0; ky < KH; ky++)
+		for (int kx = 0; kx < KW; kx++) {
+			size_t at = ((size_t)ky * Wp + kx) * C;
+			const float *i0 = in0 + at, *i1 = in1 + at;
+			const float *wp = w + (size_t)(ky * KW + kx) * C * F;
+
+			for (int c = 0; c < C; c++, wp += F, i0++, i1++) {
+				__m512 w0 = _mm512_loadu_ps(wp), w1 = _mm512_loadu_ps(wp + 16);
+
+				p0a = fma_broadcast(p0a, i0[0], w0);
+				p0b = fma_broadcast(p0b, i0[0], w1);
+				p1a = fma_broadcast(p1a, i0[step], w0);
+				p1b = fma_broadcast(p1b, i0[step], w1);
+				p2a = fma_broadcast(p2a, i0[2 * step], w0);
+				p2b = fma_broadcast(p2b, i0[2 * step], w1);
+				p3a = fma_broadcast(p3a, i0[3 * step], w0);
+				p3b = fma_broadcast(p3b, i0[3 * step], w1);
+				p4a = fma_broadcast(p4a, i0[4 * step], w0);
+				p4b = fma_broadcast(p4b, i0[4 * step], w1);
+				p5a = fma_broadcast(p5a, i0[5 * step], w0);
+				p5b = fma_broadcast(p5b, i0[5 * step], w1);
+				p6a = fma_broadcast(p6a, i0[6 * step], w0);
+				p6b = fma_broadcast(p6b, i0[6 * step], w1);
+				q0a = fma_broadcast(q0a, i1[0], w0);
+				q0b = fma_broadcast(q0b, i1[0], w1);
+				q1a = fma_broadcast(q1a, i1[step], w0);
+				q1b = fma_broadcast(q1b, i1[step], w1);
+				q2a = fma_broadcast(q2a, i1[2 * step], w0);
+				q2b = fma_broadcast(q2b, i1[2 * step], w1);
+				q3a = fma_broadcast(q3a, i1[3 * step], w0);
+				q3b = fma_broadcast(q3b, i1[3 * step], w1);
+				q4a = fma_broadcast(q4a, i1[4 * step], w0);
+				q4b = fma_broadcast(q4b, i1[4 * step], w1);
+				q5a = fma_broadcast(q5a, i1[5 * step], w0);
+				q5b = fma_broadcast(q5b, i1[5 * step], w1);
+				q6a = fma_broadcast(q6a, i1[6 * step], w0);
+				q6b = fma_broadcast(q6b, i1[6 * step], w1);
+			}
+		}
+	store_pixel(out0 + 0 * opix, p0a, p0b, relu);
+	store_pixel(out0 + 1 * opix, p1a, p1b, relu);
+	store_pixel(out0 + 2 * opix, p2a, p2b, relu);
+	store_pixel(out0 + 3 * opix, p3a, p3b, relu);
+	store_pixel(out0 + 4 * opix, p4a, p4b, relu);
+	store_pixel(out0 + 5 * opix, p5a, p5b, relu);
+	store_pixel(out0 + 6 * opix, p6a, p6b, relu);
+	store_pixel(out1 + 0 * opix, q0a, q0b, relu);
+	store_pixel(out1 + 1 * opix, q1a, q1b, relu);
+	store_pixel(out1 + 2 * opix, q2a, q2b, relu);
+	store_pixel(out1 + 3 * opix, q3a, q3b, relu);
+	store_pixel(out1 + 4 * opix, q4a, q4b, relu);
+	store_pixel(out1 + 5 * opix, q5a, q5b, relu);
+	store_pixel(out1 + 6 * opix, q6a, q6b, relu);
+}
+
 /* Row j < rows of dw (F floats each), or zero for the unused ones. */
 __attribute__((target("avx512f,fma"), always_inline))
 static inline __m512 load_row(const float *dw, int j, int rows, int F, int half)
@@ -235,6 +334,14 @@ static void direct_block(float *out, const float *in, const float *w, const floa
 	(void)KH, (void)KW, (void)S, (void)n, (void)relu, (void)opix;
 }
 
+static void direct_pair(float *out0, float *out1, const float *in0, const float *in1,
+			const float *w, const float *bias, int Wp, int C, int F, int KH,
+			int KW, int S, int relu, size_t opix)
+{
+	(void)out0, (void)out1, (void)in0, (void)in1, (void)w, (void)bias, (void)Wp;
+	(void)C, (void)F, (void)KH, (void)KW, (void)S, (void)relu, (void)opix;
+}
+
 static void direct_dw_block(float *dw, const float *x, const int *off, int rows,
 			    const float *dz, int F, int OH, int OW, size_t xrow, size_t xpix)
 {
@@ -255,31 +362,67 @@ int conv_direct_input_grad_ok(const struct nn_window *g)
 	       g->KH >= g->S && g->KW >= g->S && conv_direct_available();
 }
 
-/* Measured on notebook 004's CNN: the direct weight gradient beats
- * OpenBLAS on the 32 x 32 and 32 x 64 channel layers by 10 to 20%, and
- * loses 5% on the 64 x 64 ones, whose GEMM is wide enough to run well. */
-#define DIRECT_DW_MAX_CF (32 * 64)
-
+/* Measured on notebook 004's CNN: the direct weight gradient, tiled by
+ * output rows, beats OpenBLAS on every layer, the 64 x 64 channel ones
+ * included. */
 int conv_direct_weight_grad_ok(const struct nn_window *g)
 {
 	return (g->C % DIRECT_CHANNELS == 0 || g->C == 1) && g->F % DIRECT_FILTERS == 0 &&
-	       g->C * g->F <= DIRECT_DW_MAX_CF && conv_direct_available();
+	       conv_direct_available();
+}
+
+/* Blocks of pixels of one image for one block of filters, handed out in
+ * order: full blocks go to direct_pair two at a time, a partial block or
+ * an odd one out to direct_block. */
+struct block_queue {
+	const float *w, *bias;
+	int Wp, C, F, KH, KW, S, relu;
+	size_t opix;
+	float *out;             /* the full block waiting for a partner, or NULL */
+	const float *in;
+};
+
+static void queue_block(struct block_queue *q, float *out, const float *in, int n)
+{
+	if (n < DIRECT_PIXELS) {
+		direct_block(out, in, q->w, q->bias, q->Wp, q->C, q->F, q->KH, q->KW, q->S, n,
+			     q->relu, q->opix);
+	} else if (q->out) {
+		direct_pair(q->out, out, q->in, in, q->w, q->bias, q->Wp, q->C, q->F, q->KH,
+			    q->KW, q->S, q->relu, q->opix);
+		q->out = NULL;
+	} else {
+		q->out = out;
+		q->in = in;
+	}
+}
+
+static void queue_flush(struct block_queue *q)
+{
+	if (q->out)
+		direct_block(q->out, q->in, q->w, q->bias, q->Wp, q->C, q->F, q->KH, q->KW, q->S,
+			     DIRECT_PIXELS, q->relu, q->opix);
+	q->out = NULL;
 }
 
 void conv_direct_image(float *out, const float *in, const float *w, const float *bias,
 		       const struct conv_padded *pd, int OH, int OW, int C, int F, int KH,
 		       int KW, int S, int relu)
 {
-	for (int oy = 0; oy < OH; oy++)
-		for (int ox = 0; ox < OW; ox += DIRECT_PIXELS) {
-			int n = OW - ox < DIRECT_PIXELS ? OW - ox : DIRECT_PIXELS;
-			const float *ip = in + ((size_t)oy * S * pd->Wp + (size_t)ox * S) * C;
+	for (int f = 0; f < F; f += DIRECT_FILTERS) {
+		struct block_queue q = {.w = w + f, .bias = bias ? bias + f : NULL, .Wp = pd->Wp,
+					.C = C, .F = F, .KH = KH, .KW = KW, .S = S,
+					.relu = relu, .opix = (size_t)F};
 
-			for (int f = 0; f < F; f += DIRECT_FILTERS)
-				direct_block(out + ((size_t)oy * OW + ox) * F + f, ip, w + f,
-					     bias ? bias + f : NULL, pd->Wp, C, F, KH, KW, S, n,
-					     relu, (size_t)F);
-		}
+		for (int oy = 0; oy < OH; oy++)
+			for (int ox = 0; ox < OW; ox += DIRECT_PIXELS) {
+				int n = OW - ox < DIRECT_PIXELS ? OW - ox : DIRECT_PIXELS;
+
+				queue_block(&q, out + ((size_t)oy * OW + ox) * F + f,
+					    in + ((size_t)oy * S * pd->Wp + (size_t)ox * S) * C, n);
+			}
+		queue_flush(&q);
+	}
 }
 
 /* Single-channel images: 8 kernel positions at a time, as rows. */
@@ -303,27 +446,54 @@ static void weight_grad_one_channel(float *dw, const float *x, const float *dz,
 	}
 }
 
+/* Output rows per tile of the weight gradient: as many as keep the tile's
+ * output gradient and the input rows its windows read within about 32 KB,
+ * so that the level-one cache serves them to every kernel position; but at
+ * least DW_TILE_MIN_PIXELS outputs, or loading and storing the accumulators
+ * for each tile costs more than the cache saves (the strided layers, whose
+ * windows reach over 5 input rows of 32 or 64 channels). */
+#define DW_TILE_MIN_PIXELS 49
+
+static int weight_grad_tile(const struct conv_padded *pd, const struct nn_window *g)
+{
+	size_t budget = 32768 / sizeof(float), xrow = (size_t)pd->Wp * g->C;
+	size_t dzrow = (size_t)g->OW * g->F;
+	int R = 1;
+
+	while (R < g->OH && ((size_t)R * g->S + g->KH) * xrow + (size_t)(R + 1) * dzrow <= budget)
+		R++;
+	while (R < g->OH && R * g->OW < DW_TILE_MIN_PIXELS)
+		R++;
+	return R;
+}
+
 void conv_direct_weight_grad(float *dw, const float *x, const float *dz,
 			     const struct conv_padded *pd, const struct nn_window *g)
 {
 	static const int channels[DIRECT_CHANNELS] = {0, 1, 2, 3, 4, 5, 6, 7};
 	size_t xrow = (size_t)g->S * pd->Wp * g->C, xpix = (size_t)g->S * g->C;
+	int R = weight_grad_tile(pd, g);
 
 	if (g->C == 1) {
 		weight_grad_one_channel(dw, x, dz, pd, g, xrow, xpix);
 		return;
 	}
-	for (int ky = 0; ky < g->KH; ky++)
-		for (int kx = 0; kx < g->KW; kx++) {
-			const float *xk = x + ((size_t)ky * pd->Wp + kx) * g->C;
-			float *dwk = dw + (size_t)(ky * g->KW + kx) * g->C * g->F;
+	for (int oy = 0; oy < g->OH; oy += R) {
+		int rows = g->OH - oy < R ? g->OH - oy : R;
+		const float *xt = x + (size_t)oy * xrow, *dzt = dz + (size_t)oy * g->OW * g->F;
 
-			for (int c = 0; c < g->C; c += DIRECT_CHANNELS)
-				for (int f = 0; f < g->F; f += DIRECT_FILTERS)
-					direct_dw_block(dwk + (size_t)c * g->F + f, xk + c, channels,
-							DIRECT_CHANNELS, dz + f, g->F, g->OH, g->OW,
-							xrow, xpix);
-		}
+		for (int ky = 0; ky < g->KH; ky++)
+			for (int kx = 0; kx < g->KW; kx++) {
+				const float *xk = xt + ((size_t)ky * pd->Wp + kx) * g->C;
+				float *dwk = dw + (size_t)(ky * g->KW + kx) * g->C * g->F;
+
+				for (int c = 0; c < g->C; c += DIRECT_CHANNELS)
+					for (int f = 0; f < g->F; f += DIRECT_FILTERS)
+						direct_dw_block(dwk + (size_t)c * g->F + f, xk + c,
+								channels, DIRECT_CHANNELS, dzt + f,
+								g->F, rows, g->OW, xrow, xpix);
+			}
+	}
 }
 
 /* One phase of a strided layer's input gradient: the input pixels
@@ -369,7 +539,22 @@ static void phase_kernel(float *wsub, const float *w, const struct nn_window *g,
 		}
 }
 
-void conv_direct_strided_input_grad(float *din, const float *dz, float *wsub, const float *w,
+/* Every phase's sub-kernel, phase after phase in (ry, rx) order: the
+ * phases split the kernel positions between them, so they fill K F floats.
+ * Built once per batch rather than once per image, where the transposes
+ * cost as much as the 64-channel layer's products. */
+void conv_strided_kernels(float *wt, const float *w, const struct nn_window *g)
+{
+	for (int ry = 0; ry < g->S; ry++)
+		for (int rx = 0; rx < g->S; rx++) {
+			struct phase ph = phase_of(g, ry, rx);
+
+			phase_kernel(wt, w, g, &ph, ry, rx);
+			wt += (size_t)ph.My * ph.Mx * g->F * g->C;
+		}
+}
+
+void conv_direct_strided_input_grad(float *din, const float *dz, const float *wt,
 				    const struct conv_padded *pd, const struct nn_window *g)
 {
 	size_t opix = (size_t)g->S * g->C;
@@ -380,17 +565,22 @@ void conv_direct_strided_input_grad(float *din, const float *dz, float *wsub, co
 			const float *in = dz + ((size_t)(ph.q0y - (ph.My - 1) + pd->top) * pd->Wp +
 						(size_t)(ph.q0x - (ph.Mx - 1) + pd->left)) * g->F;
 
-			phase_kernel(wsub, w, g, &ph, ry, rx);
-			for (int t = 0; t < ph.Ty; t++)
-				for (int u = 0; u < ph.Tx; u += DIRECT_PIXELS) {
-					int n = ph.Tx - u < DIRECT_PIXELS ? ph.Tx - u : DIRECT_PIXELS;
-					const float *ip = in + ((size_t)t * pd->Wp + u) * g->F;
-					float *op = din + ((size_t)(ph.iy0 + g->S * t) * g->W +
-							   ph.ix0 + (size_t)g->S * u) * g->C;
+			for (int c = 0; c < g->C; c += DIRECT_FILTERS) {
+				struct block_queue q = {.w = wt + c, .Wp = pd->Wp, .C = g->F, .F = g->C,
+							.KH = ph.My, .KW = ph.Mx, .S = 1,
+							.opix = opix};
 
-					for (int c = 0; c < g->C; c += DIRECT_FILTERS)
-						direct_block(op + c, ip, wsub + c, NULL, pd->Wp, g->F,
-							     g->C, ph.My, ph.Mx, 1, n, 0, opix);
-				}
+				for (int t = 0; t < ph.Ty; t++)
+					for (int u = 0; u < ph.Tx; u += DIRECT_PIXELS) {
+						int n = ph.Tx - u < DIRECT_PIXELS ? ph.Tx - u
+										  : DIRECT_PIXELS;
+
+						queue_block(&q, din + ((size_t)(ph.iy0 + g->S * t) * g->W +
+								       ph.ix0 + (size_t)g->S * u) * g->C + c,
+							    in + ((size_t)t * pd->Wp + u) * g->F, n);
+					}
+				queue_flush(&q);
+			}
+			wt += (size_t)ph.My * ph.Mx * g->F * g->C;
 		}
 }

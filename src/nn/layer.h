@@ -200,10 +200,12 @@ void conv_direct_weight_grad(float *dw, const float *x, const float *dz,
 void conv_flip_kernel(float *wt, const float *w, const struct nn_window *g);
 /* The input gradient of a layer with stride S > 1, as S x S stride-1
  * convolutions, one per phase of the input pixels: dz padded by
- * conv_strided_padding (F channels), wsub room for K F floats. Writes every
- * value of din (H, W, C) of one image. */
+ * conv_strided_padding (F channels), wt the phases' flipped sub-kernels
+ * (K F floats) from conv_strided_kernels. Writes every value of din
+ * (H, W, C) of one image. */
 struct conv_padded conv_strided_padding(const struct nn_window *g);
-void conv_direct_strided_input_grad(float *din, const float *dz, float *wsub, const float *w,
+void conv_strided_kernels(float *wt, const float *w, const struct nn_window *g);
+void conv_direct_strided_input_grad(float *din, const float *dz, const float *wt,
 				    const struct conv_padded *pd, const struct nn_window *g);
 /* Dense kernels. w is (IN, OUT) row-major, b (OUT).
  * out (B, OUT) = in (B, IN) x w (IN, OUT) + b */

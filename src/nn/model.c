@@ -324,6 +324,33 @@ int nn_model_spec_check(const struct nn_model_spec *spec, enum nn_loss loss,
 	return DL_OK;
 }
 
+/* Buffers start on a cache line, and so does every layer's share of the
+ * activations and every thread's workspace: the direct convolution kernels
+ * load 64-byte vectors at multiples of 32 floats from them, and a load that
+ * straddles two lines costs two. */
+#define NN_ALIGN_FLOATS 16
+
+static size_t align_up(size_t n)
+{
+	return (n + NN_ALIGN_FLOATS - 1) / NN_ALIGN_FLOATS * NN_ALIGN_FLOATS;
+}
+
+/* n zeroed floats on a cache line, or NULL; free() releases them. */
+static float *alloc_aligned(size_t n)
+{
+	size_t bytes = align_up(n ? n : 1) * sizeof(float);
+	float *p = aligned_alloc(NN_ALIGN_FLOATS * sizeof(float), bytes);
+
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
+static size_t layer_scratch(const struct nn_layer *L, int max_batch)
+{
+	return align_up(L->ops->scratch_size(L->spec, L->in, L->out, max_batch));
+}
+
 int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 		 int max_batch, struct dl_error *err)
 {
@@ -360,9 +387,9 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 		L->n_state = L->ops->state_count ? L->ops->state_count(l, L->in) : 0;
 		L->max_batch = max_batch;
 		off += L->n_params;
-		scratch += L->ops->scratch_size(l, L->in, L->out, max_batch);
+		scratch += layer_scratch(L, max_batch);
 		if (L->ops->workspace) {
-			size_t w = L->ops->workspace(l, L->in, L->out, max_batch);
+			size_t w = align_up(L->ops->workspace(l, L->in, L->out, max_batch));
 
 			if (w > work)
 				work = w;
@@ -387,12 +414,12 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 		nn_model_free(m);
 		return dl_error_set(err, "the model is too large for batches of %d", max_batch);
 	}
-	total = scratch + 2 * max_size * (size_t)max_batch;
-	m->params = calloc(off ? off : 1, sizeof(float));
-	m->grads = calloc(off ? off : 1, sizeof(float));
-	m->scratch = calloc(total, sizeof(float));
+	total = scratch + 2 * align_up(max_size * (size_t)max_batch);
+	m->params = alloc_aligned(off);
+	m->grads = alloc_aligned(off);
+	m->scratch = alloc_aligned(total);
 	m->scratch_floats = total;
-	m->work = work ? malloc(work * sizeof(float)) : NULL;
+	m->work = work ? alloc_aligned(work) : NULL;
 	m->work_per_thread = work;
 	if (!m->params || !m->grads || !m->scratch || (work && !m->work)) {
 		nn_model_free(m);
@@ -406,10 +433,10 @@ int nn_model_new(struct nn_model **out, const struct nn_model_spec *spec,
 		L->work = m->work;
 		L->work_stride = work;
 		L->ops->setup(L, p, max_batch);
-		p += L->ops->scratch_size(L->spec, L->in, L->out, max_batch);
+		p += layer_scratch(L, max_batch);
 	}
 	m->dbuf[0] = p;
-	m->dbuf[1] = p + max_size * (size_t)max_batch;
+	m->dbuf[1] = p + align_up(max_size * (size_t)max_batch);
 	*out = m;
 	return DL_OK;
 }
@@ -573,7 +600,7 @@ int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err)
 	if (threads > 1 && nn_pool_new(&pool, threads, err) != DL_OK)
 		return DL_ERR;
 	if (m->work_per_thread) {
-		work = malloc(m->work_per_thread * (size_t)threads * sizeof(float));
+		work = alloc_aligned(m->work_per_thread * (size_t)threads);
 		if (!work) {
 			nn_pool_free(pool);
 			return dl_error_set(err, "out of memory for the workspaces of %d threads",
