@@ -23,6 +23,11 @@ secs=$(( $(date +%s) - start ))
 json=$(printf '%s\n' "$out" | tail -n 1)
 acc=$(json_field "$json" test_accuracy)
 ok "$(awk -v a="$acc" 'BEGIN { print (a >= 0.95) ? 0 : 1 }')" "the CNN reaches >= 95% on MNIST's test set ($acc)"
-ok "$(( secs < 60 ? 0 : 1 ))" "in under a minute ($secs s)"
+if [ -n "${DIGITLAB_SANITIZERS:-}" ]; then
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - in under a minute # SKIP not timed in a sanitizer build ($secs s)"
+else
+	ok "$(( secs < 60 ? 0 : 1 ))" "in under a minute ($secs s)"
+fi
 
 done_testing
