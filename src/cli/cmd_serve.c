@@ -18,6 +18,7 @@
 
 static const char serve_help[] =
 	"usage: digitlab serve [--workers N] [--cores N] [--drain] [--detach]\n"
+	"                      [--checkpoint-every SECONDS]\n"
 	"\n"
 	"Train the queued runs of the store ($DIGITLAB_HOME, else\n"
 	"$XDG_DATA_HOME/digitlab) with a pool of worker threads until stopped.\n"
@@ -28,6 +29,9 @@ static const char serve_help[] =
 	"  --drain       exit once nothing is queued and nothing is running\n"
 	"  --detach      leave the terminal: run in the background, logging to\n"
 	"                STORE/serve.log, and print the pid\n"
+	"  --checkpoint-every SECONDS\n"
+	"                write a run's checkpoint at most this often (default 1;\n"
+	"                0: after every epoch), and always when it ends or stops\n"
 	"\n"
 	"Only one serve runs per store; a second one says which pid holds it.\n"
 	"SIGTERM or SIGINT stops every run at its next batch and marks it\n"
@@ -52,6 +56,7 @@ static void on_signal(int sig)
 
 struct serve_options {
 	int workers, cores, drain, detach;
+	double checkpoint_seconds;
 };
 
 static int parse_serve_options(int argc, char **argv, struct serve_options *o)
@@ -60,6 +65,7 @@ static int parse_serve_options(int argc, char **argv, struct serve_options *o)
 
 	o->cores = cores < 1 ? 1 : (int)cores;
 	o->workers = 0;
+	o->checkpoint_seconds = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 		int taken;
@@ -74,6 +80,16 @@ static int parse_serve_options(int argc, char **argv, struct serve_options *o)
 		} else if ((taken = cli_option_value("serve", argc, argv, &i, "--workers", &v))) {
 			if (taken < 0 || (o->workers = cli_parse_count("serve", "--workers", v, 64)) < 0)
 				return EXIT_USAGE;
+		} else if ((taken = cli_option_value("serve", argc, argv, &i, "--checkpoint-every",
+						     &v))) {
+			char *end;
+
+			if (taken < 0)
+				return EXIT_USAGE;
+			o->checkpoint_seconds = strtod(v, &end);
+			if (!*v || *end || o->checkpoint_seconds < 0 || o->checkpoint_seconds > 86400)
+				return cli_usage_error("serve", "--checkpoint-every: expected seconds "
+						       "from 0 to 86400, found '%s'", v);
 		} else if ((taken = cli_option_value("serve", argc, argv, &i, "--cores", &v))) {
 			if (taken < 0 || (o->cores = cli_parse_count("serve", "--cores", v, 1024)) < 0)
 				return EXIT_USAGE;
@@ -210,6 +226,7 @@ int cmd_serve(int argc, char **argv)
 		.cache_dir = data_cache_dir(cache, sizeof cache), .checkpoint_dir = checkpoints,
 		.name = name, .workers = o.workers, .cores = o.cores, .drain = o.drain,
 		.poll_seconds = 0.5, .quit = &quit, .log = stdout,
+		.checkpoint_seconds = o.checkpoint_seconds,
 	};
 	printf("digitlab serve: %d worker(s), %d core(s), store %s/runs.db\n", o.workers,
 	       o.cores, dir);

@@ -166,7 +166,8 @@ static void *worker_main(void *arg)
 	struct pool *p = w->pool;
 	const struct pool_opts *o = p->o;
 	struct worker_opts wo = {.name = w->name, .cache_dir = o->cache_dir,
-				 .checkpoint_dir = o->checkpoint_dir, .quit = o->quit};
+				 .checkpoint_dir = o->checkpoint_dir, .quit = o->quit,
+				 .checkpoint_seconds = o->checkpoint_seconds};
 	struct store *s;
 	struct dl_error err;
 

@@ -37,6 +37,7 @@ struct pool_opts {
 	int cores;                      /* the thread budget, >= 1 */
 	int drain;                      /* return once nothing is left to claim */
 	double poll_seconds;            /* an idle worker looks this often */
+	double checkpoint_seconds;      /* worker_opts.checkpoint_seconds */
 	const volatile int *quit;       /* raise (atomically) to stop; never NULL */
 	const volatile int *hold;       /* raised: claim nothing new, finish what runs;
 	                                   may be NULL */

@@ -108,7 +108,9 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 	ss.quit = o->quit;
 	opts = (struct train_options){.cancel = &ss.cancel, .stop_after_epoch = &ss.stop_epoch,
 				      .checkpoint_path = path,
-				      .checkpoint_seconds = WORKER_CHECKPOINT_SECONDS,
+				      .checkpoint_seconds = o->checkpoint_seconds < 0 ?
+							    WORKER_CHECKPOINT_SECONDS :
+							    o->checkpoint_seconds,
 				      .resume = resumed ? &ck : NULL, .threads = threads};
 	rc = trainer_run(&exp, &data, &ss.sink, &opts, &result, &why);
 	if (resumed)

@@ -3,7 +3,8 @@
  * train it to its end, and leave the store saying how it ended.
  *
  * A run is trained from its canonical YAML, with a checkpoint written to
- * CHECKPOINT_DIR/run-ID.model after an epoch (WORKER_CHECKPOINT_SECONDS); a run claimed again after an
+ * CHECKPOINT_DIR/run-ID.model after an epoch (at most every checkpoint_seconds,
+ * WORKER_CHECKPOINT_SECONDS by default); a run claimed again after an
  * interruption (its worker was stopped, or died and was found stale)
  * resumes from that checkpoint, so it ends with the metrics an
  * uninterrupted run would have had.
@@ -30,6 +31,7 @@ struct worker_opts {
 	const char *cache_dir;          /* data cache (data_cache_dir()) */
 	const char *checkpoint_dir;     /* where run-ID.model files go */
 	int threads;                    /* worker_run_next: threads per run */
+	double checkpoint_seconds;      /* < 0: WORKER_CHECKPOINT_SECONDS; 0: every epoch */
 	const volatile int *quit;       /* may be NULL */
 };
 

@@ -83,6 +83,7 @@ static void start_workers(struct dash *d)
 		.store_dir = d->store_dir, .cache_dir = data_cache_dir(a->cache, sizeof a->cache),
 		.checkpoint_dir = a->checkpoints, .name = a->name, .workers = d->workers,
 		.cores = cores < 1 ? 1 : (int)cores, .poll_seconds = 0.5, .quit = &d->pool_quit,
+		.checkpoint_seconds = -1,
 		.hold = &pool_hold,
 	};
 	if (pthread_create(&d->pool_thread, NULL, pool_main, a) == 0)
