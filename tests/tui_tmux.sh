@@ -146,6 +146,22 @@ ok $? "the terminal is restored (canonical mode, echo)"
 $T kill-server 2>/dev/null; rm -f "$scratch/exit"
 "$DIGITLAB" cancel long >/dev/null
 
+# a dropped SSH link (SIGHUP) interrupts the runs training here cleanly
+"$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=hangup --set train.epochs=100000 >/dev/null
+start 80 24 C.UTF-8 --workers 1
+for i in $(seq 1 100); do
+	"$DIGITLAB" ls --status running --json | grep -q '"name":"hangup"' && break
+	sleep 0.1
+done
+pid=$(cat "$DIGITLAB_HOME/serve.pid")
+kill -HUP "$pid"
+for i in $(seq 1 100); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "SIGHUP ends the dashboard with status 0"
+"$DIGITLAB" ls --status interrupted --json | grep -q '"name":"hangup"'
+ok $? "and its run is interrupted, to resume on the next start"
+$T kill-server 2>/dev/null; rm -f "$scratch/exit"
+"$DIGITLAB" cancel hangup >/dev/null
+
 # ---- 200x60, ASCII ----
 T="tmux -S $scratch/tmux2.sock"
 start 200 60 C --ascii
