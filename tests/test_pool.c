@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "run/pool.h"
 #include "store/store.h"
 #include "tap.h"
@@ -143,6 +145,49 @@ static void test_quit(struct store *s)
 	   found ? store_status_name(r.row.status) : "?", found && r.message ? r.message : "");
 	if (found)
 		store_run_free(&r);
+	/* out of the way of the next test's queue */
+	store_request(s, id, STORE_REQUEST_CANCEL, &found, &err);
+}
+
+/* Another process holds the database longer than the busy timeout: the
+ * run waits it out, and nothing of it is lost. */
+static void test_locked(struct store *s)
+{
+	static const volatile int never;
+	struct pool_thread p = {.o = {.store_dir = dir, .checkpoint_dir = checkpoints,
+				      .name = "l", .workers = 1, .cores = 1, .drain = 1,
+				      .poll_seconds = 0.01, .quit = &never}};
+	int64_t id = queue_run(s, 1500, 1);
+	struct store_epoch *e = NULL;
+	struct store_run r;
+	struct dl_error err;
+	sqlite3 *db = NULL;
+	pthread_t t;
+	int found = 0, n = 0;
+	char path[400];
+
+	pthread_create(&t, NULL, run_pool, &p);
+	sleep_ms(300);
+	snprintf(path, sizeof path, "%s/runs.db", dir);
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) == SQLITE_OK) {
+		sleep_ms(6500);         /* the store's busy timeout is 5 s */
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	} else {
+		ok(0, "could not lock the database: %s", db ? sqlite3_errmsg(db) : "no memory");
+	}
+	sqlite3_close(db);
+	pthread_join(t, NULL);
+	ok(p.rc == DL_OK, "the pool outlasts a lock held longer than the busy timeout%s%s",
+	   p.rc == DL_OK ? "" : ": ", p.rc == DL_OK ? "" : p.err.msg);
+	found = store_get_run(s, id, &r, &found, &err) == DL_OK && found;
+	store_get_history(s, id, &e, &n, &err);
+	ok(found && r.row.status == STORE_DONE && n == 1500 && r.row.seconds > 6,
+	   "and its run, held up by the lock, ends done with all its epochs (%s, %d epochs, %.1f s)",
+	   found ? store_status_name(r.row.status) : "?", n, found ? r.row.seconds : 0);
+	store_epochs_free(e, n);
+	if (found)
+		store_run_free(&r);
 }
 
 int main(void)
@@ -159,6 +204,7 @@ int main(void)
 	}
 	test_drain(s);
 	test_quit(s);
+	test_locked(s);
 	store_close(s);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (!tap_failed && system(cmd) != 0)

@@ -175,6 +175,9 @@ static void *worker_main(void *arg)
 		pool_fail(p, &err);
 		return NULL;
 	}
+	/* a run waits out another process's long transaction (a backup, a
+	 * sqlite3 shell left open) rather than fail for it */
+	store_set_busy_timeout(s, POOL_BUSY_MS);
 	while (!quitting(o) && !p->failed && !drained(p)) {
 		if (o->hold && __atomic_load_n(o->hold, __ATOMIC_RELAXED)) {
 			sleep_seconds(o->poll_seconds);

@@ -28,6 +28,11 @@
  * second; a minute without one means its worker is gone. */
 #define POOL_STALE_SECONDS 60.0
 
+/* How long a worker's store writes wait for a database another process
+ * holds (the store's own default is 5 s): a training run pauses rather
+ * than fail for a lock, up to this long. */
+#define POOL_BUSY_MS (5 * 60 * 1000)
+
 struct pool_opts {
 	const char *store_dir;          /* NULL: the default store */
 	const char *cache_dir;          /* data cache */
