@@ -64,9 +64,12 @@ static struct change plan_request(enum store_status st, enum store_request pendi
 			return one(requeue);
 		return st == STORE_RUNNING && pending == STORE_REQUEST_STOP ? one(withdraw) : none;
 	case STORE_REQUEST_RETRY:
-		if (st == STORE_CANCELLED || st == STORE_INTERRUPTED)
+		/* a failure came from outside the training (its data was gone, a
+		 * write failed): its last checkpoint is good, so it continues;
+		 * continuing a diverged run would diverge again */
+		if (st == STORE_CANCELLED || st == STORE_INTERRUPTED || st == STORE_FAILED)
 			return one(requeue);
-		if (st == STORE_FAILED || st == STORE_DIVERGED)
+		if (st == STORE_DIVERGED)
 			return (struct change){fresh_start,
 					       (int)(sizeof fresh_start / sizeof fresh_start[0])};
 		return none;

@@ -210,9 +210,10 @@ int store_mark_interrupted(struct store *s, int64_t id, const char *message, int
  * diverged, cancelled or interrupted run. A running run gets CANCEL or STOP
  * in its request column, which its worker polls with store_requested();
  * resume withdraws a pending STOP. Retry keeps the checkpoint of a
- * cancelled or interrupted run (it continues) but clears the history and
- * checkpoint of a failed or diverged one (continuing would repeat the
- * failure). *changed is 0 when the run was in no state for the request;
+ * cancelled, interrupted or failed run (it continues: a failure comes
+ * from outside the training, such as missing data or a failed write) but
+ * clears the history and checkpoint of a diverged one (continuing would
+ * diverge again). *changed is 0 when the run was in no state for the request;
  * a run that does not exist is an error. */
 int store_request(struct store *s, int64_t id, enum store_request req, int *changed,
 		  struct dl_error *err);
