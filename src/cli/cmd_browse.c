@@ -120,36 +120,8 @@ static void print_table_row(const struct store_row *r)
 
 static void json_row(FILE *out, const struct store_row *r)
 {
-	fprintf(out, "{\"id\":%lld,\"name\":", (long long)r->id);
-	json_string(out, r->name);
-	fprintf(out, ",\"status\":\"%s\",\"priority\":%d,\"params\":%lld,\"epochs\":%d",
-		store_status_name(r->status), r->priority, (long long)r->params, r->epochs);
-	fprintf(out, ",\"loss\":");
-	json_number(out, r->loss);
-	fprintf(out, ",\"accuracy\":");
-	json_number(out, r->accuracy);
-	fprintf(out, ",\"val_loss\":");
-	json_number(out, r->val_loss);
-	fprintf(out, ",\"val_accuracy\":");
-	json_number(out, r->val_accuracy);
-	fprintf(out, ",\"best_val_accuracy\":");
-	json_number(out, r->best_val_accuracy);
-	fprintf(out, ",\"test_loss\":");
-	json_number(out, r->test_loss);
-	fprintf(out, ",\"test_accuracy\":");
-	json_number(out, r->test_accuracy);
-	fprintf(out, ",\"seconds\":");
-	json_number(out, r->seconds);
-	fprintf(out, ",\"created\":");
-	json_number(out, r->created);
-	fprintf(out, ",\"started\":");
-	json_number(out, r->started > 0 ? r->started : NAN);
-	fprintf(out, ",\"finished\":");
-	json_number(out, r->finished > 0 ? r->finished : NAN);
-	fprintf(out, ",\"sweep_id\":%lld,\"sweep_point\":", (long long)r->sweep_id);
-	json_string(out, r->sweep_point);
-	fprintf(out, ",\"repeat\":%d,\"worker\":", r->repeat);
-	json_string(out, r->worker);
+	fputc('{', out);
+	report_row_json(out, r);
 	if (r->status == STORE_RUNNING)
 		fprintf(out, ",\"progress\":{\"epoch\":%d,\"batch\":%d,\"batches\":%d}", r->epoch,
 			r->batch, r->batches);

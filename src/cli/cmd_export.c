@@ -84,44 +84,22 @@ static void csv_history(FILE *out, int64_t id, const struct store_epoch *e, int 
 static void json_run(FILE *out, const struct store_run *r, const char *tags,
 		     const struct store_epoch *e, int n, const int *confusion, int k)
 {
-	const struct store_row *w = &r->row;
-
-	fprintf(out, "{\"id\":%lld,\"name\":", (long long)w->id);
-	json_string(out, w->name);
-	fprintf(out, ",\"status\":\"%s\",\"sweep_id\":%lld,\"sweep_point\":",
-		store_status_name(w->status), (long long)w->sweep_id);
-	json_string(out, w->sweep_point);
-	fprintf(out, ",\"repeat\":%d,\"params\":%lld,\"epochs\":%d,\"test_loss\":", w->repeat,
-		(long long)w->params, w->epochs);
-	json_number(out, w->test_loss);
-	fprintf(out, ",\"test_accuracy\":");
-	json_number(out, w->test_accuracy);
-	fprintf(out, ",\"seconds\":");
-	json_number(out, w->seconds);
-	fprintf(out, ",\"message\":");
-	json_string(out, r->message ? r->message : "");
-	fprintf(out, ",\"note\":");
-	json_string(out, r->notes ? r->notes : "");
-	fprintf(out, ",\"tags\":");
-	json_string(out, tags);
-	fprintf(out, ",\"yaml\":");
-	json_string(out, r->yaml);
+	fputc('{', out);
+	report_row_json(out, &r->row);
+	json_field_string(out, "message", r->message);
+	json_field_string(out, "note", r->notes);
+	json_field_string(out, "tags", tags);
+	json_field_string(out, "yaml", r->yaml);
 	fprintf(out, ",\"history\":[");
 	for (int i = 0; i < n; i++) {
-		fprintf(out, "%s{\"epoch\":%d,\"loss\":", i ? "," : "", e[i].epoch);
-		json_number(out, e[i].loss);
-		fprintf(out, ",\"accuracy\":");
-		json_number(out, e[i].accuracy);
-		fprintf(out, ",\"val_loss\":");
-		json_number(out, e[i].val_loss);
-		fprintf(out, ",\"val_accuracy\":");
-		json_number(out, e[i].val_accuracy);
-		fprintf(out, ",\"lr\":");
-		json_number(out, e[i].lr);
-		fprintf(out, ",\"seconds\":");
-		json_number(out, e[i].seconds);
-		fprintf(out, ",\"events\":");
-		json_string(out, e[i].events ? e[i].events : "");
+		fprintf(out, "%s{\"epoch\":%d", i ? "," : "", e[i].epoch);
+		json_field_number(out, "loss", e[i].loss);
+		json_field_number(out, "accuracy", e[i].accuracy);
+		json_field_number(out, "val_loss", e[i].val_loss);
+		json_field_number(out, "val_accuracy", e[i].val_accuracy);
+		json_field_number(out, "lr", e[i].lr);
+		json_field_number(out, "seconds", e[i].seconds);
+		json_field_string(out, "events", e[i].events);
 		fputc('}', out);
 	}
 	fprintf(out, "],\"confusion\":");

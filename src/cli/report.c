@@ -3,6 +3,8 @@
 #include <math.h>
 #include <time.h>
 
+#include "store/store.h"
+
 const char *run_status_name(enum run_status s)
 {
 	switch (s) {
@@ -217,3 +219,49 @@ const char *fmt_time(double t, char *buf, size_t size)
 	return buf;
 }
 
+
+void json_field_number(FILE *out, const char *key, double v)
+{
+	fprintf(out, ",\"%s\":", key);
+	json_number(out, v);
+}
+
+void json_field_string(FILE *out, const char *key, const char *s)
+{
+	fprintf(out, ",\"%s\":", key);
+	json_string(out, s ? s : "");
+}
+
+/* Unix seconds to the millisecond (%.9g would round them to ten seconds);
+ * 0, not yet, is null. */
+static void json_field_time(FILE *out, const char *key, double t)
+{
+	if (t > 0)
+		fprintf(out, ",\"%s\":%.3f", key, t);
+	else
+		fprintf(out, ",\"%s\":null", key);
+}
+
+void report_row_json(FILE *out, const struct store_row *r)
+{
+	fprintf(out, "\"id\":%lld", (long long)r->id);
+	json_field_string(out, "name", r->name);
+	json_field_string(out, "status", store_status_name(r->status));
+	fprintf(out, ",\"priority\":%d,\"params\":%lld,\"epochs\":%d", r->priority,
+		(long long)r->params, r->epochs);
+	json_field_number(out, "loss", r->loss);
+	json_field_number(out, "accuracy", r->accuracy);
+	json_field_number(out, "val_loss", r->val_loss);
+	json_field_number(out, "val_accuracy", r->val_accuracy);
+	json_field_number(out, "best_val_accuracy", r->best_val_accuracy);
+	json_field_number(out, "test_loss", r->test_loss);
+	json_field_number(out, "test_accuracy", r->test_accuracy);
+	json_field_number(out, "seconds", r->seconds);
+	json_field_time(out, "created", r->created);
+	json_field_time(out, "started", r->started);
+	json_field_time(out, "finished", r->finished);
+	fprintf(out, ",\"sweep_id\":%lld", (long long)r->sweep_id);
+	json_field_string(out, "sweep_point", r->sweep_point);
+	fprintf(out, ",\"repeat\":%d", r->repeat);
+	json_field_string(out, "worker", r->worker);
+}

@@ -19,6 +19,17 @@ void report_confusion(FILE *out, const struct evaluation *ev);
 /* Error rate per true class, with counts. */
 void report_per_class_error(FILE *out, const struct evaluation *ev);
 
+struct store_row;
+
+/* One field of a JSON object, after the first: ,"key":number (null for
+ * NaN) or ,"key":"string". */
+void json_field_number(FILE *out, const char *key, double v);
+void json_field_string(FILE *out, const char *key, const char *s);
+
+/* A run's row as the fields of a JSON object, "id" first, no braces: what
+ * `ls --json` prints of each run, and `export --format json` starts with. */
+void report_row_json(FILE *out, const struct store_row *r);
+
 /* A JSON string literal with escapes. */
 void json_string(FILE *out, const char *s);
 /* A JSON number, or null for NaN/Inf (JSON has no NaN). */
