@@ -79,6 +79,9 @@ void cli_store_dir(const struct store *s, char *buf, size_t size);
  * Prints what is wrong and returns DL_ERR. */
 int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *id);
 
+/* When argv[1] is --help or -h: print help to stdout and return 1. */
+int cli_wants_help(int argc, char **argv, const char *help);
+
 /* `digitlab queue ls` (cmd_browse.c). */
 int cli_list_queue(int argc, char **argv);
 

@@ -187,10 +187,8 @@ int cmd_export(int argc, char **argv)
 	struct dl_error err;
 	int status, n_rows = 0;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(export_help, stdout);
+	if (cli_wants_help(argc, argv, export_help))
 		return 0;
-	}
 	if (cli_open_store(&s) != DL_OK)
 		return 1;
 	o.ids = calloc((size_t)argc, sizeof *o.ids);

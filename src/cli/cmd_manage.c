@@ -9,15 +9,6 @@
 
 #include "cli/cli.h"
 
-static int wants_help(int argc, char **argv, const char *help)
-{
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(help, stdout);
-		return 1;
-	}
-	return 0;
-}
-
 /* The run's checkpoint goes with it when it lies in the store's own
  * checkpoints directory; one the user named elsewhere is theirs. */
 static void remove_checkpoint(const struct store *s, const char *path)
@@ -38,7 +29,7 @@ int cmd_rm(int argc, char **argv)
 	struct store *s;
 	int status = 0;
 
-	if (wants_help(argc, argv, "usage: digitlab rm RUN...\n\nRemove runs with their "
+	if (cli_wants_help(argc, argv, "usage: digitlab rm RUN...\n\nRemove runs with their "
 		       "history, artifacts, tags and checkpoint. A running run is refused:\n"
 		       "cancel it first.\n"))
 		return 0;
@@ -80,7 +71,7 @@ int cmd_tag(int argc, char **argv)
 	int64_t id;
 	int status = 0, remove = 0, first_tag = 2;
 
-	if (wants_help(argc, argv, "usage: digitlab tag RUN TAG... [--remove]\n\nAdd tags to a "
+	if (cli_wants_help(argc, argv, "usage: digitlab tag RUN TAG... [--remove]\n\nAdd tags to a "
 		       "run (or remove them). `digitlab ls --tag TAG` lists the runs with one.\n"))
 		return 0;
 	for (int i = 1; i < argc; i++)
@@ -122,7 +113,7 @@ int cmd_note(int argc, char **argv)
 	int64_t id;
 	int status = 0;
 
-	if (wants_help(argc, argv, "usage: digitlab note RUN TEXT\n\nKeep a note with a run "
+	if (cli_wants_help(argc, argv, "usage: digitlab note RUN TEXT\n\nKeep a note with a run "
 		       "(replacing its last one); an empty TEXT removes it.\n"))
 		return 0;
 	if (argc != 3)

@@ -215,10 +215,8 @@ int cmd_request(int argc, char **argv)
 	for (size_t i = 0; i < sizeof request_kinds / sizeof request_kinds[0]; i++)
 		if (!strcmp(argv[0], request_kinds[i].command))
 			k = &request_kinds[i];
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(request_help, stdout);
+	if (cli_wants_help(argc, argv, request_help))
 		return 0;
-	}
 	if (argc < 2)
 		return cli_usage_error(k->command, "which runs? (ids or names; see digitlab ls)");
 	if (cli_open_store(&s) != DL_OK)
@@ -261,11 +259,9 @@ int cmd_priority(int argc, char **argv)
 	int64_t id;
 	int priority, status = 0;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs("usage: digitlab priority RUN N\n\nSet a run's priority: the queue "
-		      "takes higher first, then older.\n", stdout);
+	if (cli_wants_help(argc, argv, "usage: digitlab priority RUN N\n\nSet a run's "
+			   "priority: the queue takes higher first, then older.\n"))
 		return 0;
-	}
 	if (argc != 3)
 		return cli_usage_error("priority", "expected a run and a priority");
 	if (parse_priority("priority", argv[2], &priority))

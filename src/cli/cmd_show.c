@@ -471,13 +471,11 @@ int cmd_compare(int argc, char **argv)
 	struct store *s;
 	int n = 0, status = 0;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs("usage: digitlab compare RUN RUN...\n\n"
-		      "Runs side by side (at most 8): the hyper-parameters that differ, their\n"
-		      "metrics, and the cell-by-cell difference of the first two runs' test\n"
-		      "confusion matrices.\n", stdout);
+	if (cli_wants_help(argc, argv, "usage: digitlab compare RUN RUN...\n\n"
+			   "Runs side by side (at most 8): the hyper-parameters that differ, their\n"
+			   "metrics, and the cell-by-cell difference of the first two runs' test\n"
+			   "confusion matrices.\n"))
 		return 0;
-	}
 	if (argc < 3 || argc > 9)
 		return cli_usage_error("compare", "expected 2 to 8 runs");
 	if (cli_open_store(&s) != DL_OK)

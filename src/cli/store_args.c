@@ -108,3 +108,12 @@ int cli_option_value(const char *command, int argc, char **argv, int *i,
 	*value = argv[++*i];
 	return 1;
 }
+
+int cli_wants_help(int argc, char **argv, const char *help)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(help, stdout);
+		return 1;
+	}
+	return 0;
+}
