@@ -162,6 +162,30 @@ ok $? "and its run is interrupted, to resume on the next start"
 $T kill-server 2>/dev/null; rm -f "$scratch/exit"
 "$DIGITLAB" cancel hangup >/dev/null
 
+# b hands the queue to a background serve, which takes the run up again
+"$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=handoff --set train.epochs=100000 >/dev/null
+start 80 24 C.UTF-8 --workers 1
+for i in $(seq 1 100); do
+	"$DIGITLAB" ls --status running --json | grep -q '"name":"handoff"' && break
+	sleep 0.1
+done
+keys q
+wait_for "runs are training here" 5
+keys b
+for i in $(seq 1 100); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "b quits with status 0"
+for i in $(seq 1 100); do
+	"$DIGITLAB" queue ls | grep -q ' handoff .*:serve:' && break
+	sleep 0.1
+done
+"$DIGITLAB" queue ls | grep -q ' handoff .*:serve:'
+ok $? "and a background serve goes on with the run"
+serve_pid=$(cat "$DIGITLAB_HOME/serve.pid")
+"$DIGITLAB" cancel handoff >/dev/null
+kill "$serve_pid" 2>/dev/null
+for i in $(seq 1 50); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+$T kill-server 2>/dev/null; rm -f "$scratch/exit"
+
 # ---- 200x60, ASCII ----
 T="tmux -S $scratch/tmux2.sock"
 start 200 60 C --ascii
