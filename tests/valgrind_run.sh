@@ -20,7 +20,7 @@ export DIGITLAB_HOME
 
 # Valgrind runs fused multiply-adds through a helper call per lane, which makes
 # OpenBLAS's AVX2 kernels twenty times slower under memcheck than its AVX-only
-# ones. The results are the same; only the instruction mix differs.
+# ones. Only the rounding differs: the sums are taken in another order.
 grep -qw avx /proc/cpuinfo 2>/dev/null && OPENBLAS_CORETYPE=SandyBridge && export OPENBLAS_CORETYPE
 
 # memcheck LOG COMMAND...: run COMMAND under memcheck with every leak kind that
