@@ -80,4 +80,15 @@ status=$?
 ok "$([ "$status" -ne 0 ] && [ "$status" -ne 3 ]; echo $?)" "a bad data file fails the run (status $status)"
 ok "$(grep -q "^digitlab: $scratch/trunc-images: error: " "$scratch/err"; echo $?)" "the error names the data file"
 
+# Notebook 000's workflow on the generated glyphs: full-batch gradient descent
+# at lr 1 fits the 40 training glyphs until the mean squared error is below
+# 0.001 (the notebook needed about 18,000 epochs), and most hand-drawn test
+# glyphs come out right.
+json=$(cd "$top_srcdir" && "$DIGITLAB" run experiments/nb000-font5x7.yaml --json | tail -n 1)
+is "$(json_field "$json" stopped_early)" true "nb000-font5x7 reaches its training-error target"
+epochs=$(json_field "$json" epochs)
+ok "$([ "$epochs" -gt 15000 ] && [ "$epochs" -lt 25000 ]; echo $?)" "in 15,000-25,000 epochs ($epochs)"
+acc=$(json_field "$json" test_accuracy)
+ok "$(awk -v a="$acc" 'BEGIN { print (a >= 0.7) ? 0 : 1 }')" "and gets >= 7 of the 10 hand-drawn glyphs right ($acc)"
+
 done_testing
