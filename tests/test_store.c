@@ -335,6 +335,51 @@ static void test_queue_order(void)
 	store_close(s);
 }
 
+/* claim_within: the run claimed for a pool of `cores` with `free_cores`
+ * unused, 0 for none */
+static int64_t claim_within(struct store *s, int cores, int free_cores)
+{
+	struct store_claim c;
+	struct dl_error err;
+	int claimed;
+
+	if (store_claim_run_within(s, "w1", cores, free_cores, &c, &claimed, &err) != DL_OK) {
+		ok(0, "store_claim_run_within: %s", err.msg);
+		return -1;
+	}
+	store_claim_free(&c);
+	return claimed ? c.id : 0;
+}
+
+/* A run that waits for cores keeps its place: the small runs queued behind
+ * it must not take the cores it waits for, one after another. */
+static void test_core_budget(void)
+{
+	struct store *s = fresh_store("budget");
+	struct store_new_run big = {.name = "big", .yaml = "name: x\n", .threads = 2};
+	struct store_new_run huge = {.name = "huge", .yaml = "name: x\n", .threads = 64};
+	struct dl_error err;
+	int64_t a, b, c, d, h;
+
+	if (!s)
+		return;
+	a = add(s, "small", 0, 0);
+	ok(store_add_run(s, &big, &b, &err) == DL_OK, "a two-thread run is queued");
+	c = add(s, "small", 0, 0);
+	ok(claim_within(s, 2, 2) == a, "the first run takes one of two cores");
+	ok(claim_within(s, 2, 1) == 0, "the two-thread run does not fit in the other");
+	ok(claim_within(s, 2, 1) == 0, "and the one-thread run behind it does not pass it");
+	ok(claim_within(s, 2, 2) == b, "once both cores are free, it starts");
+	ok(claim_within(s, 2, 0) == 0, "with no core free, nothing starts");
+	d = add(s, "urgent", 5, 0);
+	ok(claim_within(s, 4, 2) == d, "with cores to spare, priority decides");
+	ok(claim_within(s, 4, 1) == c, "then the small run queued behind the big one");
+	ok(store_add_run(s, &huge, &h, &err) == DL_OK && claim_within(s, 4, 3) == 0,
+	   "a run asking for more threads than cores waits for all of them");
+	ok(claim_within(s, 4, 4) == h, "and then starts");
+	store_close(s);
+}
+
 static void test_add_runs(void)
 {
 	struct store *s = fresh_store("sweep");
@@ -996,6 +1041,7 @@ int main(void)
 	test_newer_schema(0);
 	test_newer_schema(1);
 	test_queue_order();
+	test_core_budget();
 	test_add_runs();
 	test_progress_and_finish();
 	test_history();

@@ -153,9 +153,18 @@ int store_queue_paused(struct store *s, int *paused, struct dl_error *err)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DL_OK : DL_ERR;
 }
 
+/* The cores a run asking for `threads` takes in a pool of `cores`. */
+static int run_cores(int threads, int cores)
+{
+	if (threads < 1)
+		return 1;
+	return threads < cores ? threads : cores;
+}
+
 /* The next claimable run, inside the caller's transaction; *found is 0
- * when there is none. The status term matches runs_claimable's, so the
- * query walks that index in claim order. */
+ * when there is none or when the first in claim order does not fit in
+ * free_cores (store.h says why it is not passed over). The status term
+ * matches runs_claimable's, so the query walks that index in claim order. */
 static int next_run(struct store *s, int cores, int free_cores, struct store_claim *out,
 		    int *found, struct dl_error *err)
 {
@@ -169,14 +178,14 @@ static int next_run(struct store *s, int cores, int free_cores, struct store_cla
 			  "FROM runs r LEFT JOIN specs p ON p.run_id = r.id "
 			  "WHERE r.status IN ('queued', 'interrupted') AND (r.after_id IS NULL "
 			  "OR EXISTS (SELECT 1 FROM runs a WHERE a.id = r.after_id "
-			  "AND a.status = 'done')) AND min(r.threads, ?1) <= ?2 "
+			  "AND a.status = 'done')) "
 			  "ORDER BY r.priority DESC, r.id LIMIT 1",
 			  &st, what, err) != DL_OK)
 		return DL_ERR;
-	sqlite3_bind_int(st, 1, cores);
-	sqlite3_bind_int(st, 2, free_cores);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW && run_cores(sqlite3_column_int(st, 3), cores) > free_cores) {
+		rc = SQLITE_DONE;       /* it waits for cores, and the runs behind it too */
+	} else if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
 		store_column_text(st, 1, out->name, sizeof out->name);
 		yaml = sqlite3_column_text(st, 2);

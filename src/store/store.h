@@ -146,8 +146,10 @@ int store_claim_run(struct store *s, const char *worker, struct store_claim *out
 
 /* The same, for a pool with `free_cores` of its `cores` unused: only a run
  * that fits is taken, counting a run that asks for more threads than there
- * are cores as asking for all of them. The first fitting run in claim order
- * is taken, so a small run may start before a big one that must wait. */
+ * are cores as asking for all of them. Only the first run in claim order
+ * is considered: when it does not fit, nothing is claimed and it keeps its
+ * place, since runs behind it that fit could otherwise keep its cores busy
+ * for as long as the queue lasts. */
 int store_claim_run_within(struct store *s, const char *worker, int cores, int free_cores,
 			   struct store_claim *out, int *claimed, struct dl_error *err);
 
