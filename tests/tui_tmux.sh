@@ -122,9 +122,20 @@ wait_for "filter: from" 5
 ok $? "/ filters the list by name"
 keys / BSpace BSpace BSpace BSpace Enter
 wait_for "quickstart" 5
+for i in $(seq 1 100); do
+	"$DIGITLAB" ls --status done --json | grep -q '"name":"from-outside"' && break
+	sleep 0.1
+done
 keys Home Space Space C
 wait_for "test accuracy" 5; ok $? "space marks runs and C compares them"
 screen | grep -q "settings that differ"; ok $? "showing the settings that differ"
+keys x
+wait_for " minus " 5; ok $? "x shows the confusion difference at 80x24"
+[ "$(screen | grep -c -e 'settings that differ' -e 'validation accuracy per epoch')" = 0 ]
+ok $? "in place of the curves and settings"
+screen | grep -q "x curves and settings"; ok $? "the key to go back is shown"
+keys x
+wait_for "settings that differ" 5; ok $? "x again brings them back"
 keys Escape; sleep 0.3
 
 # quitting while a run trains here asks; i interrupts it, to resume later

@@ -57,14 +57,22 @@ static void unload(struct compared *m)
 	free(m->curve);
 }
 
+/* The runs' labels in their colours, over the columns of the tables. */
+static void draw_labels(struct canvas *c, int y, const struct compared *m, int n)
+{
+	int col = 32, cw = (c->w - col) / n;
+
+	for (int r = 0; r < n; r++)
+		canvas_text(c, col + r * cw, y, m[r].label, series_colors[r % 5], ATTR_BOLD, cw - 1);
+}
+
 /* The keys whose values differ, one line each, from row y; returns rows used. */
 static int draw_params(struct canvas *c, int y, int max_rows, struct compared *m, int n)
 {
 	int rows = 0, col = 32, cw = (c->w - col) / n;
 
 	canvas_text(c, 0, y, "settings that differ", COLOR_TITLE, ATTR_BOLD, 0);
-	for (int r = 0; r < n; r++)
-		canvas_text(c, col + r * cw, y, m[r].label, series_colors[r % 5], ATTR_BOLD, cw - 1);
+	draw_labels(c, y, m, n);
 	rows++;
 	for (int r = 0; r < n && rows < max_rows; r++)
 		for (int k = 0; m[r].flat && k < m[r].flat->n && rows < max_rows; k++) {
@@ -150,12 +158,28 @@ static void draw_confusion_diff(struct canvas *c, int y, const struct compared *
 	}
 }
 
+/* Terminals with at least this many rows show the confusion difference
+ * below everything else; shorter ones show it instead, on `x`. */
+#define TALL 40
+
+static void draw_compare_keys(const struct dash *d, struct canvas *c)
+{
+	const char *keys = " ?help  Esc back ";
+	int yk = c->h - 1;
+
+	if (c->h < TALL)
+		keys = d->compare_confusion ? " ?help  Esc back  x curves and settings "
+					    : " ?help  Esc back  x confusion difference ";
+	canvas_fill(c, 0, yk, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
+	canvas_text(c, 0, yk, keys, COLOR_DIM, ATTR_REVERSE, 0);
+}
+
 void dash_draw_compare(struct dash *d, struct canvas *c)
 {
 	struct compared m[8];
 	struct chart_series s[5];
 	struct chart_opts o = {.title = "validation accuracy per epoch (accuracy without validation)"};
-	int n = 0, y, chart_h = c->h >= 40 ? 14 : 8;
+	int n = 0, y, chart_h = c->h >= TALL ? 14 : 8;
 
 	for (int i = 0; i < d->n_marked; i++)
 		if (load(d, d->marked[i], &m[n]) == DL_OK)
@@ -167,10 +191,17 @@ void dash_draw_compare(struct dash *d, struct canvas *c)
 	}
 	for (int i = 0; i < n && i < 5; i++)
 		s[i] = (struct chart_series){m[i].curve, m[i].n_epochs, series_colors[i], m[i].label};
+	if (c->h < TALL && d->compare_confusion) {
+		/* not room for everything: the metrics and the confusion difference */
+		draw_labels(c, 1, m, n);
+		y = 2 + draw_metrics(c, 2, m, n) + 1;
+		draw_confusion_diff(c, y, &m[0], &m[1]);
+		goto out;
+	}
 	widget_line_chart(c, 0, 1, c->w, chart_h, s, n < 5 ? n : 5, &o);
 	y = 2 + chart_h;
 	y += draw_metrics(c, y, m, n) + 1;
-	if (c->h >= 40) {
+	if (c->h >= TALL) {
 		y += draw_params(c, y, c->h - y - 16, m, n) + 1;
 		draw_confusion_diff(c, y, &m[0], &m[1]);
 	} else {
@@ -179,11 +210,5 @@ void dash_draw_compare(struct dash *d, struct canvas *c)
 out:
 	for (int i = 0; i < n; i++)
 		unload(&m[i]);
-	{
-		int yk = c->h - 1;
-
-		canvas_fill(c, 0, yk, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
-		canvas_text(c, 0, yk, " ?help  Esc back  (a taller terminal adds the confusion difference) ",
-			    COLOR_DIM, ATTR_REVERSE, 0);
-	}
+	draw_compare_keys(d, c);
 }

@@ -80,6 +80,8 @@ struct dash {
 	int group;                      /* runs screen: one line per sweep point */
 	int64_t marked[8];              /* runs marked for compare */
 	int n_marked;
+	int compare_confusion;          /* compare, short terminal: the confusion
+					   difference in place of curves and settings */
 
 	/* run screen */
 	struct run_detail detail;

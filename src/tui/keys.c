@@ -613,6 +613,8 @@ void dash_key(struct dash *d, int key, int mx, int my)
 	case SCREEN_COMPARE: case SCREEN_HELP:
 		if (key == KEY_ESC || key == KEY_BACKSPACE || key == 127)
 			go(d, d->back == d->screen ? SCREEN_OVERVIEW : d->back);
+		else if (key == 'x' && d->screen == SCREEN_COMPARE)
+			d->compare_confusion = !d->compare_confusion;
 		else if (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)
 			d->scroll += key == KEY_NPAGE ? page(d) : 1;
 		else if ((key == KEY_UP || key == 'k' || key == KEY_PPAGE) && d->scroll > 0)

@@ -679,8 +679,10 @@ static const char *const help_lines[] = {
 	"",
 	"Compare",
 	"  the marked runs' curves overlaid, their metrics, the settings that",
-	"  differ and, in a tall terminal, the first two confusion matrices'",
-	"  difference cell by cell",
+	"  differ and, in a terminal of 40 rows or more, the first two confusion",
+	"  matrices' difference cell by cell",
+	"  x        the confusion difference in place of curves and settings",
+	"           (terminals under 40 rows)",
 };
 
 static void draw_help(struct dash *d, struct canvas *c)
