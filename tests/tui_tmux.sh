@@ -35,9 +35,25 @@ start() { # start WIDTH HEIGHT LANG ARGS...
 	w=$1 h=$2 lang=$3
 	shift 3
 	$T new-session -d -s dl -x "$w" -y "$h" \
-		"cd '$top_srcdir' && LANG=$lang DIGITLAB_HOME='$DIGITLAB_HOME' '$DIGITLAB' $* ;
+		"cd '$top_srcdir' && LANG=$lang DIGITLAB_HOME='$DIGITLAB_HOME' \
+		 EDITOR='$scratch/editor --scripted' TMPDIR='$scratch' '$DIGITLAB' $* ;
 		 echo \"exit \$?\" > '$scratch/exit'; stty -a > '$scratch/stty'; sleep 30"
 }
+
+# E clones a run into $EDITOR: this one breaks the file, then fixes it, then
+# leaves it alone, then breaks it again (its first argument proves that
+# EDITOR may hold options)
+cat > "$scratch/editor" <<'SH'
+#!/bin/sh
+[ "$1" = --scripted ] || exit 2
+count=$(cat "${0%/*}/edits" 2>/dev/null || echo 0); count=$((count + 1))
+echo $count > "${0%/*}/edits"
+case $count in
+1|4) sed -i 's/^  epochs: .*/  epochs: many/; s/^name: .*/name: edited/' "$2" ;;
+2) sed -i 's/^  epochs: .*/  epochs: 1/' "$2" ;;
+esac
+SH
+chmod +x "$scratch/editor"
 
 # ---- 80x24, UTF-8 ----
 start 80 24 C.UTF-8 --workers 1
@@ -137,6 +153,31 @@ screen | grep -q "x curves and settings"; ok $? "the key to go back is shown"
 keys x
 wait_for "settings that differ" 5; ok $? "x again brings them back"
 keys Escape; sleep 0.3
+
+# clone and edit: an invalid edit is shown under the editor and can be
+# edited again; an unchanged clone is not queued; an edit given up on is kept
+keys Home E
+wait_for "e edit again" 10; ok $? "E: an invalid edit offers to edit it again"
+$T capture-pane -p -J -t dl | grep -q "^$scratch/digitlab-clone-.*\.yaml:[0-9]*:[0-9]*: error: train.epochs: expected an integer"
+ok $? "under the error, with its line and column"
+keys e Enter
+wait_for "edited" 10; "$DIGITLAB" ls --json | grep -q '"name":"edited"'
+ok $? "edited again and valid, the clone is queued"
+"$DIGITLAB" show edited --yaml | grep -q '^  epochs: 1$'; ok $? "with the edit"
+keys E
+wait_for "not changed; nothing queued" 10; ok $? "an unchanged clone is not queued"
+keys E
+wait_for "e edit again" 10
+keys n Enter
+wait_for "not queued; kept in $scratch/digitlab-clone-" 10; ok $? "an edit given up on is kept, and the message says where"
+grep -q '^name: edited' "$scratch"/digitlab-clone-*.yaml; ok $? "the kept file holds the edit"
+
+# v previews the run's augmentation in the plain terminal; Enter comes back
+keys v
+wait_for "press Enter to return to the dashboard" 20; ok $? "v previews the run's augmentation"
+$T capture-pane -p -S -200 -t dl | grep -q "^augment: \|^sample 0: label [0-9]"; ok $? "drawing its digits"
+keys Enter
+wait_for "?help" 5; ok $? "Enter returns to the dashboard"
 
 # quitting while a run trains here asks; i interrupts it, to resume later
 "$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=long --set train.epochs=100000 >/dev/null

@@ -2,7 +2,9 @@
  * go to the store as requests, as the command line's do. */
 #include <curses.h>
 #include <dirent.h>
+#include <errno.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,12 +132,28 @@ static void toggle_mark(struct dash *d)
 
 /* ---- queueing ---- */
 
+/* Queue a checked plan, saying what was queued. */
+static void queue_plan(struct dash *d, struct sweep_plan *plan)
+{
+	struct enqueue_opts o = {.threads = 1};
+	struct dl_error err;
+	int64_t first, last, sweep;
+
+	if (enqueue_queue(d->store, plan, &o, &first, &last, &sweep, &err) != DL_OK)
+		dash_message(d, "%s", err.msg);
+	else if (plan->n == 1)
+		dash_message(d, "queued run %lld %s", (long long)first, plan->runs[0].exp.name);
+	else
+		dash_message(d, "queued sweep %lld: runs %lld-%lld", (long long)sweep,
+			     (long long)first, (long long)last);
+}
+
+/* Check a file and queue its runs, or say what is wrong with it. */
 static void enqueue_file(struct dash *d, const char *path)
 {
 	struct enqueue_opts o = {.threads = 1};
 	struct sweep_plan plan;
 	struct dl_error err;
-	int64_t first, last, sweep;
 
 	dl_error_clear(&err);
 	if (enqueue_plan(&plan, path, &o, &err) != DL_OK) {
@@ -145,13 +163,7 @@ static void enqueue_file(struct dash *d, const char *path)
 		dash_message(d, "%s", msg);
 		return;
 	}
-	if (enqueue_queue(d->store, &plan, &o, &first, &last, &sweep, &err) != DL_OK)
-		dash_message(d, "%s", err.msg);
-	else if (plan.n == 1)
-		dash_message(d, "queued run %lld %s", (long long)first, plan.runs[0].exp.name);
-	else
-		dash_message(d, "queued sweep %lld: runs %lld-%lld", (long long)sweep,
-			     (long long)first, (long long)last);
+	queue_plan(d, &plan);
 	sweep_plan_free(&plan);
 }
 
@@ -241,38 +253,189 @@ static int run_child(struct dash *d, char *const argv[], int wait_enter)
 	return status;
 }
 
-/* Clone the run: its YAML in a temporary file, $EDITOR on it, then queue it. */
+/* The user's editor as argv: $VISUAL, else $EDITOR, else vi, split at
+ * blanks so that "emacs -nw" or "code --wait" work, with path last. No
+ * shell reads it. Returns the number of words, at most max - 2. */
+static int editor_argv(char *words, size_t size, char **argv, int max, const char *path)
+{
+	const char *editor = getenv("VISUAL");
+	int n = 0;
+
+	if (!editor || !*editor)
+		editor = getenv("EDITOR");
+	snprintf(words, size, "%s", editor && *editor ? editor : "vi");
+	for (char *w = strtok(words, " \t"); w && n < max - 2; w = strtok(NULL, " \t"))
+		argv[n++] = w;
+	if (n == 0)
+		argv[n++] = "vi";
+	argv[n++] = (char *)path;
+	argv[n] = NULL;
+	return n - 1;
+}
+
+/* Run the editor on path and wait for it, in the terminal as it was
+ * before curses. Returns its exit status, -1 if it could not run. */
+static int run_editor(char *const argv[])
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "digitlab: cannot run the editor %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The whole of a small file, or NULL. The caller frees it. */
+static char *read_small_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t n = 0, cap = 0, got;
+	char buf[4096];
+
+	if (!f)
+		return NULL;
+	while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+		char *grown;
+
+		if (n + got + 1 > cap) {
+			cap = (n + got + 1) * 2;
+			if (!(grown = realloc(text, cap))) {
+				free(text);
+				fclose(f);
+				return NULL;
+			}
+			text = grown;
+		}
+		memcpy(text + n, buf, got);
+		n += got;
+	}
+	fclose(f);
+	if (text)
+		text[n] = '\0';
+	return text ? text : strdup("");
+}
+
+/* Ask on the plain terminal; returns the first character typed. */
+static int ask_line(const char *question)
+{
+	int ch, first;
+
+	printf("%s", question);
+	fflush(stdout);
+	first = ch = getchar();
+	while (ch != EOF && ch != '\n')
+		ch = getchar();
+	return first;
+}
+
+enum edit_outcome { EDIT_VALID, EDIT_UNCHANGED, EDIT_KEPT, EDIT_FAILED };
+
+/* Edit path until it is an experiment that can be queued (plan filled),
+ * the user leaves it unchanged, or gives up on an invalid one, which is
+ * then kept: an edit is never thrown away. Like `crontab -e`, an error is
+ * shown under the editor with the choice to edit again. */
+static enum edit_outcome edit_until_valid(const char *path, const char *original,
+					  struct sweep_plan *plan)
+{
+	struct enqueue_opts o = {.threads = 1};
+	char words[512], *argv[16];
+	struct dl_error err;
+	char msg[1200];
+
+	editor_argv(words, sizeof words, argv, 16, path);
+	for (;;) {
+		char *text;
+		int same;
+
+		if (run_editor(argv) != 0) {
+			printf("\nThe editor %s failed.\n", argv[0]);
+			if (ask_line("e edit again, anything else gives up (the file is kept): ") == 'e')
+				continue;
+			return EDIT_FAILED;
+		}
+		text = read_small_file(path);
+		same = text && !strcmp(text, original);
+		free(text);
+		if (same)
+			return EDIT_UNCHANGED;
+		dl_error_clear(&err);
+		if (enqueue_plan(plan, path, &o, &err) == DL_OK)
+			return EDIT_VALID;
+		dl_error_format(&err, msg, sizeof msg);
+		printf("\n%s\n", msg);
+		if (ask_line("e edit again, anything else gives up (the file is kept): ") != 'e')
+			return EDIT_KEPT;
+	}
+}
+
+/* A temporary YAML file holding text, named into path (PATH_MAX bytes).
+ * In $TMPDIR, else /tmp. Returns 0, or -1 with nothing left behind. */
+static int temp_yaml(char *path, const char *stem, const char *text)
+{
+	const char *dir = getenv("TMPDIR");
+	FILE *f;
+	int fd;
+
+	snprintf(path, PATH_MAX, "%s/digitlab-%s-XXXXXX.yaml", dir && *dir ? dir : "/tmp", stem);
+	if ((fd = mkstemps(path, 5)) < 0)
+		return -1;
+	if (!(f = fdopen(fd, "w"))) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	fputs(text, f);
+	if (fclose(f) != 0) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Clone the run: its YAML in a temporary file, the editor on it, then
+ * queue it. An unchanged clone is not queued (r retries a run); an invalid
+ * edit the user gives up on is kept, and the message says where. */
 static void clone_and_edit(struct dash *d)
 {
 	int64_t id = current_run(d);
+	struct sweep_plan plan;
 	struct store_run r;
 	struct dl_error err;
-	char path[] = "/tmp/digitlab-clone-XXXXXX.yaml";
-	const char *editor = getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
-	char *argv[3];
-	int found, fd;
-	FILE *f;
+	char path[PATH_MAX];
+	int found;
 
 	if (!id || store_get_run(d->store, id, &r, &found, &err) != DL_OK || !found)
 		return;
-	fd = mkstemps(path, 5);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		dash_message(d, "cannot make a temporary file");
+	if (temp_yaml(path, "clone", r.yaml) != 0) {
+		dash_message(d, "cannot make a temporary file: %s", strerror(errno));
 		store_run_free(&r);
 		return;
 	}
-	fputs(r.yaml, f);
-	fclose(f);
+	term_suspend(&d->term);
+	switch (edit_until_valid(path, r.yaml, &plan)) {
+	case EDIT_VALID:
+		queue_plan(d, &plan);
+		sweep_plan_free(&plan);
+		unlink(path);
+		break;
+	case EDIT_UNCHANGED:
+		dash_message(d, "the clone was not changed; nothing queued");
+		unlink(path);
+		break;
+	case EDIT_KEPT:
+	case EDIT_FAILED:
+		dash_message(d, "not queued; kept in %s", path);
+		break;
+	}
+	term_resume(&d->term);
+	d->dirty = 1;
 	store_run_free(&r);
-	argv[0] = (char *)(editor && *editor ? editor : "vi");
-	argv[1] = path;
-	argv[2] = NULL;
-	if (run_child(d, argv, 0) == 0)
-		enqueue_file(d, path);
-	else
-		dash_message(d, "the editor failed; nothing queued");
-	unlink(path);
 }
 
 /* `digitlab augment-preview FILE 4`, with the terminal given back. */
@@ -289,19 +452,16 @@ static void preview_augment(struct dash *d)
 	int64_t id = current_run(d);
 	struct store_run r;
 	struct dl_error err;
-	char path[] = "/tmp/digitlab-preview-XXXXXX.yaml";
-	int found, fd;
-	FILE *f;
+	char path[PATH_MAX];
+	int found;
 
 	if (!id || store_get_run(d->store, id, &r, &found, &err) != DL_OK || !found)
 		return;
-	fd = mkstemps(path, 5);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (f) {
-		fputs(r.yaml, f);
-		fclose(f);
+	if (temp_yaml(path, "preview", r.yaml) == 0) {
 		preview_file(d, path);
 		unlink(path);
+	} else {
+		dash_message(d, "cannot make a temporary file: %s", strerror(errno));
 	}
 	store_run_free(&r);
 }
