@@ -29,6 +29,13 @@ wait_for() {
 	return 1
 }
 keys() { $T send-keys -t dl "$@"; }
+# click X Y: the left button pressed and released at column X, row Y (from
+# 0), in the xterm encoding ncurses reads under tmux
+click() {
+	at="$(printf "\\$(printf %o $((33 + $1)))\\$(printf %o $((33 + $2)))")"
+	$T send-keys -t dl -l "$(printf '\033[M ')$at"
+	$T send-keys -t dl -l "$(printf '\033[M#')$at"
+}
 
 # the dashboard, then the terminal's state after it exits
 start() { # start WIDTH HEIGHT LANG ARGS...
@@ -108,10 +115,23 @@ n=0; while [ $n -lt "$2" ]; do keys Right; n=$((n + 1)); done
 wait_for "true $1 predicted $2:" 5; ok $? "arrows select a confusion cell (true $1, predicted $2)"
 screen | sed -n '/true '"$1"' predicted '"$2"':/,$p' | grep -q '[▀▄█]'
 ok $? "and its misclassified digits are drawn below"
+# a click on the cell of true 9, predicted 4: the matrix's header row is on
+# screen row 4, its label column 4 wide, its cells 5
+click 26 14
+wait_for "true 9 predicted 4:" 5; ok $? "a mouse click selects a confusion cell"
 keys 3
 wait_for "misclassified test digits" 5; ok $? "3 shows the misclassified digits"
 screen | grep -q "saliency"; ok $? "with the selected digit's saliency"
 screen | grep -q '[▀▄█]'; ok $? "drawn in half blocks"
+first=$(screen | grep -o '#[0-9]*: [0-9]→[0-9]')
+click 2 13   # the second thumbnail: at 80 columns they go one per row, 7 rows each
+for i in $(seq 1 20); do
+	now=$(screen | grep -o '#[0-9]*: [0-9]→[0-9]')
+	[ -n "$now" ] && [ "$now" != "$first" ] && break
+	sleep 0.1
+done
+[ -n "$first" ] && [ -n "$now" ] && [ "$now" != "$first" ]
+ok $? "a click on a digit selects it ($first, then $now)"
 keys Escape; sleep 0.3
 keys '?'
 wait_for "every key" 5; ok $? "? lists every key"

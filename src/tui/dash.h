@@ -51,6 +51,12 @@ struct spark_entry {
 	int n;
 };
 
+/* A grid of equal cells on screen, top-left cell at (x, y), items counted
+ * from `first` left to right, then down; rows == 0 when none is drawn. */
+struct hit_grid {
+	int x, y, cell_w, cell_h, cols, rows, first, n_items;
+};
+
 struct dash {
 	const struct dashboard_opts *opts;
 	struct term term;
@@ -112,7 +118,16 @@ struct dash {
 
 	struct spark_entry sparks[SPARK_CACHE];
 	double cpu_last_wall, cpu_last_proc, cpu_percent;
+
+	/* what the last frame drew where a click selects something: views.c
+	 * fills these as it draws, keys.c reads them, so the layout is known
+	 * in one place */
+	struct hit_grid conf_hit;       /* confusion cells: item = true * k + pred */
+	struct hit_grid digits_hit;     /* misclassified digits: item = sample index */
 };
+
+/* The item under (x, y) in a grid, or -1. */
+int dash_hit(const struct hit_grid *g, int x, int y);
 
 /* data.c */
 int dash_poll(struct dash *d);                  /* 1 when the store changed */

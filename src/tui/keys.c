@@ -615,7 +615,6 @@ static void click(struct dash *d, int mx, int my)
 {
 	int row;
 
-	(void)mx;
 	if (d->screen == SCREEN_OVERVIEW || d->screen == SCREEN_RUNS) {
 		row = d->top + my - (d->screen == SCREEN_OVERVIEW ? 2 : 3);
 		if (row < 0 || row >= d->n_view)
@@ -624,6 +623,13 @@ static void click(struct dash *d, int mx, int my)
 			open_run(d, current_run(d));
 		else
 			d->sel = row;
+	} else if (d->screen == SCREEN_RUN && dash_hit(&d->conf_hit, mx, my) >= 0) {
+		int cell = dash_hit(&d->conf_hit, mx, my);
+
+		d->conf_t = cell / d->conf_hit.cols;
+		d->conf_p = cell % d->conf_hit.cols;
+	} else if (d->screen == SCREEN_RUN && dash_hit(&d->digits_hit, mx, my) >= 0) {
+		d->digit_sel = dash_hit(&d->digits_hit, mx, my);
 	} else if (d->screen == SCREEN_RUN && my == 2) {
 		/* the tab bar: each tab label is its name plus 5 columns */
 		int x = 0;

@@ -91,7 +91,10 @@ int term_start(struct term *t, int force_ascii, int timeout_ms, char *why, size_
 	timeout(timeout_ms);
 	set_escdelay(25);
 	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	mouseinterval(0);
+	/* a press and its release that arrive together become one click; with
+	 * no interval ncurses queues the release and holds the screen update
+	 * that the press asked for until more input comes */
+	mouseinterval(50);
 	if (has_colors() && !(no_color && *no_color)) {
 		start_color();
 		use_default_colors();

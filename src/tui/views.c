@@ -491,7 +491,7 @@ static void draw_cell_digits(struct dash *d, struct canvas *c, int top, int bott
 static void draw_tab_confusion(struct dash *d, struct canvas *c, int top, int bottom)
 {
 	const struct run_detail *r = &d->detail;
-	int cw, ch;
+	int cw, ch, dx, dy, cell_w;
 
 	if (!r->k) {
 		canvas_text(c, 2, top + 1, "No confusion matrix yet: it is made when the run is done.",
@@ -504,6 +504,9 @@ static void draw_tab_confusion(struct dash *d, struct canvas *c, int top, int bo
 		    "confusion, counts (m: % of each row)", COLOR_TITLE, ATTR_BOLD, 0);
 	widget_confusion(c, 0, top + 1, r->confusion, r->k,
 			 d->chart_metric ? CONFUSION_ROW_PERCENT : CONFUSION_COUNTS, d->conf_t, d->conf_p);
+	widget_confusion_cells(&dx, &dy, &cell_w);
+	d->conf_hit = (struct hit_grid){.x = dx, .y = top + 1 + dy, .cell_w = cell_w, .cell_h = 1,
+					.cols = r->k, .rows = r->k, .n_items = r->k * r->k};
 	if (c->w - cw - 2 >= 20) {
 		canvas_text(c, cw + 2, top, "error per class", COLOR_TITLE, ATTR_BOLD, 0);
 		widget_class_error(c, cw + 2, top + 2, c->w - cw - 2, r->confusion, r->k);
@@ -544,7 +547,10 @@ static void draw_tab_digits(struct dash *d, struct canvas *c, int top, int botto
 			per_row = c->w / 12;
 		}
 	}
-	for (int i = d->digit_sel / per_row * per_row; i < r->n_samples; i++, shown++) {
+	d->digits_hit = (struct hit_grid){.x = 0, .y = top + 1, .cell_w = 12, .cell_h = 7,
+					  .cols = per_row, .first = d->digit_sel / per_row * per_row,
+					  .n_items = r->n_samples};
+	for (int i = d->digits_hit.first; i < r->n_samples; i++, shown++) {
 		const struct store_sample *s = &r->samples[i];
 
 		if (shown && shown % per_row == 0) {
@@ -553,6 +559,7 @@ static void draw_tab_digits(struct dash *d, struct canvas *c, int top, int botto
 		}
 		if (y + 6 > bottom)
 			break;
+		d->digits_hit.rows = (y - d->digits_hit.y) / 7 + 1;
 		canvas_printf(c, x, y, i == d->digit_sel ? COLOR_ACCENT : COLOR_DEFAULT,
 			      i == d->digit_sel ? ATTR_REVERSE : 0, "%d%s%d %.2f", s->truth,
 			      c->ascii ? ">" : "\u2192", s->predicted, s->confidence);
@@ -652,7 +659,8 @@ static const char *const help_lines[] = {
 	"  A        queue a file by path (Tab completes)",
 	"  P        pause / resume the whole queue",
 	"  arrows j k   move     PgUp PgDn   a page     Home End   first, last",
-	"  mouse    click a row to select it, click it again to open it",
+	"  mouse    click a row to select it, click it again to open it;",
+	"           click a tab, a confusion cell or a digit to select it",
 	"",
 	"On a run (overview, runs list, run screen)",
 	"  Enter    open the run            c        cancel now",
@@ -718,8 +726,24 @@ static void draw_picker(struct dash *d, struct canvas *c)
 			    first + i == d->pick_sel ? ATTR_REVERSE : 0, w - 4);
 }
 
+int dash_hit(const struct hit_grid *g, int x, int y)
+{
+	int col, row, item;
+
+	if (g->rows <= 0 || g->cell_w <= 0 || g->cell_h <= 0 || x < g->x || y < g->y)
+		return -1;
+	col = (x - g->x) / g->cell_w;
+	row = (y - g->y) / g->cell_h;
+	if (col >= g->cols || row >= g->rows)
+		return -1;
+	item = g->first + row * g->cols + col;
+	return item < g->n_items ? item : -1;
+}
+
 void dash_draw(struct dash *d, struct canvas *c)
 {
+	/* a click hits only what this frame draws */
+	d->conf_hit.rows = d->digits_hit.rows = 0;
 	canvas_clear(c);
 	if (c->w < MIN_W || c->h < MIN_H) {
 		canvas_printf(c, 0, 0, COLOR_WARN, ATTR_BOLD, "digitlab needs a %dx%d terminal", MIN_W,

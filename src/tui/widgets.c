@@ -316,6 +316,13 @@ int widget_confusion_height(int k)
 	return 1 + k;
 }
 
+void widget_confusion_cells(int *dx, int *dy, int *cell_w)
+{
+	*dx = 4;
+	*dy = 1;
+	*cell_w = CELL_W;
+}
+
 static int row_total(const int *counts, int k, int t)
 {
 	int sum = 0;

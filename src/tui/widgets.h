@@ -58,6 +58,9 @@ enum confusion_mode { CONFUSION_COUNTS, CONFUSION_ROW_PERCENT };
  * then k rows of k cells 5 columns wide. */
 int widget_confusion_width(int k);
 int widget_confusion_height(int k);
+/* Where its cells are, from the heatmap's top-left corner: the first cell
+ * at (*dx, *dy), each *cell_w columns wide and one row high. */
+void widget_confusion_cells(int *dx, int *dy, int *cell_w);
 
 /* The k x k matrix counts[true * k + pred] at (x, y): counts, or each row
  * as percent of its true class. Off-diagonal cells are heated by their
