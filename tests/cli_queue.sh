@@ -170,4 +170,14 @@ is "$(echo "$names" | wc -l | tr -d ' ')" $((N * 2)) "all $((N * 2)) runs are pr
 is "$(echo "$names" | cut -d' ' -f1 | sort -u | wc -l | tr -d ' ')" $((N * 2)) "each exactly once"
 is "$(echo "$names" | grep -vc ' done$')" 0 "and all are done"
 
+# ---- the validation set's analysis ----
+out=$(dl show A-1 --validation 2>&1)
+is "$?:$out" "1:digitlab: run $(dl ls --name A-1 --json | sed 's/.*"id":\([0-9]*\).*/\1/') kept no validation analysis (it has no validation set, or is not done)" \
+	"show --validation of a run without a validation set says so"
+dl queue add "$scratch/glyphs.yaml" --set name=held-out --set data.validation=0.3 >/dev/null
+dl serve --drain --workers 1 > "$scratch/serve3.log" 2>&1
+show=$(dl show held-out --validation --ascii)
+echo "$show" | grep -q '^Confusion matrix of the validation set'; ok $? "show --validation: its confusion matrix"
+echo "$show" | grep -q '^misclassified validation digits (true>predicted'; ok $? "show --validation: its misclassified digits"
+
 done_testing

@@ -197,6 +197,24 @@ int main(void)
 		total += conf[i];
 	ok(found && n == 10 && total == result.val.n && result.val.n == data.val.n,
 	   "and the validation one (%d samples)", total);
+	{
+		struct store_sample *samples;
+		int n_samples, wrong = 0, all_wrong = 1;
+
+		for (int t = 0; t < n; t++)
+			for (int p = 0; p < n; p++)
+				wrong += t != p ? conf[t * n + p] : 0;
+		ok(store_get_misclassified(s, id, "val", 0, &samples, &n_samples, &err) == DL_OK,
+		   "the misclassified validation samples can be read");
+		for (int i = 0; i < n_samples; i++)
+			all_wrong &= samples[i].truth != samples[i].predicted &&
+				     samples[i].saliency != NULL;
+		ok(n_samples == (wrong < TRAIN_MAX_MISCLASSIFIED ? wrong : TRAIN_MAX_MISCLASSIFIED) &&
+		   n_samples > 0 && all_wrong,
+		   "they are kept like the test ones: %d of %d, each wrong, with saliency",
+		   n_samples, wrong);
+		store_samples_free(samples, n_samples);
+	}
 	run_result_free(&result);
 
 	/* a store that refuses writes (a trigger stands in for a full disk):

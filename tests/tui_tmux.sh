@@ -132,6 +132,14 @@ for i in $(seq 1 20); do
 done
 [ -n "$first" ] && [ -n "$now" ] && [ "$now" != "$first" ]
 ok $? "a click on a digit selects it ($first, then $now)"
+keys V
+wait_for "misclassified validation digits" 5; ok $? "V shows the validation set's digits"
+keys 2
+wait_for "validation confusion, counts" 5; ok $? "and its confusion matrix"
+total=$(screen | awk '$1 ~ /^[0-9]$/ && $2 ~ /[0-9]$/ && NF >= 11 { for (i = 2; i <= 11; i++) { v = $i; gsub(/[^0-9]/, "", v); s += v } } END { print s }')
+is "$total" 6000 "which counts the 6,000 validation images"
+keys V
+wait_for "test confusion, counts" 5; ok $? "V again goes back to the test set"
 keys Escape; sleep 0.3
 keys '?'
 wait_for "every key" 5; ok $? "? lists every key"

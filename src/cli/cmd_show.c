@@ -23,7 +23,8 @@ struct run_view {
 	struct store_run run;
 	struct store_epoch *epochs;
 	int n_epochs;
-	int n_classes;                  /* 0: no test confusion stored */
+	const char *split;              /* "test" or "val": whose confusion and digits */
+	int n_classes;                  /* 0: no confusion of the split stored */
 	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
 	char tags[512];
 };
@@ -34,16 +35,17 @@ static void run_view_free(struct run_view *v)
 	store_epochs_free(v->epochs, v->n_epochs);
 }
 
-static int run_view_load(struct store *s, int64_t id, struct run_view *v)
+static int run_view_load(struct store *s, int64_t id, const char *split, struct run_view *v)
 {
 	struct dl_error err;
 	int found;
 
 	memset(v, 0, sizeof *v);
+	v->split = split;
 	dl_error_clear(&err);
 	if (store_get_run(s, id, &v->run, &found, &err) != DL_OK ||
 	    store_get_history(s, id, &v->epochs, &v->n_epochs, &err) != DL_OK ||
-	    store_get_confusion(s, id, "test", &v->n_classes, v->confusion, &found, &err) != DL_OK ||
+	    store_get_confusion(s, id, split, &v->n_classes, v->confusion, &found, &err) != DL_OK ||
 	    store_get_tags(s, id, v->tags, sizeof v->tags, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
@@ -237,6 +239,11 @@ static void draw_digits(struct canvas *c, const void *ctx)
 	}
 }
 
+static const char *split_name(const struct run_view *v)
+{
+	return strcmp(v->split, "val") ? "test" : "validation";
+}
+
 static void show_misclassified(struct store *s, const struct run_view *v, int ascii)
 {
 	struct store_sample *m;
@@ -244,15 +251,15 @@ static void show_misclassified(struct store *s, const struct run_view *v, int as
 	int n;
 
 	dl_error_clear(&err);
-	if (store_get_misclassified(s, v->run.row.id, "test", SHOW_DIGITS, &m, &n, &err) != DL_OK) {
+	if (store_get_misclassified(s, v->run.row.id, v->split, SHOW_DIGITS, &m, &n, &err) != DL_OK) {
 		cli_print_error(&err);
 		return;
 	}
 	if (n > 0 && m[0].w <= 38) {
 		struct digits_view dv = {m, n};
 
-		printf("\nmisclassified test digits (true%spredicted confidence; first %d by true class)\n",
-		       ascii ? ">" : "\u2192", n);
+		printf("\nmisclassified %s digits (true%spredicted confidence; first %d by true class)\n",
+		       split_name(v), ascii ? ">" : "\u2192", n);
 		print_canvas(80, (n + 1) / 2 * (widget_image_height(m[0].h) + 2), ascii, draw_digits, &dv);
 	}
 	store_samples_free(m, n);
@@ -287,20 +294,21 @@ static void show_inits(struct store *s, const struct run_view *v)
 }
 
 static const char show_help[] =
-	"usage: digitlab show RUN [--ascii] [--yaml]\n"
+	"usage: digitlab show RUN [--validation] [--ascii] [--yaml]\n"
 	"\n"
 	"One run in detail: its summary, sparklines of its history, every epoch's\n"
 	"metrics, learning rate and events, the test confusion matrix, the error of\n"
 	"each class and the first misclassified test digits.\n"
 	"\n"
-	"  --ascii  ASCII characters instead of Unicode blocks (also chosen when\n"
-	"           the locale is not UTF-8)\n"
-	"  --yaml   print the run's experiment (canonical YAML) instead\n";
+	"  --validation  the confusion matrix and digits of the validation set\n"
+	"  --ascii       ASCII characters instead of Unicode blocks (also chosen\n"
+	"                when the locale is not UTF-8)\n"
+	"  --yaml        print the run's experiment (canonical YAML) instead\n";
 
 int cmd_show(int argc, char **argv)
 {
 	int ascii = !render_locale_is_utf8(), yaml = 0;
-	const char *arg = NULL;
+	const char *arg = NULL, *split = "test";
 	struct run_view v;
 	struct store *s;
 	int64_t id;
@@ -313,6 +321,8 @@ int cmd_show(int argc, char **argv)
 			ascii = 1;
 		} else if (!strcmp(argv[i], "--yaml")) {
 			yaml = 1;
+		} else if (!strcmp(argv[i], "--validation")) {
+			split = "val";
 		} else if (argv[i][0] == '-' || arg) {
 			return cli_usage_error("show", "unexpected argument '%s'", argv[i]);
 		} else {
@@ -323,9 +333,16 @@ int cmd_show(int argc, char **argv)
 		return cli_usage_error("show", "which run? (an id or a name; see digitlab ls)");
 	if (cli_open_store(&s) != DL_OK)
 		return 1;
-	if (cli_run_id("show", s, arg, &id) != DL_OK || run_view_load(s, id, &v) != DL_OK) {
+	if (cli_run_id("show", s, arg, &id) != DL_OK || run_view_load(s, id, split, &v) != DL_OK) {
 		store_close(s);
 		return EXIT_USAGE;
+	}
+	if (!strcmp(split, "val") && !v.n_classes && !yaml) {
+		fprintf(stderr, "digitlab: run %lld kept no validation analysis (it has no "
+			"validation set, or is not done)\n", (long long)id);
+		run_view_free(&v);
+		store_close(s);
+		return 1;
 	}
 	if (yaml) {
 		fputs(v.run.yaml, stdout);
@@ -335,7 +352,8 @@ int cmd_show(int argc, char **argv)
 		show_history(&v, ascii);
 		show_epochs(&v);
 		if (v.n_classes) {
-			printf("\nConfusion matrix of the test set (rows: true class, columns: predicted)\n");
+			printf("\nConfusion matrix of the %s set (rows: true class, columns: predicted)\n",
+			       split_name(&v));
 			print_canvas(80, widget_confusion_height(v.n_classes), ascii, draw_confusion, &v);
 		}
 		show_misclassified(s, &v, ascii);
@@ -485,7 +503,7 @@ int cmd_compare(int argc, char **argv)
 		int64_t id;
 
 		if (cli_run_id("compare", s, argv[i], &id) != DL_OK ||
-		    run_view_load(s, id, &v[n]) != DL_OK) {
+		    run_view_load(s, id, "test", &v[n]) != DL_OK) {
 			status = EXIT_USAGE;
 			break;
 		}

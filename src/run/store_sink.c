@@ -73,7 +73,7 @@ static void on_initialised(void *ctx, const double *losses, int n, int kept)
 		record_failure(ss, &err);
 }
 
-static void on_misclassified(void *ctx, const struct misclassified *m, int n)
+static void on_misclassified(void *ctx, const char *split, const struct misclassified *m, int n)
 {
 	struct store_sink *ss = ctx;
 	struct dl_error err;
@@ -85,7 +85,7 @@ static void on_misclassified(void *ctx, const struct misclassified *m, int n)
 			.pixels = m[i].pixels, .saliency = m[i].saliency,
 		};
 
-		if (store_add_misclassified(ss->store, ss->run_id, "test", &sm, &err) != DL_OK)
+		if (store_add_misclassified(ss->store, ss->run_id, split, &sm, &err) != DL_OK)
 			record_failure(ss, &err);
 	}
 }

@@ -579,12 +579,12 @@ out:
 }
 
 /* Put a checkpoint's weights, optimiser and trainer state into t. */
-/* The final test evaluation, handing the sink up to TRAIN_MAX_MISCLASSIFIED
- * misclassified samples by true class then index, each with its saliency.
- * Without the memory for it the evaluation is still made, and the sink
- * hears of no samples. */
-static void report_misclassified(struct training *t, const struct dataset *d,
-				 struct evaluation *ev)
+/* The final evaluation of a split, handing the sink up to
+ * TRAIN_MAX_MISCLASSIFIED misclassified samples by true class then index,
+ * each with its saliency. Without the memory for it the evaluation is still
+ * made, and the sink hears of no samples. */
+static void report_misclassified(struct training *t, const char *split,
+				 const struct dataset *d, struct evaluation *ev)
 {
 	size_t in_size = (size_t)d->c * d->h * d->w;
 	int *pred = malloc(sizeof *pred * (size_t)(d->n ? d->n : 1));
@@ -613,7 +613,7 @@ static void report_misclassified(struct training *t, const struct dataset *d,
 				.confidence = conf[i], .pixels = x, .saliency = sal,
 			};
 		}
-	t->sink->misclassified(t->sink->ctx, list, n);
+	t->sink->misclassified(t->sink->ctx, split, list, n);
 out:
 	free(pred);
 	free(conf);
@@ -730,10 +730,12 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		memcpy(nn_model_params(t.model), t.best_params,
 		       sizeof(float) * nn_model_param_count(t.model));
 	if (result->status == RUN_DONE && sink->misclassified)
-		report_misclassified(&t, &data->test, &result->test);
+		report_misclassified(&t, "test", &data->test, &result->test);
 	else if (result->status == RUN_DONE)
 		trainer_evaluate(t.model, exp->train.loss, &data->test, &result->test);
-	if (result->status == RUN_DONE && data->val.n > 0)
+	if (result->status == RUN_DONE && data->val.n > 0 && sink->misclassified)
+		report_misclassified(&t, "val", &data->val, &result->val);
+	else if (result->status == RUN_DONE && data->val.n > 0)
 		trainer_evaluate(t.model, exp->train.loss, &data->val, &result->val);
 	result->seconds = clock_seconds() - start;
 	if (sink->finished)

@@ -69,12 +69,12 @@ struct run_result {
 	char message[256];          /* why a run diverged or was cancelled */
 };
 
-/* A misclassified test sample (run_sink.misclassified). */
+/* A misclassified test or validation sample (run_sink.misclassified). */
 struct misclassified {
-	int index;                  /* in the test set */
+	int index;                  /* in its split */
 	int truth, predicted;
 	float confidence;           /* the model's output for `predicted` */
-	const float *pixels;        /* (c, h, w) of the test set, not owned */
+	const float *pixels;        /* (c, h, w) of its split, not owned */
 	const float *saliency;      /* same size (analysis_saliency), not owned */
 };
 
@@ -92,10 +92,11 @@ struct run_sink {
 	void (*progress)(void *ctx, int epoch, int batch, int batches,
 			 double samples_per_s);
 	void (*epoch_done)(void *ctx, const struct epoch_metrics *m);
-	/* After the final test evaluation of a run that is done, before
-	 * finished: its misclassified test samples, with saliency. Only asked
-	 * for when set, since saliency costs a backward pass per sample. */
-	void (*misclassified)(void *ctx, const struct misclassified *m, int n);
+	/* After the final evaluations of a run that is done, before finished:
+	 * the misclassified samples of split "test", then of "val" when there
+	 * is a validation set, with saliency. Only asked for when set, since
+	 * saliency costs a backward pass per sample. */
+	void (*misclassified)(void *ctx, const char *split, const struct misclassified *m, int n);
 	void (*finished)(void *ctx, const struct run_result *r);
 };
 

@@ -31,10 +31,12 @@ struct run_detail {
 	struct store_run run;
 	struct store_epoch *epochs;
 	int n_epochs;
-	int k;                          /* classes of the test confusion, 0: none */
+	const char *split;              /* "test" or "val": what the next three hold */
+	int k;                          /* classes of the split's confusion, 0: none */
 	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
-	struct store_sample *samples;   /* misclassified test samples, by true class */
+	struct store_sample *samples;   /* its misclassified samples, by true class */
 	int n_samples;
+	int has_val;                    /* a validation confusion was kept */
 	char **summary;                 /* model summary lines, NULL until asked for */
 	int n_summary;
 	float *weights;                 /* first-layer weight images (n, h, w), NULL: none */
@@ -95,6 +97,7 @@ struct dash {
 	int chart_metric;               /* 0 loss, 1 accuracy */
 	int smooth;
 	int conf_t, conf_p;             /* selected confusion cell, -1: none */
+	int show_val;                   /* confusion and digits of the validation set */
 	int digit_sel;
 	int scroll;                     /* model and YAML tabs */
 

@@ -250,8 +250,22 @@ void dash_load_detail(struct dash *d, int64_t id)
 	r->loaded_epochs = r->run.row.epochs;
 	r->loaded_status = r->run.row.status;
 	if (store_get_history(d->store, id, &r->epochs, &r->n_epochs, &err) != DL_OK ||
-	    store_get_confusion(d->store, id, "test", &r->k, r->confusion, &cfound, &err) != DL_OK ||
-	    store_get_misclassified(d->store, id, "test", 0, &r->samples, &r->n_samples,
+	    store_get_confusion(d->store, id, "val", &r->k, r->confusion, &r->has_val,
+				&err) != DL_OK) {
+		dash_message(d, "run %lld: %s", (long long)id, err.msg);
+		return;
+	}
+	/* the validation set's analysis when asked for and kept, else the test set's */
+	r->split = d->show_val && r->has_val ? "val" : "test";
+	if (!d->show_val || !r->has_val) {
+		r->k = 0;
+		if (store_get_confusion(d->store, id, "test", &r->k, r->confusion, &cfound,
+					&err) != DL_OK) {
+			dash_message(d, "run %lld: %s", (long long)id, err.msg);
+			return;
+		}
+	}
+	if (store_get_misclassified(d->store, id, r->split, 0, &r->samples, &r->n_samples,
 				    &err) != DL_OK)
 		dash_message(d, "run %lld: %s", (long long)id, err.msg);
 }

@@ -704,6 +704,21 @@ static void list_key(struct dash *d, int key)
 	}
 }
 
+/* The confusion and digits of the validation set, or back to the test set's. */
+static void toggle_split(struct dash *d)
+{
+	if (!d->show_val && !d->detail.has_val) {
+		dash_message(d, "run %lld kept no validation analysis (no validation set, or "
+			     "not done)", (long long)d->detail.id);
+		return;
+	}
+	d->show_val = !d->show_val;
+	d->conf_t = d->conf_p = -1;
+	d->digit_sel = 0;
+	dash_load_detail(d, d->detail.id);
+	dash_message(d, "showing the %s set", d->show_val ? "validation" : "test");
+}
+
 static void run_screen_key(struct dash *d, int key)
 {
 	switch (key) {
@@ -717,6 +732,7 @@ static void run_screen_key(struct dash *d, int key)
 	case KEY_BTAB: set_tab(d, d->tab - 1); break;
 	case 'm': d->chart_metric = !d->chart_metric; break;
 	case 'z': d->smooth = d->smooth == 0 ? 3 : d->smooth == 3 ? 9 : 0; break;
+	case 'V': toggle_split(d); break;
 	case KEY_ESC: case KEY_BACKSPACE: case 127:
 		go(d, d->back == SCREEN_RUN ? SCREEN_OVERVIEW : d->back); break;
 	default:

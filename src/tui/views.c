@@ -463,6 +463,12 @@ static int draw_thumb(struct canvas *c, int x, int y, const struct store_sample 
 	return n;
 }
 
+/* "test" or "validation": whose confusion and digits the run screen shows */
+static const char *split_name(const struct run_detail *r)
+{
+	return r->split && !strcmp(r->split, "val") ? "validation" : "test";
+}
+
 static void draw_cell_digits(struct dash *d, struct canvas *c, int top, int bottom)
 {
 	const struct run_detail *r = &d->detail;
@@ -500,8 +506,9 @@ static void draw_tab_confusion(struct dash *d, struct canvas *c, int top, int bo
 	}
 	cw = widget_confusion_width(r->k);
 	ch = widget_confusion_height(r->k);
-	canvas_text(c, 0, top, d->chart_metric ? "confusion, % of each true class (m: counts)" :
-		    "confusion, counts (m: % of each row)", COLOR_TITLE, ATTR_BOLD, 0);
+	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s", split_name(r),
+		      d->chart_metric ? "% of each true class (m: counts)" :
+		      "counts (m: % of each row)");
 	widget_confusion(c, 0, top + 1, r->confusion, r->k,
 			 d->chart_metric ? CONFUSION_ROW_PERCENT : CONFUSION_COUNTS, d->conf_t, d->conf_p);
 	widget_confusion_cells(&dx, &dy, &cell_w);
@@ -520,14 +527,15 @@ static void draw_tab_digits(struct dash *d, struct canvas *c, int top, int botto
 	int x = 0, y = top + 1, per_row, shown = 0;
 
 	if (!r->n_samples) {
-		canvas_text(c, 2, top + 1, "No misclassified test digits kept (yet).", COLOR_DIM, 0, 0);
+		canvas_printf(c, 2, top + 1, COLOR_DIM, 0, "No misclassified %s digits kept (yet).",
+			      split_name(r));
 		return;
 	}
 	if (d->digit_sel >= r->n_samples)
 		d->digit_sel = r->n_samples - 1;
 	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD,
-		      "%d misclassified test digits, by true class (true%spredicted confidence)",
-		      r->n_samples, c->ascii ? ">" : "\u2192");
+		      "%d misclassified %s digits, by true class (true%spredicted confidence)",
+		      r->n_samples, split_name(r), c->ascii ? ">" : "\u2192");
 	/* the selected digit and its saliency, full size, on the right */
 	{
 		const struct store_sample *s = &r->samples[d->digit_sel];
@@ -622,6 +630,25 @@ static void draw_tab_yaml(struct dash *d, struct canvas *c, int top, int bottom)
 	free(text);
 }
 
+/* The run screen's key bar: the keys of its tab first. */
+static const char *run_keys(enum run_tab tab, int wide)
+{
+	switch (tab) {
+	case TAB_CONFUSION:
+		return wide ? " ?help  1-6/Tab panel  arrows cell  m counts or %  V test or validation"
+			      "  c cancel  s stop  r retry  E clone+edit  Esc back " :
+			      " ?help  1-6 panel  arrows cell  m counts or %  V test or validation  Esc back ";
+	case TAB_DIGITS:
+		return wide ? " ?help  1-6/Tab panel  arrows digit  V test or validation  c cancel  s stop"
+			      "  r retry  E clone+edit  Esc back " :
+			      " ?help  1-6 panel  arrows digit  V test or validation  Esc back ";
+	default:
+		return wide ? " ?help  1-6/Tab panel  arrows select  m metric  z smooth  c cancel  s stop"
+			      "  p pause  r retry  E clone+edit  v augment  Esc back " :
+			      " ?help  1-6 panel  arrows select  m metric  z smooth  c cancel  s stop  Esc back ";
+	}
+}
+
 static void draw_run(struct dash *d, struct canvas *c)
 {
 	int top = 3, bottom = c->h - 2;
@@ -641,10 +668,7 @@ static void draw_run(struct dash *d, struct canvas *c)
 	case TAB_YAML: draw_tab_yaml(d, c, top, bottom); break;
 	default: break;
 	}
-	draw_keys(d, c, c->w >= 120 ?
-		  " ?help  1-6/Tab panel  arrows select  m metric  z smooth  c cancel  s stop"
-		  "  p pause  r retry  E clone+edit  v augment  Esc back " :
-		  " ?help  1-6 panel  arrows select  m metric  z smooth  c cancel  s stop  Esc back ");
+	draw_keys(d, c, run_keys(d->tab, c->w >= 120));
 }
 
 /* ---- help ---- */
@@ -683,6 +707,7 @@ static const char *const help_lines[] = {
 	"  m        loss or accuracy chart; counts or row % in the confusion matrix",
 	"  z        a moving average over the raw curves (off, 3, 9 epochs)",
 	"  arrows   a confusion cell (its digits below), a digit (its saliency)",
+	"  V        the validation set's confusion and digits, or the test set's",
 	"  Esc      back",
 	"",
 	"Compare",
