@@ -140,6 +140,8 @@ total=$(screen | awk '$1 ~ /^[0-9]$/ && $2 ~ /[0-9]$/ && NF >= 11 { for (i = 2; 
 is "$total" 6000 "which counts the 6,000 validation images"
 keys V
 wait_for "test confusion, counts" 5; ok $? "V again goes back to the test set"
+click 50 2   # " 5 Model " on the tab bar
+wait_for "Output Shape" 5; ok $? "a click on a tab opens it"
 keys Escape; sleep 0.3
 keys '?'
 wait_for "every key" 5; ok $? "? lists every key"

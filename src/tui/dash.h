@@ -127,6 +127,8 @@ struct dash {
 	 * in one place */
 	struct hit_grid conf_hit;       /* confusion cells: item = true * k + pred */
 	struct hit_grid digits_hit;     /* misclassified digits: item = sample index */
+	int tab_y;                      /* the run screen's tab bar row, -1: not drawn */
+	int tab_x[TAB_COUNT + 1];       /* where each tab starts, then where the last ends */
 };
 
 /* The item under (x, y) in a grid, or -1. */

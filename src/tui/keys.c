@@ -630,17 +630,10 @@ static void click(struct dash *d, int mx, int my)
 		d->conf_p = cell % d->conf_hit.cols;
 	} else if (d->screen == SCREEN_RUN && dash_hit(&d->digits_hit, mx, my) >= 0) {
 		d->digit_sel = dash_hit(&d->digits_hit, mx, my);
-	} else if (d->screen == SCREEN_RUN && my == 2) {
-		/* the tab bar: each tab label is its name plus 5 columns */
-		int x = 0;
-
-		for (int t = 0; t < TAB_COUNT; t++) {
-			static const int widths[TAB_COUNT] = {10, 13, 10, 11, 9, 8};
-
-			if (mx >= x && mx < x + widths[t])
+	} else if (d->screen == SCREEN_RUN && my == d->tab_y) {
+		for (int t = 0; t < TAB_COUNT; t++)
+			if (mx >= d->tab_x[t] && mx < d->tab_x[t + 1] - 1)
 				set_tab(d, t);
-			x += widths[t] + 1;
-		}
 	}
 }
 

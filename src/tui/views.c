@@ -348,10 +348,14 @@ static void draw_run_info(struct dash *d, struct canvas *c)
 		canvas_printf(c, x, 1, COLOR_DIM, 0, " sweep %lld %s", (long long)r->sweep_id,
 			      r->sweep_point);
 	x = 0;
-	for (int t = 0; t < TAB_COUNT; t++)
+	for (int t = 0; t < TAB_COUNT; t++) {
+		d->tab_x[t] = x;
 		x += canvas_printf(c, x, 2, t == (int)d->tab ? COLOR_ACCENT : COLOR_DIM,
 				   t == (int)d->tab ? ATTR_REVERSE | ATTR_BOLD : 0, " %d %s ", t + 1,
 				   tab_names[t]) + 1;
+	}
+	d->tab_x[TAB_COUNT] = x;
+	d->tab_y = 2;
 }
 
 static void draw_sparkline_row(struct canvas *c, int y, const char *label, const double *v, int n,
@@ -769,6 +773,7 @@ void dash_draw(struct dash *d, struct canvas *c)
 {
 	/* a click hits only what this frame draws */
 	d->conf_hit.rows = d->digits_hit.rows = 0;
+	d->tab_y = -1;
 	canvas_clear(c);
 	if (c->w < MIN_W || c->h < MIN_H) {
 		canvas_printf(c, 0, 0, COLOR_WARN, ATTR_BOLD, "digitlab needs a %dx%d terminal", MIN_W,
