@@ -29,11 +29,13 @@ wait_for() {
 	return 1
 }
 keys() { $T send-keys -t dl "$@"; }
-# click X Y: the left button pressed and released at column X, row Y (from
-# 0), in the xterm encoding ncurses reads under tmux
+# click X Y: the left button pressed and, a tenth of a second later as by a
+# hand, released at column X, row Y (from 0), in the xterm encoding ncurses
+# reads under tmux
 click() {
 	at="$(printf "\\$(printf %o $((33 + $1)))\\$(printf %o $((33 + $2)))")"
 	$T send-keys -t dl -l "$(printf '\033[M ')$at"
+	sleep 0.1
 	$T send-keys -t dl -l "$(printf '\033[M#')$at"
 }
 

@@ -90,11 +90,13 @@ int term_start(struct term *t, int force_ascii, int timeout_ms, char *why, size_
 	curs_set(0);
 	timeout(timeout_ms);
 	set_escdelay(25);
-	mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	/* a press and its release that arrive together become one click; with
-	 * no interval ncurses queues the release and holds the screen update
-	 * that the press asked for until more input comes */
-	mouseinterval(50);
+	/* The release is asked for only to be thrown away (term_key): ncurses
+	 * swallows an event outside the mask by reading on, past the timeout,
+	 * which would hold back the redraw a press asked for until the next
+	 * key. No click interval: a press acts at once. */
+	mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON4_PRESSED |
+		  BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
 	if (has_colors() && !(no_color && *no_color)) {
 		start_color();
 		use_default_colors();
@@ -173,6 +175,8 @@ int term_key(struct term *t, int *mx, int *my)
 			return KEY_UP;
 		if (ev.bstate & BUTTON5_PRESSED)
 			return KEY_DOWN;
+		if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+			return ERR;     /* a release: the press did the work */
 	}
 	return key;
 }
