@@ -90,12 +90,12 @@ int term_start(struct term *t, int force_ascii, int timeout_ms, char *why, size_
 	curs_set(0);
 	timeout(timeout_ms);
 	set_escdelay(25);
-	/* The release is asked for only to be thrown away (term_key): ncurses
-	 * swallows an event outside the mask by reading on, past the timeout,
-	 * which would hold back the redraw a press asked for until the next
-	 * key. No click interval: a press acts at once. */
-	mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON4_PRESSED |
-		  BUTTON5_PRESSED, NULL);
+	/* Every button event is asked for, though term_key keeps only the left
+	 * button's press and the wheel: ncurses swallows an event outside the
+	 * mask by reading on, past the timeout, which would hold back the
+	 * redraw a press asked for until the next key. No click interval: a
+	 * press acts at once. */
+	mousemask(ALL_MOUSE_EVENTS, NULL);
 	mouseinterval(0);
 	if (has_colors() && !(no_color && *no_color)) {
 		start_color();
@@ -176,7 +176,7 @@ int term_key(struct term *t, int *mx, int *my)
 		if (ev.bstate & BUTTON5_PRESSED)
 			return KEY_DOWN;
 		if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
-			return ERR;     /* a release: the press did the work */
+			return ERR;     /* a release (the press did the work), other buttons */
 	}
 	return key;
 }
