@@ -175,9 +175,16 @@ out=$(dl show A-1 --validation 2>&1)
 is "$?:$out" "1:digitlab: run $(dl ls --name A-1 --json | sed 's/.*"id":\([0-9]*\).*/\1/') kept no validation analysis (it has no validation set, or is not done)" \
 	"show --validation of a run without a validation set says so"
 dl queue add "$scratch/glyphs.yaml" --set name=held-out --set data.validation=0.3 >/dev/null
+dl queue add "$scratch/glyphs.yaml" --set name=held-out-2 --set data.validation=0.3 \
+	--set train.epochs=5 >/dev/null
 dl serve --drain --workers 1 > "$scratch/serve3.log" 2>&1
 show=$(dl show held-out --validation --ascii)
 echo "$show" | grep -q '^Confusion matrix of the validation set'; ok $? "show --validation: its confusion matrix"
 echo "$show" | grep -q '^misclassified validation digits (true>predicted'; ok $? "show --validation: its misclassified digits"
+cmp=$(dl compare held-out held-out-2 --validation)
+echo "$cmp" | grep -q '^validation confusion difference, run [0-9]* minus run [0-9]*'
+ok $? "compare --validation: the difference of the validation confusion matrices"
+dl compare A-1 held-out --validation | grep -q '^(no pair of validation confusion matrices to compare)$'
+ok $? "compare --validation: a run without one is said to have none"
 
 done_testing

@@ -182,6 +182,11 @@ wait_for " minus " 5; ok $? "x shows the confusion difference at 80x24"
 [ "$(screen | grep -c -e 'settings that differ' -e 'validation accuracy per epoch')" = 0 ]
 ok $? "in place of the curves and settings"
 screen | grep -q "x curves and settings"; ok $? "the key to go back is shown"
+keys V
+wait_for "no pair of validation confusion matrices" 5
+ok $? "V: the validation sets' difference, here missing for the glyph run"
+keys V
+wait_for "test confusion, " 5; ok $? "V again: the test sets'"
 keys x
 wait_for "settings that differ" 5; ok $? "x again brings them back"
 keys Escape; sleep 0.3

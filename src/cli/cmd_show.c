@@ -460,11 +460,12 @@ static void compare_confusion(const struct run_view *a, const struct run_view *b
 	int K = a->n_classes;
 
 	if (!K || K != b->n_classes) {
-		printf("\n(no pair of test confusion matrices to compare)\n");
+		printf("\n(no pair of %s confusion matrices to compare)\n", split_name(a));
 		return;
 	}
-	printf("\nconfusion difference, run %lld minus run %lld (rows: true class; "
-	       ". for no change)\n     ", (long long)b->run.row.id, (long long)a->run.row.id);
+	printf("\n%sconfusion difference, run %lld minus run %lld (rows: true class; "
+	       ". for no change)\n     ", strcmp(a->split, "val") ? "" : "validation ",
+	       (long long)b->run.row.id, (long long)a->run.row.id);
 	for (int p = 0; p < K; p++)
 		printf(" %5d", p);
 	printf("\n");
@@ -487,23 +488,34 @@ int cmd_compare(int argc, char **argv)
 	struct run_view v[8];
 	struct flat *flats;
 	struct store *s;
-	int n = 0, status = 0;
+	const char *runs[8], *split = "test";
+	int n = 0, n_runs = 0, status = 0;
 
-	if (cli_wants_help(argc, argv, "usage: digitlab compare RUN RUN...\n\n"
+	if (cli_wants_help(argc, argv, "usage: digitlab compare RUN RUN... [--validation]\n\n"
 			   "Runs side by side (at most 8): the hyper-parameters that differ, their\n"
 			   "metrics, and the cell-by-cell difference of the first two runs' test\n"
-			   "confusion matrices.\n"))
+			   "confusion matrices (with --validation, their validation ones).\n"))
 		return 0;
-	if (argc < 3 || argc > 9)
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--validation"))
+			split = "val";
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage_error("compare", "unexpected argument '%s'", argv[i]);
+		else if (n_runs == 8)
+			return cli_usage_error("compare", "expected 2 to 8 runs");
+		else
+			runs[n_runs++] = argv[i];
+	}
+	if (n_runs < 2)
 		return cli_usage_error("compare", "expected 2 to 8 runs");
 	if (cli_open_store(&s) != DL_OK)
 		return 1;
 	flats = calloc(8, sizeof *flats);
-	for (int i = 1; flats && i < argc; i++) {
+	for (int i = 0; flats && i < n_runs; i++) {
 		int64_t id;
 
-		if (cli_run_id("compare", s, argv[i], &id) != DL_OK ||
-		    run_view_load(s, id, "test", &v[n]) != DL_OK) {
+		if (cli_run_id("compare", s, runs[i], &id) != DL_OK ||
+		    run_view_load(s, id, split, &v[n]) != DL_OK) {
 			status = EXIT_USAGE;
 			break;
 		}

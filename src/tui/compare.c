@@ -31,7 +31,8 @@ static int load(struct dash *d, int64_t id, struct compared *m)
 		return DL_ERR;
 	m->found = 1;
 	store_get_history(d->store, id, &m->epochs, &m->n_epochs, &err);
-	store_get_confusion(d->store, id, "test", &m->k, m->confusion, &cfound, &err);
+	store_get_confusion(d->store, id, d->show_val ? "val" : "test", &m->k, m->confusion,
+			    &cfound, &err);
 	m->flat = malloc(sizeof *m->flat);
 	if (m->flat)
 		spec_flatten(m->run.yaml, m->flat);
@@ -130,16 +131,18 @@ static int draw_metrics(struct canvas *c, int y, struct compared *m, int n)
 }
 
 /* Second minus first, cell by cell, as a signed heat of counts. */
-static void draw_confusion_diff(struct canvas *c, int y, const struct compared *a,
-				const struct compared *b)
+static void draw_confusion_diff(struct canvas *c, int y, const char *split,
+				const struct compared *a, const struct compared *b)
 {
 	int k = a->k, x0 = 4;
 
 	if (!k || k != b->k) {
-		canvas_text(c, 0, y, "(no pair of confusion matrices to compare)", COLOR_DIM, 0, 0);
+		canvas_printf(c, 0, y, COLOR_DIM, 0, "(no pair of %s confusion matrices to compare; "
+			      "V switches set)", split);
 		return;
 	}
-	canvas_printf(c, 0, y, COLOR_TITLE, ATTR_BOLD, "confusion, %s minus %s", b->label, a->label);
+	canvas_printf(c, 0, y, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s minus %s", split,
+		      b->label, a->label);
 	for (int p = 0; p < k; p++)
 		canvas_printf(c, x0 + p * 5, y + 1, COLOR_DIM, 0, "%5d", p);
 	for (int t = 0; t < k; t++) {
@@ -164,12 +167,14 @@ static void draw_confusion_diff(struct canvas *c, int y, const struct compared *
 
 static void draw_compare_keys(const struct dash *d, struct canvas *c)
 {
-	const char *keys = " ?help  Esc back ";
+	const char *keys;
 	int yk = c->h - 1;
 
 	if (c->h < TALL)
-		keys = d->compare_confusion ? " ?help  Esc back  x curves and settings "
+		keys = d->compare_confusion ? " ?help  Esc back  x curves and settings  V test or validation "
 					    : " ?help  Esc back  x confusion difference ";
+	else
+		keys = " ?help  Esc back  V test or validation ";
 	canvas_fill(c, 0, yk, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
 	canvas_text(c, 0, yk, keys, COLOR_DIM, ATTR_REVERSE, 0);
 }
@@ -195,7 +200,7 @@ void dash_draw_compare(struct dash *d, struct canvas *c)
 		/* not room for everything: the metrics and the confusion difference */
 		draw_labels(c, 1, m, n);
 		y = 2 + draw_metrics(c, 2, m, n) + 1;
-		draw_confusion_diff(c, y, &m[0], &m[1]);
+		draw_confusion_diff(c, y, d->show_val ? "validation" : "test", &m[0], &m[1]);
 		goto out;
 	}
 	widget_line_chart(c, 0, 1, c->w, chart_h, s, n < 5 ? n : 5, &o);
@@ -203,7 +208,7 @@ void dash_draw_compare(struct dash *d, struct canvas *c)
 	y += draw_metrics(c, y, m, n) + 1;
 	if (c->h >= TALL) {
 		y += draw_params(c, y, c->h - y - 16, m, n) + 1;
-		draw_confusion_diff(c, y, &m[0], &m[1]);
+		draw_confusion_diff(c, y, d->show_val ? "validation" : "test", &m[0], &m[1]);
 	} else {
 		draw_params(c, y, c->h - y - 2, m, n);
 	}

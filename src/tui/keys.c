@@ -790,6 +790,8 @@ void dash_key(struct dash *d, int key, int mx, int my)
 			go(d, d->back == d->screen ? SCREEN_OVERVIEW : d->back);
 		else if (key == 'x' && d->screen == SCREEN_COMPARE)
 			d->compare_confusion = !d->compare_confusion;
+		else if (key == 'V' && d->screen == SCREEN_COMPARE)
+			d->show_val = !d->show_val;
 		else if (key == KEY_DOWN || key == 'j' || key == KEY_NPAGE)
 			d->scroll += key == KEY_NPAGE ? page(d) : 1;
 		else if ((key == KEY_UP || key == 'k' || key == KEY_PPAGE) && d->scroll > 0)

@@ -720,6 +720,7 @@ static const char *const help_lines[] = {
 	"  matrices' difference cell by cell",
 	"  x        the confusion difference in place of curves and settings",
 	"           (terminals under 40 rows)",
+	"  V        the validation sets' confusion difference, or the test sets'",
 };
 
 static void draw_help(struct dash *d, struct canvas *c)
