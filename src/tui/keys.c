@@ -398,25 +398,36 @@ static int temp_yaml(char *path, const char *stem, const char *text)
 	return 0;
 }
 
+/* The selected run, loaded into r, with its YAML in a new temporary file
+ * named into path (PATH_MAX bytes). 0 on success; -1 with nothing to free
+ * when there is no run, or with a message when the file cannot be made. */
+static int current_run_yaml(struct dash *d, const char *stem, struct store_run *r, char *path)
+{
+	int64_t id = current_run(d);
+	struct dl_error err;
+	int found;
+
+	if (!id || store_get_run(d->store, id, r, &found, &err) != DL_OK || !found)
+		return -1;
+	if (temp_yaml(path, stem, r->yaml) != 0) {
+		dash_message(d, "cannot make a temporary file: %s", strerror(errno));
+		store_run_free(r);
+		return -1;
+	}
+	return 0;
+}
+
 /* Clone the run: its YAML in a temporary file, the editor on it, then
  * queue it. An unchanged clone is not queued (r retries a run); an invalid
  * edit the user gives up on is kept, and the message says where. */
 static void clone_and_edit(struct dash *d)
 {
-	int64_t id = current_run(d);
 	struct sweep_plan plan;
 	struct store_run r;
-	struct dl_error err;
 	char path[PATH_MAX];
-	int found;
 
-	if (!id || store_get_run(d->store, id, &r, &found, &err) != DL_OK || !found)
+	if (current_run_yaml(d, "clone", &r, path) != 0)
 		return;
-	if (temp_yaml(path, "clone", r.yaml) != 0) {
-		dash_message(d, "cannot make a temporary file: %s", strerror(errno));
-		store_run_free(&r);
-		return;
-	}
 	term_suspend(&d->term);
 	switch (edit_until_valid(path, r.yaml, &plan)) {
 	case EDIT_VALID:
@@ -449,20 +460,13 @@ static void preview_file(struct dash *d, const char *path)
 /* The run's augmentation: its YAML in a temporary file, previewed. */
 static void preview_augment(struct dash *d)
 {
-	int64_t id = current_run(d);
 	struct store_run r;
-	struct dl_error err;
 	char path[PATH_MAX];
-	int found;
 
-	if (!id || store_get_run(d->store, id, &r, &found, &err) != DL_OK || !found)
+	if (current_run_yaml(d, "preview", &r, path) != 0)
 		return;
-	if (temp_yaml(path, "preview", r.yaml) == 0) {
-		preview_file(d, path);
-		unlink(path);
-	} else {
-		dash_message(d, "cannot make a temporary file: %s", strerror(errno));
-	}
+	preview_file(d, path);
+	unlink(path);
 	store_run_free(&r);
 }
 
