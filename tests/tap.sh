@@ -38,5 +38,28 @@ json_field() {
 	printf '%s\n' "$1" | sed -n "s/.*\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\).*/\\1/p" | head -n 1
 }
 
+# wait_run STATUS NAME [SECONDS]: until the store lists a run NAME with
+# STATUS (default 10 s); fails if it never does.
+wait_run() {
+	waited=0
+	while [ $waited -lt $(( ${3:-10} * 10 )) ]; do
+		"$DIGITLAB" ls --status "$1" --json | grep -q "\"name\":\"$2\"" && return 0
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	return 1
+}
+
+# wait_file FILE [SECONDS]: until FILE exists (default 10 s).
+wait_file() {
+	waited=0
+	while [ $waited -lt $(( ${2:-10} * 10 )) ]; do
+		[ -f "$1" ] && return 0
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	return 1
+}
+
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/digitlab-test.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT

@@ -170,10 +170,7 @@ wait_for "filter: from" 5
 ok $? "/ filters the list by name"
 keys / BSpace BSpace BSpace BSpace Enter
 wait_for "quickstart" 5
-for i in $(seq 1 100); do
-	"$DIGITLAB" ls --status done --json | grep -q '"name":"from-outside"' && break
-	sleep 0.1
-done
+wait_run done from-outside
 keys Home Space Space C
 wait_for "test accuracy" 5; ok $? "space marks runs and C compares them"
 screen | grep -q "settings that differ"; ok $? "showing the settings that differ"
@@ -219,14 +216,11 @@ wait_for "?help" 5; ok $? "Enter returns to the dashboard"
 # quitting while a run trains here asks; i interrupts it, to resume later
 "$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=long --set train.epochs=100000 >/dev/null
 wait_for "long" 10
-for i in $(seq 1 100); do
-	"$DIGITLAB" ls --status running --json | grep -q '"name":"long"' && break
-	sleep 0.1
-done
+wait_run running long
 keys q
 wait_for "runs are training here" 5; ok $? "q with a run training here asks what to do"
 keys i
-for i in $(seq 1 100); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+wait_file "$scratch/exit"
 is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "i quits with status 0"
 "$DIGITLAB" ls --status interrupted --json | grep -q '"name":"long"'
 ok $? "and the run is interrupted, to resume on the next start"
@@ -238,13 +232,10 @@ $T kill-server 2>/dev/null; rm -f "$scratch/exit"
 # a dropped SSH link (SIGHUP) interrupts the runs training here cleanly
 "$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=hangup --set train.epochs=100000 >/dev/null
 start 80 24 C.UTF-8 --workers 1
-for i in $(seq 1 100); do
-	"$DIGITLAB" ls --status running --json | grep -q '"name":"hangup"' && break
-	sleep 0.1
-done
+wait_run running hangup
 pid=$(cat "$DIGITLAB_HOME/serve.pid")
 kill -HUP "$pid"
-for i in $(seq 1 100); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+wait_file "$scratch/exit"
 is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "SIGHUP ends the dashboard with status 0"
 "$DIGITLAB" ls --status interrupted --json | grep -q '"name":"hangup"'
 ok $? "and its run is interrupted, to resume on the next start"
@@ -254,14 +245,11 @@ $T kill-server 2>/dev/null; rm -f "$scratch/exit"
 # b hands the queue to a background serve, which takes the run up again
 "$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=handoff --set train.epochs=100000 >/dev/null
 start 80 24 C.UTF-8 --workers 1
-for i in $(seq 1 100); do
-	"$DIGITLAB" ls --status running --json | grep -q '"name":"handoff"' && break
-	sleep 0.1
-done
+wait_run running handoff
 keys q
 wait_for "runs are training here" 5
 keys b
-for i in $(seq 1 100); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+wait_file "$scratch/exit"
 is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "b quits with status 0"
 for i in $(seq 1 100); do
 	"$DIGITLAB" queue ls | grep -q ' handoff .*:serve:' && break
@@ -285,7 +273,7 @@ wait_for "runs shown of" 5
 keys Home Enter 2
 wait_for "confusion, counts" 5; ok $? "its confusion matrix"
 keys q
-for i in $(seq 1 50); do [ -f "$scratch/exit" ] && break; sleep 0.1; done
+wait_file "$scratch/exit" 5
 is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "and q quits"
 $T kill-server 2>/dev/null
 

@@ -93,10 +93,7 @@ YAML
 		 --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 		 --log-file='$scratch/ui.vg' '$DIGITLAB' ui --workers 1;
 		 echo \"exit \$?\" > '$scratch/ui.exit'; sleep 30"
-	for i in $(seq 1 600); do
-		"$DIGITLAB" ls --status done --json | grep -q '"name":"glyphs"' && break
-		sleep 0.1
-	done
+	wait_run done glyphs 60
 	is "$("$DIGITLAB" ls --json | grep -o '"status":"[a-z]*"' | sort | uniq -c | tr -s ' ')" \
 		' 2 "status":"done"' "the dashboard trained the queued run under memcheck"
 	for k in L Home Enter 2 Right Down 3 Right 4 5 6 1 m z Escape Home Space Space C x x \
@@ -104,7 +101,7 @@ YAML
 		$T send-keys -t vg "$k"
 		sleep 0.5
 	done
-	for i in $(seq 1 100); do [ -f "$scratch/ui.exit" ] && break; sleep 0.1; done
+	wait_file "$scratch/ui.exit"
 	is "$(cat "$scratch/ui.exit" 2>/dev/null)" "exit 0" "the dashboard walked through every screen and quit"
 	clean "$scratch/ui.vg" "dashboard"
 fi
