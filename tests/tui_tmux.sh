@@ -13,6 +13,7 @@ command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
 
 DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
+glyphs="$top_srcdir/tests/data/glyphs.yaml"
 T="tmux -S $scratch/tmux1.sock"
 trap 'tmux -S "$scratch/tmux1.sock" kill-server 2>/dev/null;
       tmux -S "$scratch/tmux2.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
@@ -150,16 +151,7 @@ wait_for "every key" 5; ok $? "? lists every key"
 keys Escape; sleep 0.3; keys Escape; sleep 0.3
 
 # a run queued by another process appears without a key press
-cat > "$scratch/glyphs.yaml" <<'YAML'
-name: from-outside
-data: {source: font5x7, variants: 2}
-model:
-  layers:
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-train: {epochs: 20, batch_size: 8}
-YAML
-"$DIGITLAB" queue add "$scratch/glyphs.yaml" >/dev/null
+"$DIGITLAB" queue add "$glyphs" --set name=from-outside >/dev/null
 wait_for "from-outside" 10; ok $? "a run queued by another process appears by itself"
 keys L
 wait_for "runs shown of" 5; ok $? "L lists every run"
@@ -214,7 +206,7 @@ keys Enter
 wait_for "?help" 5; ok $? "Enter returns to the dashboard"
 
 # quitting while a run trains here asks; i interrupts it, to resume later
-"$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=long --set train.epochs=100000 >/dev/null
+"$DIGITLAB" queue add "$glyphs" --set name=long --set train.epochs=100000 >/dev/null
 wait_for "long" 10
 wait_run running long
 keys q
@@ -230,7 +222,7 @@ $T kill-server 2>/dev/null; rm -f "$scratch/exit"
 "$DIGITLAB" cancel long >/dev/null
 
 # a dropped SSH link (SIGHUP) interrupts the runs training here cleanly
-"$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=hangup --set train.epochs=100000 >/dev/null
+"$DIGITLAB" queue add "$glyphs" --set name=hangup --set train.epochs=100000 >/dev/null
 start 80 24 C.UTF-8 --workers 1
 wait_run running hangup
 pid=$(cat "$DIGITLAB_HOME/serve.pid")
@@ -243,7 +235,7 @@ $T kill-server 2>/dev/null; rm -f "$scratch/exit"
 "$DIGITLAB" cancel hangup >/dev/null
 
 # b hands the queue to a background serve, which takes the run up again
-"$DIGITLAB" queue add "$scratch/glyphs.yaml" --set name=handoff --set train.epochs=100000 >/dev/null
+"$DIGITLAB" queue add "$glyphs" --set name=handoff --set train.epochs=100000 >/dev/null
 start 80 24 C.UTF-8 --workers 1
 wait_run running handoff
 keys q

@@ -76,16 +76,7 @@ clean "$scratch/export.vg" "export"
 # to the end, which memcheck counts as "possibly lost" inside libtinfo:
 # those are not errors here, lost bytes of ours would be.
 if command -v tmux >/dev/null 2>&1; then
-	cat > "$scratch/glyphs.yaml" <<'YAML'
-name: glyphs
-data: {source: font5x7, variants: 2}
-model:
-  layers:
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-train: {epochs: 20, batch_size: 8}
-YAML
-	"$DIGITLAB" queue add "$scratch/glyphs.yaml" >/dev/null
+	"$DIGITLAB" queue add "$top_srcdir/tests/data/glyphs.yaml" >/dev/null
 	T="tmux -S $scratch/tmux.sock"
 	trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 	$T new-session -d -s vg -x 80 -y 24 \
