@@ -48,6 +48,19 @@ const char *spec_name(const char *const *table, int i)
 	return "?";
 }
 
+static int spec_find(const char *const *table, const char *name)
+{
+	for (int k = 0; table[k]; k++)
+		if (!strcmp(table[k], name))
+			return k;
+	return -1;
+}
+
+const char *schedule_type_name(enum schedule_type t) { return spec_name(spec_schedules, (int)t); }
+int schedule_type_from_name(const char *name) { return spec_find(spec_schedules, name); }
+const char *monitor_name(enum monitor m) { return spec_name(spec_monitors, (int)m); }
+int monitor_from_name(const char *name) { return spec_find(spec_monitors, name); }
+
 /* Keras's RandomUniform bounds, used for `init: uniform` without bounds. */
 #define SPEC_UNIFORM_LOW (-0.05f)
 #define SPEC_UNIFORM_HIGH 0.05f
@@ -1284,6 +1297,25 @@ static int conv_top(struct conv *c, const struct ynode *root, struct experiment 
 	if ((v = ynode_get(root, "train")) && conv_train(c, v, &e->train))
 		return DL_ERR;
 	return DL_OK;
+}
+
+void schedule_defaults(struct schedule_spec *s, enum schedule_type type)
+{
+	memset(s, 0, sizeof *s);
+	s->type = type;
+	s->unit = SCHEDULE_STEPS;
+	s->rate = 0.96f;
+	s->decay_steps = 1000;
+	s->monitor = MONITOR_VAL_LOSS;
+	s->factor = 0.1f;
+	s->patience = 10;
+	s->min_delta = 1e-4f;
+}
+
+void early_stop_defaults(struct early_stop_spec *e)
+{
+	memset(e, 0, sizeof *e);
+	e->monitor = MONITOR_VAL_LOSS;
 }
 
 void experiment_defaults(struct experiment *e)

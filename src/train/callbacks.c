@@ -3,54 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const schedule_names[] = {
-	"constant", "piecewise_constant", "exponential", "reduce_on_plateau", "cosine",
-};
-static const char *const monitor_names[] = {
-	"loss", "accuracy", "val_loss", "val_accuracy",
-};
-
-const char *schedule_type_name(enum schedule_type t) { return schedule_names[t]; }
-const char *monitor_name(enum monitor m) { return monitor_names[m]; }
-
-int schedule_type_from_name(const char *name)
-{
-	for (int i = 0; i < (int)(sizeof schedule_names / sizeof *schedule_names); i++)
-		if (!strcmp(name, schedule_names[i]))
-			return i;
-	return -1;
-}
-
-int monitor_from_name(const char *name)
-{
-	for (int i = 0; i < (int)(sizeof monitor_names / sizeof *monitor_names); i++)
-		if (!strcmp(name, monitor_names[i]))
-			return i;
-	return -1;
-}
-
 int monitor_higher_is_better(enum monitor m)
 {
 	return m == MONITOR_ACCURACY || m == MONITOR_VAL_ACCURACY;
-}
-
-void schedule_defaults(struct schedule_spec *s, enum schedule_type type)
-{
-	memset(s, 0, sizeof *s);
-	s->type = type;
-	s->unit = SCHEDULE_STEPS;
-	s->rate = 0.96f;
-	s->decay_steps = 1000;
-	s->monitor = MONITOR_VAL_LOSS;
-	s->factor = 0.1f;
-	s->patience = 10;
-	s->min_delta = 1e-4f;
-}
-
-void early_stop_defaults(struct early_stop_spec *e)
-{
-	memset(e, 0, sizeof *e);
-	e->monitor = MONITOR_VAL_LOSS;
 }
 
 float schedule_lr(const struct schedule_spec *s, float base_lr, uint64_t step, int epoch)
