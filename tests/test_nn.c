@@ -7,6 +7,7 @@
 
 #include "nn/layer.h"
 #include "nn/model.h"
+#include "nn/optim.h"
 #include "tap.h"
 
 #define EPS 1e-3f        /* finite-difference step on float parameters */
@@ -1429,7 +1430,9 @@ static void test_names(void)
 	static const char *inits[] = {"glorot_uniform", "glorot_normal", "he_uniform",
 				      "he_normal", "uniform01", "uniform"};
 	static const char *losses[] = {"cross_entropy", "mse", "sse", "hinge"};
-	static const char *kinds[] = {"dense", "dropout", "flatten"};
+	static const char *kinds[] = {"dense", "dropout", "flatten", "conv2d", "maxpool2d",
+				      "avgpool2d", "batchnorm"};
+	static const char *paddings[] = {"valid", "same"};
 	int good = 1;
 
 	for (int i = 0; i < 8; i++)
@@ -1447,10 +1450,23 @@ static void test_names(void)
 			nn_loss_from_name(losses[i]) == i;
 	ok(good, "loss names round-trip");
 	good = 1;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 7; i++)
 		good &= !strcmp(nn_layer_kind_name((enum nn_layer_kind)i), kinds[i]) &&
 			nn_layer_kind_from_name(kinds[i]) == i;
 	ok(good, "layer kind names round-trip");
+	good = 1;
+	for (int i = 0; i < 2; i++)
+		good &= !strcmp(nn_padding_name((enum nn_padding)i), paddings[i]) &&
+			nn_padding_from_name(paddings[i]) == i;
+	ok(good, "padding names round-trip");
+	/* the parser lists a table up to its NULL: one name per enum value */
+	ok(nn_activation_names[NN_ACT_SOFTMAX + 1] == NULL &&
+	   nn_init_names[NN_INIT_UNIFORM + 1] == NULL && nn_loss_names[NN_LOSS_HINGE + 1] == NULL &&
+	   nn_layer_kind_names[NN_LAYER_BATCHNORM + 1] == NULL &&
+	   nn_padding_names[NN_PAD_SAME + 1] == NULL && nn_optim_names[NN_OPTIM_ADAGRAD + 1] == NULL,
+	   "each name table ends with NULL after its enum's last value");
+	is_str(nn_layer_kind_name((enum nn_layer_kind)(NN_LAYER_BATCHNORM + 1)), "?",
+	       "the value after a table's last prints as ?");
 	ok(nn_activation_from_name("gelu") == -1 && nn_init_from_name("zeros") == -1 &&
 	   nn_loss_from_name("kld") == -1 && nn_layer_kind_from_name("conv3d") == -1,
 	   "unknown names give -1");

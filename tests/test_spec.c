@@ -735,8 +735,34 @@ static void test_load(void)
 	unlink(path);
 }
 
+/* The names of the enums the experiment file owns: one table each. */
+static void test_names(void)
+{
+	static const char *schedules[] = {"constant", "piecewise_constant", "exponential",
+					  "reduce_on_plateau", "cosine"};
+	static const char *monitors[] = {"loss", "accuracy", "val_loss", "val_accuracy"};
+	int good = 1;
+
+	for (int i = 0; i < 5; i++)
+		good &= !strcmp(schedule_type_name((enum schedule_type)i), schedules[i]) &&
+			schedule_type_from_name(schedules[i]) == i;
+	ok(good && schedule_type_names[5] == NULL, "schedule names round-trip, table ends");
+	good = 1;
+	for (int i = 0; i < 4; i++)
+		good &= !strcmp(monitor_name((enum monitor)i), monitors[i]) &&
+			monitor_from_name(monitors[i]) == i;
+	ok(good && monitor_names[4] == NULL, "monitor names round-trip, table ends");
+	ok(!strcmp(schedule_unit_name(SCHEDULE_STEPS), "steps") &&
+	   !strcmp(schedule_unit_name(SCHEDULE_EPOCHS), "epochs") && schedule_unit_names[2] == NULL,
+	   "unit names");
+	ok(schedule_type_from_name("cosin") == -1 && monitor_from_name("val_acc") == -1,
+	   "unknown names give -1");
+	is_str(monitor_name((enum monitor)9), "?", "an out-of-range monitor prints as ?");
+}
+
 int main(void)
 {
+	test_names();
 	test_full();
 	test_bad();
 	test_hostile();

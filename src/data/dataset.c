@@ -6,15 +6,16 @@
 
 #include "data/font5x7.h"
 
-static const char *const source_names[] = {
+const char *const data_source_names[] = {
 	[DATA_MNIST] = "mnist",
 	[DATA_FASHION_MNIST] = "fashion-mnist",
 	[DATA_DIGITS8X8] = "digits8x8",
 	[DATA_FONT5X7] = "font5x7",
 	[DATA_IDX] = "idx",
+	NULL,
 };
 
-#define N_SOURCES ((int)(sizeof source_names / sizeof source_names[0]))
+#define N_SOURCES ((int)(sizeof data_source_names / sizeof data_source_names[0]) - 1)
 
 void data_spec_defaults(struct data_spec *s)
 {
@@ -33,13 +34,13 @@ void data_spec_defaults(struct data_spec *s)
 
 const char *data_source_name(enum data_source s)
 {
-	return (unsigned)s < (unsigned)N_SOURCES ? source_names[s] : "?";
+	return (unsigned)s < (unsigned)N_SOURCES ? data_source_names[s] : "?";
 }
 
 int data_source_from_name(const char *name)
 {
 	for (int i = 0; i < N_SOURCES; i++)
-		if (!strcmp(name, source_names[i]))
+		if (!strcmp(name, data_source_names[i]))
 			return i;
 	return -1;
 }

@@ -64,6 +64,9 @@ struct data_spec {
 /* Defaults: mnist, validation none, scale 1, font kinds all/none, variants 0. */
 void data_spec_defaults(struct data_spec *s);
 
+/* "mnist", "fashion-mnist", ...: indexed by the source, NULL-terminated,
+ * as the experiment file writes them. */
+extern const char *const data_source_names[];
 const char *data_source_name(enum data_source s);
 int data_source_from_name(const char *name);   /* -1 when unknown */
 

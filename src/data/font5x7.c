@@ -12,8 +12,9 @@
 /* Upper bound on variants per glyph, so n stays small and int-sized. */
 #define MAX_VARIANTS 100000
 
-static const char *const kind_names[FONT_N_KINDS] = {
-	"normal", "small", "digital", "digital-small", "hand",
+const char *const font_kind_names[FONT_N_KINDS + 1] = {
+	[FONT_NORMAL] = "normal", [FONT_SMALL] = "small", [FONT_DIGITAL] = "digital",
+	[FONT_DIGITAL_SMALL] = "digital-small", [FONT_HAND] = "hand", NULL,
 };
 
 static const char *const glyphs[FONT_N_KINDS][10][FONT_H] = {
@@ -86,13 +87,13 @@ static const char *const glyphs[FONT_N_KINDS][10][FONT_H] = {
 
 const char *font_kind_name(enum font_kind k)
 {
-	return (unsigned)k < FONT_N_KINDS ? kind_names[k] : NULL;
+	return (unsigned)k < FONT_N_KINDS ? font_kind_names[k] : NULL;
 }
 
 int font_kind_from_name(const char *name)
 {
 	for (int k = 0; k < FONT_N_KINDS; k++)
-		if (!strcmp(name, kind_names[k]))
+		if (!strcmp(name, font_kind_names[k]))
 			return k;
 	return -1;
 }
@@ -139,7 +140,7 @@ const char *font_kinds_format(unsigned mask, char *buf, size_t size)
 		if (!(mask & FONT_KIND_BIT(k)))
 			continue;
 		int r = snprintf(buf + len, size > len ? size - len : 0, "%s%s",
-				 len ? "," : "", kind_names[k]);
+				 len ? "," : "", font_kind_names[k]);
 		if (r < 0 || (size_t)r >= size - len)
 			break;
 		len += (size_t)r;

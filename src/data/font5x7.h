@@ -36,7 +36,10 @@ enum font_kind {
 #define FONT_KIND_BIT(k) (1u << (k))
 #define FONT_ALL_KINDS ((1u << FONT_N_KINDS) - 1)
 
-/* "normal", "small", "digital", "digital-small", "hand"; NULL if out of range. */
+/* "normal", "small", "digital", "digital-small", "hand": indexed by the
+ * kind, NULL-terminated. */
+extern const char *const font_kind_names[];
+/* The kind's name; NULL if out of range. */
 const char *font_kind_name(enum font_kind k);
 /* The kind with this name, or -1. */
 int font_kind_from_name(const char *name);

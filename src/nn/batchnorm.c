@@ -395,7 +395,6 @@ static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const flo
 }
 
 const struct nn_layer_ops nn_batchnorm_ops = {
-	.name = "batchnorm",
 	.check = bn_check,
 	.param_count = bn_param_count,
 	.state_count = bn_state_count,

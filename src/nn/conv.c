@@ -538,7 +538,6 @@ static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
 }
 
 const struct nn_layer_ops nn_conv2d_ops = {
-	.name = "conv2d",
 	.check = conv_check,
 	.param_count = conv_param_count,
 	.scratch_size = conv_scratch,

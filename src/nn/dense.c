@@ -188,7 +188,6 @@ static float *dense_layer_backward(struct nn_layer *L, float *dout, float *dst,
 }
 
 const struct nn_layer_ops nn_dense_ops = {
-	.name = "dense",
 	.check = dense_check,
 	.param_count = dense_param_count,
 	.scratch_size = dense_scratch,

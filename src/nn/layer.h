@@ -106,7 +106,6 @@ struct nn_layer {
 };
 
 struct nn_layer_ops {
-	const char *name;
 	/* Output shape for input shape in; on a bad spec, a message without the
 	 * "layer N (kind): " prefix, which the caller adds. */
 	int (*check)(const struct nn_layer_spec *s, struct nn_shape in,

@@ -186,7 +186,6 @@ static float *flatten_backward(struct nn_layer *L, float *dout, float *dst,
 }
 
 static const struct nn_layer_ops dropout_ops = {
-	.name = "dropout",
 	.check = dropout_check,
 	.param_count = nn_no_params,
 	.scratch_size = dropout_scratch,
@@ -197,7 +196,6 @@ static const struct nn_layer_ops dropout_ops = {
 };
 
 static const struct nn_layer_ops flatten_ops = {
-	.name = "flatten",
 	.check = flatten_check,
 	.param_count = nn_no_params,
 	.scratch_size = no_scratch,
@@ -229,10 +227,11 @@ static const struct nn_layer_ops *layer_ops(enum nn_layer_kind k)
 
 /* ---- checking and building ---- */
 
-static int layer_error(struct dl_error *err, int i, const struct nn_layer_ops *ops,
+static int layer_error(struct dl_error *err, const struct nn_model_spec *spec, int i,
 		       const char *msg)
 {
-	return dl_error_set(err, "layer %d (%s): %s", i + 1, ops->name, msg);
+	return dl_error_set(err, "layer %d (%s): %s", i + 1,
+			    nn_layer_kind_name(spec->layers[i].kind), msg);
 }
 
 /* Thread the shape through the layers: outs[i] is layer i's output. */
@@ -262,12 +261,12 @@ static int thread_shapes(const struct nn_model_spec *spec, struct nn_shape *outs
 			return dl_error_set(err, "layer %d: unknown layer kind %d", i + 1,
 					    (int)l->kind);
 		if (ops->check(l, s, &s, msg, sizeof msg) != DL_OK)
-			return layer_error(err, i, ops, msg);
+			return layer_error(err, spec, i, msg);
 		if (s.c < 1 || s.h < 1 || s.w < 1 ||
 		    (int64_t)s.c * s.h * s.w > MAX_SAMPLE_SIZE) {
 			snprintf(msg, sizeof msg, "output shape (%d, %d, %d) is out of range",
 				 s.c, s.h, s.w);
-			return layer_error(err, i, ops, msg);
+			return layer_error(err, spec, i, msg);
 		}
 		if (ops->init) {
 			enum nn_init init = l->has_init ? l->init : spec->init;
@@ -276,13 +275,13 @@ static int thread_shapes(const struct nn_model_spec *spec, struct nn_shape *outs
 
 			if ((int)init < 0 || init > NN_INIT_UNIFORM) {
 				snprintf(msg, sizeof msg, "unknown initialiser %d", (int)init);
-				return layer_error(err, i, ops, msg);
+				return layer_error(err, spec, i, msg);
 			}
 			if (init == NN_INIT_UNIFORM && !(lo < hi)) {
 				snprintf(msg, sizeof msg,
 					 "uniform initialiser needs low < high, got low %g and high %g",
 					 (double)lo, (double)hi);
-				return layer_error(err, i, ops, msg);
+				return layer_error(err, spec, i, msg);
 			}
 		}
 		outs[i] = s;
@@ -291,7 +290,7 @@ static int thread_shapes(const struct nn_model_spec *spec, struct nn_shape *outs
 		snprintf(msg, sizeof msg,
 			 "the last layer must output a flat vector, got (%d, %d, %d)",
 			 s.c, s.h, s.w);
-		return layer_error(err, spec->n_layers - 1, ops, msg);
+		return layer_error(err, spec, spec->n_layers - 1, msg);
 	}
 	return DL_OK;
 }

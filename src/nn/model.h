@@ -189,8 +189,17 @@ const float *nn_model_input_grad(const struct nn_model *m);
 double nn_model_penalty(const struct nn_model *m, float l1, float l2);
 void nn_model_penalty_grad(struct nn_model *m, float l1, float l2);
 
-/* Names for printing and parsing ("relu", "glorot_uniform", "cross_entropy"...).
- * The *_from_name functions return -1 for an unknown name. */
+/* Names for printing and parsing ("relu", "glorot_uniform", "cross_entropy"...),
+ * as the experiment file writes them. Each table is indexed by its enum and
+ * ends with NULL, so a parser can list the names it accepts:
+ * nn_activation_names[NN_ACT_RELU] is "relu". The *_name functions return
+ * "?" for a value out of range, the *_from_name functions -1 for an unknown
+ * name. */
+extern const char *const nn_activation_names[];
+extern const char *const nn_init_names[];
+extern const char *const nn_loss_names[];
+extern const char *const nn_layer_kind_names[];
+extern const char *const nn_padding_names[];
 const char *nn_activation_name(enum nn_activation a);
 int nn_activation_from_name(const char *name);
 const char *nn_init_name(enum nn_init i);
@@ -199,6 +208,8 @@ const char *nn_loss_name(enum nn_loss l);
 int nn_loss_from_name(const char *name);
 const char *nn_layer_kind_name(enum nn_layer_kind k);
 int nn_layer_kind_from_name(const char *name);
+const char *nn_padding_name(enum nn_padding p);
+int nn_padding_from_name(const char *name);
 
 /* Apply an activation in place / its backward given the activation's output
  * y (and input x where needed); exposed for the gradient tests. For softmax,

@@ -37,6 +37,8 @@ struct nn_optim_cfg {
 /* Fill cfg with Keras's defaults for a type. */
 void nn_optim_defaults(struct nn_optim_cfg *cfg, enum nn_optim_type type);
 
+/* "sgd", "adam", ...: indexed by the type, NULL-terminated (model.h says more). */
+extern const char *const nn_optim_names[];
 const char *nn_optim_name(enum nn_optim_type t);
 int nn_optim_from_name(const char *name);   /* -1 when unknown */
 

@@ -172,7 +172,6 @@ static float *pool_backward(struct nn_layer *L, float *dout, float *dst,
 }
 
 const struct nn_layer_ops nn_maxpool2d_ops = {
-	.name = "maxpool2d",
 	.check = pool_check,
 	.param_count = nn_no_params,
 	.scratch_size = maxpool_scratch,
@@ -182,7 +181,6 @@ const struct nn_layer_ops nn_maxpool2d_ops = {
 };
 
 const struct nn_layer_ops nn_avgpool2d_ops = {
-	.name = "avgpool2d",
 	.check = pool_check,
 	.param_count = nn_no_params,
 	.scratch_size = avgpool_scratch,

@@ -7,7 +7,7 @@
  * that read back to the same float.
  */
 #include "spec/experiment.h"
-#include "spec/spec_names.h"
+#include "data/font5x7.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -135,10 +135,10 @@ static void put_kinds(struct sbuf *b, const char *key, unsigned mask)
 	int first = 1;
 
 	put(b, "  %s: [", key);
-	for (int i = 0; spec_font_kinds[i]; i++) {
+	for (int i = 0; font_kind_names[i]; i++) {
 		if (!(mask & (1u << i)))
 			continue;
-		put(b, "%s%s", first ? "" : ", ", spec_font_kinds[i]);
+		put(b, "%s%s", first ? "" : ", ", font_kind_names[i]);
 		first = 0;
 	}
 	put(b, "]\n");
@@ -152,14 +152,14 @@ static void put_init(struct sbuf *b, enum nn_init init, float low, float high)
 		put(b, "{type: uniform, low: %s, high: %s}", fmt_float(low, f1, sizeof f1),
 		    fmt_float(high, f2, sizeof f2));
 	else
-		put(b, "%s", spec_name(spec_inits, (int)init));
+		put(b, "%s", nn_init_name(init));
 }
 
 static void emit_data(struct sbuf *b, const struct data_spec *d)
 {
 	char f[32];
 
-	put(b, "data:\n  source: %s\n", spec_name(spec_sources, (int)d->source));
+	put(b, "data:\n  source: %s\n", data_source_name(d->source));
 	if (d->source == DATA_IDX) {
 		const char *keys[] = {"train_images", "train_labels", "test_images", "test_labels"};
 		const char *vals[] = {d->train_images, d->train_labels, d->test_images,
@@ -214,7 +214,7 @@ static void put_unit_keys(struct sbuf *b, const struct nn_layer_spec *l)
 {
 	char f[32];
 
-	put(b, ", activation: %s", spec_name(spec_activations, (int)l->activation));
+	put(b, ", activation: %s", nn_activation_name(l->activation));
 	if (l->activation == NN_ACT_LEAKY_RELU || l->activation == NN_ACT_ELU)
 		put(b, ", alpha: %s", fmt_float(l->alpha, f, sizeof f));
 	if (l->has_init) {
@@ -257,15 +257,15 @@ static void emit_model(struct sbuf *b, const struct nn_model_spec *m)
 			put(b, "    - conv2d: {filters: %d, kernel: ", l->filters);
 			put_window(b, l->kernel_h, l->kernel_w);
 			put(b, ", stride: %d, padding: %s", l->stride,
-			    l->padding == NN_PAD_SAME ? "same" : "valid");
+			    nn_padding_name(l->padding));
 			put_unit_keys(b, l);
 			break;
 		case NN_LAYER_MAXPOOL2D:
 		case NN_LAYER_AVGPOOL2D:
-			put(b, "    - %s: {size: ", spec_name(spec_layer_kinds, (int)l->kind));
+			put(b, "    - %s: {size: ", nn_layer_kind_name(l->kind));
 			put_window(b, l->kernel_h, l->kernel_w);
 			put(b, ", stride: %d, padding: %s}\n", l->stride,
-			    l->padding == NN_PAD_SAME ? "same" : "valid");
+			    nn_padding_name(l->padding));
 			break;
 		case NN_LAYER_BATCHNORM:
 			put(b, "    - batchnorm: {momentum: %s, ",
@@ -280,7 +280,7 @@ static void emit_optimizer(struct sbuf *b, const struct nn_optim_cfg *o)
 {
 	char f[32];
 
-	put(b, "  optimizer: {type: %s, lr: %s", spec_name(spec_optims, (int)o->type),
+	put(b, "  optimizer: {type: %s, lr: %s", nn_optim_name(o->type),
 	    fmt_float(o->lr, f, sizeof f));
 	switch (o->type) {
 	case NN_OPTIM_SGD:
@@ -310,12 +310,12 @@ static void emit_schedule(struct sbuf *b, const struct schedule_spec *s)
 {
 	char f[40];
 
-	put(b, "  schedule: {type: %s", spec_name(spec_schedules, (int)s->type));
+	put(b, "  schedule: {type: %s", schedule_type_name(s->type));
 	switch (s->type) {
 	case SCHEDULE_CONSTANT:
 		break;
 	case SCHEDULE_PIECEWISE_CONSTANT:
-		put(b, ", unit: %s, boundaries: [", spec_name(spec_units, (int)s->unit));
+		put(b, ", unit: %s, boundaries: [", schedule_unit_name(s->unit));
 		for (int i = 0; i < s->n_boundaries; i++)
 			put(b, "%s%s", i ? ", " : "", fmt_double(s->boundaries[i], f, sizeof f));
 		put(b, "], values: [");
@@ -324,13 +324,13 @@ static void emit_schedule(struct sbuf *b, const struct schedule_spec *s)
 		put(b, "]");
 		break;
 	case SCHEDULE_EXPONENTIAL:
-		put(b, ", unit: %s", spec_name(spec_units, (int)s->unit));
+		put(b, ", unit: %s", schedule_unit_name(s->unit));
 		put(b, ", rate: %s", fmt_float(s->rate, f, sizeof f));
 		put(b, ", decay_steps: %s", fmt_double(s->decay_steps, f, sizeof f));
 		put(b, ", staircase: %s", s->staircase ? "true" : "false");
 		break;
 	case SCHEDULE_REDUCE_ON_PLATEAU:
-		put(b, ", monitor: %s", spec_name(spec_monitors, (int)s->monitor));
+		put(b, ", monitor: %s", monitor_name(s->monitor));
 		put(b, ", factor: %s", fmt_float(s->factor, f, sizeof f));
 		put(b, ", patience: %d", s->patience);
 		put(b, ", min_delta: %s", fmt_float(s->min_delta, f, sizeof f));
@@ -338,7 +338,7 @@ static void emit_schedule(struct sbuf *b, const struct schedule_spec *s)
 		put(b, ", min_lr: %s", fmt_float(s->min_lr, f, sizeof f));
 		break;
 	case SCHEDULE_COSINE:
-		put(b, ", unit: %s", spec_name(spec_units, (int)s->unit));
+		put(b, ", unit: %s", schedule_unit_name(s->unit));
 		put(b, ", decay_steps: %s", fmt_double(s->decay_steps, f, sizeof f));
 		put(b, ", alpha: %s", fmt_float(s->alpha, f, sizeof f));
 		break;
@@ -361,7 +361,7 @@ static void emit_train(struct sbuf *b, const struct train_spec *t)
 	 * before this key existed stays as it was */
 	if (t->inits > 1)
 		put(b, "  inits: %d\n", t->inits);
-	put(b, "  loss: %s\n", spec_name(spec_losses, (int)t->loss));
+	put(b, "  loss: %s\n", nn_loss_name(t->loss));
 	put(b, "  regularization: {l1: %s, l2: %s}\n", fmt_float(t->l1, f1, sizeof f1),
 	    fmt_float(t->l2, f2, sizeof f2));
 	emit_optimizer(b, &t->optimizer);
@@ -371,7 +371,7 @@ static void emit_train(struct sbuf *b, const struct train_spec *t)
 		return;
 	}
 	put(b, "  early_stopping: {monitor: %s, patience: %d, min_delta: %s, restore_best: %s",
-	    spec_name(spec_monitors, (int)e->monitor), e->patience,
+	    monitor_name(e->monitor), e->patience,
 	    fmt_float(e->min_delta, f1, sizeof f1), e->restore_best ? "true" : "false");
 	if (e->has_target)
 		put(b, ", target: %s}\n", fmt_float(e->target, f2, sizeof f2));

@@ -5,11 +5,12 @@
  * keys (unknown and duplicate keys, with the closest valid key suggested),
  * then reads each value with a typed getter that checks type and range and
  * reports the offending node's position. Layer kinds are a table, as
- * darknet's parser maps a section name to a parse function. Name tables live
- * here (spec_*) so the parser does not depend on the engine's objects.
+ * darknet's parser maps a section name to a parse function. The names of
+ * each enum are the one table of the module that owns the enum
+ * (nn_activation_names, data_source_names, schedule_type_names, ...).
  */
 #include "spec/experiment.h"
-#include "spec/spec_names.h"
+#include "data/font5x7.h"
 #include "spec/yaml_tree.h"
 
 #include <ctype.h>
@@ -23,24 +24,22 @@
 
 #define SPEC_MAX_FILE (16L * 1024 * 1024)
 
-/* ---- name tables ---- */
+/* ---- names of the enums this module owns (experiment.h) ---- */
 
-const char *const spec_sources[] = {"mnist", "fashion-mnist", "digits8x8", "font5x7", "idx", NULL};
-const char *const spec_activations[] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu",
-					"elu", "selu", "softmax", NULL};
-const char *const spec_inits[] = {"glorot_uniform", "glorot_normal", "he_uniform",
-				  "he_normal", "uniform01", "uniform", NULL};
-const char *const spec_losses[] = {"cross_entropy", "mse", "sse", "hinge", NULL};
-const char *const spec_optims[] = {"sgd", "adam", "nadam", "rmsprop", "adagrad", NULL};
-const char *const spec_layer_kinds[] = {"dense", "dropout", "flatten", "conv2d", "maxpool2d",
-					 "avgpool2d", "batchnorm", NULL};
-const char *const spec_font_kinds[] = {"normal", "small", "digital", "digital-small", "hand", NULL};
-const char *const spec_schedules[] = {"constant", "piecewise_constant", "exponential",
-				      "reduce_on_plateau", "cosine", NULL};
-const char *const spec_monitors[] = {"loss", "accuracy", "val_loss", "val_accuracy", NULL};
-const char *const spec_units[] = {"steps", "epochs", NULL};
+const char *const schedule_type_names[] = {
+	[SCHEDULE_CONSTANT] = "constant", [SCHEDULE_PIECEWISE_CONSTANT] = "piecewise_constant",
+	[SCHEDULE_EXPONENTIAL] = "exponential", [SCHEDULE_REDUCE_ON_PLATEAU] = "reduce_on_plateau",
+	[SCHEDULE_COSINE] = "cosine", NULL,
+};
+const char *const schedule_unit_names[] = {
+	[SCHEDULE_STEPS] = "steps", [SCHEDULE_EPOCHS] = "epochs", NULL,
+};
+const char *const monitor_names[] = {
+	[MONITOR_LOSS] = "loss", [MONITOR_ACCURACY] = "accuracy",
+	[MONITOR_VAL_LOSS] = "val_loss", [MONITOR_VAL_ACCURACY] = "val_accuracy", NULL,
+};
 
-const char *spec_name(const char *const *table, int i)
+static const char *name_of(const char *const *table, int i)
 {
 	for (int k = 0; table[k]; k++)
 		if (k == i)
@@ -48,7 +47,7 @@ const char *spec_name(const char *const *table, int i)
 	return "?";
 }
 
-static int spec_find(const char *const *table, const char *name)
+static int find_name(const char *const *table, const char *name)
 {
 	for (int k = 0; table[k]; k++)
 		if (!strcmp(table[k], name))
@@ -56,10 +55,11 @@ static int spec_find(const char *const *table, const char *name)
 	return -1;
 }
 
-const char *schedule_type_name(enum schedule_type t) { return spec_name(spec_schedules, (int)t); }
-int schedule_type_from_name(const char *name) { return spec_find(spec_schedules, name); }
-const char *monitor_name(enum monitor m) { return spec_name(spec_monitors, (int)m); }
-int monitor_from_name(const char *name) { return spec_find(spec_monitors, name); }
+const char *schedule_type_name(enum schedule_type t) { return name_of(schedule_type_names, (int)t); }
+int schedule_type_from_name(const char *name) { return find_name(schedule_type_names, name); }
+const char *schedule_unit_name(enum schedule_unit u) { return name_of(schedule_unit_names, (int)u); }
+const char *monitor_name(enum monitor m) { return name_of(monitor_names, (int)m); }
+int monitor_from_name(const char *name) { return find_name(monitor_names, name); }
 
 /* Keras's RandomUniform bounds, used for `init: uniform` without bounds. */
 #define SPEC_UNIFORM_LOW (-0.05f)
@@ -451,7 +451,7 @@ static int conv_kinds(struct conv *c, const struct ynode *n, const char *path,
 		int k;
 
 		snprintf(p, sizeof p, "%s[%d]", path, i);
-		if (get_enum(c, n->kids[i], p, "font kind", spec_font_kinds, &k) != DL_OK)
+		if (get_enum(c, n->kids[i], p, "font kind", font_kind_names, &k) != DL_OK)
 			return DL_ERR;
 		m |= 1u << k;
 	}
@@ -479,7 +479,7 @@ static int conv_data(struct conv *c, const struct ynode *map, struct data_spec *
 	if (want_mapping(c, map, "data") || check_keys(c, map, "in data", keys))
 		return DL_ERR;
 	if ((v = ynode_get(map, "source"))) {
-		if (get_enum(c, v, "data.source", "source", spec_sources, &k))
+		if (get_enum(c, v, "data.source", "source", data_source_names, &k))
 			return DL_ERR;
 		d->source = (enum data_source)k;
 	}
@@ -568,7 +568,7 @@ static int conv_init(struct conv *c, const struct ynode *n, const char *path,
 	*low = SPEC_UNIFORM_LOW;
 	*high = SPEC_UNIFORM_HIGH;
 	if (n->type == YNODE_SCALAR) {
-		if (get_enum(c, n, path, "init", spec_inits, &k))
+		if (get_enum(c, n, path, "init", nn_init_names, &k))
 			return DL_ERR;
 		*init = (enum nn_init)k;
 		return DL_OK;
@@ -581,7 +581,7 @@ static int conv_init(struct conv *c, const struct ynode *n, const char *path,
 	if (!(t = ynode_get(n, "type")))
 		return missing(c, n, "type", path);
 	snprintf(p, sizeof p, "%s.type", path);
-	if (get_enum(c, t, p, "init", spec_inits, &k))
+	if (get_enum(c, t, p, "init", nn_init_names, &k))
 		return DL_ERR;
 	*init = (enum nn_init)k;
 	for (int i = 1; keys[i]; i++) {
@@ -591,7 +591,7 @@ static int conv_init(struct conv *c, const struct ynode *n, const char *path,
 			continue;
 		if (*init != NN_INIT_UNIFORM)
 			return fail(c, key_node(n, keys[i]), "%s is not a parameter of %s",
-				    keys[i], spec_inits[k]);
+				    keys[i], nn_init_names[k]);
 		snprintf(p, sizeof p, "%s.%s", path, keys[i]);
 		if (get_float(c, v, p, R_ANY, i == 1 ? low : high))
 			return DL_ERR;
@@ -616,7 +616,7 @@ static int parse_unit_keys(struct conv *c, const struct ynode *v, const char *pa
 	l->activation = NN_ACT_LINEAR;
 	if ((x = ynode_get(v, "activation"))) {
 		snprintf(p, sizeof p, "%s.activation", path);
-		if (get_enum(c, x, p, "activation", spec_activations, &k))
+		if (get_enum(c, x, p, "activation", nn_activation_names, &k))
 			return DL_ERR;
 		l->activation = (enum nn_activation)k;
 	}
@@ -703,7 +703,6 @@ static int get_window(struct conv *c, const struct ynode *n, const char *path,
 static int get_padding(struct conv *c, const struct ynode *v, const char *path,
 		       enum nn_padding *out)
 {
-	static const char *const paddings[] = {"valid", "same", NULL};
 	const struct ynode *x = ynode_get(v, "padding");
 	char p[140];
 	int k;
@@ -712,7 +711,7 @@ static int get_padding(struct conv *c, const struct ynode *v, const char *path,
 	if (!x)
 		return DL_OK;
 	snprintf(p, sizeof p, "%s.padding", path);
-	if (get_enum(c, x, p, "padding", paddings, &k))
+	if (get_enum(c, x, p, "padding", nn_padding_names, &k))
 		return DL_ERR;
 	*out = (enum nn_padding)k;
 	return DL_OK;
@@ -869,10 +868,13 @@ static int parse_flatten(struct conv *c, const struct ynode *v, const char *path
 	return check_keys(c, v, where, keys);
 }
 
-/* Indexed like spec_layer_kinds. */
-static const layer_parse_fn layer_parsers[] = {parse_dense, parse_dropout, parse_flatten,
-					       parse_conv2d, parse_maxpool, parse_avgpool,
-					       parse_batchnorm};
+/* The parser of each layer kind. */
+static const layer_parse_fn layer_parsers[] = {
+	[NN_LAYER_DENSE] = parse_dense, [NN_LAYER_DROPOUT] = parse_dropout,
+	[NN_LAYER_FLATTEN] = parse_flatten, [NN_LAYER_CONV2D] = parse_conv2d,
+	[NN_LAYER_MAXPOOL2D] = parse_maxpool, [NN_LAYER_AVGPOOL2D] = parse_avgpool,
+	[NN_LAYER_BATCHNORM] = parse_batchnorm,
+};
 
 static int conv_layers(struct conv *c, const struct ynode *seq, struct nn_model_spec *m)
 {
@@ -899,9 +901,9 @@ static int conv_layers(struct conv *c, const struct ynode *seq, struct nn_model_
 					    p, item->kids[0]->text, item->kids[2]->text);
 			return type_error(c, item, p, "a layer such as {dense: {units: 10}}");
 		}
-		if (get_enum(c, item->kids[0], p, "layer kind", spec_layer_kinds, &k))
+		if (get_enum(c, item->kids[0], p, "layer kind", nn_layer_kind_names, &k))
 			return DL_ERR;
-		snprintf(lp, sizeof lp, "%s.%s", p, spec_layer_kinds[k]);
+		snprintf(lp, sizeof lp, "%s.%s", p, nn_layer_kind_names[k]);
 		if (layer_parsers[k](c, item->kids[1], lp, &m->layers[i]))
 			return DL_ERR;
 		m->n_layers = i + 1;
@@ -924,13 +926,13 @@ static int conv_model(struct conv *c, const struct ynode *map, struct nn_model_s
 	return conv_layers(c, v, m);
 }
 
-/* Which optimiser keys each type takes (indexed like spec_optims). */
+/* Which optimiser keys each type takes. */
 static const char *const optim_params[][6] = {
-	{"lr", "momentum", "nesterov", NULL},
-	{"lr", "beta1", "beta2", "epsilon", NULL},
-	{"lr", "beta1", "beta2", "epsilon", NULL},
-	{"lr", "rho", "momentum", "epsilon", NULL},
-	{"lr", "initial_accumulator", "epsilon", NULL},
+	[NN_OPTIM_SGD] = {"lr", "momentum", "nesterov", NULL},
+	[NN_OPTIM_ADAM] = {"lr", "beta1", "beta2", "epsilon", NULL},
+	[NN_OPTIM_NADAM] = {"lr", "beta1", "beta2", "epsilon", NULL},
+	[NN_OPTIM_RMSPROP] = {"lr", "rho", "momentum", "epsilon", NULL},
+	[NN_OPTIM_ADAGRAD] = {"lr", "initial_accumulator", "epsilon", NULL},
 };
 
 static int conv_optimizer(struct conv *c, const struct ynode *n, struct nn_optim_cfg *o)
@@ -941,7 +943,7 @@ static int conv_optimizer(struct conv *c, const struct ynode *n, struct nn_optim
 	int k;
 
 	if (n->type == YNODE_SCALAR) {
-		if (get_enum(c, n, "train.optimizer", "optimizer", spec_optims, &k))
+		if (get_enum(c, n, "train.optimizer", "optimizer", nn_optim_names, &k))
 			return DL_ERR;
 		memset(o, 0, sizeof *o);
 		nn_optim_defaults(o, (enum nn_optim_type)k);
@@ -953,7 +955,7 @@ static int conv_optimizer(struct conv *c, const struct ynode *n, struct nn_optim
 		return DL_ERR;
 	if (!(t = ynode_get(n, "type")))
 		return missing(c, n, "type", "train.optimizer");
-	if (get_enum(c, t, "train.optimizer.type", "optimizer", spec_optims, &k))
+	if (get_enum(c, t, "train.optimizer.type", "optimizer", nn_optim_names, &k))
 		return DL_ERR;
 	memset(o, 0, sizeof *o);
 	nn_optim_defaults(o, (enum nn_optim_type)k);
@@ -966,7 +968,7 @@ static int conv_optimizer(struct conv *c, const struct ynode *n, struct nn_optim
 		if (!strcmp(key, "type"))
 			continue;
 		if (!in_table(key, optim_params[k]))
-			return fail(c, n->kids[i], "%s is not a parameter of %s", key, spec_optims[k]);
+			return fail(c, n->kids[i], "%s is not a parameter of %s", key, nn_optim_names[k]);
 		snprintf(p, sizeof p, "train.optimizer.%s", key);
 		if (!strcmp(key, "lr"))
 			rc = get_float(c, v, p, R_POSITIVE, &o->lr);
@@ -990,13 +992,14 @@ static int conv_optimizer(struct conv *c, const struct ynode *n, struct nn_optim
 	return DL_OK;
 }
 
-/* Which schedule keys each type takes (indexed like spec_schedules). */
+/* Which schedule keys each type takes. */
 static const char *const schedule_params[][8] = {
-	{NULL},
-	{"unit", "boundaries", "values", NULL},
-	{"unit", "rate", "decay_steps", "staircase", NULL},
-	{"monitor", "factor", "patience", "min_delta", "cooldown", "min_lr", NULL},
-	{"unit", "decay_steps", "alpha", NULL},
+	[SCHEDULE_CONSTANT] = {NULL},
+	[SCHEDULE_PIECEWISE_CONSTANT] = {"unit", "boundaries", "values", NULL},
+	[SCHEDULE_EXPONENTIAL] = {"unit", "rate", "decay_steps", "staircase", NULL},
+	[SCHEDULE_REDUCE_ON_PLATEAU] = {"monitor", "factor", "patience", "min_delta", "cooldown",
+					"min_lr", NULL},
+	[SCHEDULE_COSINE] = {"unit", "decay_steps", "alpha", NULL},
 };
 
 static int conv_piecewise(struct conv *c, const struct ynode *map, struct schedule_spec *s)
@@ -1047,7 +1050,7 @@ static int conv_schedule(struct conv *c, const struct ynode *n, struct schedule_
 	int k, e;
 
 	if (n->type == YNODE_SCALAR) {
-		if (get_enum(c, n, "train.schedule", "schedule", spec_schedules, &k))
+		if (get_enum(c, n, "train.schedule", "schedule", schedule_type_names, &k))
 			return DL_ERR;
 		if (k == SCHEDULE_PIECEWISE_CONSTANT)
 			return fail(c, n, "train.schedule: piecewise_constant needs boundaries and "
@@ -1061,7 +1064,7 @@ static int conv_schedule(struct conv *c, const struct ynode *n, struct schedule_
 		return DL_ERR;
 	if (!(t = ynode_get(n, "type")))
 		return missing(c, n, "type", "train.schedule");
-	if (get_enum(c, t, "train.schedule.type", "schedule", spec_schedules, &k))
+	if (get_enum(c, t, "train.schedule.type", "schedule", schedule_type_names, &k))
 		return DL_ERR;
 	schedule_defaults(s, (enum schedule_type)k);
 	for (int i = 0; i + 1 < n->n; i += 2) {
@@ -1074,10 +1077,10 @@ static int conv_schedule(struct conv *c, const struct ynode *n, struct schedule_
 			continue;
 		if (!in_table(key, schedule_params[k]))
 			return fail(c, n->kids[i], "%s is not a parameter of %s", key,
-				    spec_schedules[k]);
+				    schedule_type_names[k]);
 		snprintf(p, sizeof p, "train.schedule.%s", key);
 		if (!strcmp(key, "unit")) {
-			if ((rc = get_enum(c, v, p, "unit", spec_units, &e)) == DL_OK)
+			if ((rc = get_enum(c, v, p, "unit", schedule_unit_names, &e)) == DL_OK)
 				s->unit = (enum schedule_unit)e;
 		} else if (!strcmp(key, "rate")) {
 			rc = get_float(c, v, p, R_POSITIVE, &s->rate);
@@ -1088,7 +1091,7 @@ static int conv_schedule(struct conv *c, const struct ynode *n, struct schedule_
 		} else if (!strcmp(key, "alpha")) {
 			rc = get_float(c, v, p, R_CLOSED01, &s->alpha);
 		} else if (!strcmp(key, "monitor")) {
-			if ((rc = get_enum(c, v, p, "monitor", spec_monitors, &e)) == DL_OK)
+			if ((rc = get_enum(c, v, p, "monitor", monitor_names, &e)) == DL_OK)
 				s->monitor = (enum monitor)e;
 		} else if (!strcmp(key, "factor")) {
 			rc = get_float(c, v, p, R_OPEN01, &s->factor);
@@ -1123,7 +1126,7 @@ static int conv_early_stop(struct conv *c, const struct ynode *n, struct early_s
 		return DL_ERR;
 	e->enabled = 1;
 	if ((v = ynode_get(n, "monitor"))) {
-		if (get_enum(c, v, "train.early_stopping.monitor", "monitor", spec_monitors, &k))
+		if (get_enum(c, v, "train.early_stopping.monitor", "monitor", monitor_names, &k))
 			return DL_ERR;
 		e->monitor = (enum monitor)k;
 	}
@@ -1175,7 +1178,7 @@ static int conv_train(struct conv *c, const struct ynode *map, struct train_spec
 	if ((v = ynode_get(map, "inits")) && get_int32(c, v, "train.inits", 1, 100000, &t->inits))
 		return DL_ERR;
 	if ((v = ynode_get(map, "loss"))) {
-		if (get_enum(c, v, "train.loss", "loss", spec_losses, &k))
+		if (get_enum(c, v, "train.loss", "loss", nn_loss_names, &k))
 			return DL_ERR;
 		t->loss = (enum nn_loss)k;
 	}

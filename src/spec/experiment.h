@@ -90,8 +90,14 @@ struct early_stop_spec {
 void schedule_defaults(struct schedule_spec *s, enum schedule_type type);
 void early_stop_defaults(struct early_stop_spec *e);
 
+/* Names as the file writes them: each table is indexed by its enum and ends
+ * with NULL. The *_name functions return "?" for a value out of range. */
+extern const char *const schedule_type_names[];
+extern const char *const schedule_unit_names[];
+extern const char *const monitor_names[];
 const char *schedule_type_name(enum schedule_type t);
 int schedule_type_from_name(const char *name);     /* -1 when unknown */
+const char *schedule_unit_name(enum schedule_unit u);
 const char *monitor_name(enum monitor m);
 int monitor_from_name(const char *name);           /* -1 when unknown */
 
