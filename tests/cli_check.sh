@@ -61,6 +61,22 @@ got=$("$DIGITLAB" check "$scratch/missing.yaml" 2>&1)
 is "$?" 2 "missing file: exit status 2"
 is "$got" "digitlab: $scratch/missing.yaml: error: No such file or directory" "missing file: message"
 
+# a sweep point whose IDX images cannot be read: the file and the point named
+printf '\000\000\010\003\000\000\000\001\000\000\000\002\000\000\000\002abcd' > "$scratch/images"
+cat > "$scratch/idx-sweep.yaml" <<EOF
+data: {source: idx, train_images: images, train_labels: l, test_images: t, test_labels: u}
+model:
+  layers:
+    - flatten: {}
+    - dense: {units: 10, activation: softmax}
+sweep:
+  grid: {"data.train_images": [images, gone]}
+EOF
+got=$(cd "$scratch" && "$DIGITLAB" check idx-sweep.yaml 2>&1)
+is "$?" 2 "sweep over unreadable images: exit status 2"
+is "$got" "digitlab: gone: error: sweep point train_images=gone: No such file or directory" \
+	"sweep over unreadable images: the IDX file and the point named"
+
 out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb003-dense16.yaml)
 ok $? "summary runs"
 is "$(printf '%s\n' "$out" | grep '^Total')" "Total params: 12,730" "notebook 003's Dense16 net has 12,730 parameters"

@@ -26,13 +26,12 @@ static int prepare(struct experiment *exp, struct data_split *data)
 	struct dl_error err;
 	char cache[512];
 
-	if (experiment_parse(exp, yaml, sizeof yaml - 1, "sink.yaml", NULL, 0, &err) != DL_OK ||
+	if (trainer_parse_experiment(exp, yaml, sizeof yaml - 1, "sink.yaml", NULL, 0, &err) != DL_OK ||
 	    data_load(&exp->data, data_cache_dir(cache, sizeof cache), exp->seed, data,
 		      &err) != DL_OK) {
 		ok(0, "prepare: %s", err.msg);
 		return DL_ERR;
 	}
-	exp->model.input = (struct nn_shape){data->train.c, data->train.h, data->train.w};
 	if (trainer_check_model(exp, data->train.n_classes, &err) != DL_OK) {
 		ok(0, "prepare: %s", err.msg);
 		return DL_ERR;

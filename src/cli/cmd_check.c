@@ -86,19 +86,13 @@ static int check_sweep(const char *file, const struct file_args *a, int *runs)
 
 	dl_error_clear(&err);
 	*runs = 0;
-	if (sweep_plan_load(&plan, file, a->sets, a->n_sets, &err) != DL_OK) {
+	if (trainer_load_plan(&plan, file, a->sets, a->n_sets, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}
 	for (int i = 0; rc == DL_OK && plan.has_sweep && i < plan.n; i++) {
-		struct experiment *e = &plan.runs[i].exp;
-		int c, h, w;
-
-		if (data_input_shape(&e->data, &c, &h, &w, &err) == DL_OK) {
-			e->model.input = (struct nn_shape){c, h, w};
-			if (trainer_check_model(e, 10, &err) == DL_OK)
-				continue;
-		}
+		if (trainer_check_model(&plan.runs[i].exp, 10, &err) == DL_OK)
+			continue;
 		snprintf(err.file, sizeof err.file, "%s", file);
 		dl_error_prefix(&err, "sweep point %s", plan.runs[i].point);
 		cli_print_error(&err);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "nn/gemm.h"
+#include "train/trainer.h"
 
 struct command {
 	const char *name;
@@ -120,30 +121,24 @@ int cli_load_experiment(struct experiment *exp, const char *path,
 			const char *const *sets, int n_sets)
 {
 	struct dl_error err;
-	int c, h, w;
 
 	dl_error_clear(&err);
-	if (experiment_load(exp, path, sets, n_sets, &err) != DL_OK ||
-	    data_input_shape(&exp->data, &c, &h, &w, &err) != DL_OK) {
+	if (trainer_load_experiment(exp, path, sets, n_sets, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}
-	exp->model.input = (struct nn_shape){c, h, w};
 	return DL_OK;
 }
 
 int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *display_name)
 {
 	struct dl_error err;
-	int c, h, w;
 
 	dl_error_clear(&err);
-	if (experiment_parse(exp, yaml, strlen(yaml), display_name, NULL, 0, &err) != DL_OK ||
-	    data_input_shape(&exp->data, &c, &h, &w, &err) != DL_OK) {
+	if (trainer_parse_experiment(exp, yaml, strlen(yaml), display_name, NULL, 0, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}
-	exp->model.input = (struct nn_shape){c, h, w};
 	return DL_OK;
 }
 

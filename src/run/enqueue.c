@@ -3,30 +3,25 @@
 #include <stdlib.h>
 
 #include "run/enqueue.h"
+#include "train/trainer.h"
 
 int enqueue_plan(struct sweep_plan *plan, const char *path, const struct enqueue_opts *o,
 		 struct dl_error *err)
 {
-	if (sweep_plan_load(plan, path, o->sets, o->n_sets, err) != DL_OK)
+	if (trainer_load_plan(plan, path, o->sets, o->n_sets, err) != DL_OK)
 		return DL_ERR;
 	for (int i = 0; i < plan->n; i++) {
-		struct experiment *e = &plan->runs[i].exp;
-		int c, h, w;
+		const struct experiment *e = &plan->runs[i].exp;
 
-		if (data_input_shape(&e->data, &c, &h, &w, err) != DL_OK)
-			goto fail;
-		e->model.input = (struct nn_shape){c, h, w};
 		if (nn_model_spec_check(&e->model, e->train.loss, err) != DL_OK) {
 			snprintf(err->file, sizeof err->file, "%s", path);
 			if (plan->has_sweep)
 				dl_error_prefix(err, "sweep point %s", plan->runs[i].point);
-			goto fail;
+			sweep_plan_free(plan);
+			return DL_ERR;
 		}
 	}
 	return DL_OK;
-fail:
-	sweep_plan_free(plan);
-	return DL_ERR;
 }
 
 int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct enqueue_opts *o,

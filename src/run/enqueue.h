@@ -19,7 +19,7 @@ struct enqueue_opts {
 	int threads;                    /* < 1 means 1 */
 };
 
-/* Load and check a file's runs (sweep_plan_load, then every run's model
+/* Load and check a file's runs (trainer_load_plan, then every run's model
  * against its data's shape). On failure err says where and why. */
 int enqueue_plan(struct sweep_plan *plan, const char *path, const struct enqueue_opts *o,
 		 struct dl_error *err);

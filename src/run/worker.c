@@ -21,18 +21,17 @@ static int fail_run(struct store *s, int64_t id, const char *why, struct dl_erro
 	return store_finish_run(s, id, &r, err);
 }
 
-/* The experiment of a claimed run, its data, and the model's input shape. */
+/* The experiment of a claimed run and its data, the model checked against it. */
 static int prepare(const struct store_claim *c, const struct worker_opts *o,
 		   struct experiment *exp, struct data_split *data, struct dl_error *why)
 {
 	char name[64];
 
 	snprintf(name, sizeof name, "run %lld", (long long)c->id);
-	if (experiment_parse(exp, c->yaml, strlen(c->yaml), name, NULL, 0, why) != DL_OK)
+	if (trainer_parse_experiment(exp, c->yaml, strlen(c->yaml), name, NULL, 0, why) != DL_OK)
 		return DL_ERR;
 	if (data_load(&exp->data, o->cache_dir, exp->seed, data, why) != DL_OK)
 		return DL_ERR;
-	exp->model.input = (struct nn_shape){data->train.c, data->train.h, data->train.w};
 	if (trainer_check_model(exp, data->train.n_classes, why) != DL_OK) {
 		data_split_free(data);
 		return DL_ERR;

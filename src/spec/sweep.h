@@ -29,7 +29,8 @@
 
 /* One concrete run of a sweep. */
 struct sweep_run {
-	struct experiment exp;          /* parsed, input shape not yet filled */
+	struct experiment exp;          /* parsed; the input shape is filled by
+	                                   trainer_load_plan (train/trainer.h) */
 	char point[256];                /* "units=10 lr=0.1" (last path part = value) */
 	int repeat;                     /* 0 .. repeats-1 */
 };

@@ -59,24 +59,6 @@ static int argmax(const float *v, int n)
 	return best;
 }
 
-int trainer_check_model(struct experiment *exp, int n_classes, struct dl_error *err)
-{
-	struct nn_model_spec *spec = &exp->model;
-	const struct nn_layer_spec *last;
-
-	if (nn_model_spec_check(spec, exp->train.loss, err) != DL_OK)
-		return DL_ERR;
-	last = &spec->layers[spec->n_layers - 1];
-	if (last->kind == NN_LAYER_DENSE && last->units != n_classes)
-		return dl_error_set(err,
-			"the last layer has %d units but the data has %d classes",
-			last->units, n_classes);
-	if (n_classes > TRAIN_MAX_CLASSES)
-		return dl_error_set(err, "at most %d classes are supported, the data has %d",
-				    TRAIN_MAX_CLASSES, n_classes);
-	return DL_OK;
-}
-
 /* trainer_evaluate, also keeping each sample's prediction and its output
  * when pred and conf are given (d->n entries each). */
 static void evaluate(struct nn_model *m, enum nn_loss loss, const struct dataset *d,
@@ -203,6 +185,11 @@ static int training_init(struct training *t, const struct experiment *exp,
 	t->sink = sink;
 	if (train->n < 1)
 		return dl_error_set(err, "the training set is empty");
+	if (exp->model.input.c != train->c || exp->model.input.h != train->h ||
+	    exp->model.input.w != train->w)
+		return dl_error_set(err, "the model takes samples of %dx%dx%d but the data's are "
+				    "%dx%dx%d", exp->model.input.c, exp->model.input.h,
+				    exp->model.input.w, train->c, train->h, train->w);
 	t->batch_size = exp->train.batch_size;
 	if (t->batch_size <= 0 || t->batch_size > train->n)
 		t->batch_size = train->n;

@@ -101,6 +101,7 @@ struct run_sink {
 };
 
 struct checkpoint;
+struct sweep_plan;
 
 struct train_options {
 	/* When it points at a non-zero value the run stops at the next batch
@@ -143,8 +144,29 @@ void run_result_free(struct run_result *r);
 void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
 		      const struct dataset *d, struct evaluation *out);
 
-/* Fill spec->model.input from the data and check the model can be trained on
- * it with this loss (output units == classes, shapes). */
-int trainer_check_model(struct experiment *exp, int n_classes, struct dl_error *err);
+/* ---- an experiment as the trainer takes it (prepare.c) ----
+ *
+ * The experiment parser leaves model.input zero: it knows no data. These
+ * are experiment_parse, experiment_load and sweep_plan_load with every
+ * model's input shape filled from its data source (data_input_shape: fixed
+ * for the built-in sources, the train_images header for source idx). They
+ * write *exp or *plan only when the whole is ready: on failure *exp is left
+ * as it was and the plan is empty. */
+int trainer_parse_experiment(struct experiment *exp, const char *text, size_t len,
+			     const char *display_name, const char *const *overrides,
+			     int n_overrides, struct dl_error *err);
+int trainer_load_experiment(struct experiment *exp, const char *path,
+			    const char *const *overrides, int n_overrides,
+			    struct dl_error *err);
+/* A sweep point whose data cannot be read is named: "sweep point
+ * units=10: ..." */
+int trainer_load_plan(struct sweep_plan *plan, const char *path,
+		      const char *const *overrides, int n_overrides, struct dl_error *err);
+
+/* Check that exp's model (its input shape filled, as above) can be trained
+ * with its loss on data of n_classes classes: the shapes thread through and
+ * a dense last layer has one unit per class. trainer_run() also refuses a
+ * model whose input shape is not the data's. */
+int trainer_check_model(const struct experiment *exp, int n_classes, struct dl_error *err);
 
 #endif
