@@ -41,6 +41,8 @@ int cmd_tag(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_ui(int argc, char **argv);
 
+/* ---- what every command shares (cli.c) ---- */
+
 /* Print err to stderr as "digitlab: FILE:LINE:COL: error: ..." style. */
 void cli_print_error(const struct dl_error *err);
 
@@ -54,17 +56,26 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 int cli_take_set(const char *command, int argc, char **argv, int *i,
 		 const char **sets, int *n_sets);
 
+/* Take an option NAME VALUE or NAME=VALUE at argv[*i] (advancing *i past
+ * a separate value). 1: taken, 0: not this option, -1: no value (printed). */
+int cli_option_value(const char *command, int argc, char **argv, int *i,
+		     const char *name, const char **value);
+
+/* When argv[1] is --help or -h: print help to stdout and return 1. */
+int cli_wants_help(int argc, char **argv, const char *help);
+
 /* Parse a positive integer option value; on failure print and return -1. */
 int cli_parse_count(const char *command, const char *option, const char *value,
 		    int max);
 
-/* Load an experiment file with overrides and fill its model input shape
- * from the data source. Prints the error and returns DL_ERR on failure. */
+/* Load an experiment file with overrides, its model input shape filled
+ * (trainer_load_experiment). Prints the error and returns DL_ERR on failure. */
 int cli_load_experiment(struct experiment *exp, const char *path,
 			const char *const *sets, int n_sets);
 
-/* Parse experiment text (from a model file) named display_name and fill its
- * input shape. Prints the error and returns DL_ERR on failure. */
+/* Parse experiment text (from a model file) named display_name, its input
+ * shape filled (trainer_parse_experiment). Prints the error and returns
+ * DL_ERR on failure. */
 int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *display_name);
 
 /* ---- the store commands (store_args.c) ---- */
@@ -79,15 +90,7 @@ void cli_store_dir(const struct store *s, char *buf, size_t size);
  * Prints what is wrong and returns DL_ERR. */
 int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *id);
 
-/* When argv[1] is --help or -h: print help to stdout and return 1. */
-int cli_wants_help(int argc, char **argv, const char *help);
-
 /* `digitlab queue ls` (cmd_browse.c). */
 int cli_list_queue(int argc, char **argv);
-
-/* Take an option NAME VALUE or NAME=VALUE at argv[*i] (advancing *i past
- * a separate value). 1: taken, 0: not this option, -1: no value (printed). */
-int cli_option_value(const char *command, int argc, char **argv, int *i,
-		     const char *name, const char **value);
 
 #endif

@@ -1,16 +1,13 @@
 /*
- * main.c - the digitlab command: dispatch to one function per command and
- * the few helpers every command shares.
+ * main.c - the digitlab command: dispatch to one function per command.
+ * What the commands share is in cli.c.
  */
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "cli/cli.h"
 #include "nn/gemm.h"
-#include "train/trainer.h"
 
 struct command {
 	const char *name;
@@ -59,87 +56,6 @@ static void print_help(FILE *out)
 		"\n"
 		"`digitlab COMMAND --help` describes a command; man digitlab has it all,\n"
 		"man digitlab-experiment the experiment file format.\n");
-}
-
-void cli_print_error(const struct dl_error *err)
-{
-	char buf[2048];
-
-	dl_error_format(err, buf, sizeof buf);
-	fprintf(stderr, "digitlab: %s\n", buf);
-}
-
-int cli_usage_error(const char *command, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "digitlab %s: ", command);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'digitlab %s --help'.\n", command);
-	return EXIT_USAGE;
-}
-
-int cli_take_set(const char *command, int argc, char **argv, int *i,
-		 const char **sets, int *n_sets)
-{
-	const char *a = argv[*i], *value;
-
-	if (!strcmp(a, "--set"))
-		value = *i + 1 < argc ? argv[++*i] : NULL;
-	else if (!strncmp(a, "--set=", 6))
-		value = a + 6;
-	else
-		return 0;
-	if (!value)
-		return cli_usage_error(command, "--set needs KEY=VALUE"), -1;
-	if (*n_sets == CLI_MAX_SETS)
-		return cli_usage_error(command, "at most %d --set options", CLI_MAX_SETS), -1;
-	sets[(*n_sets)++] = value;
-	return 1;
-}
-
-int cli_parse_count(const char *command, const char *option, const char *value,
-		    int max)
-{
-	char *end;
-	long n;
-
-	if (!value)
-		return cli_usage_error(command, "%s needs a value", option), -1;
-	n = strtol(value, &end, 10);
-	if (*value == '\0' || *end != '\0' || n < 1 || n > max) {
-		cli_usage_error(command, "%s: expected a whole number from 1 to %d, found '%s'",
-				option, max, value);
-		return -1;
-	}
-	return (int)n;
-}
-
-int cli_load_experiment(struct experiment *exp, const char *path,
-			const char *const *sets, int n_sets)
-{
-	struct dl_error err;
-
-	dl_error_clear(&err);
-	if (trainer_load_experiment(exp, path, sets, n_sets, &err) != DL_OK) {
-		cli_print_error(&err);
-		return DL_ERR;
-	}
-	return DL_OK;
-}
-
-int cli_parse_experiment(struct experiment *exp, const char *yaml, const char *display_name)
-{
-	struct dl_error err;
-
-	dl_error_clear(&err);
-	if (trainer_parse_experiment(exp, yaml, strlen(yaml), display_name, NULL, 0, &err) != DL_OK) {
-		cli_print_error(&err);
-		return DL_ERR;
-	}
-	return DL_OK;
 }
 
 int main(int argc, char **argv)

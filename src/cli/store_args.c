@@ -86,34 +86,3 @@ int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *i
 	}
 	return DL_OK;
 }
-
-int cli_option_value(const char *command, int argc, char **argv, int *i,
-		     const char *name, const char **value)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=') {
-		*value = a + n + 1;
-		return 1;
-	}
-	if (a[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		cli_usage_error(command, "%s needs a value", name);
-		return -1;
-	}
-	*value = argv[++*i];
-	return 1;
-}
-
-int cli_wants_help(int argc, char **argv, const char *help)
-{
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(help, stdout);
-		return 1;
-	}
-	return 0;
-}
