@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "data/render.h"
+#include "util/format.h"
 
 /* What the status column says: the status, and a running run's progress. */
 static const char *fmt_status(const struct store_row *r, char *buf, size_t size)
@@ -115,7 +116,7 @@ static void print_table_row(const struct store_row *r)
 	printf("%5lld  %-24.24s %-14s %9s %6d %9s %9s %8s\n", (long long)r->id, r->name,
 	       fmt_status(r, st, sizeof st), fmt_count(r->params, p, sizeof p), r->epochs,
 	       fmt_metric(r->accuracy, a, sizeof a), fmt_metric(r->test_accuracy, t, sizeof t),
-	       fmt_seconds(secs, s, sizeof s));
+	       format_duration(secs, s, sizeof s));
 }
 
 static void json_row(FILE *out, const struct store_row *r)
@@ -263,7 +264,7 @@ int cli_list_queue(int argc, char **argv)
 			snprintf(sps, sizeof sps, "%.0f", r->samples_per_s);
 		printf("%5lld  %-24.24s %-14s %4d %-13s %10s %8s  %s\n", (long long)r->id, r->name,
 		       fmt_status(r, st, sizeof st), r->priority, ep, sps,
-		       r->status == STORE_RUNNING ? fmt_seconds(r->eta_s, eta, sizeof eta) : "-",
+		       r->status == STORE_RUNNING ? format_duration(r->eta_s, eta, sizeof eta) : "-",
 		       r->status == STORE_RUNNING ? r->worker : "");
 	}
 	free(rows);

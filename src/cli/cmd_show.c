@@ -13,6 +13,7 @@
 #include "data/render.h"
 #include "spec/flat.h"
 #include "tui/widgets.h"
+#include "util/format.h"
 
 #define SPARK_WIDTH 50
 #define SHOW_EPOCH_ROWS 30      /* epochs listed in full up to this many */
@@ -448,7 +449,7 @@ static void compare_metrics(const struct run_view *v, int n)
 	for (int q = 0; q < n; q++) {
 		char buf[16];
 
-		printf(" %-22s", fmt_seconds(v[q].run.row.seconds, buf, sizeof buf));
+		printf(" %-22s", format_duration(v[q].run.row.seconds, buf, sizeof buf));
 	}
 	printf("\n");
 }

@@ -193,20 +193,6 @@ const char *fmt_count(int64_t n, char *buf, size_t size)
 	return buf;
 }
 
-/* 75.3 -> "1m15s"; NAN -> "-". */
-const char *fmt_seconds(double s, char *buf, size_t size)
-{
-	if (isnan(s) || s < 0)
-		snprintf(buf, size, "-");
-	else if (s < 60)
-		snprintf(buf, size, "%.1fs", s);
-	else if (s < 3600)
-		snprintf(buf, size, "%dm%02ds", (int)s / 60, (int)s % 60);
-	else
-		snprintf(buf, size, "%dh%02dm", (int)s / 3600, (int)s % 3600 / 60);
-	return buf;
-}
-
 const char *fmt_time(double t, char *buf, size_t size)
 {
 	time_t tt = (time_t)t;

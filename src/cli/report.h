@@ -43,10 +43,10 @@ const char *run_status_name(enum run_status s);
 
 
 
-/* Short renderings for tables; each writes buf and returns it. */
+/* Short renderings for tables; each writes buf and returns it. Durations
+ * are util/format.h's format_duration. */
 const char *fmt_metric(double v, char *buf, size_t size);      /* "0.9512", NaN: "-" */
 const char *fmt_count(int64_t n, char *buf, size_t size);      /* "597,066", 0: "-" */
-const char *fmt_seconds(double s, char *buf, size_t size);     /* "1m15s", NaN: "-" */
 const char *fmt_time(double t, char *buf, size_t size);        /* local "Y-m-d H:M:S" */
 
 #endif
