@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "spec/experiment.h"
+#include "spec/flat.h"
 #include "spec/yaml_tree.h"
 
 #define LAYERS "model:\n  layers:\n    - dense: {units: 10}\n"
@@ -760,9 +761,53 @@ static void test_names(void)
 	is_str(monitor_name((enum monitor)9), "?", "an out-of-range monitor prints as ?");
 }
 
+/* The settings that differ between runs (flat.h), as compare shows them. */
+static void test_flat_differ(void)
+{
+	static const char a[] = "name: a\nseed: 1\nmodel:\n  layers:\n"
+				"    - dense: {units: 5, activation: relu}\n"
+				"train:\n  epochs: 3\n";
+	static const char b[] = "name: b\nseed: 1\nmodel:\n  layers:\n"
+				"    - dense: {units: 15, activation: relu}\n"
+				"train:\n  epochs: 3\n  inits: 4\n";
+	static const char c[] = "name: c\nseed: 2\nmodel:\n  layers:\n"
+				"    - dense: {units: 5, activation: relu}\n"
+				"train:\n  epochs: 3\n";
+	struct flat *f = calloc(3, sizeof *f);
+	const struct flat *of[4];
+	const char *keys[8];
+	char got[256] = "";
+	int n;
+
+	if (!ok(f != NULL, "memory for three flats"))
+		return;
+	spec_flatten(a, &f[0]);
+	spec_flatten(b, &f[1]);
+	spec_flatten(c, &f[2]);
+	of[0] = &f[0], of[1] = &f[1], of[2] = &f[2];
+	n = spec_flat_differ(of, 3, keys, 8);
+	for (int i = 0; i < n && i < 8; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", keys[i]);
+	is_str(got, "seed model.layers[0].dense.units train.inits",
+	       "the keys that differ: the first run's in order, then a later run's own");
+	is_str(spec_flat_get(&f[1], keys[2]), "4", "keys point into the flats");
+	ok(spec_flat_differ(of, 2, keys, 8) == 2, "two runs: units and inits");
+	ok(spec_flat_differ(of, 1, keys, 8) == 0, "one run differs from nothing");
+	of[1] = &f[0];
+	ok(spec_flat_differ(of, 2, keys, 8) == 0, "names alone do not differ");
+	of[1] = &f[1];
+	ok(spec_flat_differ(of, 3, NULL, 0) == 3 && spec_flat_differ(of, 3, keys, 1) == 3 &&
+	   !strcmp(keys[0], "seed"), "counted without room, or with room for one, all the same");
+	of[1] = NULL;
+	n = spec_flat_differ(of, 2, keys, 8);
+	ok(n == f[0].n - 1, "a missing flat differs in every key but name (%d of %d)", n, f[0].n);
+	free(f);
+}
+
 int main(void)
 {
 	test_names();
+	test_flat_differ();
 	test_full();
 	test_bad();
 	test_hostile();

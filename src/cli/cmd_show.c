@@ -366,41 +366,38 @@ int cmd_show(int argc, char **argv)
 
 /* ---- compare ---- */
 
-/* Keys of any run whose value is not the same in all of them. */
-static void compare_params(const struct flat *flats, int n)
+/* The settings that differ, one row each, a column per run (n <= 8).
+ * Returns 1 when there is no memory for them. */
+static int compare_params(const struct flat *flats, int n)
 {
-	int shown = 0;
+	const struct flat *of[8];
+	const char **keys;
+	int cap = 0, shown;
 
+	for (int q = 0; q < n; q++) {
+		of[q] = &flats[q];
+		cap += flats[q].n;
+	}
+	keys = malloc(((size_t)cap + 1) * sizeof *keys);
+	if (!keys) {
+		fprintf(stderr, "digitlab compare: out of memory\n");
+		return 1;
+	}
+	shown = spec_flat_differ(of, n, keys, cap);
 	printf("hyper-parameters that differ\n");
-	for (int r = 0; r < n; r++)
-		for (int k = 0; k < flats[r].n; k++) {
-			const char *key = flats[r].key[k];
-			int differs = 0, first_seen = 1;
+	for (int i = 0; i < shown; i++) {
+		printf("  %-36.36s", keys[i]);
+		for (int q = 0; q < n; q++) {
+			const char *v = spec_flat_get(&flats[q], keys[i]);
 
-			if (!strcmp(key, "name"))
-				continue;
-			for (int q = 0; q < r; q++)
-				first_seen &= spec_flat_get(&flats[q], key) == NULL;
-			if (!first_seen)
-				continue;
-			for (int q = 0; q < n; q++) {
-				const char *a = spec_flat_get(&flats[q], key), *b = flats[r].value[k];
-
-				differs |= !a || strcmp(a, b);
-			}
-			if (!differs)
-				continue;
-			printf("  %-36.36s", key);
-			for (int q = 0; q < n; q++) {
-				const char *v = spec_flat_get(&flats[q], key);
-
-				printf(" %-22.22s", v ? v : "-");
-			}
-			printf("\n");
-			shown++;
+			printf(" %-22.22s", v ? v : "-");
 		}
+		printf("\n");
+	}
 	if (!shown)
 		printf("  (none: the runs differ only in name)\n");
+	free(keys);
+	return 0;
 }
 
 static void compare_row(const char *label, const struct run_view *v, int n,
@@ -523,8 +520,7 @@ int cmd_compare(int argc, char **argv)
 		spec_flatten(v[n].run.yaml, &flats[n]);
 		n++;
 	}
-	if (!status && flats) {
-		compare_params(flats, n);
+	if (!status && flats && !(status = compare_params(flats, n))) {
 		compare_metrics(v, n);
 		compare_confusion(&v[0], &v[1]);
 	}

@@ -95,3 +95,45 @@ const char *spec_flat_get(const struct flat *f, const char *key)
 	return NULL;
 }
 
+
+/* A flat's value of key, NULL for a flat that is NULL or lacks the key. */
+static const char *value_of(const struct flat *f, const char *key)
+{
+	return f ? spec_flat_get(f, key) : NULL;
+}
+
+/* 1 when some experiment has a value of key other than value, or none. */
+static int differs(const struct flat *const *flats, int n, const char *key, const char *value)
+{
+	for (int q = 0; q < n; q++) {
+		const char *v = value_of(flats[q], key);
+
+		if (!v || strcmp(v, value))
+			return 1;
+	}
+	return 0;
+}
+
+int spec_flat_differ(const struct flat *const *flats, int n, const char **keys, int max)
+{
+	int found = 0;
+
+	for (int r = 0; r < n; r++) {
+		for (int k = 0; flats[r] && k < flats[r]->n; k++) {
+			const char *key = flats[r]->key[k];
+			int earlier = 0;
+
+			if (!strcmp(key, "name"))
+				continue;
+			/* a key an earlier experiment has was judged with it */
+			for (int q = 0; q < r && !earlier; q++)
+				earlier = value_of(flats[q], key) != NULL;
+			if (earlier || !differs(flats, n, key, flats[r]->value[k]))
+				continue;
+			if (found < max)
+				keys[found] = key;
+			found++;
+		}
+	}
+	return found;
+}

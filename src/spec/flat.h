@@ -25,4 +25,17 @@ void spec_flatten(const char *yaml, struct flat *f);
 /* The value of key, or NULL. */
 const char *spec_flat_get(const struct flat *f, const char *key);
 
+/* The settings that differ between n flattened experiments: the keys whose
+ * value is not the same in all of them (a key that one of them lacks
+ * differs; a NULL flats[i] counts as an experiment without keys), leaving
+ * out `name`, which tells runs apart rather than describing them. Each key
+ * comes once, in a stable order: the first experiment's keys in its order,
+ * then the keys that only later ones have, in theirs.
+ *
+ * Writes at most max of them into keys, as pointers to the flats' own key
+ * strings (valid while the flats are), and returns how many there are in
+ * all, which is at most the sum of the flats' n. keys may be NULL when max
+ * is 0, to count them. */
+int spec_flat_differ(const struct flat *const *flats, int n, const char **keys, int max);
+
 #endif
