@@ -1,12 +1,12 @@
 /*
  * The experiment file: YAML tree -> struct experiment.
  *
- * Each section is converted by one function that first checks the section's
- * keys (unknown and duplicate keys, with the closest valid key suggested),
- * then reads each value with a typed getter that checks type and range and
- * reports the offending node's position. Layer kinds are a table, as
- * darknet's parser maps a section name to a parse function. The names of
- * each enum are the one table of the module that owns the enum
+ * Each section is read by one function (read_*) that first checks the
+ * section's keys (unknown and duplicate keys, with the closest valid key
+ * suggested), then reads each value with a typed getter that checks type
+ * and range and reports the offending node's position. Layer kinds are a
+ * table, as darknet's parser maps a section name to a parse function. The
+ * names of each enum are the one table of the module that owns the enum
  * (nn_activation_names, data_source_names, schedule_type_names, ...).
  */
 #include "spec/experiment.h"
@@ -115,18 +115,20 @@ static const char *closest(const char *word, const char *const *names)
 	return best;
 }
 
-/* ---- conversion context and error reporting ---- */
+/* ---- the parse context and error reporting ---- */
 
-struct conv {
+/* What every reader needs: the file name errors give, the --set overrides
+ * (a node made by one has its index as origin), and where errors go. */
+struct ctx {
 	const char *file;
 	const char *const *overrides;
 	struct dl_error *err;
 };
 
-static int fail(struct conv *c, const struct ynode *n, const char *fmt, ...)
+static int fail(struct ctx *c, const struct ynode *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int fail(struct conv *c, const struct ynode *n, const char *fmt, ...)
+static int fail(struct ctx *c, const struct ynode *n, const char *fmt, ...)
 {
 	char msg[sizeof c->err->msg];
 	char file[600];
@@ -159,7 +161,7 @@ static const char *describe(const struct ynode *n, char *buf, size_t size)
 	return buf;
 }
 
-static int type_error(struct conv *c, const struct ynode *n, const char *path,
+static int type_error(struct ctx *c, const struct ynode *n, const char *path,
 		      const char *expected)
 {
 	char buf[128];
@@ -169,7 +171,7 @@ static int type_error(struct conv *c, const struct ynode *n, const char *path,
 
 /* ---- mappings ---- */
 
-static int want_mapping(struct conv *c, const struct ynode *n, const char *path)
+static int want_mapping(struct ctx *c, const struct ynode *n, const char *path)
 {
 	if (n->type != YNODE_MAPPING)
 		return type_error(c, n, path, "a mapping");
@@ -186,7 +188,7 @@ static int in_table(const char *key, const char *const *keys)
 
 /* Unknown and duplicate keys, in document order. `where` is "in train" or
  * "at top level". */
-static int check_keys(struct conv *c, const struct ynode *map, const char *where,
+static int check_keys(struct ctx *c, const struct ynode *map, const char *where,
 		      const char *const *keys)
 {
 	for (int i = 0; i + 1 < map->n; i += 2) {
@@ -222,7 +224,7 @@ static const struct ynode *key_node(const struct ynode *map, const char *key)
 	return NULL;
 }
 
-static int missing(struct conv *c, const struct ynode *map, const char *key, const char *path)
+static int missing(struct ctx *c, const struct ynode *map, const char *key, const char *path)
 {
 	if (!path[0]) {
 		/* the top level: point at the start of the file */
@@ -280,7 +282,7 @@ static int scan_number(const char *s, double *out)
 	return *end == '\0' && end != s && errno != ERANGE && isfinite(*out);
 }
 
-static int get_int(struct conv *c, const struct ynode *n, const char *path,
+static int get_int(struct ctx *c, const struct ynode *n, const char *path,
 		   long long lo, long long hi, long long *out)
 {
 	long long v;
@@ -301,7 +303,7 @@ static int get_int(struct conv *c, const struct ynode *n, const char *path,
 	return DL_OK;
 }
 
-static int get_int32(struct conv *c, const struct ynode *n, const char *path,
+static int get_int32(struct ctx *c, const struct ynode *n, const char *path,
 		     int lo, int hi, int *out)
 {
 	long long v;
@@ -347,7 +349,7 @@ static const char *range_words(enum range r)
 	return "";
 }
 
-static int get_double(struct conv *c, const struct ynode *n, const char *path,
+static int get_double(struct ctx *c, const struct ynode *n, const char *path,
 		      enum range r, double *out)
 {
 	double v;
@@ -362,7 +364,7 @@ static int get_double(struct conv *c, const struct ynode *n, const char *path,
 
 /* Floats are checked after rounding to float, so 0.99999999999 for a [0, 1)
  * field (which rounds to 1) is refused rather than silently becoming 1. */
-static int get_float(struct conv *c, const struct ynode *n, const char *path,
+static int get_float(struct ctx *c, const struct ynode *n, const char *path,
 		     enum range r, float *out)
 {
 	double v;
@@ -379,7 +381,7 @@ static int get_float(struct conv *c, const struct ynode *n, const char *path,
 	return DL_OK;
 }
 
-static int get_bool(struct conv *c, const struct ynode *n, const char *path, int *out)
+static int get_bool(struct ctx *c, const struct ynode *n, const char *path, int *out)
 {
 	static const char *const yes[] = {"true", "True", "TRUE", NULL};
 	static const char *const no[] = {"false", "False", "FALSE", NULL};
@@ -393,7 +395,7 @@ static int get_bool(struct conv *c, const struct ynode *n, const char *path, int
 	return DL_OK;
 }
 
-static int get_string(struct conv *c, const struct ynode *n, const char *path,
+static int get_string(struct ctx *c, const struct ynode *n, const char *path,
 		      char *buf, size_t size)
 {
 	if (n->type != YNODE_SCALAR || ynode_is_null(n))
@@ -407,7 +409,7 @@ static int get_string(struct conv *c, const struct ynode *n, const char *path,
 }
 
 /* A name from a table: "unknown WHAT 'x' (expected one of: ...; did you mean ...?)". */
-static int get_enum(struct conv *c, const struct ynode *n, const char *path,
+static int get_enum(struct ctx *c, const struct ynode *n, const char *path,
 		    const char *what, const char *const *names, int *out)
 {
 	char list[512];
@@ -439,7 +441,7 @@ static int get_enum(struct conv *c, const struct ynode *n, const char *path,
 
 /* ---- sections ---- */
 
-static int conv_kinds(struct conv *c, const struct ynode *n, const char *path,
+static int read_kinds(struct ctx *c, const struct ynode *n, const char *path,
 		      int allow_empty, unsigned *mask)
 {
 	unsigned m = 0;
@@ -461,7 +463,7 @@ static int conv_kinds(struct conv *c, const struct ynode *n, const char *path,
 	return DL_OK;
 }
 
-static int conv_data(struct conv *c, const struct ynode *map, struct data_spec *d)
+static int read_data(struct ctx *c, const struct ynode *map, struct data_spec *d)
 {
 	static const char *const keys[] = {"source", "train_images", "train_labels",
 		"test_images", "test_labels", "validation", "limit", "test_limit",
@@ -545,10 +547,10 @@ static int conv_data(struct conv *c, const struct ynode *map, struct data_spec *
 					    "%s is only valid with source: font5x7", font_keys[i]);
 	}
 	if ((v = ynode_get(map, "train_kinds")) && !ynode_is_null(v) &&
-	    conv_kinds(c, v, "data.train_kinds", 0, &d->train_kinds))
+	    read_kinds(c, v, "data.train_kinds", 0, &d->train_kinds))
 		return DL_ERR;
 	if ((v = ynode_get(map, "test_kinds")) && !ynode_is_null(v) &&
-	    conv_kinds(c, v, "data.test_kinds", 1, &d->test_kinds))
+	    read_kinds(c, v, "data.test_kinds", 1, &d->test_kinds))
 		return DL_ERR;
 	if ((v = ynode_get(map, "variants")) &&
 	    get_int32(c, v, "data.variants", 0, 1000, &d->variants))
@@ -557,7 +559,7 @@ static int conv_data(struct conv *c, const struct ynode *map, struct data_spec *
 }
 
 /* init: NAME or {type: NAME, low: A, high: B} (low/high only for uniform). */
-static int conv_init(struct conv *c, const struct ynode *n, const char *path,
+static int read_init(struct ctx *c, const struct ynode *n, const char *path,
 		     enum nn_init *init, float *low, float *high)
 {
 	static const char *const keys[] = {"type", "low", "high", NULL};
@@ -602,11 +604,11 @@ static int conv_init(struct conv *c, const struct ynode *n, const char *path,
 	return DL_OK;
 }
 
-typedef int (*layer_parse_fn)(struct conv *c, const struct ynode *v, const char *path,
+typedef int (*layer_parse_fn)(struct ctx *c, const struct ynode *v, const char *path,
 			      struct nn_layer_spec *l);
 
 /* activation, alpha and init of a dense or conv2d layer */
-static int parse_unit_keys(struct conv *c, const struct ynode *v, const char *path,
+static int parse_unit_keys(struct ctx *c, const struct ynode *v, const char *path,
 			   struct nn_layer_spec *l)
 {
 	const struct ynode *x;
@@ -632,7 +634,7 @@ static int parse_unit_keys(struct conv *c, const struct ynode *v, const char *pa
 	}
 	if ((x = ynode_get(v, "init"))) {
 		snprintf(p, sizeof p, "%s.init", path);
-		if (conv_init(c, x, p, &l->init, &l->init_low, &l->init_high))
+		if (read_init(c, x, p, &l->init, &l->init_low, &l->init_high))
 			return DL_ERR;
 		l->has_init = 1;
 	}
@@ -640,7 +642,7 @@ static int parse_unit_keys(struct conv *c, const struct ynode *v, const char *pa
 }
 
 /* A layer's mapping with only the given keys. */
-static int layer_mapping(struct conv *c, const struct ynode *v, const char *path,
+static int layer_mapping(struct ctx *c, const struct ynode *v, const char *path,
 			 const char *const *keys)
 {
 	char where[140];
@@ -652,7 +654,7 @@ static int layer_mapping(struct conv *c, const struct ynode *v, const char *path
 }
 
 /* A key that must be there, an integer in [lo, hi]. */
-static int required_int(struct conv *c, const struct ynode *v, const char *path,
+static int required_int(struct ctx *c, const struct ynode *v, const char *path,
 			const char *key, int lo, int hi, int *out)
 {
 	const struct ynode *x = ynode_get(v, key);
@@ -664,7 +666,7 @@ static int required_int(struct conv *c, const struct ynode *v, const char *path,
 	return get_int32(c, x, p, lo, hi, out);
 }
 
-static int parse_dense(struct conv *c, const struct ynode *v, const char *path,
+static int parse_dense(struct ctx *c, const struct ynode *v, const char *path,
 		       struct nn_layer_spec *l)
 {
 	static const char *const keys[] = {"units", "activation", "alpha", "init", NULL};
@@ -679,7 +681,7 @@ static int parse_dense(struct conv *c, const struct ynode *v, const char *path,
 #define SPEC_MAX_WINDOW 64
 
 /* A window size: N (square) or [H, W]. */
-static int get_window(struct conv *c, const struct ynode *n, const char *path,
+static int get_window(struct ctx *c, const struct ynode *n, const char *path,
 		      int *h, int *w)
 {
 	char p[140];
@@ -700,7 +702,7 @@ static int get_window(struct conv *c, const struct ynode *n, const char *path,
 	return DL_OK;
 }
 
-static int get_padding(struct conv *c, const struct ynode *v, const char *path,
+static int get_padding(struct ctx *c, const struct ynode *v, const char *path,
 		       enum nn_padding *out)
 {
 	const struct ynode *x = ynode_get(v, "padding");
@@ -717,7 +719,7 @@ static int get_padding(struct conv *c, const struct ynode *v, const char *path,
 	return DL_OK;
 }
 
-static int get_stride(struct conv *c, const struct ynode *v, const char *path, int *out)
+static int get_stride(struct ctx *c, const struct ynode *v, const char *path, int *out)
 {
 	const struct ynode *x = ynode_get(v, "stride");
 	char p[140];
@@ -728,7 +730,7 @@ static int get_stride(struct conv *c, const struct ynode *v, const char *path, i
 	return get_int32(c, x, p, 1, SPEC_MAX_WINDOW, out);
 }
 
-static int parse_conv2d(struct conv *c, const struct ynode *v, const char *path,
+static int parse_conv2d(struct ctx *c, const struct ynode *v, const char *path,
 			struct nn_layer_spec *l)
 {
 	static const char *const keys[] = {"filters", "kernel", "stride", "padding",
@@ -752,7 +754,7 @@ static int parse_conv2d(struct conv *c, const struct ynode *v, const char *path,
 }
 
 /* maxpool2d / avgpool2d: {size: 2, stride: 2, padding: valid}, or just 2. */
-static int parse_pool(struct conv *c, const struct ynode *v, const char *path,
+static int parse_pool(struct ctx *c, const struct ynode *v, const char *path,
 		      struct nn_layer_spec *l)
 {
 	static const char *const keys[] = {"size", "stride", "padding", NULL};
@@ -790,14 +792,14 @@ static int parse_pool(struct conv *c, const struct ynode *v, const char *path,
 	return DL_OK;
 }
 
-static int parse_maxpool(struct conv *c, const struct ynode *v, const char *path,
+static int parse_maxpool(struct ctx *c, const struct ynode *v, const char *path,
 			 struct nn_layer_spec *l)
 {
 	l->kind = NN_LAYER_MAXPOOL2D;
 	return parse_pool(c, v, path, l);
 }
 
-static int parse_avgpool(struct conv *c, const struct ynode *v, const char *path,
+static int parse_avgpool(struct ctx *c, const struct ynode *v, const char *path,
 			 struct nn_layer_spec *l)
 {
 	l->kind = NN_LAYER_AVGPOOL2D;
@@ -805,7 +807,7 @@ static int parse_avgpool(struct conv *c, const struct ynode *v, const char *path
 }
 
 /* batchnorm: {} or {momentum: 0.99, epsilon: 0.001} (Keras's defaults). */
-static int parse_batchnorm(struct conv *c, const struct ynode *v, const char *path,
+static int parse_batchnorm(struct ctx *c, const struct ynode *v, const char *path,
 			   struct nn_layer_spec *l)
 {
 	static const char *const keys[] = {"momentum", "epsilon", NULL};
@@ -831,7 +833,7 @@ static int parse_batchnorm(struct conv *c, const struct ynode *v, const char *pa
 	return DL_OK;
 }
 
-static int parse_dropout(struct conv *c, const struct ynode *v, const char *path,
+static int parse_dropout(struct ctx *c, const struct ynode *v, const char *path,
 			 struct nn_layer_spec *l)
 {
 	static const char *const keys[] = {"rate", NULL};
@@ -853,7 +855,7 @@ static int parse_dropout(struct conv *c, const struct ynode *v, const char *path
 	return get_float(c, x, p, R_HALF01, &l->rate);
 }
 
-static int parse_flatten(struct conv *c, const struct ynode *v, const char *path,
+static int parse_flatten(struct ctx *c, const struct ynode *v, const char *path,
 			 struct nn_layer_spec *l)
 {
 	static const char *const keys[] = {NULL};
@@ -876,7 +878,7 @@ static const layer_parse_fn layer_parsers[] = {
 	[NN_LAYER_BATCHNORM] = parse_batchnorm,
 };
 
-static int conv_layers(struct conv *c, const struct ynode *seq, struct nn_model_spec *m)
+static int read_layers(struct ctx *c, const struct ynode *seq, struct nn_model_spec *m)
 {
 	if (seq->type != YNODE_SEQUENCE)
 		return type_error(c, seq, "model.layers", "a sequence of layers");
@@ -911,7 +913,7 @@ static int conv_layers(struct conv *c, const struct ynode *seq, struct nn_model_
 	return DL_OK;
 }
 
-static int conv_model(struct conv *c, const struct ynode *map, struct nn_model_spec *m)
+static int read_model(struct ctx *c, const struct ynode *map, struct nn_model_spec *m)
 {
 	static const char *const keys[] = {"init", "layers", NULL};
 	const struct ynode *v;
@@ -919,11 +921,11 @@ static int conv_model(struct conv *c, const struct ynode *map, struct nn_model_s
 	if (want_mapping(c, map, "model") || check_keys(c, map, "in model", keys))
 		return DL_ERR;
 	if ((v = ynode_get(map, "init")) &&
-	    conv_init(c, v, "model.init", &m->init, &m->init_low, &m->init_high))
+	    read_init(c, v, "model.init", &m->init, &m->init_low, &m->init_high))
 		return DL_ERR;
 	if (!(v = ynode_get(map, "layers")))
 		return missing(c, map, "layers", "model");
-	return conv_layers(c, v, m);
+	return read_layers(c, v, m);
 }
 
 /* Which optimiser keys each type takes. */
@@ -935,7 +937,7 @@ static const char *const optim_params[][6] = {
 	[NN_OPTIM_ADAGRAD] = {"lr", "initial_accumulator", "epsilon", NULL},
 };
 
-static int conv_optimizer(struct conv *c, const struct ynode *n, struct nn_optim_cfg *o)
+static int read_optimizer(struct ctx *c, const struct ynode *n, struct nn_optim_cfg *o)
 {
 	static const char *const keys[] = {"type", "lr", "momentum", "nesterov", "beta1",
 		"beta2", "epsilon", "rho", "initial_accumulator", NULL};
@@ -1002,7 +1004,7 @@ static const char *const schedule_params[][8] = {
 	[SCHEDULE_COSINE] = {"unit", "decay_steps", "alpha", NULL},
 };
 
-static int conv_piecewise(struct conv *c, const struct ynode *map, struct schedule_spec *s)
+static int read_piecewise(struct ctx *c, const struct ynode *map, struct schedule_spec *s)
 {
 	const struct ynode *b = ynode_get(map, "boundaries"), *v = ynode_get(map, "values");
 
@@ -1041,7 +1043,7 @@ static int conv_piecewise(struct conv *c, const struct ynode *map, struct schedu
 	return DL_OK;
 }
 
-static int conv_schedule(struct conv *c, const struct ynode *n, struct schedule_spec *s)
+static int read_schedule(struct ctx *c, const struct ynode *n, struct schedule_spec *s)
 {
 	static const char *const keys[] = {"type", "unit", "boundaries", "values", "rate",
 		"decay_steps", "staircase", "alpha", "monitor", "factor", "patience",
@@ -1108,11 +1110,11 @@ static int conv_schedule(struct conv *c, const struct ynode *n, struct schedule_
 			return DL_ERR;
 	}
 	if (k == SCHEDULE_PIECEWISE_CONSTANT)
-		return conv_piecewise(c, n, s);
+		return read_piecewise(c, n, s);
 	return DL_OK;
 }
 
-static int conv_early_stop(struct conv *c, const struct ynode *n, struct early_stop_spec *e)
+static int read_early_stop(struct ctx *c, const struct ynode *n, struct early_stop_spec *e)
 {
 	static const char *const keys[] = {"monitor", "patience", "min_delta", "restore_best",
 		"target", NULL};
@@ -1147,7 +1149,7 @@ static int conv_early_stop(struct conv *c, const struct ynode *n, struct early_s
 	return DL_OK;
 }
 
-static int conv_train(struct conv *c, const struct ynode *map, struct train_spec *t)
+static int read_train(struct ctx *c, const struct ynode *map, struct train_spec *t)
 {
 	static const char *const keys[] = {"epochs", "batch_size", "shuffle", "inits", "loss",
 		"regularization", "optimizer", "schedule", "early_stopping", NULL};
@@ -1193,11 +1195,11 @@ static int conv_train(struct conv *c, const struct ynode *map, struct train_spec
 		    get_float(c, x, "train.regularization.l2", R_NONNEG, &t->l2))
 			return DL_ERR;
 	}
-	if ((v = ynode_get(map, "optimizer")) && conv_optimizer(c, v, &t->optimizer))
+	if ((v = ynode_get(map, "optimizer")) && read_optimizer(c, v, &t->optimizer))
 		return DL_ERR;
-	if ((v = ynode_get(map, "schedule")) && conv_schedule(c, v, &t->schedule))
+	if ((v = ynode_get(map, "schedule")) && read_schedule(c, v, &t->schedule))
 		return DL_ERR;
-	if ((v = ynode_get(map, "early_stopping")) && conv_early_stop(c, v, &t->early_stopping))
+	if ((v = ynode_get(map, "early_stopping")) && read_early_stop(c, v, &t->early_stopping))
 		return DL_ERR;
 	return DL_OK;
 }
@@ -1233,7 +1235,7 @@ static void default_name(const char *display, char *out, size_t size)
 		snprintf(out, size, "experiment");
 }
 
-static int conv_augment(struct conv *c, const struct ynode *n, struct augment_spec *a)
+static int read_augment(struct ctx *c, const struct ynode *n, struct augment_spec *a)
 {
 	static const char *const keys[] = {"rotation", "zoom", "shift", NULL};
 	const struct ynode *v;
@@ -1256,7 +1258,7 @@ static int conv_augment(struct conv *c, const struct ynode *n, struct augment_sp
 	return DL_OK;
 }
 
-static int conv_top(struct conv *c, const struct ynode *root, struct experiment *e)
+static int read_top(struct ctx *c, const struct ynode *root, struct experiment *e)
 {
 	/* sweep: is sweep.h's; a run's own experiment ignores it */
 	static const char *const keys[] = {"name", "seed", "data", "augment", "model", "train",
@@ -1289,15 +1291,15 @@ static int conv_top(struct conv *c, const struct ynode *root, struct experiment 
 			e->seed = (uint64_t)s;
 		}
 	}
-	if ((v = ynode_get(root, "data")) && conv_data(c, v, &e->data))
+	if ((v = ynode_get(root, "data")) && read_data(c, v, &e->data))
 		return DL_ERR;
-	if ((v = ynode_get(root, "augment")) && conv_augment(c, v, &e->augment))
+	if ((v = ynode_get(root, "augment")) && read_augment(c, v, &e->augment))
 		return DL_ERR;
 	if (!(v = ynode_get(root, "model")))
 		return missing(c, root, "model", "");
-	if (conv_model(c, v, &e->model))
+	if (read_model(c, v, &e->model))
 		return DL_ERR;
-	if ((v = ynode_get(root, "train")) && conv_train(c, v, &e->train))
+	if ((v = ynode_get(root, "train")) && read_train(c, v, &e->train))
 		return DL_ERR;
 	return DL_OK;
 }
@@ -1344,7 +1346,7 @@ int experiment_parse(struct experiment *e, const char *text, size_t len,
 		     const char *display_name, const char *const *overrides,
 		     int n_overrides, struct dl_error *err)
 {
-	struct conv c = {display_name ? display_name : "<input>", overrides, err};
+	struct ctx c = {display_name ? display_name : "<input>", overrides, err};
 	struct ynode *root = NULL;
 	int rc;
 
@@ -1370,7 +1372,7 @@ int experiment_parse(struct experiment *e, const char *text, size_t len,
 			return DL_ERR;
 		}
 	}
-	rc = conv_top(&c, root, e);
+	rc = read_top(&c, root, e);
 	ytree_free(root);
 	return rc;
 }
