@@ -3,14 +3,18 @@
  * store that cannot be written stops the run and says why. The worker: a
  * queued run is trained to done, a run whose worker died resumes from its
  * checkpoint to the same metrics, a cancel request ends a run, a bad
- * experiment is marked failed with its message. */
+ * experiment is marked failed with its message, and a served run leaves its
+ * model summary and weight images for the dashboard. Queueing: every run
+ * enters the store with its summary. */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "run/enqueue.h"
 #include "run/store_sink.h"
 #include "run/worker.h"
+#include "train/summary.h"
 #include "tap.h"
 
 static const char yaml[] =
@@ -50,6 +54,37 @@ static void stop_after_two(void *ctx, const struct epoch_metrics *m)
 		stop_now = 1;
 }
 
+/* What the dashboard reads of a served run's model: the summary table of
+ * its experiment, and its first layer's 24 units as 7x5 images (font5x7's
+ * glyphs) after the last epoch, scaled so that the largest weight is black
+ * or white. */
+static void check_model_records(struct store *s, int64_t id, const struct experiment *exp)
+{
+	struct store_weights w;
+	struct dl_error err;
+	char *text = NULL, *want = NULL;
+	int found = 0, in_range = 1, extreme = 0;
+
+	if (store_get_summary(s, id, &text, &found, &err) != DL_OK ||
+	    model_summary_text(exp, &want, &err) != DL_OK)
+		ok(0, "summaries: %s", err.msg);
+	ok(found && want && !strcmp(text, want) && strstr(text, "Total params: 1,114\n"),
+	   "a served run has its model summary");
+	free(text);
+	free(want);
+	ok(store_get_weights(s, id, &w, &found, &err) == DL_OK && found,
+	   "and its first layer's weight images");
+	for (int i = 0; found && i < w.n * w.h * w.w; i++) {
+		in_range &= w.pixels[i] >= 0.0f && w.pixels[i] <= 1.0f;
+		extreme |= w.pixels[i] == 0.0f || w.pixels[i] == 1.0f;
+	}
+	ok(found && w.layer == 0 && w.epoch == 4 && w.n == 24 && w.h == 7 && w.w == 5 &&
+	   !strcmp(w.unit_name, "unit") && in_range && extreme,
+	   "of layer %d after epoch %d: %d %ss of %dx%d in [0, 1], the largest at an end",
+	   w.layer, w.epoch, w.n, w.unit_name, w.h, w.w);
+	store_weights_free(&w);
+}
+
 static void test_worker(const char *dir, struct experiment *exp, struct data_split *data)
 {
 	struct worker_opts o = {.name = "w", .checkpoint_dir = dir, .threads = 1};
@@ -76,6 +111,7 @@ static void test_worker(const char *dir, struct experiment *exp, struct data_spl
 	snprintf(path, sizeof path, "%s/run-%lld.model", dir, (long long)ida);
 	ok(found && a.row.status == STORE_DONE && a.row.epochs == 4 && !strcmp(a.checkpoint, path) &&
 	   access(path, R_OK) == 0, "to done, with its checkpoint next to the store");
+	check_model_records(s, ida, exp);
 
 	/* a second worker died after epoch 2 of the same experiment */
 	store_add_run(s, &nr, &idb, &err);
@@ -142,6 +178,47 @@ static void test_worker(const char *dir, struct experiment *exp, struct data_spl
 		ok(ran && found && a.row.status == STORE_DONE, "the next claim finishes it");
 		store_run_free(&a);
 	}
+	store_close(s);
+}
+
+/* Queueing a file keeps every run's summary with it, from the first
+ * moment the run is in the store: each sweep point its own model's. */
+static void test_enqueue_summary(const char *dir)
+{
+	static const char sweep[] =
+		"name: sweep\n"
+		"data: {source: font5x7, variants: 2}\n"
+		"model:\n  layers:\n    - dense: {units: 5, activation: relu}\n"
+		"    - dense: {units: 10, activation: softmax}\n"
+		"train: {epochs: 1}\n"
+		"sweep: {grid: {\"model.layers[0].dense.units\": [5, 7]}}\n";
+	struct enqueue_opts o = {.threads = 1};
+	struct sweep_plan plan;
+	struct dl_error err;
+	struct store *s;
+	char path[300], *text[2] = {NULL, NULL};
+	int64_t first = 0, last = 0, sweep_id;
+	int found[2] = {0, 0};
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/sweep.yaml", dir);
+	if (store_open(&s, dir, &err) != DL_OK || !(f = fopen(path, "w"))) {
+		ok(0, "cannot set up the queue test");
+		return;
+	}
+	fputs(sweep, f);
+	fclose(f);
+	ok(enqueue_plan(&plan, path, &o, &err) == DL_OK &&
+	   enqueue_queue(s, &plan, &o, &first, &last, &sweep_id, &err) == DL_OK &&
+	   last == first + 1, "a sweep of two runs is queued (%s)", err.msg);
+	for (int i = 0; i < 2 && last == first + 1; i++)
+		store_get_summary(s, first + i, &text[i], &found[i], &err);
+	ok(found[0] && found[1] && strstr(text[0], "Total params: 240\n") &&
+	   strstr(text[1], "Total params: 332\n"),
+	   "each with the summary of its own model (5 and 7 hidden units)");
+	free(text[0]);
+	free(text[1]);
+	sweep_plan_free(&plan);
 	store_close(s);
 }
 
@@ -246,6 +323,8 @@ int main(void)
 		store_close(s);
 		strcat(dir, "/worker");
 		test_worker(dir, &exp, &data);
+		strcat(dir, "/queue");
+		test_enqueue_summary(dir);
 		snprintf(cmd, sizeof cmd, "rm -rf /tmp/digitlab-run-test.%d", (int)getpid());
 		if (system(cmd) != 0)
 			fprintf(stderr, "# could not remove %s\n", dir);

@@ -1,7 +1,8 @@
 /* The run store, one connection at a time: files and modes, the default
- * directory, schema versions, the queue's order and its requests, history,
- * results, artifacts, removal, tags and the run list (with the time it
- * takes on 10,000 runs). Many writers at once: test_store_concurrency.c. */
+ * directory, schema versions and the migration to 2, the queue's order and
+ * its requests, history, results, artifacts, weight images and summaries,
+ * removal, tags and the run list (with the time it takes on 10,000 runs).
+ * Many writers at once: test_store_concurrency.c. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -591,6 +592,153 @@ static void test_artifacts(void)
 	store_close(s);
 }
 
+/* ---- what the dashboard shows of a model ---- */
+
+static void test_weights(void)
+{
+	struct store *s = fresh_store("weights");
+	float pix[12] = {0, 0.5f, 1, 0.25f, 0.75f, 0.125f, 1e-7f, 0.3f, 0.6f, 0.9f, 0.01f, 0.99f};
+	struct store_weights in = {.layer = 2, .epoch = 3, .n = 2, .h = 2, .w = 3,
+				   .unit_name = "filter", .pixels = pix}, out;
+	struct dl_error err;
+	int64_t id, other;
+	int found;
+
+	if (!s)
+		return;
+	id = add(s, "weights", 0, 0);
+	other = add(s, "none", 0, 0);
+	ok(store_get_weights(s, id, &out, &found, &err) == DL_OK && !found && !out.pixels &&
+	   out.n == 0 && !out.unit_name[0], "a run without weight images has none");
+	ok(store_put_weights(s, id, &in, &err) == DL_OK &&
+	   store_get_weights(s, id, &out, &found, &err) == DL_OK && found,
+	   "weight images are stored and read back");
+	ok(out.layer == 2 && out.epoch == 3 && out.n == 2 && out.h == 2 && out.w == 3 &&
+	   !strcmp(out.unit_name, "filter") && !memcmp(out.pixels, pix, sizeof pix),
+	   "with their layer, epoch, size, unit name and exact pixels");
+	store_weights_free(&out);
+	ok(!out.pixels && out.n == 0, "freeing empties them");
+	store_weights_free(&out);
+	store_weights_free(NULL);
+	ok(sql_int(store_path(s), "SELECT length(pixels) FROM weights") == 48 &&
+	   sql_int(store_path(s), "SELECT hex(substr(pixels, 5, 4)) = '0000003F' FROM weights") == 1,
+	   "as 12 little-endian float32 (0.5 is 00 00 00 3f)");
+
+	in = (struct store_weights){.layer = 0, .epoch = 4, .n = 1, .h = 1, .w = 3,
+				    .unit_name = "unit", .pixels = pix + 9};
+	store_put_weights(s, id, &in, &err);
+	store_get_weights(s, id, &out, &found, &err);
+	ok(found && out.epoch == 4 && out.n == 1 && out.w == 3 && !strcmp(out.unit_name, "unit") &&
+	   out.pixels[2] == 0.99f && sql_int(store_path(s), "SELECT count(*) FROM weights") == 1,
+	   "the next epoch's replace them: one row per run");
+	store_weights_free(&out);
+	ok(store_get_weights(s, other, &out, &found, &err) == DL_OK && !found,
+	   "another run's are its own");
+
+	ok(store_put_weights(s, 424242, &in, &err) == DL_ERR && !strcmp(err.msg, "no run 424242"),
+	   "weight images of no run are refused");
+	in.h = 0;
+	ok(store_put_weights(s, id, &in, &err) == DL_ERR &&
+	   !strcmp(err.msg, "1 weight images of 0x3 pixels (at most 4096x4096 each, "
+		   "67108864 pixels in all)"), "images of no pixels are refused (%s)", err.msg);
+	in.h = 1;
+	in.pixels = NULL;
+	ok(store_put_weights(s, id, &in, &err) == DL_ERR &&
+	   !strcmp(err.msg, "weight images without pixels"), "and so are missing pixels");
+
+	/* a row this code did not write: 2 images declared, 1 pixel's bytes */
+	{
+		sqlite3 *db;
+		char want[600];
+
+		if (sqlite3_open(store_path(s), &db) != SQLITE_OK ||
+		    sqlite3_exec(db, "UPDATE weights SET n = 2", NULL, NULL, NULL) != SQLITE_OK)
+			ok(0, "cannot damage the row");
+		sqlite3_close(db);
+		snprintf(want, sizeof want, "%s: run %lld: its weight images are damaged",
+			 store_path(s), (long long)id);
+		ok(store_get_weights(s, id, &out, &found, &err) == DL_ERR && !found && !out.pixels,
+		   "a damaged row is refused");
+		is_str(err.msg, want, "naming the file and the run");
+	}
+	store_close(s);
+}
+
+static void test_summary(void)
+{
+	struct store *s = fresh_store("summary");
+	const char *table = "Model: \"mlp\"\nLayer (type)  Output Shape  Param #\n";
+	struct store_new_run r = {.name = "queued", .yaml = "name: queued\n", .threads = 1,
+				  .summary = "Model: \"queued\"\n"};
+	struct dl_error err;
+	char *text;
+	int64_t id, queued;
+	int found;
+
+	if (!s)
+		return;
+	id = add(s, "summary", 0, 0);
+	ok(store_get_summary(s, id, &text, &found, &err) == DL_OK && !found && !text,
+	   "a run without a summary has none");
+	ok(store_put_summary(s, id, table, &err) == DL_OK &&
+	   store_get_summary(s, id, &text, &found, &err) == DL_OK && found && text &&
+	   !strcmp(text, table), "a summary round-trips");
+	free(text);
+	store_put_summary(s, id, "Model: \"again\"\n", &err);
+	store_get_summary(s, id, &text, &found, &err);
+	ok(found && text && !strcmp(text, "Model: \"again\"\n"), "storing again replaces it");
+	free(text);
+	ok(store_put_summary(s, 777, table, &err) == DL_ERR && !strcmp(err.msg, "no run 777"),
+	   "a summary of no run is refused");
+	ok(store_add_run(s, &r, &queued, &err) == DL_OK &&
+	   store_get_summary(s, queued, &text, &found, &err) == DL_OK && found && text &&
+	   !strcmp(text, "Model: \"queued\"\n"), "a run queued with its summary has it");
+	free(text);
+	store_close(s);
+}
+
+/* A store of schema 1, made by opening one and taking away what version 2
+ * added, keeps its runs when opened again and gains the new tables. */
+static void test_migration_2(void)
+{
+	char dir[300], path[320];
+	struct store *s = fresh_store("migrate-2");
+	struct store_weights w;
+	struct dl_error err;
+	sqlite3 *db;
+	char *text;
+	int64_t id;
+	int found;
+	float pix[1] = {1};
+
+	if (!s)
+		return;
+	id = add(s, "from schema 1", 0, 0);
+	store_close(s);
+	snprintf(dir, sizeof dir, "%s/migrate-2", root);
+	snprintf(path, sizeof path, "%s/runs.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "DROP TABLE weights; DROP TABLE summaries; PRAGMA user_version = 1",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		ok(0, "cannot make a schema 1 database");
+	sqlite3_close(db);
+	ok(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('weights', "
+		   "'summaries')") == 0 && sql_int(path, "PRAGMA user_version") == 1,
+	   "a database of schema 1");
+	s = open_in(dir);
+	ok(s && sql_int(path, "PRAGMA user_version") == 2 &&
+	   sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('weights', "
+		   "'summaries')") == 2, "is brought to schema 2 when opened");
+	ok(s && status_of(s, id) == STORE_QUEUED && store_get_summary(s, id, &text, &found,
+								      &err) == DL_OK && !found,
+	   "its run is kept, without a summary");
+	w = (struct store_weights){.n = 1, .h = 1, .w = 1, .unit_name = "unit", .pixels = pix};
+	ok(s && store_put_weights(s, id, &w, &err) == DL_OK &&
+	   store_put_summary(s, id, "Model: \"old\"\n", &err) == DL_OK,
+	   "and takes weight images and a summary");
+	store_close(s);
+}
+
 /* ---- requests ---- */
 
 static void test_requests(void)
@@ -661,8 +809,14 @@ static void test_requests(void)
 		int conf[4] = {1, 2, 3, 4}, n;
 		struct store_epoch *h;
 
+		float pix[1] = {0.5f};
+		struct store_weights wt = {.n = 1, .h = 1, .w = 1, .unit_name = "unit",
+					   .pixels = pix};
+
 		store_add_epoch(s, f, &ep, &err);
 		store_set_confusion(s, f, "val", 2, conf, &err);
+		store_put_weights(s, f, &wt, &err);
+		store_put_summary(s, f, "Model: \"diverged\"\n", &err);
 		finish(s, f, STORE_DIVERGED, NAN);
 		ok(request(s, f, STORE_REQUEST_RETRY) == 1, "a diverged run is retried");
 		run = get(s, f);
@@ -670,8 +824,11 @@ static void test_requests(void)
 		store_epochs_free(h, n);
 		ok(run.row.status == STORE_QUEUED && run.row.epochs == 0 && !run.checkpoint[0] &&
 		   isnan(run.row.test_accuracy) && run.row.started == 0 && n == 0 &&
-		   sql_int(store_path(s), "SELECT count(*) FROM confusion") == 0,
-		   "afresh: no history, results, checkpoint or artifacts");
+		   sql_int(store_path(s), "SELECT count(*) FROM confusion") == 0 &&
+		   sql_int(store_path(s), "SELECT count(*) FROM weights") == 0,
+		   "afresh: no history, results, checkpoint, artifacts or weight images");
+		ok(sql_int(store_path(s), "SELECT count(*) FROM summaries") == 1,
+		   "its summary stays: the model is the same");
 		store_run_free(&run);
 	}
 	ok(store_request(s, 31337, STORE_REQUEST_CANCEL, &changed, &err) == DL_ERR &&
@@ -754,6 +911,13 @@ static void test_rm(void)
 	store_set_confusion(s, id, "test", 1, conf, &err);
 	store_add_misclassified(s, id, "test", &m, &err);
 	store_set_artifact(s, id, "w", 1, 1, pix, 4, &err);
+	{
+		struct store_weights wt = {.n = 1, .h = 1, .w = 1, .unit_name = "unit",
+					   .pixels = pix};
+
+		store_put_weights(s, id, &wt, &err);
+		store_put_summary(s, id, "Model: \"doomed\"\n", &err);
+	}
 	store_tag(s, id, "t", &err);
 	waiting = add(s, "waits", 0, id);
 	claim(s);               /* id */
@@ -766,8 +930,10 @@ static void test_rm(void)
 	left = sql_int(path, "SELECT (SELECT count(*) FROM specs WHERE run_id = 1) + "
 		       "(SELECT count(*) FROM epochs WHERE run_id = 1) + "
 		       "(SELECT count(*) FROM tags) + (SELECT count(*) FROM confusion) + "
-		       "(SELECT count(*) FROM misclassified) + (SELECT count(*) FROM artifacts)");
-	ok(left == 0, "with its YAML, history, tags and artifacts (%lld rows left)", left);
+		       "(SELECT count(*) FROM misclassified) + (SELECT count(*) FROM artifacts) + "
+		       "(SELECT count(*) FROM weights) + (SELECT count(*) FROM summaries)");
+	ok(left == 0, "with its YAML, history, tags, artifacts, weight images and summary "
+	   "(%lld rows left)", left);
 	ok(sql_int(path, "SELECT count(*) FROM epochs") == 1 && status_of(s, other) == STORE_QUEUED,
 	   "other runs keep theirs");
 	run = get(s, waiting);
@@ -1046,6 +1212,9 @@ int main(void)
 	test_progress_and_finish();
 	test_history();
 	test_artifacts();
+	test_weights();
+	test_summary();
+	test_migration_2();
 	test_requests();
 	test_stale();
 	test_rm();

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "run/enqueue.h"
+#include "train/summary.h"
 #include "train/trainer.h"
 
 int enqueue_plan(struct sweep_plan *plan, const char *path, const struct enqueue_opts *o,
@@ -29,16 +30,15 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 {
 	struct store_new_run *runs = calloc((size_t)plan->n, sizeof *runs);
 	char **yaml = calloc((size_t)plan->n, sizeof *yaml);
+	char **summary = calloc((size_t)plan->n, sizeof *summary);
 	int64_t *ids = calloc((size_t)plan->n, sizeof *ids);
 	int rc = DL_ERR;
 
 	*sweep = 0;
-	if (!runs || !yaml || !ids) {
+	if (!runs || !yaml || !summary || !ids) {
 		dl_error_set(err, "out of memory queueing %d runs", plan->n);
 		goto out;
 	}
-	if (plan->has_sweep && store_add_sweep(s, plan->runs[0].exp.name, sweep, err) != DL_OK)
-		goto out;
 	for (int i = 0; i < plan->n; i++) {
 		const struct sweep_run *r = &plan->runs[i];
 
@@ -46,13 +46,19 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 			dl_error_set(err, "out of memory queueing %d runs", plan->n);
 			goto out;
 		}
+		if (model_summary_text(&r->exp, &summary[i], err) != DL_OK)
+			goto out;
 		runs[i] = (struct store_new_run){
 			.name = r->exp.name, .yaml = yaml[i], .priority = o->priority,
-			.after = o->after, .sweep_id = *sweep,
-			.sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
-			.threads = o->threads < 1 ? 1 : o->threads,
+			.after = o->after, .sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
+			.threads = o->threads < 1 ? 1 : o->threads, .summary = summary[i],
 		};
 	}
+	/* the sweep only once every run is ready to go in: no empty sweeps */
+	if (plan->has_sweep && store_add_sweep(s, plan->runs[0].exp.name, sweep, err) != DL_OK)
+		goto out;
+	for (int i = 0; i < plan->n; i++)
+		runs[i].sweep_id = *sweep;
 	if (store_add_runs(s, runs, plan->n, ids, err) != DL_OK)
 		goto out;
 	*first = ids[0];
@@ -61,7 +67,10 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 out:
 	for (int i = 0; yaml && i < plan->n; i++)
 		free(yaml[i]);
+	for (int i = 0; summary && i < plan->n; i++)
+		free(summary[i]);
 	free(yaml);
+	free(summary);
 	free(runs);
 	free(ids);
 	return rc;

@@ -24,7 +24,8 @@ struct enqueue_opts {
 int enqueue_plan(struct sweep_plan *plan, const char *path, const struct enqueue_opts *o,
 		 struct dl_error *err);
 
-/* Queue a checked plan: one transaction, a sweep id when it is a sweep.
+/* Queue a checked plan: one transaction, a sweep id when it is a sweep,
+ * every run with its model summary (store_get_summary).
  * *first and *last receive the ids queued, *sweep the sweep id (0: none). */
 int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct enqueue_opts *o,
 		  int64_t *first, int64_t *last, int64_t *sweep, struct dl_error *err);

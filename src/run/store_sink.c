@@ -1,9 +1,11 @@
 /* A run sink writing into the store (store_sink.h). */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "run/store_sink.h"
+#include "train/analysis.h"
 #include "util/clock.h"
 
 static void record_failure(struct store_sink *ss, const struct dl_error *err)
@@ -20,7 +22,6 @@ static void on_started(void *ctx, const struct run_info *info)
 	struct dl_error err;
 
 	ss->epochs = info->exp->train.epochs;
-	ss->batch_size = info->batch_size;
 	ss->image_h = info->data->test.c * info->data->test.h;
 	ss->image_w = info->data->test.w;
 	if (store_set_params(ss->store, ss->run_id, (int64_t)info->params, &err) != DL_OK)
@@ -104,6 +105,31 @@ static void on_epoch_done(void *ctx, const struct epoch_metrics *m)
 		record_failure(ss, &err);
 }
 
+/* The first weighted layer's weights as images, replacing the last
+ * epoch's. A model without such a layer has nothing to draw. */
+static void on_epoch_model(void *ctx, int epoch, const struct nn_model *m)
+{
+	struct store_sink *ss = ctx;
+	int layer = analysis_first_weighted_layer(m);
+	struct weight_images wi;
+	struct store_weights w;
+	struct dl_error err;
+
+	if (layer < 0 || ss->failed)
+		return;
+	if (analysis_weight_images(m, layer, &wi, &err) != DL_OK) {
+		record_failure(ss, &err);
+		return;
+	}
+	analysis_scale_symmetric(wi.pixels, (size_t)wi.n * wi.h * wi.w);
+	w = (struct store_weights){.layer = layer, .epoch = epoch, .n = wi.n, .h = wi.h,
+				   .w = wi.w, .pixels = wi.pixels};
+	snprintf(w.unit_name, sizeof w.unit_name, "%s", wi.unit_name);
+	if (store_put_weights(ss->store, ss->run_id, &w, &err) != DL_OK)
+		record_failure(ss, &err);
+	weight_images_free(&wi);
+}
+
 enum store_status store_sink_status(enum run_status st)
 {
 	switch (st) {
@@ -168,6 +194,7 @@ void store_sink_init(struct store_sink *ss, struct store *store, int64_t run_id)
 	ss->sink = (struct run_sink){
 		.ctx = ss, .started = on_started, .progress = on_progress,
 		.initialised = on_initialised, .epoch_done = on_epoch_done,
+		.epoch_model = on_epoch_model,
 		.misclassified = on_misclassified, .finished = on_finished,
 	};
 }

@@ -2,8 +2,10 @@
  * store_sink.h - the run sink that writes a training run into the store
  * (DESIGN.md: the trainer reports to a sink; the store implements one).
  *
- * History is committed once per epoch, live progress at most a few times a
- * second, the final metrics and the test confusion matrix when the run ends.
+ * History is committed once per epoch, and with it the first weighted
+ * layer's weights as images (store_put_weights, replacing the epoch
+ * before's), live progress at most a few times a second, the final metrics
+ * and the test confusion matrix when the run ends.
  * The sink's callbacks cannot fail back into the trainer, so the first
  * store error is kept in the sink and the sink raises its cancel flag: pass
  * store_sink.cancel to the trainer (train_options.cancel), and after
@@ -35,7 +37,7 @@ struct store_sink {
 	struct run_sink sink;       /* hand this to trainer_run */
 	struct store *store;
 	int64_t run_id;
-	int epochs, batch_size;     /* from the run's start, for the ETA */
+	int epochs;                 /* from the run's start, for the ETA */
 	double last_progress;       /* clock_seconds() of the last write */
 	double t0;                  /* clock_seconds() at the first progress */
 	double done0;               /* epochs done then (fractional) */

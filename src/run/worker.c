@@ -1,6 +1,7 @@
 /* Claim, train, finish (worker.h). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include "run/worker.h"
 #include "spec/experiment.h"
 #include "train/checkpoint.h"
+#include "train/summary.h"
 #include "train/trainer.h"
 
 /* Mark the run failed; a failure to say so is the store's error. */
@@ -21,9 +23,11 @@ static int fail_run(struct store *s, int64_t id, const char *why, struct dl_erro
 	return store_finish_run(s, id, &r, err);
 }
 
-/* The experiment of a claimed run and its data, the model checked against it. */
+/* The experiment of a claimed run and its data, the model checked against
+ * it, and its summary (*summary, malloc'd). */
 static int prepare(const struct store_claim *c, const struct worker_opts *o,
-		   struct experiment *exp, struct data_split *data, struct dl_error *why)
+		   struct experiment *exp, struct data_split *data, char **summary,
+		   struct dl_error *why)
 {
 	char name[64];
 
@@ -32,7 +36,8 @@ static int prepare(const struct store_claim *c, const struct worker_opts *o,
 		return DL_ERR;
 	if (data_load(&exp->data, o->cache_dir, exp->seed, data, why) != DL_OK)
 		return DL_ERR;
-	if (trainer_check_model(exp, data->train.n_classes, why) != DL_OK) {
+	if (trainer_check_model(exp, data->train.n_classes, why) != DL_OK ||
+	    model_summary_text(exp, summary, why) != DL_OK) {
 		data_split_free(data);
 		return DL_ERR;
 	}
@@ -75,17 +80,26 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 	struct train_options opts = {0};
 	struct run_result result;
 	struct dl_error why;
-	char path[4200];
+	char path[4200], *summary;
 	int rc, resumed = 0;
 	int64_t id = c->id;
 
 	dl_error_clear(&why);
-	if (prepare(c, o, &exp, &data, &why) != DL_OK) {
+	if (prepare(c, o, &exp, &data, &summary, &why) != DL_OK) {
 		char msg[2048];
 
 		dl_error_format(&why, msg, sizeof msg);
 		store_claim_free(c);
 		return fail_run(s, id, msg, err);
+	}
+	/* the text enqueue_queue stored, or the first for a run queued without
+	 * one (by store_add_run, or by a digitlab older than the summaries) */
+	rc = store_put_summary(s, id, summary, err);
+	free(summary);
+	if (rc != DL_OK) {
+		data_split_free(&data);
+		store_claim_free(c);
+		return DL_ERR;
 	}
 	snprintf(path, sizeof path, "%s/run-%lld.model", o->checkpoint_dir, (long long)id);
 	if (c->checkpoint[0] && access(c->checkpoint, R_OK) == 0) {

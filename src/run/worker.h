@@ -7,7 +7,9 @@
  * WORKER_CHECKPOINT_SECONDS by default); a run claimed again after an
  * interruption (its worker was stopped, or died and was found stale)
  * resumes from that checkpoint, so it ends with the metrics an
- * uninterrupted run would have had.
+ * uninterrupted run would have had. For the dashboard, which never loads a
+ * model, the worker keeps the run's model summary when it starts and its
+ * first weighted layer's weight images after every epoch (store.h).
  *
  * While a run trains its requests are read with its progress, a few times
  * a second: cancel ends it cancelled at the next batch; stop ends it after

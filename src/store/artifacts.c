@@ -31,7 +31,7 @@ static uint32_t get_u32(const unsigned char *p)
 	       (uint32_t)p[3] << 24;
 }
 
-static void put_floats(unsigned char *out, const float *v, size_t n)
+void store_put_floats(unsigned char *out, const float *v, size_t n)
 {
 	uint32_t bits;
 
@@ -41,7 +41,7 @@ static void put_floats(unsigned char *out, const float *v, size_t n)
 	}
 }
 
-static void get_floats(float *out, const unsigned char *p, size_t n)
+void store_get_floats(float *out, const unsigned char *p, size_t n)
 {
 	uint32_t bits;
 
@@ -142,7 +142,7 @@ static int bind_floats(sqlite3_stmt *st, int i, const float *v, size_t n)
 	blob = malloc(4 * n);
 	if (!blob)
 		return DL_ERR;
-	put_floats(blob, v, n);
+	store_put_floats(blob, v, n);
 	sqlite3_bind_blob(st, i, blob, (int)(4 * n), free);  /* SQLite frees it */
 	return DL_OK;
 }
@@ -206,10 +206,10 @@ static int sample_from(sqlite3_stmt *st, struct store_sample *m)
 	buf = malloc(2 * n * sizeof *buf);
 	if (!buf)
 		return -1;
-	get_floats(buf, sqlite3_column_blob(st, 6), n);
+	store_get_floats(buf, sqlite3_column_blob(st, 6), n);
 	m->pixels = buf;
 	if ((size_t)sqlite3_column_bytes(st, 7) == bytes) {
-		get_floats(buf + n, sqlite3_column_blob(st, 7), n);
+		store_get_floats(buf + n, sqlite3_column_blob(st, 7), n);
 		m->saliency = buf + n;
 	}
 	return 1;

@@ -54,7 +54,7 @@ static int check_references(struct store *s, const struct store_new_run *r,
 	return DL_OK;
 }
 
-/* Insert one run and its YAML, inside the caller's transaction. */
+/* Insert one run, its YAML and its summary, inside the caller's transaction. */
 static int insert_run(struct store *s, const struct store_new_run *r, double now,
 		      int64_t *id, struct dl_error *err)
 {
@@ -85,7 +85,9 @@ static int insert_run(struct store *s, const struct store_new_run *r, double now
 		return DL_ERR;
 	sqlite3_bind_int64(st, 1, *id);
 	sqlite3_bind_text(st, 2, r->yaml ? r->yaml : "", -1, SQLITE_TRANSIENT);
-	return store_step_done(s, st, what, NULL, err);
+	if (store_step_done(s, st, what, NULL, err) != DL_OK)
+		return DL_ERR;
+	return r->summary ? store_write_summary(s, *id, r->summary, err) : DL_OK;
 }
 
 int store_add_runs(struct store *s, const struct store_new_run *runs, int n, int64_t *ids,

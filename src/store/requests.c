@@ -7,8 +7,9 @@
 
 #include "store/internal.h"
 
-/* A failed or diverged run retried starts afresh: its history, results and
- * checkpoint go (resuming would only repeat the failure). */
+/* A diverged run retried starts afresh: its history, results, checkpoint
+ * and weight images go (resuming would only diverge again); its summary
+ * stays, since its model does not change. */
 static const char *const fresh_start[] = {
 	"UPDATE runs SET status = 'queued', started = NULL, finished = NULL, worker = NULL, "
 	"heartbeat = NULL, request = 'none', epoch = 0, batch = 0, batches = 0, "
@@ -20,6 +21,7 @@ static const char *const fresh_start[] = {
 	"DELETE FROM confusion WHERE run_id = ?1",
 	"DELETE FROM misclassified WHERE run_id = ?1",
 	"DELETE FROM artifacts WHERE run_id = ?1",
+	"DELETE FROM weights WHERE run_id = ?1",
 };
 
 /* What a request does to a run in a given state: the statements to run

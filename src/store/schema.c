@@ -88,6 +88,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" name TEXT NOT NULL, h INTEGER NOT NULL, w INTEGER NOT NULL, data BLOB,"
 	" UNIQUE (run_id, name));",
+	/* 1 -> 2: what the dashboard shows of a run's model, so that it never
+	 * loads a checkpoint: the first weighted layer's weight images (one row
+	 * per run, replaced every epoch) and the model summary */
+	"CREATE TABLE weights ("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	" layer INTEGER NOT NULL, epoch INTEGER NOT NULL, n INTEGER NOT NULL,"
+	" h INTEGER NOT NULL, w INTEGER NOT NULL, unit_name TEXT NOT NULL,"
+	" pixels BLOB NOT NULL);"
+	"CREATE TABLE summaries ("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	" text TEXT NOT NULL);",
 };
 
 /* ---- the directory and the file ---- */

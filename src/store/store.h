@@ -40,7 +40,7 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 1  /* the newest schema this code knows */
+#define STORE_SCHEMA_VERSION 2  /* the newest schema this code knows */
 #define STORE_MAX_CLASSES 10    /* confusion matrices are at most 10 x 10 */
 
 /* Where a run is. Queued and interrupted runs are claimable; a paused run
@@ -109,6 +109,7 @@ struct store_new_run {
 	int repeat;             /* index among the repeats of one point */
 	int threads;            /* threads the run asks for (< 1 means 1) */
 	int64_t params;         /* parameter count, 0 when unknown */
+	const char *summary;    /* the model summary (store_put_summary); may be NULL */
 };
 
 /* Queue a run; *id receives its id (ids count up and are never reused).
@@ -214,9 +215,9 @@ int store_mark_interrupted(struct store *s, int64_t id, const char *message, int
  * resume withdraws a pending STOP. Retry keeps the checkpoint of a
  * cancelled, interrupted or failed run (it continues: a failure comes
  * from outside the training, such as missing data or a failed write) but
- * clears the history and checkpoint of a diverged one (continuing would
- * diverge again). *changed is 0 when the run was in no state for the request;
- * a run that does not exist is an error. */
+ * clears the history, checkpoint and weight images of a diverged one
+ * (continuing would diverge again). *changed is 0 when the run was in no
+ * state for the request; a run that does not exist is an error. */
 int store_request(struct store *s, int64_t id, enum store_request req, int *changed,
 		  struct dl_error *err);
 
@@ -255,9 +256,9 @@ int store_get_tags(struct store *s, int64_t id, char *buf, size_t size, struct d
 /* Replace the run's note (NULL clears it). */
 int store_note(struct store *s, int64_t id, const char *text, struct dl_error *err);
 
-/* Remove a run with everything it owns (history, tags, artifacts); runs
- * waiting for it wait for nothing any more. A running run is refused:
- * cancel it first. */
+/* Remove a run with everything it owns (history, tags, artifacts, weight
+ * images, summary); runs waiting for it wait for nothing any more. A
+ * running run is refused: cancel it first. */
 int store_rm_run(struct store *s, int64_t id, struct dl_error *err);
 
 /* ---- evaluation artifacts ---- */
@@ -306,6 +307,38 @@ int store_set_artifact(struct store *s, int64_t id, const char *name, int h, int
 /* *data is malloc'd (NULL when *found is 0 or the blob is empty). */
 int store_get_artifact(struct store *s, int64_t id, const char *name, int *h, int *w,
 		       void **data, size_t *bytes, int *found, struct dl_error *err);
+
+/* ---- what the dashboard shows of a run's model ---- */
+
+/* The dashboard draws a run's model from these two records and never loads
+ * a checkpoint: the worker keeps them, the store holds one of each per run,
+ * and removing the run removes them. */
+
+/* The first weighted layer's weights of a run as images (notebook 001 draws
+ * them), kept by its worker at the end of each epoch (the latest replaces
+ * the one before). A diverged run retried starts without them. */
+struct store_weights {
+	int layer;              /* 0-based index of the layer drawn */
+	int epoch;              /* the epoch they were taken after (1-based) */
+	int n, h, w;            /* n images of h x w pixels */
+	char unit_name[16];     /* what one image is: "unit", "filter" */
+	float *pixels;          /* n * h * w, scaled so that 0.5 is zero weight and
+	                           [0, 1] the largest magnitude (analysis_scale_symmetric); owned */
+};
+/* Store a run's weight images, replacing any before: n, h and w of at least
+ * 1, h and w at most 4096, at most STORE_MAX_WEIGHT_PIXELS pixels in all.
+ * The pixels are kept as little-endian float32. */
+#define STORE_MAX_WEIGHT_PIXELS (64 << 20)
+int store_put_weights(struct store *s, int64_t id, const struct store_weights *w, struct dl_error *err);
+/* *found is 0 (and *out zeroed) when the run has none (yet). */
+int store_get_weights(struct store *s, int64_t id, struct store_weights *out, int *found, struct dl_error *err);
+void store_weights_free(struct store_weights *w);   /* NULL-safe, zeroes */
+
+/* The model summary text (train/summary.h's table) of a run, kept when the run
+ * enters the store. *text is malloc'd, the caller frees it; *found 0 when none.
+ * Storing again replaces it. */
+int store_put_summary(struct store *s, int64_t id, const char *text, struct dl_error *err);
+int store_get_summary(struct store *s, int64_t id, char **text, int *found, struct dl_error *err);
 
 /* ---- browsing ---- */
 

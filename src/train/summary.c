@@ -1,5 +1,6 @@
 /* The model summary table (summary.h). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "train/summary.h"
 
@@ -53,4 +54,29 @@ void model_summary_print(FILE *out, const struct experiment *exp, const struct n
 	fprintf(out, "Trainable params: %s\n", count);
 	format_count(count, sizeof count, nn_model_state_count(m));
 	fprintf(out, "Non-trainable params: %s\n", count);
+}
+
+int model_summary_text(const struct experiment *exp, char **text, struct dl_error *err)
+{
+	struct nn_model *m;
+	size_t len = 0;
+	FILE *f;
+	int ok;
+
+	*text = NULL;
+	if (nn_model_new(&m, &exp->model, 1, err) != DL_OK)
+		return DL_ERR;
+	f = open_memstream(text, &len);
+	if (f) {
+		model_summary_print(f, exp, m);
+		ok = !ferror(f);
+		if (fclose(f) != 0 || !ok) {
+			free(*text);
+			*text = NULL;
+		}
+	}
+	nn_model_free(m);
+	if (!*text)
+		return dl_error_set(err, "out of memory writing the model summary");
+	return DL_OK;
 }

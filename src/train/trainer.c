@@ -704,6 +704,8 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		}
 		if (sink->epoch_done)
 			sink->epoch_done(sink->ctx, m);
+		if (sink->epoch_model)
+			sink->epoch_model(sink->ctx, epoch, t.model);
 		if (stop)
 			break;
 		if (stopped) {

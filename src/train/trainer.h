@@ -92,6 +92,9 @@ struct run_sink {
 	void (*progress)(void *ctx, int epoch, int batch, int batches,
 			 double samples_per_s);
 	void (*epoch_done)(void *ctx, const struct epoch_metrics *m);
+	/* After epoch_done: the model as that epoch left it, to read during the
+	 * call only (the next batch changes it). */
+	void (*epoch_model)(void *ctx, int epoch, const struct nn_model *m);
 	/* After the final evaluations of a run that is done, before finished:
 	 * the misclassified samples of split "test", then of "val" when there
 	 * is a validation set, with saliency. Only asked for when set, since
