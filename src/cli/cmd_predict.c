@@ -12,7 +12,7 @@
 #include "data/pgm.h"
 #include "data/render.h"
 #include "train/analysis.h"
-#include "train/checkpoint.h"
+#include "train/restore.h"
 
 static const char predict_help[] =
 	"usage: digitlab predict MODEL FILE... [--invert] [--limit N] [--saliency] [--ascii]\n"
@@ -199,9 +199,7 @@ int cmd_predict(int argc, char **argv)
 	const char *model_path = NULL, *files[256];
 	int n_files = 0, status = 0, have_limit = 0;
 	struct predict_opts o = {.ascii = !render_locale_is_utf8()};
-	struct checkpoint ck;
-	struct experiment exp;
-	struct nn_model *m;
+	struct restored_model r;
 	struct dl_error err;
 
 	for (int i = 1; i < argc; i++) {
@@ -235,18 +233,10 @@ int cmd_predict(int argc, char **argv)
 	if (o.saliency && !have_limit)
 		o.limit = 4;
 	dl_error_clear(&err);
-	if (checkpoint_read(model_path, &ck, &err) != DL_OK) {
+	if (restore_model(model_path, 256, &r, &err) != DL_OK) {
 		cli_print_error(&err);
 		return 1;
 	}
-	if (cli_parse_experiment(&exp, ck.yaml, model_path) != DL_OK ||
-	    checkpoint_build_model(&ck, &exp.model, 256, &m, &err) != DL_OK) {
-		if (err.msg[0])
-			cli_print_error(&err);
-		checkpoint_free(&ck);
-		return 1;
-	}
-	checkpoint_free(&ck);
 	for (int i = 0; i < n_files; i++) {
 		FILE *f = fopen(files[i], "rb");
 		int c0 = f ? fgetc(f) : EOF;
@@ -254,11 +244,12 @@ int cmd_predict(int argc, char **argv)
 		if (f)
 			fclose(f);
 		dl_error_clear(&err);
-		if ((c0 == 'P' ? predict_pgm : predict_idx)(m, &exp, files[i], &o, &err) != DL_OK) {
+		if ((c0 == 'P' ? predict_pgm : predict_idx)(r.model, &r.exp, files[i], &o,
+							     &err) != DL_OK) {
 			cli_print_error(&err);
 			status = 1;
 		}
 	}
-	nn_model_free(m);
+	restored_model_free(&r);
 	return status;
 }

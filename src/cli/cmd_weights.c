@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "data/render.h"
 #include "train/analysis.h"
-#include "train/checkpoint.h"
+#include "train/restore.h"
 
 static const char weights_help[] =
 	"usage: digitlab weights MODEL [--layer N] [--max N] [--columns N] [--pgm DIR] [--ascii]\n"
@@ -128,24 +128,10 @@ static int print_images(const struct nn_model *m, int layer, const struct weight
 	return DL_OK;
 }
 
-static int load_model(const char *path, struct nn_model **m, struct dl_error *err)
-{
-	struct checkpoint ck;
-	struct experiment exp;
-	int rc;
-
-	if (checkpoint_read(path, &ck, err) != DL_OK)
-		return DL_ERR;
-	rc = cli_parse_experiment(&exp, ck.yaml, path);
-	if (rc == DL_OK)
-		rc = checkpoint_build_model(&ck, &exp.model, 1, m, err);
-	checkpoint_free(&ck);
-	return rc;
-}
-
 /* Load, pick the layer, draw or write: the exit status. */
 static int weights(const struct weights_opts *o)
 {
+	struct restored_model r;
 	struct weight_images wi;
 	struct nn_model *m;
 	struct dl_error err;
@@ -153,17 +139,17 @@ static int weights(const struct weights_opts *o)
 	float top;
 
 	dl_error_clear(&err);
-	if (load_model(o->model_path, &m, &err) != DL_OK) {
-		if (err.msg[0])         /* cli_parse_experiment printed its own */
-			cli_print_error(&err);
+	if (restore_model(o->model_path, 1, &r, &err) != DL_OK) {
+		cli_print_error(&err);
 		return 1;
 	}
+	m = r.model;
 	layer = o->layer ? o->layer - 1 : analysis_first_weighted_layer(m);
 	if (layer < 0)
 		dl_error_set(&err, "the model has no layer with weights");
 	if (layer < 0 || analysis_weight_images(m, layer, &wi, &err) != DL_OK) {
 		cli_print_error(&err);
-		nn_model_free(m);
+		restored_model_free(&r);
 		return 1;
 	}
 	top = analysis_scale_symmetric(wi.pixels, (size_t)wi.n * wi.h * wi.w);
@@ -174,7 +160,7 @@ static int weights(const struct weights_opts *o)
 	if (status != DL_OK)
 		cli_print_error(&err);
 	weight_images_free(&wi);
-	nn_model_free(m);
+	restored_model_free(&r);
 	return status == DL_OK ? 0 : 1;
 }
 

@@ -266,20 +266,3 @@ out:
 		checkpoint_free(c);
 	return rc;
 }
-
-int checkpoint_build_model(const struct checkpoint *c, const struct nn_model_spec *spec,
-			   int max_batch, struct nn_model **out, struct dl_error *err)
-{
-	if (nn_model_new(out, spec, max_batch, err) != DL_OK)
-		return DL_ERR;
-	if (nn_model_param_count(*out) != c->n_params) {
-		size_t want = nn_model_param_count(*out);
-
-		nn_model_free(*out);
-		*out = NULL;
-		return dl_error_set(err, "the model file holds %zu weights but its model needs %zu",
-				    c->n_params, want);
-	}
-	memcpy(nn_model_params(*out), c->params, sizeof(float) * c->n_params);
-	return DL_OK;
-}

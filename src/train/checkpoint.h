@@ -66,12 +66,4 @@ int checkpoint_read(const char *path, struct checkpoint *c, struct dl_error *err
 
 void checkpoint_free(struct checkpoint *c);
 
-struct nn_model_spec;
-struct nn_model;
-
-/* Build the model a checkpoint holds, from its parsed experiment's model
- * spec, with the saved weights, for batches of up to max_batch samples. */
-int checkpoint_build_model(const struct checkpoint *c, const struct nn_model_spec *spec,
-			   int max_batch, struct nn_model **out, struct dl_error *err);
-
 #endif
