@@ -1,7 +1,8 @@
 #!/bin/sh
 # Model files: a run killed with SIGKILL resumes from its last checkpoint to
 # exactly the metrics of an uninterrupted run; predict classifies images with
-# a saved model; damaged or hostile model files are refused with a message.
+# a saved model; damaged or hostile model files are refused with a message;
+# a model file from before the field-by-field encoding reads as it did.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 cat > "$scratch/font.yaml" <<'YAML'
@@ -86,5 +87,17 @@ is "$("$DIGITLAB" predict "$scratch/hostile.model" "$scratch/seven.pgm" 2>&1)" \
 is "$("$DIGITLAB" predict "$scratch/font.yaml" "$scratch/seven.pgm" 2>&1)" \
 	"digitlab: $scratch/font.yaml: error: not a digitlab model file (bad magic)" \
 	"a file of another kind is named as such"
+
+# A model file written before every field was encoded little-endian one by
+# one (by memcpy, on a little-endian host) means the same today: the same
+# prediction, and resumed (it is complete: nothing left to train) the same
+# history, test metrics and confusion matrix.
+cp "$top_srcdir/tests/data/font-v1.model" "$scratch/v1.model"
+is "$("$DIGITLAB" predict "$scratch/v1.model" "$scratch/seven.pgm")" \
+	"$scratch/seven.pgm: 7  0:0.000 1:0.011 2:0.005 3:0.005 4:0.008 5:0.005 6:0.000 7:0.965 8:0.000 9:0.000" \
+	"an older model file predicts as it did"
+is "$("$DIGITLAB" run --resume "$scratch/v1.model" --json 2>/dev/null | strip_times)" \
+	"$(cat "$top_srcdir/tests/golden/resume-font-v1.json")" \
+	"and resumes to the history and results it had"
 
 done_testing

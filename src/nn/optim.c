@@ -4,7 +4,8 @@
  *
  * State is one allocation: a header (step count, Nadam's running product of
  * momentum caches) followed by up to two float slots of n values each. Saving
- * is a copy of those bytes, so a reload continues bit-identically. */
+ * writes those values in little-endian (optim.h) and loading reads them back
+ * exactly, so a reload continues bit-identically. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "nn/layer.h"
 #include "nn/parallel.h"
 #include "nn/optim.h"
+#include "util/le.h"
 
 /*
  * The step loops. GCC at -O2 vectorises plain loops, but not ones calling
@@ -360,15 +362,24 @@ uint64_t nn_optim_steps(const struct nn_optim *o)
 
 size_t nn_optim_state_size(const struct nn_optim *o)
 {
-	return o->state_size;
+	return NN_OPTIM_STATE_HEADER + sizeof(float) * o->n * (size_t)o->n_slots;
 }
 
 void nn_optim_state_save(const struct nn_optim *o, void *buf)
 {
-	memcpy(buf, o->state, o->state_size);
+	unsigned char *p = buf;
+
+	le_put_u64(p, o->hdr->steps);
+	le_put_f64(p + 8, o->hdr->m_schedule);
+	le_put_f32s(p + NN_OPTIM_STATE_HEADER, (const float *)(o->hdr + 1),
+		    o->n * (size_t)o->n_slots);
 }
 
 void nn_optim_state_load(struct nn_optim *o, const void *buf)
 {
-	memcpy(o->state, buf, o->state_size);
+	const unsigned char *p = buf;
+
+	o->hdr->steps = le_get_u64(p);
+	o->hdr->m_schedule = le_get_f64(p + 8);
+	le_get_f32s((float *)(o->hdr + 1), p + NN_OPTIM_STATE_HEADER, o->n * (size_t)o->n_slots);
 }

@@ -2,8 +2,8 @@
  * optim.h - optimisers over one flat parameter buffer, with Keras's update
  * equations and defaults (man/digitlab-experiment.5 writes them out).
  *
- * An optimiser owns its state (moments, step count) in one allocation so a
- * checkpoint can save it whole. The learning rate is passed to every step
+ * An optimiser owns its state (moments, step count) in one allocation, and
+ * saves and loads it whole for a checkpoint. The learning rate is passed to every step
  * because schedules change it between steps.
  */
 #ifndef DL_NN_OPTIM_H
@@ -60,7 +60,17 @@ void nn_optim_set_pool(struct nn_optim *o, struct nn_pool *pool);
 /* Number of steps taken so far. */
 uint64_t nn_optim_steps(const struct nn_optim *o);
 
-/* The optimiser's complete state as bytes (for checkpoints). */
+/* The optimiser's complete state as bytes (for checkpoints), the same on
+ * every machine, nn_optim_state_size() of them:
+ *   0   8     steps taken (u64, little-endian)
+ *   8   8     nadam's product of momentum caches (binary64, little-endian;
+ *             1 for the others)
+ *   16  4*n*S the S slots of n floats each (binary32, little-endian), in
+ *             order: sgd's velocity; adam's and nadam's m, then v;
+ *             rmsprop's mean square, then its momentum; adagrad's
+ *             accumulator (S is 0 for sgd without momentum)
+ * Loading trusts the size: the caller checks it against the saved one. */
+#define NN_OPTIM_STATE_HEADER 16
 size_t nn_optim_state_size(const struct nn_optim *o);
 void nn_optim_state_save(const struct nn_optim *o, void *buf);
 void nn_optim_state_load(struct nn_optim *o, const void *buf);

@@ -11,38 +11,13 @@
 #include <zlib.h>
 
 #include "nn/model.h"
+#include "util/le.h"
 
 #define HEADER_SIZE 64
 
-static void put_u32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
+/* Floats are encoded through a buffer of this many: a model of millions of
+ * weights is never copied whole. */
+#define FLOAT_CHUNK 4096
 
 /* Writes all of buf or fails; keeps the running CRC. */
 static int write_all(int fd, const void *buf, size_t len, uLong *crc)
@@ -64,6 +39,21 @@ static int write_all(int fd, const void *buf, size_t len, uLong *crc)
 	return 0;
 }
 
+/* n floats as little-endian binary32. */
+static int write_floats(int fd, const float *v, size_t n, uLong *crc)
+{
+	unsigned char buf[4 * FLOAT_CHUNK];
+
+	for (size_t i = 0; i < n; i += FLOAT_CHUNK) {
+		size_t k = n - i < FLOAT_CHUNK ? n - i : FLOAT_CHUNK;
+
+		le_put_f32s(buf, v + i, k);
+		if (write_all(fd, buf, 4 * k, crc))
+			return -1;
+	}
+	return 0;
+}
+
 static int write_body(int fd, const struct checkpoint *c)
 {
 	unsigned char header[HEADER_SIZE] = {0}, crc_bytes[4];
@@ -71,30 +61,28 @@ static int write_body(int fd, const struct checkpoint *c)
 	uLong crc = crc32(0, Z_NULL, 0);
 
 	memcpy(header, CHECKPOINT_MAGIC, 8);
-	put_u32(header + 8, CHECKPOINT_VERSION);
-	put_u32(header + 12, (uint32_t)c->epoch);
-	put_u64(header + 16, yaml_len);
-	put_u32(header + 24, (uint32_t)c->n_layers);
-	put_u64(header + 32, c->n_params);
-	put_u64(header + 40, c->optim_len);
-	put_u64(header + 48, c->trainer_len);
+	le_put_u32(header + 8, CHECKPOINT_VERSION);
+	le_put_u32(header + 12, (uint32_t)c->epoch);
+	le_put_u64(header + 16, yaml_len);
+	le_put_u32(header + 24, (uint32_t)c->n_layers);
+	le_put_u64(header + 32, c->n_params);
+	le_put_u64(header + 40, c->optim_len);
+	le_put_u64(header + 48, c->trainer_len);
 	if (write_all(fd, header, sizeof header, &crc) ||
 	    write_all(fd, c->yaml, yaml_len, &crc))
 		return -1;
 	for (int i = 0; i < c->n_layers; i++) {
 		unsigned char shape[16];
 		for (int k = 0; k < 4; k++)
-			put_u32(shape + 4 * k, c->layer_shapes[i][k]);
+			le_put_u32(shape + 4 * k, c->layer_shapes[i][k]);
 		if (write_all(fd, shape, sizeof shape, &crc))
 			return -1;
 	}
-	/* Floats are written as they are in memory: every platform digitlab
-	 * builds on is little-endian IEEE-754, which configure could check. */
-	if (write_all(fd, c->params, c->n_params * sizeof(float), &crc) ||
+	if (write_floats(fd, c->params, c->n_params, &crc) ||
 	    write_all(fd, c->optim_state, c->optim_len, &crc) ||
 	    write_all(fd, c->trainer_state, c->trainer_len, &crc))
 		return -1;
-	put_u32(crc_bytes, (uint32_t)crc);
+	le_put_u32(crc_bytes, (uint32_t)crc);
 	return write_all(fd, crc_bytes, 4, NULL);
 }
 
@@ -157,14 +145,28 @@ static int read_exact(FILE *f, void *buf, size_t len, uLong *crc)
 	return 0;
 }
 
+static int read_floats(FILE *f, float *v, size_t n, uLong *crc)
+{
+	unsigned char buf[4 * FLOAT_CHUNK];
+
+	for (size_t i = 0; i < n; i += FLOAT_CHUNK) {
+		size_t k = n - i < FLOAT_CHUNK ? n - i : FLOAT_CHUNK;
+
+		if (read_exact(f, buf, 4 * k, crc))
+			return -1;
+		le_get_f32s(v + i, buf, k);
+	}
+	return 0;
+}
+
 /* Check the header's sizes against the real file size. Everything is done
  * in uint64 with overflow checks: a header may claim anything. */
 static int check_sizes(const char *path, const unsigned char *h, uint64_t file_size,
 		       struct dl_error *err)
 {
-	uint64_t yaml_len = get_u64(h + 16), n_params = get_u64(h + 32);
-	uint64_t optim_len = get_u64(h + 40), trainer_len = get_u64(h + 48);
-	uint32_t n_layers = get_u32(h + 24);
+	uint64_t yaml_len = le_get_u64(h + 16), n_params = le_get_u64(h + 32);
+	uint64_t optim_len = le_get_u64(h + 40), trainer_len = le_get_u64(h + 48);
+	uint32_t n_layers = le_get_u32(h + 24);
 	uint64_t body = file_size - HEADER_SIZE - 4;
 
 	if (yaml_len == 0 || yaml_len > CHECKPOINT_MAX_YAML)
@@ -186,13 +188,13 @@ static int check_sizes(const char *path, const unsigned char *h, uint64_t file_s
 static int read_body(FILE *f, const char *path, const unsigned char *h,
 		     struct checkpoint *c, uLong *crc, struct dl_error *err)
 {
-	size_t yaml_len = (size_t)get_u64(h + 16);
+	size_t yaml_len = (size_t)le_get_u64(h + 16);
 
-	c->epoch = (int)get_u32(h + 12);
-	c->n_layers = (int)get_u32(h + 24);
-	c->n_params = (size_t)get_u64(h + 32);
-	c->optim_len = (size_t)get_u64(h + 40);
-	c->trainer_len = (size_t)get_u64(h + 48);
+	c->epoch = (int)le_get_u32(h + 12);
+	c->n_layers = (int)le_get_u32(h + 24);
+	c->n_params = (size_t)le_get_u64(h + 32);
+	c->optim_len = (size_t)le_get_u64(h + 40);
+	c->trainer_len = (size_t)le_get_u64(h + 48);
 	c->yaml = malloc(yaml_len + 1);
 	c->params = malloc(c->n_params * sizeof(float) + 1);
 	c->optim_state = malloc(c->optim_len + 1);
@@ -207,9 +209,9 @@ static int read_body(FILE *f, const char *path, const unsigned char *h,
 		if (read_exact(f, shape, sizeof shape, crc))
 			goto short_read;
 		for (int k = 0; k < 4; k++)
-			c->layer_shapes[i][k] = get_u32(shape + 4 * k);
+			c->layer_shapes[i][k] = le_get_u32(shape + 4 * k);
 	}
-	if (read_exact(f, c->params, c->n_params * sizeof(float), crc) ||
+	if (read_floats(f, c->params, c->n_params, crc) ||
 	    read_exact(f, c->optim_state, c->optim_len, crc) ||
 	    read_exact(f, c->trainer_state, c->trainer_len, crc))
 		goto short_read;
@@ -243,9 +245,9 @@ int checkpoint_read(const char *path, struct checkpoint *c, struct dl_error *err
 		dl_error_at(err, path, 0, 0, "not a digitlab model file (bad magic)");
 		goto out;
 	}
-	if (get_u32(header + 8) != CHECKPOINT_VERSION) {
+	if (le_get_u32(header + 8) != CHECKPOINT_VERSION) {
 		dl_error_at(err, path, 0, 0, "model file format version %u is not supported (this digitlab reads version %d)",
-			    get_u32(header + 8), CHECKPOINT_VERSION);
+			    le_get_u32(header + 8), CHECKPOINT_VERSION);
 		goto out;
 	}
 	if (check_sizes(path, header, (uint64_t)st.st_size, err) ||
@@ -255,7 +257,7 @@ int checkpoint_read(const char *path, struct checkpoint *c, struct dl_error *err
 		dl_error_at(err, path, 0, 0, "truncated model file");
 		goto out;
 	}
-	if (get_u32(crc_bytes) != (uint32_t)crc) {
+	if (le_get_u32(crc_bytes) != (uint32_t)crc) {
 		dl_error_at(err, path, 0, 0, "corrupt model file: checksum mismatch");
 		goto out;
 	}

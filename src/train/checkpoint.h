@@ -7,7 +7,11 @@
  * previous checkpoint or the new one, never a torn file. Resuming from it
  * gives final metrics bit-identical to an uninterrupted run.
  *
- * Layout (all integers little-endian, floats IEEE-754 binary32):
+ * Layout. Every field is little-endian on every machine (util/le.h), so a
+ * model file moves between machines unchanged; integers are unsigned unless
+ * marked, floats IEEE-754 (f32 binary32, f64 binary64). Files written
+ * before the encoding was spelled out field by field (by memcpy on a
+ * little-endian host) are byte for byte the same format.
  *
  *   offset  size  field
  *   0       8     magic "DLMODEL\0"
@@ -16,17 +20,33 @@
  *   16      8     length of the canonical experiment YAML (<= 16 MiB)
  *   24      4     number of layers (<= NN_MAX_LAYERS)
  *   28      4     reserved, 0
- *   32      8     number of parameters
- *   40      8     length of the optimiser state in bytes
- *   48      8     length of the trainer state in bytes
+ *   32      8     number of parameters P
+ *   40      8     length S of the optimiser state in bytes
+ *   48      8     length T of the trainer state in bytes
  *   56      8     reserved, 0
  *   64      ...   the YAML text (not NUL-terminated)
- *           16*L  per layer: kind, output c, h, w (u32 each)
- *           4*P   parameters
- *           S     optimiser state (nn_optim_state_save)
- *           T     trainer state (random streams, schedule and early-stop
- *                 state, best weights, history)
+ *           16*L  per layer: kind (enum nn_layer_kind), output c, h, w (u32 each)
+ *           4*P   parameters (f32), in the model's flat order
+ *           S     optimiser state: nn/optim.h gives its layout
+ *           T     trainer state, below
  *           4     CRC-32 (zlib) of every byte before it
+ *
+ * The trainer state (version 1):
+ *
+ *   0       4     version (1)
+ *   4       32    shuffling stream, then
+ *   36      32    dropout stream: four u64 each (struct rng)
+ *   68      4     reduce_on_plateau's learning rate (f32)
+ *   72      8     reduce_on_plateau's best value (f64)
+ *   80      8     early stopping's best value (f64)
+ *   88      24    six i32: plateau wait, plateau cooldown left, early
+ *                 stopping's best epoch, early stopping's wait, epochs
+ *                 completed, stopped early (0 or 1)
+ *   112     4     1 when the best weights follow, else 0
+ *   116     4*P   the best epoch's weights (f32), when present
+ *           212*E per epoch completed: epoch (i32); loss, accuracy,
+ *                 val_loss, val_accuracy, lr, seconds (f64 each; NaN for
+ *                 none); its events, text NUL-terminated within 160 bytes
  *
  * A reader checks the magic, the version and that the declared sizes add up
  * to the file's real size before it allocates anything, so a hostile header

@@ -11,6 +11,7 @@
 #include "train/callbacks.h"
 #include "train/checkpoint.h"
 #include "util/clock.h"
+#include "util/le.h"
 #include "util/rng.h"
 
 /* Inference runs in chunks of up to this many samples (or the training
@@ -397,8 +398,8 @@ static int end_of_epoch(struct training *t, struct epoch_metrics *m, struct run_
 
 /*
  * The trainer's own state in a checkpoint: the random streams, the schedule
- * and early-stopping state, the best weights and the history. Native byte
- * order (the model file's header documents little-endian hosts).
+ * and early-stopping state, the best weights and the history, every field
+ * little-endian (the layout is in checkpoint.h).
  */
 #define TRAINER_STATE_VERSION 1
 
@@ -408,10 +409,13 @@ struct bytes {
 	int failed;
 };
 
-static void bytes_put(struct bytes *b, const void *data, size_t n)
+/* Room for n more bytes at the end, or NULL (and failed) when out of memory. */
+static unsigned char *bytes_grow(struct bytes *b, size_t n)
 {
+	unsigned char *at;
+
 	if (b->failed)
-		return;
+		return NULL;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 4096;
 		unsigned char *p;
@@ -420,46 +424,172 @@ static void bytes_put(struct bytes *b, const void *data, size_t n)
 			cap *= 2;
 		if (!(p = realloc(b->p, cap))) {
 			b->failed = 1;
-			return;
+			return NULL;
 		}
 		b->p = p;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, data, n);
+	at = b->p + b->len;
 	b->len += n;
+	return at;
 }
 
-/* Reads n bytes from the cursor; returns 0 when the state is too short. */
-static int bytes_get(const unsigned char **cur, const unsigned char *end, void *out, size_t n)
+static void put_u32(struct bytes *b, uint32_t v)
 {
-	if ((size_t)(end - *cur) < n)
-		return 0;
-	memcpy(out, *cur, n);
-	*cur += n;
+	unsigned char *p = bytes_grow(b, 4);
+
+	if (p)
+		le_put_u32(p, v);
+}
+
+static void put_u64(struct bytes *b, uint64_t v)
+{
+	unsigned char *p = bytes_grow(b, 8);
+
+	if (p)
+		le_put_u64(p, v);
+}
+
+static void put_f32(struct bytes *b, float v)
+{
+	unsigned char *p = bytes_grow(b, 4);
+
+	if (p)
+		le_put_f32(p, v);
+}
+
+static void put_f64(struct bytes *b, double v)
+{
+	unsigned char *p = bytes_grow(b, 8);
+
+	if (p)
+		le_put_f64(p, v);
+}
+
+static void put_f32s(struct bytes *b, const float *v, size_t n)
+{
+	unsigned char *p = bytes_grow(b, 4 * n);
+
+	if (p)
+		le_put_f32s(p, v, n);
+}
+
+static void put_raw(struct bytes *b, const void *data, size_t n)
+{
+	unsigned char *p = bytes_grow(b, n);
+
+	if (p)
+		memcpy(p, data, n);
+}
+
+/* A reader over the saved bytes: each get takes n bytes from the cursor,
+ * or returns 0 and takes nothing when fewer are left. */
+struct cursor {
+	const unsigned char *p, *end;
+};
+
+static const unsigned char *take(struct cursor *c, size_t n)
+{
+	const unsigned char *at = c->p;
+
+	if ((size_t)(c->end - c->p) < n)
+		return NULL;
+	c->p += n;
+	return at;
+}
+
+static int get_u32(struct cursor *c, uint32_t *v)
+{
+	const unsigned char *p = take(c, 4);
+
+	if (p)
+		*v = le_get_u32(p);
+	return p != NULL;
+}
+
+static int get_u64(struct cursor *c, uint64_t *v)
+{
+	const unsigned char *p = take(c, 8);
+
+	if (p)
+		*v = le_get_u64(p);
+	return p != NULL;
+}
+
+static int get_f32(struct cursor *c, float *v)
+{
+	const unsigned char *p = take(c, 4);
+
+	if (p)
+		*v = le_get_f32(p);
+	return p != NULL;
+}
+
+static int get_f64(struct cursor *c, double *v)
+{
+	const unsigned char *p = take(c, 8);
+
+	if (p)
+		*v = le_get_f64(p);
+	return p != NULL;
+}
+
+static int get_f32s(struct cursor *c, float *v, size_t n)
+{
+	const unsigned char *p = take(c, 4 * n);
+
+	if (p)
+		le_get_f32s(v, p, n);
+	return p != NULL;
+}
+
+static int get_raw(struct cursor *c, void *out, size_t n)
+{
+	const unsigned char *p = take(c, n);
+
+	if (p)
+		memcpy(out, p, n);
+	return p != NULL;
+}
+
+static void put_rng(struct bytes *b, const struct rng *r)
+{
+	for (int i = 0; i < 4; i++)
+		put_u64(b, r->s[i]);
+}
+
+static int get_rng(struct cursor *c, struct rng *r)
+{
+	for (int i = 0; i < 4; i++)
+		if (!get_u64(c, &r->s[i]))
+			return 0;
 	return 1;
 }
 
 static void save_history_entry(struct bytes *b, const struct epoch_metrics *m)
 {
-	int32_t epoch = m->epoch;
 	double v[6] = {m->loss, m->accuracy, m->val_loss, m->val_accuracy, m->lr, m->seconds};
 
-	bytes_put(b, &epoch, sizeof epoch);
-	bytes_put(b, v, sizeof v);
-	bytes_put(b, m->events, sizeof m->events);
+	put_u32(b, (uint32_t)m->epoch);
+	for (int i = 0; i < 6; i++)
+		put_f64(b, v[i]);
+	put_raw(b, m->events, sizeof m->events);
 }
 
-static int load_history_entry(const unsigned char **cur, const unsigned char *end,
-			      struct epoch_metrics *m)
+static int load_history_entry(struct cursor *c, struct epoch_metrics *m)
 {
-	int32_t epoch;
+	uint32_t epoch;
 	double v[6];
 
-	if (!bytes_get(cur, end, &epoch, sizeof epoch) || !bytes_get(cur, end, v, sizeof v) ||
-	    !bytes_get(cur, end, m->events, sizeof m->events))
+	if (!get_u32(c, &epoch))
+		return 0;
+	for (int i = 0; i < 6; i++)
+		if (!get_f64(c, &v[i]))
+			return 0;
+	if (!get_raw(c, m->events, sizeof m->events))
 		return 0;
 	m->events[sizeof m->events - 1] = '\0';
-	m->epoch = epoch;
+	m->epoch = (int32_t)epoch;
 	m->loss = v[0];
 	m->accuracy = v[1];
 	m->val_loss = v[2];
@@ -472,20 +602,20 @@ static int load_history_entry(const unsigned char **cur, const unsigned char *en
 static void save_trainer_state(struct bytes *b, const struct training *t,
 			       const struct run_result *r)
 {
-	uint32_t version = TRAINER_STATE_VERSION, has_best = t->best_params != NULL;
 	int32_t counters[6] = {t->plateau.wait, t->plateau.cooldown_left, t->early.best_epoch,
 			       t->early.wait, r->epochs, r->stopped_early};
 
-	bytes_put(b, &version, sizeof version);
-	bytes_put(b, t->shuffle_rng.s, sizeof t->shuffle_rng.s);
-	bytes_put(b, t->dropout_rng.s, sizeof t->dropout_rng.s);
-	bytes_put(b, &t->plateau.lr, sizeof t->plateau.lr);
-	bytes_put(b, &t->plateau.best, sizeof t->plateau.best);
-	bytes_put(b, &t->early.best, sizeof t->early.best);
-	bytes_put(b, counters, sizeof counters);
-	bytes_put(b, &has_best, sizeof has_best);
-	if (has_best)
-		bytes_put(b, t->best_params, sizeof(float) * nn_model_param_count(t->model));
+	put_u32(b, TRAINER_STATE_VERSION);
+	put_rng(b, &t->shuffle_rng);
+	put_rng(b, &t->dropout_rng);
+	put_f32(b, t->plateau.lr);
+	put_f64(b, t->plateau.best);
+	put_f64(b, t->early.best);
+	for (int i = 0; i < 6; i++)
+		put_u32(b, (uint32_t)counters[i]);
+	put_u32(b, t->best_params != NULL);
+	if (t->best_params)
+		put_f32s(b, t->best_params, nn_model_param_count(t->model));
 	for (int i = 0; i < r->epochs; i++)
 		save_history_entry(b, &r->history[i]);
 }
@@ -493,19 +623,23 @@ static void save_trainer_state(struct bytes *b, const struct training *t,
 static int load_trainer_state(struct training *t, const struct checkpoint *c,
 			      struct run_result *r, struct dl_error *err)
 {
-	const unsigned char *cur = c->trainer_state, *end = cur + c->trainer_len;
-	uint32_t version, has_best;
+	struct cursor cur = {c->trainer_state, (const unsigned char *)c->trainer_state +
+					       c->trainer_len};
+	uint32_t version, has_best, u[6];
 	int32_t counters[6];
 
-	if (!bytes_get(&cur, end, &version, sizeof version) || version != TRAINER_STATE_VERSION)
+	if (!get_u32(&cur, &version) || version != TRAINER_STATE_VERSION)
 		return dl_error_set(err, "the checkpoint's trainer state has an unknown version");
-	if (!bytes_get(&cur, end, t->shuffle_rng.s, sizeof t->shuffle_rng.s) ||
-	    !bytes_get(&cur, end, t->dropout_rng.s, sizeof t->dropout_rng.s) ||
-	    !bytes_get(&cur, end, &t->plateau.lr, sizeof t->plateau.lr) ||
-	    !bytes_get(&cur, end, &t->plateau.best, sizeof t->plateau.best) ||
-	    !bytes_get(&cur, end, &t->early.best, sizeof t->early.best) ||
-	    !bytes_get(&cur, end, counters, sizeof counters) ||
-	    !bytes_get(&cur, end, &has_best, sizeof has_best))
+	if (!get_rng(&cur, &t->shuffle_rng) || !get_rng(&cur, &t->dropout_rng) ||
+	    !get_f32(&cur, &t->plateau.lr) || !get_f64(&cur, &t->plateau.best) ||
+	    !get_f64(&cur, &t->early.best))
+		goto short_state;
+	for (int i = 0; i < 6; i++) {
+		if (!get_u32(&cur, &u[i]))
+			goto short_state;
+		counters[i] = (int32_t)u[i];
+	}
+	if (!get_u32(&cur, &has_best))
 		goto short_state;
 	if (counters[4] != c->epoch || counters[4] < 0 || counters[4] > t->exp->train.epochs ||
 	    (has_best != 0) != (t->best_params != NULL))
@@ -514,16 +648,16 @@ static int load_trainer_state(struct training *t, const struct checkpoint *c,
 	t->plateau.cooldown_left = counters[1];
 	t->early.best_epoch = counters[2];
 	t->early.wait = counters[3];
-	if (has_best && !bytes_get(&cur, end, t->best_params,
-				   sizeof(float) * nn_model_param_count(t->model)))
+	if (has_best && !get_f32s(&cur, t->best_params, nn_model_param_count(t->model)))
 		goto short_state;
 	for (int i = 0; i < counters[4]; i++)
-		if (!load_history_entry(&cur, end, &r->history[i]))
+		if (!load_history_entry(&cur, &r->history[i]))
 			goto short_state;
 	r->epochs = counters[4];
 	r->best_epoch = t->early.best_epoch;
 	r->stopped_early = counters[5] != 0;
-	return cur == end ? DL_OK : dl_error_set(err, "the checkpoint's trainer state has trailing bytes");
+	return cur.p == cur.end ? DL_OK :
+	       dl_error_set(err, "the checkpoint's trainer state has trailing bytes");
 short_state:
 	return dl_error_set(err, "the checkpoint's trainer state is truncated");
 }
