@@ -14,6 +14,7 @@
 #include "spec/flat.h"
 #include "tui/widgets.h"
 #include "util/format.h"
+#include "util/le.h"
 
 #define SPARK_WIDTH 50
 #define SHOW_EPOCH_ROWS 30      /* epochs listed in full up to this many */
@@ -274,21 +275,23 @@ static void show_inits(struct store *s, const struct run_view *v)
 	int h, w, found, kfound;
 	struct dl_error err;
 
+	/* little-endian float64 each, and one int32 (store_sink.h) */
 	if (store_get_artifact(s, v->run.row.id, "init_losses", &h, &w, &losses, &bytes, &found,
-			       &err) == DL_OK && found &&
+			       &err) == DL_OK && found && bytes >= 8 &&
 	    store_get_artifact(s, v->run.row.id, "init_kept", &h, &w, &kept, &kept_bytes, &kfound,
-			       &err) == DL_OK && kfound && kept_bytes == sizeof(int32_t)) {
-		const double *l = losses;
-		int n = (int)(bytes / sizeof *l), k = *(const int32_t *)kept;
-		double lo = l[0], hi = l[0];
+			       &err) == DL_OK && kfound && kept_bytes == 4) {
+		const unsigned char *l = losses;
+		int n = (int)(bytes / 8), k = (int32_t)le_get_u32(kept);
+		double lo = le_get_f64(l), hi = lo;
 
 		for (int i = 1; i < n; i++) {
-			lo = fmin(lo, l[i]);
-			hi = fmax(hi, l[i]);
+			lo = fmin(lo, le_get_f64(l + 8 * i));
+			hi = fmax(hi, le_get_f64(l + 8 * i));
 		}
 		if (k >= 0 && k < n)
 			printf("initialisation: candidate %d of %d kept, initial loss %.4g "
-			       "(all %d: %.4g to %.4g)\n", k + 1, n, l[k], n, lo, hi);
+			       "(all %d: %.4g to %.4g)\n", k + 1, n, le_get_f64(l + 8 * k), n, lo,
+			       hi);
 	}
 	free(losses);
 	free(kept);

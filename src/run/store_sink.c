@@ -2,10 +2,12 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run/store_sink.h"
 #include "train/analysis.h"
+#include "util/le.h"
 #include "util/clock.h"
 
 static void record_failure(struct store_sink *ss, const struct dl_error *err)
@@ -61,17 +63,28 @@ static void on_progress(void *ctx, int epoch, int batch, int batches, double sam
 	ss->stop_epoch = ss->requested == STORE_REQUEST_STOP;
 }
 
+/* Little-endian like every blob of the store: a store copied to another
+ * machine reads the same. */
 static void on_initialised(void *ctx, const double *losses, int n, int kept)
 {
 	struct store_sink *ss = ctx;
-	int32_t k = kept;
+	unsigned char *blob = malloc(8 * (size_t)n), k[4];
 	struct dl_error err;
 
-	if (store_set_artifact(ss->store, ss->run_id, "init_losses", 1, n, losses,
-			       sizeof *losses * (size_t)n, &err) != DL_OK ||
-	    store_set_artifact(ss->store, ss->run_id, "init_kept", 1, 1, &k, sizeof k,
+	if (!blob) {
+		dl_error_set(&err, "out of memory keeping %d initial losses", n);
+		record_failure(ss, &err);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		le_put_f64(blob + 8 * i, losses[i]);
+	le_put_u32(k, (uint32_t)kept);
+	if (store_set_artifact(ss->store, ss->run_id, "init_losses", 1, n, blob,
+			       8 * (size_t)n, &err) != DL_OK ||
+	    store_set_artifact(ss->store, ss->run_id, "init_kept", 1, 1, k, sizeof k,
 			       &err) != DL_OK)
 		record_failure(ss, &err);
+	free(blob);
 }
 
 static void on_misclassified(void *ctx, const char *split, const struct misclassified *m, int n)

@@ -21,8 +21,8 @@
  * The sink also keeps what evaluation leaves: the test and validation
  * confusion matrices of the final model,
  * the misclassified test samples with their pixels and saliency, and with
- * train.inits the initial loss of every candidate ("init_losses", float64
- * each, and "init_kept", one int32).
+ * train.inits the initial loss of every candidate ("init_losses", a
+ * little-endian float64 each, and "init_kept", one little-endian int32).
  */
 #ifndef DL_RUN_STORE_SINK_H
 #define DL_RUN_STORE_SINK_H

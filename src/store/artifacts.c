@@ -1,8 +1,9 @@
 /* Evaluation artifacts: confusion matrices, misclassified samples and
  * named blobs (store.h).
  *
- * Blobs are written in one byte order (little-endian int32 and float32)
- * whatever the machine, so a store copied between machines reads the same.
+ * Blobs are written in one byte order (little-endian int32 and float32,
+ * util/le.h) whatever the machine, so a store copied between machines reads
+ * the same.
  * They are also copied out rather than pointed at: SQLite promises no
  * alignment for a blob. */
 
@@ -12,44 +13,9 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/le.h"
 
 #define MAX_SIDE 4096           /* a sample's height or width */
-
-/* ---- byte order ---- */
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-void store_put_floats(unsigned char *out, const float *v, size_t n)
-{
-	uint32_t bits;
-
-	for (size_t i = 0; i < n; i++) {
-		memcpy(&bits, &v[i], 4);
-		put_u32(out + 4 * i, bits);
-	}
-}
-
-void store_get_floats(float *out, const unsigned char *p, size_t n)
-{
-	uint32_t bits;
-
-	for (size_t i = 0; i < n; i++) {
-		bits = get_u32(p + 4 * i);
-		memcpy(&out[i], &bits, 4);
-	}
-}
 
 /* ---- confusion matrices ---- */
 
@@ -65,7 +31,7 @@ int store_set_confusion(struct store *s, int64_t id, const char *split, int n,
 		return dl_error_set(err, "a confusion matrix of %d classes (1 to %d)", n,
 				    STORE_MAX_CLASSES);
 	for (int i = 0; i < n * n; i++)
-		put_u32(blob + 4 * i, (uint32_t)(int32_t)counts[i]);
+		le_put_u32(blob + 4 * i, (uint32_t)(int32_t)counts[i]);
 	if (store_run_exists(s, id, &exists, err) != DL_OK)
 		return DL_ERR;
 	if (!exists)
@@ -107,7 +73,7 @@ int store_get_confusion(struct store *s, int64_t id, const char *split, int *n,
 					    s->path, (long long)id, split);
 		}
 		for (int i = 0; i < k * k; i++)
-			counts[i] = (int32_t)get_u32(blob + 4 * i);
+			counts[i] = (int32_t)le_get_u32(blob + 4 * i);
 		*n = k;
 		*found = 1;
 	} else if (rc != SQLITE_DONE) {
@@ -142,7 +108,7 @@ static int bind_floats(sqlite3_stmt *st, int i, const float *v, size_t n)
 	blob = malloc(4 * n);
 	if (!blob)
 		return DL_ERR;
-	store_put_floats(blob, v, n);
+	le_put_f32s(blob, v, n);
 	sqlite3_bind_blob(st, i, blob, (int)(4 * n), free);  /* SQLite frees it */
 	return DL_OK;
 }
@@ -206,10 +172,10 @@ static int sample_from(sqlite3_stmt *st, struct store_sample *m)
 	buf = malloc(2 * n * sizeof *buf);
 	if (!buf)
 		return -1;
-	store_get_floats(buf, sqlite3_column_blob(st, 6), n);
+	le_get_f32s(buf, sqlite3_column_blob(st, 6), n);
 	m->pixels = buf;
 	if ((size_t)sqlite3_column_bytes(st, 7) == bytes) {
-		store_get_floats(buf + n, sqlite3_column_blob(st, 7), n);
+		le_get_f32s(buf + n, sqlite3_column_blob(st, 7), n);
 		m->saliency = buf + n;
 	}
 	return 1;

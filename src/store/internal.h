@@ -77,11 +77,6 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *text);
 /* Copy a text column into buf ("" for NULL), cut to fit. */
 void store_column_text(sqlite3_stmt *st, int i, char *buf, size_t size);
 
-/* Float blobs in the store's one byte order, little-endian binary32:
- * out holds 4 * n bytes (put), p 4 * n bytes (get). */
-void store_put_floats(unsigned char *out, const float *v, size_t n);
-void store_get_floats(float *out, const unsigned char *p, size_t n);
-
 /* INSERT OR REPLACE the run's summary, inside the caller's transaction or
  * on its own; the run must exist (the foreign key says so otherwise). */
 int store_write_summary(struct store *s, int64_t id, const char *text, struct dl_error *err);

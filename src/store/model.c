@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/le.h"
 
 #define MAX_SIDE 4096           /* an image's height or width */
 
@@ -55,7 +56,7 @@ int store_put_weights(struct store *s, int64_t id, const struct store_weights *w
 	n = (size_t)w->n * (size_t)w->h * (size_t)w->w;
 	if (!(blob = malloc(4 * n)))
 		return dl_error_set(err, "out of memory storing %zu weight pixels", n);
-	store_put_floats(blob, w->pixels, n);
+	le_put_f32s(blob, w->pixels, n);
 	if (store_prepare(s, "INSERT OR REPLACE INTO weights (run_id, layer, epoch, n, h, w, "
 			  "unit_name, pixels) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st, what,
 			  err) != DL_OK) {
@@ -131,7 +132,7 @@ int store_get_weights(struct store *s, int64_t id, struct store_weights *out, in
 		memset(out, 0, sizeof *out);
 		return dl_error_set(err, "out of memory reading %zu weight pixels", n);
 	}
-	store_get_floats(out->pixels, sqlite3_column_blob(st, 6), n);
+	le_get_f32s(out->pixels, sqlite3_column_blob(st, 6), n);
 	sqlite3_finalize(st);
 	*found = 1;
 	return DL_OK;
