@@ -1,5 +1,5 @@
-/* Model build, forward/backward over the layer table, initialisers and the
- * weight penalty. The dropout and flatten kinds live here: they are a few
+/* Model build, forward/backward over the layer table and the weight
+ * penalty. The dropout and flatten kinds live here: they are a few
  * lines each. */
 #include <math.h>
 #include <stdint.h>
@@ -9,7 +9,6 @@
 
 #include "nn/layer.h"
 
-#define TRUNC_STDDEV_FIX 0.87962566103423978 /* stddev of N(0,1) cut at +-2 */
 #define MAX_SAMPLE_SIZE (1 << 26)            /* floats per sample, any layer */
 
 struct nn_model {
@@ -35,50 +34,6 @@ struct nn_model {
 	const float *dx;                        /* (B, IN) after backward, or NULL */
 };
 
-/* ---- initialisers ---- */
-
-static double truncated_normal(struct rng *rng)
-{
-	double n;
-
-	do
-		n = rng_normal(rng);
-	while (fabs(n) > 2.0);
-	return n;
-}
-
-void nn_init_fill(float *p, size_t n, enum nn_init init, int fan_in, int fan_out,
-		  float low, float high, struct rng *rng)
-{
-	double l, sd;
-
-	switch (init) {
-	case NN_INIT_GLOROT_UNIFORM:
-	case NN_INIT_HE_UNIFORM:
-		l = init == NN_INIT_HE_UNIFORM ? sqrt(6.0 / fan_in)
-					       : sqrt(6.0 / (fan_in + fan_out));
-		for (size_t i = 0; i < n; i++)
-			p[i] = (float)(l * (2.0 * rng_uniform(rng) - 1.0));
-		break;
-	case NN_INIT_GLOROT_NORMAL:
-	case NN_INIT_HE_NORMAL:
-		sd = init == NN_INIT_HE_NORMAL ? sqrt(2.0 / fan_in)
-					       : sqrt(2.0 / (fan_in + fan_out));
-		sd /= TRUNC_STDDEV_FIX;
-		for (size_t i = 0; i < n; i++)
-			p[i] = (float)(sd * truncated_normal(rng));
-		break;
-	case NN_INIT_UNIFORM01:
-		for (size_t i = 0; i < n; i++)
-			p[i] = rng_uniform(rng);
-		break;
-	case NN_INIT_UNIFORM:
-		for (size_t i = 0; i < n; i++)
-			p[i] = (float)(low + ((double)high - low) * rng_uniform(rng));
-		break;
-	}
-}
-
 /* ---- dropout: inverted, so evaluation needs no rescaling ---- */
 
 static int dropout_check(const struct nn_layer_spec *s, struct nn_shape in,
@@ -90,14 +45,6 @@ static int dropout_check(const struct nn_layer_spec *s, struct nn_shape in,
 	}
 	*out = in;
 	return DL_OK;
-}
-
-size_t nn_no_params(const struct nn_layer_spec *s, struct nn_shape in,
-		    struct nn_shape out, size_t *n_kernel)
-{
-	(void)s, (void)in, (void)out;
-	*n_kernel = 0;
-	return 0;
 }
 
 static size_t dropout_scratch(const struct nn_layer_spec *s, struct nn_shape in,
