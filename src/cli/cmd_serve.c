@@ -13,8 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "data/dataset.h"
-#include "run/pool.h"
+#include "run/serve.h"
 
 static const char serve_help[] =
 	"usage: digitlab serve [--workers N] [--cores N] [--drain] [--detach]\n"
@@ -102,45 +101,6 @@ static int parse_serve_options(int argc, char **argv, struct serve_options *o)
 	return 0;
 }
 
-/*
- * The pid lock: STORE/serve.pid, held with flock() for the life of the
- * process. The kernel drops the lock when the process dies, however it
- * dies, so a stale file never blocks the next serve; the pid written in it
- * is only for the message a second serve prints.
- */
-static int take_lock(const char *dir, int *fd_out)
-{
-	char path[4200], pid[32] = "";
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof path, "%s/serve.pid", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "digitlab serve: %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		n = pread(fd, pid, sizeof pid - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		fprintf(stderr, "digitlab serve: another serve (pid %s) is running for %s; "
-			"stop it first (kill %s)\n", pid[0] ? pid : "?", dir, pid[0] ? pid : "PID");
-		close(fd);
-		return EXIT_LOCKED;
-	}
-	*fd_out = fd;
-	return 0;
-}
-
-static int write_pid(int fd)
-{
-	char pid[32];
-	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-
-	return ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) == n ? 0 : -1;
-}
-
 /* Leave the terminal: a child in its own session, stdio on serve.log. The
  * parent prints the child's pid and exits. */
 static int detach(const char *dir)
@@ -177,15 +137,38 @@ static int detach(const char *dir)
 	return 0;
 }
 
+/* Take the store's lock, or say who holds it. */
+static int take_lock(const char *dir, struct serve_lock *lock)
+{
+	struct dl_error err;
+
+	switch (serve_lock_take(lock, dir, &err)) {
+	case SERVE_LOCK_HELD:
+		return 0;
+	case SERVE_LOCK_TAKEN:
+		if (lock->holder_pid > 0)
+			fprintf(stderr, "digitlab serve: another serve (pid %ld) is running for %s; "
+				"stop it first (kill %ld)\n", lock->holder_pid, dir, lock->holder_pid);
+		else
+			fprintf(stderr, "digitlab serve: another serve (pid ?) is running for %s; "
+				"stop it first (kill PID)\n", dir);
+		return EXIT_LOCKED;
+	default:
+		fprintf(stderr, "digitlab serve: %s\n", err.msg);
+		return 1;
+	}
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_options o = {0};
+	struct serve_lock lock;
+	struct serve_setup setup;
 	struct pool_opts po;
 	struct store *s;
 	struct dl_error err;
-	char dir[4096], checkpoints[4200], cache[DATA_PATH_MAX], host[128] = "localhost";
-	char name[300];
-	int status, lock_fd = -1;
+	char dir[4096];
+	int status, recovered;
 
 	status = parse_serve_options(argc, argv, &o);
 	if (status)
@@ -196,48 +179,38 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	cli_store_dir(s, dir, sizeof dir);
 	store_close(s);
-	if ((status = take_lock(dir, &lock_fd)) != 0)
+	if ((status = take_lock(dir, &lock)) != 0)
 		return status;
 	if (o.detach && detach(dir) != 0)
 		return 1;
-	if (cli_open_store(&s) != DL_OK)
-		return 1;
 	/* after the fork: the lock file's pid is the serve's */
-	if (write_pid(lock_fd) != 0)
-		fprintf(stderr, "digitlab serve: could not write %s/serve.pid\n", dir);
-	snprintf(checkpoints, sizeof checkpoints, "%s/checkpoints", dir);
-	if (mkdir(checkpoints, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "digitlab serve: %s: %s\n", checkpoints, strerror(errno));
-		store_close(s);
+	if (serve_lock_write_pid(&lock, &err) != DL_OK)
+		fprintf(stderr, "digitlab serve: %s\n", err.msg);
+	dl_error_clear(&err);
+	if (serve_prepare(&setup, dir, "serve", stdout, &recovered, &err) != DL_OK) {
+		cli_print_error(&err);
+		serve_lock_release(&lock);
 		return 1;
 	}
-	gethostname(host, sizeof host - 1);
-	store_close(s);
-	/* we hold the lock: runs this host's workers left running are orphans */
-	if (pool_recover_host(dir, host, stdout, &status, &err) != DL_OK)
-		cli_print_error(&err);
-	status = 0;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, SIG_IGN);
-	snprintf(name, sizeof name, "%s:serve:%ld", host, (long)getpid());
-	po = (struct pool_opts){
-		.cache_dir = data_cache_dir(cache, sizeof cache), .checkpoint_dir = checkpoints,
-		.name = name, .workers = o.workers, .cores = o.cores, .drain = o.drain,
-		.poll_seconds = 0.5, .quit = &quit, .log = stdout,
-		.checkpoint_seconds = o.checkpoint_seconds,
-	};
+	po = serve_pool_opts(&setup, dir, o.workers, o.cores, &quit);
+	po.drain = o.drain;
+	po.log = stdout;
+	po.checkpoint_seconds = o.checkpoint_seconds;
 	printf("digitlab serve: %d worker(s), %d core(s), store %s/runs.db\n", o.workers,
 	       o.cores, dir);
 	fflush(stdout);
 	dl_error_clear(&err);
 	if (pool_run(&po, &err) != DL_OK) {
 		cli_print_error(&err);
+		serve_lock_release(&lock);
 		return 1;
 	}
 	printf("digitlab serve: %s\n", quit ? "stopped; interrupted runs resume on the next start"
 					      : "the queue is empty");
-	close(lock_fd);
+	serve_lock_release(&lock);
 	return 0;
 }
