@@ -45,6 +45,11 @@ static inline int tap_ok_at(int cond, const char *file, int line, const char *fm
 	(ok(strcmp((got), (want)) == 0, __VA_ARGS__) ? 1 : \
 	 (fprintf(stderr, "#   got:  '%s'\n#   want: '%s'\n", (got), (want)), 0))
 
+/* Compare two integers, showing both on failure. */
+#define is_int(got, want, ...) \
+	(ok((got) == (want), __VA_ARGS__) ? 1 : \
+	 (fprintf(stderr, "#   got:  %d\n#   want: %d\n", (int)(got), (int)(want)), 0))
+
 /* Compare two numbers within an absolute tolerance. */
 #define is_near(got, want, tol, ...) \
 	(ok(fabs((double)(got) - (double)(want)) <= (tol), __VA_ARGS__) ? 1 : \

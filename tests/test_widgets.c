@@ -8,81 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "golden.h"
 #include "tap.h"
 #include "tui/widgets.h"
 
-static char *canvas_string(const struct canvas *c)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	if (!f)
-		return NULL;
-	canvas_write(c, f);
-	fclose(f);
-	return text;
-}
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* The first line where got and want differ, 1-based; 0 when equal. */
-static int first_difference(const char *got, const char *want)
-{
-	int line = 1;
-
-	for (; *got && *got == *want; got++, want++)
-		line += *got == '\n';
-	return *got == *want ? 0 : line;
-}
-
 static void golden(const struct canvas *c, const char *name)
 {
-	const char *dir = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
-	char path[1024], *got = canvas_string(c), *want;
-
-	snprintf(path, sizeof path, "%s/tests/golden/widgets/%s.%s.txt", dir, name,
-		 c->ascii ? "ascii" : "utf8");
-	if (getenv("DIGITLAB_UPDATE_GOLDEN")) {
-		FILE *f = fopen(path, "w");
-
-		ok(f && got && fputs(got, f) >= 0 && fclose(f) == 0, "%s: golden written", path);
-		free(got);
-		return;
-	}
-	want = read_all(path);
-	if (!want) {
-		ok(0, "%s: no golden file", path);
-	} else {
-		int line = first_difference(got ? got : "", want);
-
-		ok(line == 0, "%s %s matches its golden file%s", name, c->ascii ? "(ASCII)" : "(Unicode)",
-		   line ? " (first difference below)" : "");
-		if (line)
-			printf("# line %d differs; got:\n%s", line, got);
-	}
-	free(want);
-	free(got);
+	golden_check(c, "widgets", name);
 }
 
 /* ---- data ---- */
@@ -176,7 +108,7 @@ static void test_line_chart(int ascii)
 	}
 	widget_line_chart(c, 0, 0, 19, 12, s, 2, &o);
 	{
-		char *text = canvas_string(c);
+		char *text = golden_canvas_text(c);
 
 		ok(text && strspn(text, " \n") == strlen(text),
 		   "a chart narrower than 20 columns draws nothing");
@@ -269,7 +201,7 @@ static void test_canvas(void)
 	canvas_put(c, -1, 0, 'x', 0, 0, 0);
 	canvas_put(c, 10, 1, 'x', 0, 0, 0);
 	{
-		char *text = canvas_string(c);
+		char *text = golden_canvas_text(c);
 
 		is_str(text, "        ab\n\xc3\xa9t?\n",
 		       "text clips at the edge, UTF-8 is decoded, a broken byte is '?'");

@@ -1,139 +1,133 @@
-/* The dashboard's loop: input, polling the store, drawing at most ten
- * times a second and only when something changed; and the in-process
- * worker pool when no serve holds the store (dashboard.h). */
+/*
+ * The dashboard's loop (htop's ScreenManager_run): a key goes to the modal,
+ * else to the keys every view shares, else to the shown view, and the
+ * answer says what follows. Reading the store (update) is apart from
+ * drawing: the store is read when its data_version moves, when the view
+ * changes, or when a key answered KEY_RELOAD; the screen is drawn at most
+ * ten times a second and only when something changed (SSH links are slow).
+ *
+ * When no serve holds the store, the dashboard trains the queue itself
+ * through the same serve code (run/serve.h), on a thread that writes
+ * nothing of the dashboard's.
+ */
 #include <curses.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "data/dataset.h"
-#include "run/pool.h"
-#include "tui/dash.h"
+#include "run/serve.h"
+#include "tui/dashboard.h"
+#include "tui/actions.h"
+#include "tui/views.h"
 #include "util/clock.h"
 
 #define DRAW_PERIOD 0.1         /* at most ten redraws a second */
+#define POLL_PERIOD 0.25        /* PRAGMA data_version is read this often */
 #define KEY_TIMEOUT_MS 100
 #define CPU_PERIOD 1.0
 #define LOCK_RETRY 2.0          /* seconds between looks at a held store lock */
 
-/* ---- the in-process pool ---- */
+struct dashboard {
+	struct app app;
+	struct term term;
+	struct serve_thread serve;
+	int training_here;              /* serve is ours */
+	int workers;                    /* in-process workers asked for; 0: one per core */
+	double last_lock_try, last_poll, last_draw, last_cpu;
+	int64_t data_version;
+	unsigned long long cpu_total, cpu_busy;
+	int dirty;                      /* something changed: draw */
+	int running;
+	int waiting_to_quit;            /* w: quit once the runs here end */
+	enum view_id shown;             /* the view whose state is current */
 
-struct pool_args {
-	struct dash *d;
-	struct pool_opts o;
-	char name[300], checkpoints[4200], cache[4096];
-	struct dl_error err;
+	struct overview_state overview;
+	struct runs_state runs;
+	struct run_state run;
+	struct compare_state compare;
+	struct help_state help;
 };
 
-static struct pool_args pool_args;
-static volatile int pool_hold;
+static const struct view_ops *const view_table[VIEW_COUNT] = {
+	[VIEW_OVERVIEW] = &overview_view, [VIEW_RUNS] = &runs_view, [VIEW_RUN] = &run_view,
+	[VIEW_COMPARE] = &compare_view, [VIEW_HELP] = &help_view,
+};
 
-static void *pool_main(void *arg)
+static void *view_state(struct dashboard *d, enum view_id v)
 {
-	struct pool_args *a = arg;
-
-	if (pool_run(&a->o, &a->err) != DL_OK)
-		dash_message(a->d, "workers stopped: %s", a->err.msg);
-	__atomic_store_n(&a->d->pool_done, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
-/* Train the queue here when no serve holds the store: take its lock (as
- * serve does) so that a serve started later refuses, and start the pool. */
-static void start_workers(struct dash *d)
-{
-	char path[4200], host[128] = "localhost";
-	struct pool_args *a = &pool_args;
-	struct dl_error err;
-	int recovered;
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-
-	snprintf(path, sizeof path, "%s/serve.pid", d->store_dir);
-	d->last_lock_try = clock_seconds();
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		char pid[32] = "";
-
-		/* a serve (or another dashboard) trains the queue: say which */
-		if (d->lock_fd >= 0 && pread(d->lock_fd, pid, sizeof pid - 1, 0) > 0)
-			d->lock_pid = strtol(pid, NULL, 10);
-		if (d->lock_fd >= 0)
-			close(d->lock_fd);
-		d->lock_fd = -1;
-		return;
+	switch (v) {
+	case VIEW_OVERVIEW: return &d->overview;
+	case VIEW_RUNS: return &d->runs;
+	case VIEW_RUN: return &d->run;
+	case VIEW_COMPARE: return &d->compare;
+	default: return &d->help;
 	}
-	d->lock_pid = 0;
-	if (ftruncate(d->lock_fd, 0) == 0)
-		dprintf(d->lock_fd, "%ld\n", (long)getpid());
-	gethostname(host, sizeof host - 1);
-	pool_recover_host(d->store_dir, host, NULL, &recovered, &err);
-	snprintf(a->checkpoints, sizeof a->checkpoints, "%s/checkpoints", d->store_dir);
-	mkdir(a->checkpoints, 0700);
-	snprintf(a->name, sizeof a->name, "%s:ui:%ld", host, (long)getpid());
-	d->workers = d->opts->workers > 0 ? d->opts->workers : cores < 1 ? 1 : (int)cores;
-	a->d = d;
-	a->o = (struct pool_opts){
-		.store_dir = d->store_dir, .cache_dir = data_cache_dir(a->cache, sizeof a->cache),
-		.checkpoint_dir = a->checkpoints, .name = a->name, .workers = d->workers,
-		.cores = cores < 1 ? 1 : (int)cores, .poll_seconds = 0.5, .quit = &d->pool_quit,
-		.checkpoint_seconds = -1,
-		.hold = &pool_hold,
-	};
-	if (pthread_create(&d->pool_thread, NULL, pool_main, a) == 0)
-		d->in_process = 1;
 }
 
-static void stop_workers(struct dash *d)
+/* ---- training here ---- */
+
+/* Train the queue here when no serve holds the store; else say whose it is. */
+static void try_training_here(struct dashboard *d)
 {
-	if (!d->in_process)
-		return;
-	__atomic_store_n(&d->pool_quit, 1, __ATOMIC_RELAXED);
-	pthread_join(d->pool_thread, NULL);
-	d->in_process = 0;
-	close(d->lock_fd);
-	d->lock_fd = -1;
+	struct app *a = &d->app;
+	struct dl_error err;
+
+	d->last_lock_try = clock_seconds();
+	switch (serve_thread_start(&d->serve, a->store_dir, d->workers, &err)) {
+	case SERVE_LOCK_HELD:
+		d->training_here = 1;
+		snprintf(a->workers, sizeof a->workers, "workers: %d in-process", d->serve.workers);
+		d->dirty = 1;
+		break;
+	case SERVE_LOCK_TAKEN:
+		if (d->serve.lock_file.holder_pid > 0)
+			snprintf(a->workers, sizeof a->workers, "workers: serve pid %ld",
+				 d->serve.lock_file.holder_pid);
+		else
+			snprintf(a->workers, sizeof a->workers, "workers: another serve");
+		break;
+	default:
+		snprintf(a->workers, sizeof a->workers, "workers: none");
+		app_message(a, "cannot train here: %s", err.msg);
+		break;
+	}
 }
 
 /* Runs training in this process. */
-static int busy_here(const struct dash *d)
+static int busy_here(const struct dashboard *d)
 {
+	size_t len = strlen(d->serve.setup.name);
 	int n = 0;
 
-	for (int i = 0; d->in_process && i < d->n_rows; i++)
-		n += d->rows[i].status == STORE_RUNNING &&
-		     strstr(d->rows[i].worker, pool_args.name) == d->rows[i].worker;
+	for (int i = 0; d->training_here && i < d->app.n_rows; i++)
+		n += d->app.rows[i].status == STORE_RUNNING &&
+		     !strncmp(d->app.rows[i].worker, d->serve.setup.name, len) &&
+		     d->app.rows[i].worker[len] == ':';
 	return n;
+}
+
+static void stop_training_here(struct dashboard *d)
+{
+	if (!d->training_here)
+		return;
+	serve_thread_stop(&d->serve);
+	d->training_here = 0;
 }
 
 /* ---- quitting ---- */
 
-static int waiting_to_quit;
-
-void dash_request_quit(struct dash *d)
-{
-	dash_reload_rows(d);    /* a run may have started since the last poll */
-	if (busy_here(d))
-		d->prompt = PROMPT_QUIT;
-	else
-		d->running = 0;
-}
-
 /* Hand the queue to a background serve: interrupt the runs here (they
  * resume from their checkpoints), let go of the lock, start the serve. */
-static void hand_to_serve(struct dash *d)
+static void hand_to_serve(struct dashboard *d)
 {
-	char *argv[] = {(char *)d->opts->self, "serve", "--detach", NULL};
+	char *argv[] = {(char *)d->app.self, "serve", "--detach", NULL};
 	pid_t pid;
 	int status;
 
-	stop_workers(d);
+	stop_training_here(d);
 	term_stop(&d->term);
 	pid = fork();
 	if (pid == 0) {
@@ -142,56 +136,129 @@ static void hand_to_serve(struct dash *d)
 	}
 	if (pid > 0)
 		waitpid(pid, &status, 0);
-	d->running = 0;
 }
 
-void dash_quit_key(struct dash *d, int key)
+static enum key_result quit_answer(struct app *a, struct modal *m, int key)
 {
-	d->prompt = PROMPT_NONE;
+	struct dashboard *d = m->context;
+
 	switch (key) {
 	case 'b':
 		hand_to_serve(d);
-		break;
+		return KEY_QUIT;
 	case 'w':
-		__atomic_store_n(&pool_hold, 1, __ATOMIC_RELAXED);
-		waiting_to_quit = 1;
-		dash_message(d, "waiting for the runs here to finish; nothing new starts");
-		break;
+		serve_thread_hold(&d->serve);
+		d->waiting_to_quit = 1;
+		app_message(a, "waiting for the runs here to finish; nothing new starts");
+		return KEY_REDRAW;
 	case 'i':
-		d->running = 0;         /* stop_workers interrupts them on the way out */
-		break;
+		return KEY_QUIT;        /* stop_training_here interrupts them on the way out */
 	default:
-		break;
+		return KEY_REDRAW;
 	}
 }
 
-/* ---- export ---- */
-
-void dash_export_csv(struct dash *d, const char *path)
+static enum key_result ask_quit(struct dashboard *d)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f) {
-		dash_message(d, "%s: %s", path, strerror(errno));
-		return;
-	}
-	fprintf(f, "id,name,status,params,epochs,accuracy,val_accuracy,test_accuracy,seconds\n");
-	for (int i = 0; i < d->n_view; i++) {
-		const struct store_row *r = &d->rows[d->view[i]];
-
-		fprintf(f, "%lld,\"%s\",%s,%lld,%d,%.6g,%.6g,%.6g,%.6g\n", (long long)r->id, r->name,
-			store_status_name(r->status), (long long)r->params, r->epochs, r->accuracy,
-			r->val_accuracy, r->test_accuracy, r->seconds);
-	}
-	if (fclose(f) != 0)
-		dash_message(d, "%s: %s", path, strerror(errno));
-	else
-		dash_message(d, "%d runs written to %s", d->n_view, path);
+	app_reload(&d->app);    /* a run may have started since the last poll */
+	if (!busy_here(d))
+		return KEY_QUIT;
+	modal_choice(&d->app.modal, "runs are training here: [b]ackground serve, [w]ait, "
+		     "[i]nterrupt, [Esc] stay ", "bwi", quit_answer);
+	d->app.modal.context = d;
+	return KEY_REDRAW;
 }
 
-/* ---- CPU use for the header: the machine's, from /proc/stat ---- */
+/* ---- keys ---- */
 
-static void sample_cpu(struct dash *d)
+/* Keys every view shares. */
+static enum key_result global_key(struct dashboard *d, int key)
+{
+	struct app *a = &d->app;
+
+	switch (key) {
+	case '?': case KEY_F(1):
+		if (a->view == VIEW_HELP)
+			app_go_back(a);
+		else
+			app_go(a, VIEW_HELP);
+		return KEY_RELOAD;
+	case 'O': app_go(a, VIEW_OVERVIEW); return KEY_RELOAD;
+	case 'L': app_go(a, VIEW_RUNS); return KEY_RELOAD;
+	case 'a': return action_pick_file(a);
+	case 'A': return action_ask_path(a);
+	case 'P': return action_toggle_queue(a);
+	case 'q': return a->view == VIEW_HELP ? KEY_IGNORED : ask_quit(d);
+	case KEY_ESCAPE: case KEY_BACKSPACE: case 127:
+		if (a->view == VIEW_OVERVIEW || a->view == VIEW_RUNS)
+			return KEY_HANDLED;
+		app_go_back(a);
+		return KEY_RELOAD;
+	default:
+		return KEY_IGNORED;
+	}
+}
+
+static enum key_result dispatch(struct dashboard *d, const struct key_event *k)
+{
+	struct app *a = &d->app;
+	enum key_result r;
+
+	if (a->modal.kind != MODAL_NONE)
+		return modal_key(a, &a->modal, k->key);
+	if (k->key == KEY_RESIZE)
+		return KEY_REDRAW;
+	if (k->key != KEY_MOUSE && (r = global_key(d, k->key)) != KEY_IGNORED)
+		return r;
+	r = view_table[a->view]->key(a, view_state(d, a->view), k);
+	if (r == KEY_IGNORED && k->key == 'q' && a->view == VIEW_HELP) {
+		app_go_back(a);
+		return KEY_RELOAD;
+	}
+	return r;
+}
+
+/* ---- reading the store ---- */
+
+/* The shown view's state, entered when the view changed, else updated. */
+static void update_view(struct dashboard *d)
+{
+	struct app *a = &d->app;
+
+	if (a->view != d->shown) {
+		d->shown = a->view;
+		view_table[a->view]->enter(a, view_state(d, a->view));
+	} else {
+		view_table[a->view]->update(a, view_state(d, a->view));
+	}
+	d->dirty = 1;
+}
+
+static void reload(struct dashboard *d)
+{
+	app_reload(&d->app);
+	d->shown = VIEW_COUNT;  /* enter again: its update may depend on new rows */
+	update_view(d);
+}
+
+/* The store changed under us (another process committed): read it again. */
+static void poll_store(struct dashboard *d, double now)
+{
+	int64_t v;
+
+	if (now - d->last_poll < POLL_PERIOD)
+		return;
+	d->last_poll = now;
+	v = store_data_version(d->app.store);
+	if (v == d->data_version)
+		return;
+	d->data_version = v;
+	app_reload(&d->app);
+	update_view(d);
+}
+
+/* CPU use for the header: the machine's, from /proc/stat. */
+static void sample_cpu(struct dashboard *d)
 {
 	unsigned long long v[8] = {0}, busy, total;
 	FILE *f = fopen("/proc/stat", "r");
@@ -206,16 +273,52 @@ static void sample_cpu(struct dash *d)
 		return;
 	total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
 	busy = total - v[3] - v[4];
-	if (d->cpu_last_wall > 0 && total > d->cpu_last_wall) {
-		double pct = 100.0 * (double)(busy - d->cpu_last_proc) /
-			     (double)(total - d->cpu_last_wall);
+	if (d->cpu_total > 0 && total > d->cpu_total) {
+		double pct = 100.0 * (double)(busy - d->cpu_busy) / (double)(total - d->cpu_total);
 
-		if ((int)pct != (int)d->cpu_percent)
-			d->dirty = 1;
-		d->cpu_percent = pct;
+		d->dirty |= (int)pct != (int)d->app.cpu_percent;
+		d->app.cpu_percent = pct;
 	}
-	d->cpu_last_wall = (double)total;
-	d->cpu_last_proc = (double)busy;
+	d->cpu_total = total;
+	d->cpu_busy = busy;
+}
+
+/* Everything that happens without a key: the store, the clock, the pool. */
+static void tick(struct dashboard *d, double now)
+{
+	struct app *a = &d->app;
+	char said[256];
+
+	if (now - d->last_cpu >= CPU_PERIOD) {
+		d->last_cpu = now;
+		sample_cpu(d);
+	}
+	poll_store(d, now);
+	d->dirty |= app_expire_message(a, now);
+	if (d->training_here && serve_thread_message(&d->serve, said, sizeof said)) {
+		app_message(a, "%s", said);
+		d->dirty = 1;
+	}
+	if (d->waiting_to_quit && !busy_here(d))
+		d->running = 0;
+	/* the serve that held the store may have gone: take over */
+	if (!d->training_here && !d->waiting_to_quit && now - d->last_lock_try >= LOCK_RETRY)
+		try_training_here(d);
+}
+
+/* ---- drawing ---- */
+
+static void draw(struct dashboard *d, struct canvas *c)
+{
+	struct app *a = &d->app;
+
+	canvas_clear(c);
+	if (chrome_too_small(c))
+		return;
+	chrome_header(a, c);
+	view_table[a->view]->draw(a, view_state(d, a->view), c);
+	chrome_message(a, c);
+	modal_draw(&a->modal, c);
 }
 
 /* ---- the loop ---- */
@@ -240,80 +343,86 @@ static void on_fatal(int sig)
 	raise(sig);
 }
 
-static void loop(struct dash *d)
+static void handle(struct dashboard *d, enum key_result r)
+{
+	switch (r) {
+	case KEY_REDRAW: d->dirty = 1; break;
+	case KEY_RELOAD: reload(d); break;
+	case KEY_QUIT: d->running = 0; break;
+	default: break;
+	}
+	if (d->app.view != d->shown)
+		update_view(d);
+}
+
+static void loop(struct dashboard *d)
 {
 	struct canvas *c = term_canvas(&d->term);
-	double last_cpu = 0;
 
-	while (d->running && c) {
-		int mx = 0, my = 0, key = term_key(&d->term, &mx, &my);
+	while (d->running && c && !hangup) {
+		struct key_event k = {0};
 		double now;
 
-		if (hangup)
-			break;
-		if (key == KEY_RESIZE) {
-			canvas_free(c);
-			c = term_canvas(&d->term);
+		k.key = term_key(&d->term, &k.x, &k.y);
+		if (k.key != ERR)
+			handle(d, dispatch(d, &k));
+		if (k.key == KEY_RESIZE)
 			d->dirty = 1;
-			if (!c)
+		now = clock_seconds();
+		tick(d, now);
+		if (!d->dirty || now - d->last_draw < DRAW_PERIOD || !d->running)
+			continue;
+		if (c->w != d->term.w || c->h != d->term.h) {
+			canvas_free(c);
+			if (!(c = term_canvas(&d->term)))
 				break;
 		}
-		if (key != ERR)
-			dash_key(d, key, mx, my);
-		now = clock_seconds();
-		if (now - last_cpu >= CPU_PERIOD) {
-			last_cpu = now;
-			sample_cpu(d);
-		}
-		if (dash_poll(d))
-			d->dirty = 1;
-		if (d->message[0] && now >= d->message_until) {
-			d->message[0] = '\0';
-			d->dirty = 1;
-		}
-		if (waiting_to_quit && !busy_here(d))
-			d->running = 0;
-		/* the serve that held the store may have gone: take over */
-		if (!d->in_process && !waiting_to_quit && now - d->last_lock_try >= LOCK_RETRY) {
-			start_workers(d);
-			d->dirty |= d->in_process;
-		}
-		if (d->dirty && now - d->last_draw >= DRAW_PERIOD && d->running) {
-			if (c->w != d->term.w || c->h != d->term.h) {
-				canvas_free(c);
-				c = term_canvas(&d->term);
-				if (!c)
-					break;
-			}
-			dash_draw(d, c);
-			term_draw(&d->term, c);
-			d->last_draw = now;
-			d->dirty = 0;
-		}
+		draw(d, c);
+		term_draw(&d->term, c);
+		d->last_draw = now;
+		d->dirty = 0;
 	}
 	canvas_free(c);
 }
 
+static void store_dir_of(struct app *a)
+{
+	char *slash;
+
+	snprintf(a->store_dir, sizeof a->store_dir, "%s", store_path(a->store));
+	if ((slash = strrchr(a->store_dir, '/')))
+		*slash = '\0';
+}
+
+static void free_views(struct dashboard *d)
+{
+	for (int v = 0; v < VIEW_COUNT; v++)
+		view_table[v]->free(view_state(d, v));
+}
+
 int dashboard_run(const struct dashboard_opts *o, struct dl_error *err)
 {
-	static struct dash dash;
-	struct dash *d = &dash;
-	char why[256], *slash;
+	static struct dashboard dashboard;
+	struct dashboard *d = &dashboard;
+	struct app *a = &d->app;
+	char why[256];
 
 	memset(d, 0, sizeof *d);
-	d->opts = o;
-	d->lock_fd = -1;
-	d->status_filter = -1;
-	d->conf_t = d->conf_p = -1;
-	d->running = 1;
-	d->dirty = 1;
-	if (store_open(&d->store, NULL, err) != DL_OK)
+	a->experiments_dir = o->experiments_dir;
+	a->self = o->self;
+	d->workers = o->workers;
+	a->term = &d->term;
+	d->runs.status = -1;
+	d->run.conf_t = d->run.conf_p = -1;
+	d->running = d->dirty = 1;
+	d->shown = VIEW_COUNT;
+	d->data_version = -1;
+	snprintf(a->workers, sizeof a->workers, "workers: none");
+	if (store_open(&a->store, NULL, err) != DL_OK)
 		return DL_ERR;
-	snprintf(d->store_dir, sizeof d->store_dir, "%s", store_path(d->store));
-	if ((slash = strrchr(d->store_dir, '/')))
-		*slash = '\0';
+	store_dir_of(a);
 	if (term_start(&d->term, o->ascii, KEY_TIMEOUT_MS, why, sizeof why) != 0) {
-		store_close(d->store);
+		store_close(a->store);
 		return dl_error_set(err, "%s", why);
 	}
 	fatal_term = &d->term;
@@ -322,18 +431,15 @@ int dashboard_run(const struct dashboard_opts *o, struct dl_error *err)
 	signal(SIGBUS, on_fatal);
 	signal(SIGHUP, on_hangup);
 	signal(SIGTERM, on_hangup);
-	start_workers(d);
-	d->data_version = -1;
-	dash_poll(d);
+	try_training_here(d);
+	d->data_version = store_data_version(a->store);
+	reload(d);
 	loop(d);
-	stop_workers(d);
+	stop_training_here(d);
 	term_stop(&d->term);
 	fatal_term = NULL;
-	dash_free_detail(&d->detail);
-	dash_free_sparks(d);
-	free(d->rows);
-	free(d->view);
-	free(d->tagged);
-	store_close(d->store);
+	free_views(d);
+	app_free(a);
+	store_close(a->store);
 	return DL_OK;
 }

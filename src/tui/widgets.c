@@ -491,3 +491,42 @@ void widget_image(struct canvas *c, int x, int y, const float *pixels, int h, in
 			}
 		}
 }
+
+/* ---- digit thumbnails ---- */
+
+/* The side of the square around the ink, and its top-left pixel. */
+static int ink_square(const float *pixels, int h, int w, int *y0, int *x0)
+{
+	int top = h, bottom = -1, left = w, right = -1, side;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			if (pixels[y * w + x] > 0.1f) {
+				top = y < top ? y : top;
+				bottom = y > bottom ? y : bottom;
+				left = x < left ? x : left;
+				right = x > right ? x : right;
+			}
+	if (bottom < 0)
+		top = bottom = left = right = 0;
+	side = bottom - top > right - left ? bottom - top + 1 : right - left + 1;
+	side = side > 2 * WIDGET_THUMB_MAX ? 2 * WIDGET_THUMB_MAX : side;
+	*y0 = (top + bottom + 1) / 2 - side / 2;
+	*x0 = (left + right + 1) / 2 - side / 2;
+	return side;
+}
+
+int widget_digit_thumb(struct canvas *c, int x, int y, const float *pixels, int h, int w)
+{
+	float small[WIDGET_THUMB_MAX * WIDGET_THUMB_MAX];
+	int y0, x0, n = (ink_square(pixels, h, w, &y0, &x0) + 1) / 2;
+
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++) {
+			int sy = y0 + 2 * i, sx = x0 + 2 * j;
+
+			small[i * n + j] = sy >= 0 && sy < h && sx >= 0 && sx < w ? pixels[sy * w + sx] : 0;
+		}
+	widget_image(c, x, y, small, n, n, 0);
+	return n;
+}

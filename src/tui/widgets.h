@@ -89,4 +89,11 @@ int widget_image_height(int h);
 void widget_image(struct canvas *c, int x, int y, const float *pixels, int h, int w,
 		  int signed_values);
 
+/* A digit's thumbnail: the square around its ink (pixels above 0.1), every
+ * other pixel of it, so that a 28x28 MNIST digit (20x20 of ink at most) is
+ * 10 columns by 5 rows. At most WIDGET_THUMB_MAX pixels a side are shown.
+ * Returns the columns it took. */
+#define WIDGET_THUMB_MAX 16
+int widget_digit_thumb(struct canvas *c, int x, int y, const float *pixels, int h, int w);
+
 #endif

@@ -1,0 +1,303 @@
+/* The run view's tabs: curves, confusion, digits, weights, model, YAML
+ * (views.h). Drawing only: everything comes from struct run_state. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/views.h"
+#include "tui/widgets.h"
+
+/* ---- curves ---- */
+
+static double get_loss(const struct store_epoch *e) { return e->loss; }
+static double get_acc(const struct store_epoch *e) { return e->accuracy; }
+static double get_vloss(const struct store_epoch *e) { return e->val_loss; }
+static double get_vacc(const struct store_epoch *e) { return e->val_accuracy; }
+static double get_lr(const struct store_epoch *e) { return e->lr; }
+
+/* One field of every epoch; malloc'd. */
+static double *series(const struct run_state *s, double (*get)(const struct store_epoch *))
+{
+	double *v = malloc(sizeof *v * (size_t)(s->n_epochs ? s->n_epochs : 1));
+
+	for (int i = 0; v && i < s->n_epochs; i++)
+		v[i] = get(&s->epochs[i]);
+	return v;
+}
+
+static void draw_sparkline_row(struct canvas *c, int y, const char *label, const double *v, int n,
+			       int w, int color)
+{
+	double first = NAN, last = NAN;
+
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i])) {
+			if (isnan(first))
+				first = v[i];
+			last = v[i];
+		}
+	if (isnan(first))
+		return;
+	canvas_printf(c, 0, y, COLOR_DIM, 0, "%-13s", label);
+	widget_sparkline(c, 14, y, w, v, n, color);
+	canvas_printf(c, 15 + w, y, COLOR_DEFAULT, 0, "%.4g %s %.4g", first, c->ascii ? "->" : "\u2192",
+		      last);
+}
+
+/* Epochs (0-based) with an event: plateau reductions and early stopping. */
+static int event_marks(const struct run_state *s, int *marks, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->n_epochs && n < max; i++)
+		if (s->epochs[i].events && s->epochs[i].events[0])
+			marks[n++] = i;
+	return n;
+}
+
+static void draw_curves(const struct run_state *s, struct canvas *c, int top, int bottom)
+{
+	double *loss = series(s, get_loss), *acc = series(s, get_acc), *vloss = series(s, get_vloss);
+	double *vacc = series(s, get_vacc), *lr = series(s, get_lr);
+	int spark_w = c->w - 40 > 60 ? 60 : c->w - 40, marks[64], n_marks;
+	int lr_h = bottom - top >= 24 ? 8 : 5, chart_h = bottom - top - 5 - lr_h;
+	struct chart_series sr[2];
+	struct chart_opts o = {.smooth = s->smooth};
+
+	if (!loss || !acc || !vloss || !vacc || !lr || s->n_epochs == 0) {
+		canvas_text(c, 2, top + 1, "No epoch has finished yet.", COLOR_DIM, 0, 0);
+		goto out;
+	}
+	draw_sparkline_row(c, top, "loss", loss, s->n_epochs, spark_w, COLOR_ACCENT);
+	draw_sparkline_row(c, top + 1, "val_loss", vloss, s->n_epochs, spark_w, COLOR_SECOND);
+	draw_sparkline_row(c, top + 2, "accuracy", acc, s->n_epochs, spark_w, COLOR_ACCENT);
+	draw_sparkline_row(c, top + 3, "val_accuracy", vacc, s->n_epochs, spark_w, COLOR_SECOND);
+	sr[0] = (struct chart_series){s->chart_metric ? acc : loss, s->n_epochs, COLOR_ACCENT,
+				     s->chart_metric ? "accuracy" : "loss"};
+	sr[1] = (struct chart_series){s->chart_metric ? vacc : vloss, s->n_epochs, COLOR_SECOND,
+				     s->chart_metric ? "val_accuracy" : "val_loss"};
+	o.title = s->chart_metric ? "accuracy per epoch (m: loss)" : "loss per epoch (m: accuracy)";
+	widget_line_chart(c, 0, top + 5, c->w, chart_h, sr,
+			  isnan(sr[1].v[0]) && isnan(sr[1].v[s->n_epochs - 1]) ? 1 : 2, &o);
+	n_marks = event_marks(s, marks, 64);
+	sr[0] = (struct chart_series){lr, s->n_epochs, COLOR_WARN, "lr"};
+	o = (struct chart_opts){.title = "learning rate (ticks: LR reductions, early stop)",
+				.marks = marks, .n_marks = n_marks};
+	widget_line_chart(c, 0, bottom - lr_h, c->w, lr_h, sr, 1, &o);
+out:
+	free(loss);
+	free(acc);
+	free(vloss);
+	free(vacc);
+	free(lr);
+}
+
+/* ---- confusion ---- */
+
+/* "test" or "validation": whose confusion and digits the tabs show */
+static const char *split_name(const struct run_state *s)
+{
+	return s->split && !strcmp(s->split, "val") ? "validation" : "test";
+}
+
+static void draw_cell_digits(const struct run_state *s, struct canvas *c, int top, int bottom)
+{
+	int x = 0, n = 0;
+
+	if (s->conf_t < 0 || s->conf_p < 0) {
+		canvas_text(c, 0, top, "Move with the arrows to a cell to see its digits.", COLOR_DIM, 0, 0);
+		return;
+	}
+	for (int i = 0; i < s->n_samples; i++)
+		n += s->samples[i].truth == s->conf_t && s->samples[i].predicted == s->conf_p;
+	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "true %d predicted %d: %d digit%s%s", s->conf_t,
+		      s->conf_p, n, n == 1 ? "" : "s",
+		      s->conf_t == s->conf_p ? " (the diagonal: correct)" : "");
+	for (int i = 0; i < s->n_samples && bottom - top > 2; i++) {
+		const struct store_sample *d = &s->samples[i];
+
+		if (d->truth != s->conf_t || d->predicted != s->conf_p)
+			continue;
+		if (x + WIDGET_THUMB_MAX + 4 > c->w)
+			break;
+		canvas_printf(c, x, top + 1, COLOR_DIM, 0, "%.2f", d->confidence);
+		x += widget_digit_thumb(c, x, top + 2, d->pixels, d->h, d->w) + 2;
+	}
+}
+
+static void draw_confusion(const struct run_state *s, struct canvas *c, int top, int bottom,
+			   struct hit_grid *hit)
+{
+	int cw, ch, dx, dy, cell_w;
+
+	if (!s->k) {
+		canvas_text(c, 2, top + 1, "No confusion matrix yet: it is made when the run is done.",
+			    COLOR_DIM, 0, 0);
+		return;
+	}
+	cw = widget_confusion_width(s->k);
+	ch = widget_confusion_height(s->k);
+	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s", split_name(s),
+		      s->chart_metric ? "% of each true class (m: counts)" : "counts (m: % of each row)");
+	widget_confusion(c, 0, top + 1, s->confusion, s->k,
+			 s->chart_metric ? CONFUSION_ROW_PERCENT : CONFUSION_COUNTS, s->conf_t, s->conf_p);
+	widget_confusion_cells(&dx, &dy, &cell_w);
+	*hit = (struct hit_grid){.x = dx, .y = top + 1 + dy, .cell_w = cell_w, .cell_h = 1,
+				 .cols = s->k, .rows = s->k, .n_items = s->k * s->k};
+	if (c->w - cw - 2 >= 20) {
+		canvas_text(c, cw + 2, top, "error per class", COLOR_TITLE, ATTR_BOLD, 0);
+		widget_class_error(c, cw + 2, top + 2, c->w - cw - 2, s->confusion, s->k);
+	}
+	draw_cell_digits(s, c, top + ch + 1, bottom);
+}
+
+/* ---- digits ---- */
+
+#define DIGIT_CELL_W 12
+#define DIGIT_CELL_H 7
+
+/* The selected digit and its saliency, full size, on the right; returns
+ * how many thumbnails fit on a row beside them. */
+static int draw_selected_digit(const struct run_state *s, struct canvas *c, int top)
+{
+	const struct store_sample *d = &s->samples[s->digit_sel];
+	int bw = widget_image_width(d->w), bx = c->w - 2 * bw - 3;
+
+	if (bx <= 20)
+		return c->w / DIGIT_CELL_W;
+	canvas_printf(c, bx, top + 1, COLOR_ACCENT, ATTR_BOLD, "#%d: %d%s%d %.2f", d->index, d->truth,
+		      c->ascii ? ">" : "\u2192", d->predicted, d->confidence);
+	widget_image(c, bx, top + 2, d->pixels, d->h, d->w, 0);
+	if (d->saliency) {
+		canvas_text(c, bx + bw + 2, top + 1, "saliency (+ for, - against)", COLOR_DIM, 0, 0);
+		widget_image(c, bx + bw + 2, top + 2, d->saliency, d->h, d->w, 1);
+	}
+	return (bx - 1) / DIGIT_CELL_W;
+}
+
+static void draw_digits(struct run_state *s, struct canvas *c, int top, int bottom)
+{
+	int x = 0, y = top + 1, per_row, shown = 0;
+	struct hit_grid *hit = &s->digits_hit;
+
+	if (!s->n_samples) {
+		canvas_printf(c, 2, top + 1, COLOR_DIM, 0, "No misclassified %s digits kept (yet).",
+			      split_name(s));
+		return;
+	}
+	/* the store keeps a sample of them: say how many of how many */
+	if (s->n_wrong > s->n_samples)
+		canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD,
+			      "%d of %d misclassified %s digits kept, by true class", s->n_samples,
+			      s->n_wrong, split_name(s));
+	else
+		canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD,
+			      "%d misclassified %s digits, by true class (true%spredicted confidence)",
+			      s->n_samples, split_name(s), c->ascii ? ">" : "\u2192");
+	per_row = draw_selected_digit(s, c, top);
+	if (per_row < 1)
+		per_row = 1;
+	*hit = (struct hit_grid){.x = 0, .y = top + 1, .cell_w = DIGIT_CELL_W, .cell_h = DIGIT_CELL_H,
+				 .cols = per_row, .first = s->digit_sel / per_row * per_row,
+				 .n_items = s->n_samples};
+	for (int i = hit->first; i < s->n_samples; i++, shown++) {
+		const struct store_sample *d = &s->samples[i];
+
+		if (shown && shown % per_row == 0) {
+			x = 0;
+			y += DIGIT_CELL_H;
+		}
+		if (y + DIGIT_CELL_H - 1 > bottom)
+			break;
+		hit->rows = (y - hit->y) / DIGIT_CELL_H + 1;
+		canvas_printf(c, x, y, i == s->digit_sel ? COLOR_ACCENT : COLOR_DEFAULT,
+			      i == s->digit_sel ? ATTR_REVERSE : 0, "%d%s%d %.2f", d->truth,
+			      c->ascii ? ">" : "\u2192", d->predicted, d->confidence);
+		widget_digit_thumb(c, x, y + 1, d->pixels, d->h, d->w);
+		x += DIGIT_CELL_W;
+	}
+}
+
+/* ---- weights, model, YAML ---- */
+
+static void draw_weights(struct run_state *s, struct canvas *c, int top, int bottom)
+{
+	const struct store_weights *wt = &s->weights;
+	int x = 0, y = top + 1, iw, ih, per_row, first, last = -1;
+
+	canvas_text(c, 0, top, s->weights_note, COLOR_TITLE, ATTR_BOLD, 0);
+	if (!wt->pixels || wt->n < 1)
+		return;
+	iw = widget_image_width(wt->w);
+	ih = widget_image_height(wt->h);
+	per_row = (c->w + 1) / (iw + 1) > 0 ? (c->w + 1) / (iw + 1) : 1;
+	/* the arrows scroll by rows of images */
+	if (s->scroll * per_row >= wt->n)
+		s->scroll = (wt->n - 1) / per_row;
+	first = s->scroll * per_row;
+	for (int i = first; i < wt->n; i++) {
+		if (x + iw > c->w) {
+			x = 0;
+			y += ih + 1;
+		}
+		if (y + ih > bottom)
+			break;
+		widget_image(c, x, y, wt->pixels + (size_t)i * wt->h * wt->w, wt->h, wt->w, 0);
+		x += iw + 1;
+		last = i;
+	}
+	canvas_printf(c, (int)strlen(s->weights_note) + 2, top, COLOR_DIM, 0,
+		      "(%d-%d of %d; arrows scroll; mid grey is 0)", first + 1, last + 1, wt->n);
+}
+
+static void draw_lines(struct run_state *s, struct canvas *c, int top, int bottom,
+		       char *const *lines, int n)
+{
+	if (s->scroll > n - 1)
+		s->scroll = n > 0 ? n - 1 : 0;
+	for (int i = s->scroll; i < n && top + i - s->scroll < bottom; i++)
+		canvas_text(c, 0, top + i - s->scroll, lines[i], COLOR_DEFAULT, 0, 0);
+}
+
+void run_tab_draw(const struct app *a, struct run_state *s, struct canvas *c, int top, int bottom)
+{
+	(void)a;
+	switch (s->tab) {
+	case TAB_CURVES: draw_curves(s, c, top, bottom); break;
+	case TAB_CONFUSION: draw_confusion(s, c, top, bottom, &s->conf_hit); break;
+	case TAB_DIGITS: draw_digits(s, c, top, bottom); break;
+	case TAB_WEIGHTS: draw_weights(s, c, top, bottom); break;
+	case TAB_MODEL: draw_lines(s, c, top, bottom, s->summary, s->n_summary); break;
+	case TAB_YAML: draw_lines(s, c, top, bottom, s->yaml_lines, s->n_yaml); break;
+	default: break;
+	}
+}
+
+/* Each tab's own keys first; every bar fits 80 columns. */
+const char *run_tab_keys(enum run_tab tab, int wide)
+{
+	switch (tab) {
+	case TAB_CONFUSION:
+		return wide ? " ?help  1-6/Tab panel  arrows cell  m counts or %  V test or validation"
+			      "  c cancel  s stop  r retry  E clone+edit  Esc back " :
+			      " ?help  1-6 panel  arrows cell  m counts/%  V test/validation  Esc back ";
+	case TAB_DIGITS:
+		return wide ? " ?help  1-6/Tab panel  arrows digit  V test or validation  c cancel  s stop"
+			      "  r retry  E clone+edit  Esc back " :
+			      " ?help  1-6 panel  arrows digit  V test/validation  E clone  Esc back ";
+	case TAB_WEIGHTS:
+		return wide ? " ?help  1-6/Tab panel  arrows scroll  c cancel  s stop  p pause  r retry"
+			      "  E clone+edit  Esc back " :
+			      " ?help  1-6 panel  arrows scroll  c cancel  s stop  E clone  Esc back ";
+	case TAB_MODEL:
+	case TAB_YAML:
+		return wide ? " ?help  1-6/Tab panel  arrows PgUp PgDn scroll  c cancel  s stop  r retry"
+			      "  E clone+edit  v augment  Esc back " :
+			      " ?help  1-6 panel  arrows scroll  E clone+edit  v augment  Esc back ";
+	default:
+		return wide ? " ?help  1-6/Tab panel  m metric  z smooth  c cancel  s stop  p pause"
+			      "  r retry  t tag  n note  E clone+edit  v augment  Esc back " :
+			      " ?help  1-6 panel  m metric  z smooth  c cancel  s stop  t tag  Esc back ";
+	}
+}

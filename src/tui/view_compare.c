@@ -1,0 +1,302 @@
+/* The compare view: the marked runs side by side, their curves, metrics,
+ * the settings that differ and the difference of two confusion matrices
+ * (views.h). */
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec/flat.h"
+#include "tui/views.h"
+#include "tui/widgets.h"
+
+/* Terminals with at least this many rows show the confusion difference
+ * below everything else; shorter ones show it instead, on `x`. */
+#define TALL 40
+#define LABEL_W 32              /* the column of keys and metric names */
+
+static const int series_colors[] = {COLOR_ACCENT, COLOR_SECOND, COLOR_SERIES3, COLOR_SERIES4,
+				    COLOR_SERIES5};
+
+static void forget_one(struct compared *m)
+{
+	if (m->found)
+		store_run_free(&m->run);
+	free(m->flat);
+	free(m->curve);
+	memset(m, 0, sizeof *m);
+}
+
+static void forget(struct compare_state *s)
+{
+	for (int i = 0; i < s->n; i++)
+		forget_one(&s->runs[i]);
+	for (int i = 0; i < s->n_differ; i++)
+		free(s->differ[i]);
+	free(s->differ);
+	s->differ = NULL;
+	s->n = s->n_differ = 0;
+}
+
+static int read_one(struct app *a, int64_t id, struct compared *m)
+{
+	struct store_epoch *e = NULL;
+	struct dl_error err;
+	int found, n = 0;
+
+	memset(m, 0, sizeof *m);
+	if (store_get_run(a->store, id, &m->run, &found, &err) != DL_OK || !found)
+		return DL_ERR;
+	m->found = 1;
+	if (store_get_history(a->store, id, &e, &n, &err) != DL_OK ||
+	    store_get_confusion(a->store, id, a->show_val ? "val" : "test", &m->k, m->confusion,
+				&found, &err) != DL_OK)
+		app_message(a, "run %lld: %s", (long long)id, err.msg);
+	m->curve = malloc(sizeof *m->curve * (size_t)(n ? n : 1));
+	m->n_epochs = m->curve ? n : 0;
+	for (int i = 0; i < m->n_epochs; i++)
+		m->curve[i] = isnan(e[i].val_accuracy) ? e[i].accuracy : e[i].val_accuracy;
+	store_epochs_free(e, n);
+	if ((m->flat = malloc(sizeof *m->flat)))
+		spec_flatten(m->run.yaml, m->flat);
+	snprintf(m->label, sizeof m->label, "%lld %.24s", (long long)id, m->run.row.name);
+	return DL_OK;
+}
+
+/* The keys whose values differ between the runs, in the order the runs
+ * first name them; `name` is no setting. */
+static void find_differences(struct compare_state *s)
+{
+	int cap = 0;
+
+	for (int r = 0; r < s->n; r++)
+		for (int k = 0; s->runs[r].flat && k < s->runs[r].flat->n; k++) {
+			const char *key = s->runs[r].flat->key[k];
+			int seen = 0, differs = 0;
+
+			if (!strcmp(key, "name"))
+				continue;
+			for (int q = 0; q < r; q++)
+				seen |= s->runs[q].flat && spec_flat_get(s->runs[q].flat, key) != NULL;
+			for (int q = 0; q < s->n; q++) {
+				const char *v = s->runs[q].flat ? spec_flat_get(s->runs[q].flat, key) : NULL;
+
+				differs |= !v || strcmp(v, s->runs[r].flat->value[k]);
+			}
+			if (seen || !differs)
+				continue;
+			if (s->n_differ == cap) {
+				char **grown = realloc(s->differ, sizeof *grown * (size_t)(cap = cap ? 2 * cap : 16));
+
+				if (!grown)
+					return;
+				s->differ = grown;
+			}
+			if ((s->differ[s->n_differ] = strdup(key)))
+				s->n_differ++;
+		}
+}
+
+static int same_marks(const struct app *a, const struct compare_state *s)
+{
+	if (s->n_loaded != a->n_marked || s->loaded_val != a->show_val)
+		return 0;
+	return !memcmp(s->loaded, a->marked, sizeof *a->marked * (size_t)a->n_marked);
+}
+
+/* Read the marked runs when the marks, the split or a marked run changed. */
+static void compare_update(struct app *a, void *state)
+{
+	struct compare_state *s = state;
+	int moved = 0;
+
+	for (int i = 0; same_marks(a, s) && i < s->n; i++) {
+		const struct store_row *r = app_row(a, s->runs[i].run.row.id);
+
+		moved |= !r || r->epochs != s->runs[i].run.row.epochs ||
+			 r->status != s->runs[i].run.row.status;
+	}
+	if (same_marks(a, s) && !moved)
+		return;
+	forget(s);
+	for (int i = 0; i < a->n_marked; i++)
+		if (read_one(a, a->marked[i], &s->runs[s->n]) == DL_OK)
+			s->n++;
+	memcpy(s->loaded, a->marked, sizeof *a->marked * (size_t)a->n_marked);
+	s->n_loaded = a->n_marked;
+	s->loaded_val = a->show_val;
+	find_differences(s);
+}
+
+static void compare_enter(struct app *a, void *state)
+{
+	compare_update(a, state);
+}
+
+/* ---- drawing ---- */
+
+/* The runs' labels in their colours, over the columns of the tables. */
+static void draw_labels(struct canvas *c, int y, const struct compare_state *s)
+{
+	int cw = (c->w - LABEL_W) / s->n;
+
+	for (int r = 0; r < s->n; r++)
+		canvas_text(c, LABEL_W + r * cw, y, s->runs[r].label, series_colors[r % 5], ATTR_BOLD,
+			    cw - 1);
+}
+
+/* The settings that differ, one a line, from row y in at most max_rows;
+ * "+N more" when they do not all fit. */
+static void draw_settings(struct canvas *c, int y, int max_rows, const struct compare_state *s)
+{
+	int cw = (c->w - LABEL_W) / s->n, shown = s->n_differ;
+
+	canvas_text(c, 0, y, s->n_differ ? "settings that differ" : "no settings differ",
+		    COLOR_TITLE, ATTR_BOLD, 0);
+	draw_labels(c, y, s);
+	if (shown > max_rows - 1)
+		shown = max_rows - 2 > 0 ? max_rows - 2 : 0;
+	for (int i = 0; i < shown; i++) {
+		canvas_text(c, 0, y + 1 + i, s->differ[i], COLOR_DEFAULT, 0, LABEL_W - 1);
+		for (int q = 0; q < s->n; q++) {
+			const char *v = s->runs[q].flat ? spec_flat_get(s->runs[q].flat, s->differ[i]) : NULL;
+
+			canvas_text(c, LABEL_W + q * cw, y + 1 + i, v ? v : "-", COLOR_DEFAULT, 0, cw - 1);
+		}
+	}
+	if (shown < s->n_differ)
+		canvas_printf(c, 0, y + 1 + shown, COLOR_DIM, 0, "+%d more (a taller terminal shows them)",
+			      s->n_differ - shown);
+}
+
+static int draw_metrics(struct canvas *c, int y, const struct compare_state *s)
+{
+	static const char *const names[] = {"status", "params", "epochs", "train accuracy",
+					    "best val accuracy", "test accuracy", "test loss"};
+	int cw = (c->w - LABEL_W) / s->n;
+
+	for (int i = 0; i < 7; i++) {
+		canvas_text(c, 0, y + i, names[i], COLOR_DIM, 0, LABEL_W - 1);
+		for (int q = 0; q < s->n; q++) {
+			const struct store_row *r = &s->runs[q].run.row;
+			double v[] = {0, (double)r->params, r->epochs, r->accuracy, r->best_val_accuracy,
+				      r->test_accuracy, r->test_loss};
+			char buf[32];
+
+			if (i == 0)
+				snprintf(buf, sizeof buf, "%s", store_status_name(r->status));
+			else if (i <= 2)
+				snprintf(buf, sizeof buf, "%.0f", v[i]);
+			else
+				chrome_accuracy(v[i], buf, sizeof buf);
+			canvas_text(c, LABEL_W + q * cw, y + i, buf, COLOR_DEFAULT, 0, cw - 1);
+		}
+	}
+	return 7;
+}
+
+/* Second minus first, cell by cell, as a signed heat of counts. */
+static void draw_confusion_diff(struct canvas *c, int y, const char *split,
+				const struct compared *a, const struct compared *b)
+{
+	int k = a->k, x0 = 4;
+
+	if (!k || k != b->k) {
+		canvas_printf(c, 0, y, COLOR_DIM, 0, "(no pair of %s confusion matrices to compare; "
+			      "V switches set)", split);
+		return;
+	}
+	canvas_printf(c, 0, y, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s minus %s", split, b->label,
+		      a->label);
+	for (int p = 0; p < k; p++)
+		canvas_printf(c, x0 + p * 5, y + 1, COLOR_DIM, 0, "%5d", p);
+	for (int t = 0; t < k; t++) {
+		canvas_printf(c, 0, y + 2 + t, COLOR_DIM, 0, "%3d", t);
+		for (int p = 0; p < k; p++) {
+			int diff = b->confusion[t * k + p] - a->confusion[t * k + p];
+			/* fewer errors, or more correct, is better */
+			int better = t == p ? diff > 0 : diff < 0;
+
+			if (diff)
+				canvas_printf(c, x0 + p * 5, y + 2 + t, better ? COLOR_GOOD : COLOR_BAD, 0,
+					      "%+5d", diff);
+			else
+				canvas_printf(c, x0 + p * 5, y + 2 + t, COLOR_DIM, 0, "%5s", ".");
+		}
+	}
+}
+
+static void draw_compare_keys(const struct compare_state *s, struct canvas *c)
+{
+	if (c->h >= TALL)
+		chrome_keys(c, " ?help  Esc back  V test or validation ");
+	else if (s->show_confusion)
+		chrome_keys(c, " ?help  Esc back  x curves and settings  V test or validation ");
+	else
+		chrome_keys(c, " ?help  Esc back  x confusion difference  V test or validation ");
+}
+
+static void compare_draw(const struct app *a, void *state, struct canvas *c)
+{
+	struct compare_state *s = state;
+	struct chart_series sr[5];
+	struct chart_opts o = {.title = "validation accuracy per epoch (accuracy without validation)"};
+	const char *split = a->show_val ? "validation" : "test";
+	int y, chart_h = c->h >= TALL ? 14 : 8;
+
+	draw_compare_keys(s, c);
+	if (s->n < 2) {
+		canvas_text(c, 2, 2, "Mark two or more runs with space in the runs list (L), then C.",
+			    COLOR_DIM, 0, 0);
+		return;
+	}
+	if (c->h < TALL && s->show_confusion) {
+		/* not room for everything: the metrics and the confusion difference */
+		draw_labels(c, 1, s);
+		y = 2 + draw_metrics(c, 2, s) + 1;
+		draw_confusion_diff(c, y, split, &s->runs[0], &s->runs[1]);
+		return;
+	}
+	for (int i = 0; i < s->n && i < 5; i++)
+		sr[i] = (struct chart_series){s->runs[i].curve, s->runs[i].n_epochs, series_colors[i],
+					      s->runs[i].label};
+	widget_line_chart(c, 0, 1, c->w, chart_h, sr, s->n < 5 ? s->n : 5, &o);
+	y = 2 + chart_h;
+	y += draw_metrics(c, y, s) + 1;
+	if (c->h >= TALL) {
+		int rows = c->h - y - 16;
+
+		draw_settings(c, y, rows, s);
+		draw_confusion_diff(c, y + (s->n_differ + 1 < rows ? s->n_differ + 1 : rows) + 1, split,
+				    &s->runs[0], &s->runs[1]);
+	} else {
+		draw_settings(c, y, c->h - y - 2, s);
+	}
+}
+
+static enum key_result compare_key(struct app *a, void *state, const struct key_event *k)
+{
+	struct compare_state *s = state;
+
+	switch (k->key) {
+	case 'x':
+		s->show_confusion = !s->show_confusion;
+		return KEY_REDRAW;
+	case 'V':
+		a->show_val = !a->show_val;
+		return KEY_RELOAD;
+	default:
+		return KEY_IGNORED;
+	}
+}
+
+static void compare_free(void *state)
+{
+	forget(state);
+}
+
+const struct view_ops compare_view = {
+	.name = "compare", .enter = compare_enter, .update = compare_update,
+	.draw = compare_draw, .key = compare_key, .free = compare_free,
+};

@@ -1,0 +1,115 @@
+/* The help view: every key (views.h). */
+#include <curses.h>
+
+#include "tui/views.h"
+
+static const char *const help_lines[] = {
+	"digitlab dashboard: every key (arrows scroll this page)",
+	"",
+	"Everywhere",
+	"  ? F1     this help               q        quit (asks when runs train here)",
+	"  O        overview                L        all runs",
+	"  a        queue a file from experiments/ (v there previews its augmentation)",
+	"  A        queue a file by path (Tab completes)",
+	"  P        pause / resume the whole queue",
+	"  arrows j k   move     PgUp PgDn   a page     Home End   first, last",
+	"  Esc      back to the list (from a run, compare or this help)",
+	"  mouse    click a row to select it, click it again to open it;",
+	"           click a tab, a confusion cell or a digit to select it",
+	"",
+	"On a run (overview, runs list, run screen)",
+	"  Enter    open the run            c        cancel now",
+	"  s        stop after this epoch   p        pause / resume",
+	"  r        retry                   + -      priority up, down",
+	"  t        tag                     n        note (empty: clear it)",
+	"  d        delete (asks, naming the run)",
+	"  E        clone, edit in $EDITOR, queue",
+	"  v        preview the run's augmentation",
+	"  The keys act on the run that is selected, however the list moves",
+	"  as runs finish.",
+	"",
+	"Runs list",
+	"  /        filter by name or sweep point    f   cycle the status filter",
+	"  T        only the runs with a tag",
+	"  S        next sort column        i        reverse the sort",
+	"  g        group a sweep's repeats (mean and spread of test accuracy)",
+	"  space    mark (or unmark) for compare, and move down",
+	"  C        compare the marked runs",
+	"  e        export the list as CSV",
+	"",
+	"Run screen",
+	"  1-6 Tab  Curves, Confusion, Digits, Weights, Model, YAML",
+	"  m        loss or accuracy chart; counts or row % in the confusion matrix",
+	"  z        smoothing: a centred moving average over 3, then 9 epochs, then",
+	"           off; the raw curve stays drawn, dimmed, under the smoothed one",
+	"  arrows   a confusion cell (its digits below), a digit (its saliency);",
+	"           scroll on Weights, Model and YAML",
+	"  V        the validation set's confusion and digits, or the test set's",
+	"  The header shows the run's tags [in brackets] and its note.",
+	"",
+	"Compare",
+	"  the marked runs' curves overlaid, their metrics, the settings that",
+	"  differ and, in a terminal of 40 rows or more, the first two confusion",
+	"  matrices' difference cell by cell",
+	"  x        the confusion difference in place of curves and settings",
+	"           (terminals under 40 rows)",
+	"  V        the validation sets' confusion difference, or the test sets'",
+};
+
+#define HELP_LINES ((int)(sizeof help_lines / sizeof help_lines[0]))
+
+static void help_enter(struct app *a, void *state)
+{
+	struct help_state *s = state;
+
+	(void)a;
+	s->scroll = 0;
+}
+
+static void help_update(struct app *a, void *state)
+{
+	(void)a;
+	(void)state;
+}
+
+static void help_draw(const struct app *a, void *state, struct canvas *c)
+{
+	struct help_state *s = state;
+	int rows = c->h - 3;
+
+	(void)a;
+	if (s->scroll > HELP_LINES - rows)
+		s->scroll = HELP_LINES - rows > 0 ? HELP_LINES - rows : 0;
+	for (int i = 0; i < rows && s->scroll + i < HELP_LINES; i++) {
+		int k = s->scroll + i;
+
+		canvas_text(c, 1, 1 + i, help_lines[k], k == 0 ? COLOR_TITLE : COLOR_DEFAULT,
+			    k == 0 ? ATTR_BOLD : 0, 0);
+	}
+	chrome_keys(c, " arrows scroll  Esc or q back ");
+}
+
+static enum key_result help_key(struct app *a, void *state, const struct key_event *k)
+{
+	struct help_state *s = state;
+	int page = a->term && a->term->h > 8 ? a->term->h - 6 : 10;
+
+	switch (k->key) {
+	case KEY_DOWN: case 'j': s->scroll++; return KEY_REDRAW;
+	case KEY_UP: case 'k': s->scroll -= s->scroll > 0; return KEY_REDRAW;
+	case KEY_NPAGE: s->scroll += page; return KEY_REDRAW;
+	case KEY_PPAGE: s->scroll = s->scroll > page ? s->scroll - page : 0; return KEY_REDRAW;
+	case 'q': app_go_back(a); return KEY_RELOAD;
+	default: return KEY_IGNORED;
+	}
+}
+
+static void help_free(void *state)
+{
+	(void)state;
+}
+
+const struct view_ops help_view = {
+	.name = "help", .enter = help_enter, .update = help_update, .draw = help_draw,
+	.key = help_key, .free = help_free,
+};

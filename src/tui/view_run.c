@@ -1,0 +1,314 @@
+/* The run view: one run, in six tabs (views.h; the tabs are drawn by
+ * run_tabs.c). */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/actions.h"
+#include "tui/views.h"
+#include "tui/widgets.h"
+#include "util/format.h"
+
+static void free_lines(char ***lines, int *n)
+{
+	for (int i = 0; i < *n; i++)
+		free((*lines)[i]);
+	free(*lines);
+	*lines = NULL;
+	*n = 0;
+}
+
+/* Text as malloc'd lines. */
+static void split_lines(const char *text, char ***lines, int *n)
+{
+	int cap = 0;
+
+	*lines = NULL;
+	*n = 0;
+	for (const char *p = text; p && *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (*n == cap) {
+			char **grown = realloc(*lines, sizeof *grown * (size_t)(cap = cap ? 2 * cap : 64));
+
+			if (!grown)
+				return;
+			*lines = grown;
+		}
+		if (!((*lines)[*n] = strndup(p, len)))
+			return;
+		(*n)++;
+		p += len + (p[len] == '\n');
+	}
+}
+
+static void forget(struct run_state *s)
+{
+	if (s->id)
+		store_run_free(&s->run);
+	store_epochs_free(s->epochs, s->n_epochs);
+	store_samples_free(s->samples, s->n_samples);
+	store_weights_free(&s->weights);
+	free_lines(&s->summary, &s->n_summary);
+	free_lines(&s->yaml_lines, &s->n_yaml);
+	s->id = 0;
+	s->run = (struct store_run){0};
+	s->epochs = NULL;
+	s->samples = NULL;
+	s->n_epochs = s->n_samples = s->k = s->n_wrong = s->has_val = 0;
+	s->tags[0] = s->weights_note[0] = '\0';
+}
+
+/* The split's confusion, its misclassified digits, and how many were wrong. */
+static int read_analysis(struct app *a, struct run_state *s, struct dl_error *err)
+{
+	int found, val_k = 0;
+
+	if (store_get_confusion(a->store, s->id, "val", &val_k, s->confusion, &s->has_val,
+				err) != DL_OK)
+		return DL_ERR;
+	s->split = a->show_val && s->has_val ? "val" : "test";
+	s->k = val_k;
+	if (strcmp(s->split, "val") &&
+	    store_get_confusion(a->store, s->id, "test", &s->k, s->confusion, &found, err) != DL_OK)
+		return DL_ERR;
+	for (int t = 0; t < s->k; t++)
+		for (int p = 0; p < s->k; p++)
+			s->n_wrong += t != p ? s->confusion[t * s->k + p] : 0;
+	return store_get_misclassified(a->store, s->id, s->split, 0, &s->samples, &s->n_samples, err);
+}
+
+/* What the Weights and Model tabs show, as the worker and the queue kept it. */
+static int read_artifacts(struct app *a, struct run_state *s, struct dl_error *err)
+{
+	char *summary = NULL;
+	int found;
+
+	if (store_get_weights(a->store, s->id, &s->weights, &found, err) != DL_OK)
+		return DL_ERR;
+	if (found)
+		snprintf(s->weights_note, sizeof s->weights_note,
+			 "layer %d: %d %ss of %dx%d, after epoch %d", s->weights.layer + 1, s->weights.n,
+			 s->weights.unit_name, s->weights.w, s->weights.h, s->weights.epoch);
+	else
+		snprintf(s->weights_note, sizeof s->weights_note,
+			 "No weights yet: they are kept at the end of each epoch.");
+	if (store_get_summary(a->store, s->id, &summary, &found, err) != DL_OK)
+		return DL_ERR;
+	split_lines(found ? summary : "No model summary was kept for this run.", &s->summary,
+		    &s->n_summary);
+	free(summary);
+	return DL_OK;
+}
+
+static void read_run(struct app *a, struct run_state *s)
+{
+	struct dl_error err;
+	int found;
+
+	forget(s);
+	if (store_get_run(a->store, a->open_run, &s->run, &found, &err) != DL_OK || !found) {
+		if (found)
+			app_message(a, "run %lld: %s", (long long)a->open_run, err.msg);
+		return;
+	}
+	s->id = a->open_run;
+	s->loaded_epochs = s->run.row.epochs;
+	s->loaded_status = s->run.row.status;
+	s->loaded_val = a->show_val;
+	split_lines(s->run.yaml, &s->yaml_lines, &s->n_yaml);
+	if (store_get_history(a->store, s->id, &s->epochs, &s->n_epochs, &err) != DL_OK ||
+	    store_get_tags(a->store, s->id, s->tags, sizeof s->tags, &err) != DL_OK ||
+	    read_analysis(a, s, &err) != DL_OK || read_artifacts(a, s, &err) != DL_OK)
+		app_message(a, "run %lld: %s", (long long)s->id, err.msg);
+	if (s->digit_sel >= s->n_samples)
+		s->digit_sel = s->n_samples > 0 ? s->n_samples - 1 : 0;
+}
+
+/* Read the run again only when it moved on (an epoch, its status) or
+ * another run or split was asked for; live progress comes from the rows. */
+static void run_update(struct app *a, void *state)
+{
+	struct run_state *s = state;
+	const struct store_row *r = app_row(a, a->open_run);
+
+	if (!r) {
+		forget(s);
+		return;
+	}
+	if (s->id != a->open_run || r->epochs != s->loaded_epochs || r->status != s->loaded_status ||
+	    a->show_val != s->loaded_val)
+		read_run(a, s);
+	else
+		s->run.row = *r;
+}
+
+static void run_enter(struct app *a, void *state)
+{
+	struct run_state *s = state;
+
+	if (s->id != a->open_run) {
+		s->conf_t = s->conf_p = -1;
+		s->digit_sel = s->scroll = 0;
+		s->loaded_epochs = -1;
+	}
+	run_update(a, state);
+}
+
+static void draw_info(const struct app *a, struct run_state *s, struct canvas *c)
+{
+	static const char *const names[TAB_COUNT] = {"Curves", "Confusion", "Digits", "Weights",
+						     "Model", "YAML"};
+	const struct store_row *r = &s->run.row;
+	char label[300], acc[16], eta[16];
+	int x = 0;
+
+	(void)a;
+	row_label(r, label, sizeof label);
+	x += canvas_printf(c, x, 1, COLOR_TITLE, ATTR_BOLD, "run %lld %s ", (long long)r->id, label);
+	x += canvas_printf(c, x, 1, chrome_status_color(r->status), ATTR_BOLD, "%s ",
+			   store_status_name(r->status));
+	if (r->status == STORE_RUNNING && r->batches > 0) {
+		x += canvas_printf(c, x, 1, COLOR_DEFAULT, 0, "epoch %d ", r->epoch);
+		widget_progress(c, x, 1, 16, row_progress(r), COLOR_RUNNING);
+		x += 17;
+		x += canvas_printf(c, x, 1, COLOR_DEFAULT, 0, "ETA %s  %.0f samples/s ",
+				   format_duration(r->eta_s, eta, sizeof eta), r->samples_per_s);
+	} else {
+		x += canvas_printf(c, x, 1, COLOR_DEFAULT, 0, "%d epoch%s  test acc %s ", r->epochs,
+				   r->epochs == 1 ? "" : "s", chrome_accuracy(r->test_accuracy, acc, sizeof acc));
+	}
+	if (s->tags[0])
+		x += canvas_printf(c, x, 1, COLOR_ACCENT, 0, " [%s]", s->tags);
+	if (s->run.notes && s->run.notes[0])
+		canvas_printf(c, x, 1, COLOR_DIM, 0, "  note: %s", s->run.notes);
+	x = 0;
+	for (int t = 0; t < TAB_COUNT; t++) {
+		s->tab_x[t] = x;
+		x += canvas_printf(c, x, 2, t == (int)s->tab ? COLOR_ACCENT : COLOR_DIM,
+				   t == (int)s->tab ? ATTR_REVERSE | ATTR_BOLD : 0, " %d %s ", t + 1,
+				   names[t]) + 1;
+	}
+	s->tab_x[TAB_COUNT] = x;
+	s->tab_y = 2;
+}
+
+static void run_draw(const struct app *a, void *state, struct canvas *c)
+{
+	struct run_state *s = state;
+
+	s->conf_hit.rows = s->digits_hit.rows = 0;
+	s->tab_y = -1;
+	if (!s->id) {
+		canvas_text(c, 2, 3, "This run is gone.", COLOR_DIM, 0, 0);
+		chrome_keys(c, " Esc back ");
+		return;
+	}
+	draw_info(a, s, c);
+	run_tab_draw(a, s, c, 3, c->h - 2);
+	chrome_keys(c, run_tab_keys(s->tab, c->w >= 120));
+}
+
+/* ---- keys ---- */
+
+static void move_in_tab(struct run_state *s, int dx, int dy)
+{
+	if (s->tab == TAB_CONFUSION && s->k) {
+		if (s->conf_t < 0)
+			s->conf_t = s->conf_p = 0;
+		s->conf_t = (s->conf_t + dy + s->k) % s->k;
+		s->conf_p = (s->conf_p + dx + s->k) % s->k;
+	} else if (s->tab == TAB_DIGITS && s->n_samples) {
+		s->digit_sel += dx + dy * 4;
+		if (s->digit_sel < 0)
+			s->digit_sel = 0;
+		if (s->digit_sel >= s->n_samples)
+			s->digit_sel = s->n_samples - 1;
+	} else {
+		s->scroll += dy;
+		if (s->scroll < 0)
+			s->scroll = 0;
+	}
+}
+
+static void set_tab(struct run_state *s, int tab)
+{
+	s->tab = (enum run_tab)((tab + TAB_COUNT) % TAB_COUNT);
+	s->scroll = 0;
+}
+
+static enum key_result click(struct run_state *s, const struct key_event *k)
+{
+	int item;
+
+	if ((item = hit_grid_item(&s->conf_hit, k->x, k->y)) >= 0) {
+		s->conf_t = item / s->conf_hit.cols;
+		s->conf_p = item % s->conf_hit.cols;
+	} else if ((item = hit_grid_item(&s->digits_hit, k->x, k->y)) >= 0) {
+		s->digit_sel = item;
+	} else if (k->y == s->tab_y) {
+		for (int t = 0; t < TAB_COUNT; t++)
+			if (k->x >= s->tab_x[t] && k->x < s->tab_x[t + 1] - 1)
+				set_tab(s, t);
+	} else {
+		return KEY_HANDLED;
+	}
+	return KEY_REDRAW;
+}
+
+/* The confusion and digits of the validation set, or back to the test set's. */
+static enum key_result toggle_split(struct app *a, struct run_state *s)
+{
+	if (!a->show_val && !s->has_val) {
+		app_message(a, "run %lld kept no validation analysis (no validation set, or not done)",
+			    (long long)s->id);
+		return KEY_REDRAW;
+	}
+	a->show_val = !a->show_val;
+	s->conf_t = s->conf_p = -1;
+	s->digit_sel = 0;
+	app_message(a, "showing the %s set", a->show_val ? "validation" : "test");
+	return KEY_RELOAD;
+}
+
+static int page(const struct app *a)
+{
+	return a->term && a->term->h > 8 ? a->term->h - 6 : 10;
+}
+
+static enum key_result run_key(struct app *a, void *state, const struct key_event *k)
+{
+	struct run_state *s = state;
+
+	switch (k->key) {
+	case KEY_MOUSE: return click(s, k);
+	case KEY_LEFT: case 'h': move_in_tab(s, -1, 0); return KEY_REDRAW;
+	case KEY_RIGHT: case 'l': move_in_tab(s, 1, 0); return KEY_REDRAW;
+	case KEY_UP: case 'k': move_in_tab(s, 0, -1); return KEY_REDRAW;
+	case KEY_DOWN: case 'j': move_in_tab(s, 0, 1); return KEY_REDRAW;
+	case KEY_NPAGE: s->scroll += page(a); return KEY_REDRAW;
+	case KEY_PPAGE: s->scroll = s->scroll > page(a) ? s->scroll - page(a) : 0; return KEY_REDRAW;
+	case '\t': set_tab(s, s->tab + 1); return KEY_REDRAW;
+	case KEY_BTAB: set_tab(s, s->tab - 1); return KEY_REDRAW;
+	case 'm': s->chart_metric = !s->chart_metric; return KEY_REDRAW;
+	case 'z': s->smooth = s->smooth == 0 ? 3 : s->smooth == 3 ? 9 : 0; return KEY_REDRAW;
+	case 'V': return toggle_split(a, s);
+	default:
+		if (k->key >= '1' && k->key < '1' + TAB_COUNT) {
+			set_tab(s, k->key - '1');
+			return KEY_REDRAW;
+		}
+		return action_run_key(a, s->id, k->key);
+	}
+}
+
+static void run_free(void *state)
+{
+	forget(state);
+}
+
+const struct view_ops run_view = {
+	.name = "run", .enter = run_enter, .update = run_update, .draw = run_draw,
+	.key = run_key, .free = run_free,
+};

@@ -1,0 +1,157 @@
+/*
+ * views.h - the dashboard's screens. Each is a view: a small table of
+ * functions (tig's view_ops, ncdu's per-screen draw and key) over a state
+ * of its own, declared here so that a test can build one in memory and
+ * draw it.
+ *
+ *   enter   it becomes the shown view
+ *   update  read from the store what it shows; called when the store
+ *           changed (PRAGMA data_version), on entering, and after a key
+ *           that answered KEY_RELOAD (an action, a new selection or marks)
+ *   draw    pure: the app and the state in, the canvas out. It touches no
+ *           SQLite, file or clock; it records where it drew what a click
+ *           can hit, and which lines it scrolled to
+ *   key     a key or a click; says what happened (keys.h)
+ *
+ * One file each: view_overview.c, view_runs.c, view_run.c (its tabs drawn
+ * by run_tabs.c), view_compare.c, view_help.c.
+ */
+#ifndef DL_TUI_VIEWS_H
+#define DL_TUI_VIEWS_H
+
+#include "store/store.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+#include "tui/chrome.h"
+#include "tui/keys.h"
+#include "tui/runlist.h"
+
+struct view_ops {
+	const char *name;
+	void (*enter)(struct app *a, void *state);
+	void (*update)(struct app *a, void *state);
+	void (*draw)(const struct app *a, void *state, struct canvas *c);
+	enum key_result (*key)(struct app *a, void *state, const struct key_event *k);
+	void (*free)(void *state);
+};
+
+/* ---- overview: what trains and waits, and what finished lately ---- */
+
+#define OVERVIEW_RECENT 30      /* finished runs listed */
+
+struct spark {                  /* a run's validation accuracy per epoch */
+	int64_t id;
+	int epochs;             /* the run's epoch count when read */
+	double *v;              /* owned */
+	int n;
+};
+
+struct overview_state {
+	struct run_list list;
+	struct spark *sparks;   /* one per line of the list, same order; owned */
+	int n_sparks;
+};
+
+/* ---- runs: every run, filtered, sorted, grouped by sweep point ---- */
+
+struct group_stat {             /* a sweep point's repeats */
+	int runs, done;
+	double mean, spread;    /* of test accuracy; NAN: none */
+};
+
+struct runs_state {
+	struct run_list list;
+	struct group_stat *groups; /* grouped: one per line; owned */
+	char text[64];          /* the / filter */
+	char tag[64];           /* the T filter; "" none */
+	int64_t *tagged;        /* ids with that tag, sorted; owned */
+	int n_tagged;
+	int status;             /* the f filter: an enum store_status, or -1 */
+	enum store_sort sort;
+	int descending;
+	int group;
+};
+
+/* ---- run: one run in six tabs ---- */
+
+enum run_tab { TAB_CURVES, TAB_CONFUSION, TAB_DIGITS, TAB_WEIGHTS, TAB_MODEL, TAB_YAML,
+	       TAB_COUNT };
+
+struct run_state {
+	/* what update read; `run.row` is refreshed from the app's rows */
+	int64_t id;                     /* 0: nothing loaded (the run is gone) */
+	int loaded_epochs;              /* to know when to read again */
+	enum store_status loaded_status;
+	int loaded_val;                 /* the split it was read for */
+	struct store_run run;
+	char tags[256];
+	struct store_epoch *epochs;
+	int n_epochs;
+	const char *split;              /* "test" or "val": what the next four hold */
+	int k;                          /* classes of the confusion, 0: none */
+	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
+	int n_wrong;                    /* misclassified in the split, by the confusion */
+	int has_val;                    /* a validation confusion was kept */
+	struct store_sample *samples;   /* the misclassified kept, by true class */
+	int n_samples;
+	struct store_weights weights;   /* pixels NULL: none */
+	char weights_note[160];
+	char **summary;                 /* the model summary's lines */
+	int n_summary;
+	char **yaml_lines;              /* the experiment's lines */
+	int n_yaml;
+
+	/* what the user chose */
+	enum run_tab tab;
+	int chart_metric;               /* 0 loss (confusion: counts), 1 accuracy (row %) */
+	int smooth;                     /* 0, 3, 9 */
+	int conf_t, conf_p;             /* the selected confusion cell, -1: none */
+	int digit_sel;
+	int scroll;                     /* weights, model, YAML */
+
+	/* what the last frame drew where a click selects something */
+	struct hit_grid conf_hit;       /* item = true * k + predicted */
+	struct hit_grid digits_hit;     /* item = sample index */
+	int tab_y;                      /* the tab bar's row, -1: not drawn */
+	int tab_x[TAB_COUNT + 1];       /* where each tab starts, then where the last ends */
+};
+
+/* The tabs' drawing (run_tabs.c), from top to bottom - 1. */
+void run_tab_draw(const struct app *a, struct run_state *s, struct canvas *c, int top,
+		  int bottom);
+/* The key bar of a tab, at 80 columns or wide. */
+const char *run_tab_keys(enum run_tab tab, int wide);
+
+/* ---- compare: the marked runs side by side ---- */
+
+struct compared {
+	struct store_run run;
+	int found;
+	double *curve;          /* val accuracy per epoch (accuracy without validation) */
+	int n_epochs;
+	int k;
+	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
+	struct flat *flat;      /* its settings, flattened */
+	char label[48];
+};
+
+struct compare_state {
+	struct compared runs[APP_MAX_MARKS];
+	int n;
+	int64_t loaded[APP_MAX_MARKS];  /* the marks it was read for */
+	int loaded_val;
+	int n_loaded;
+	char **differ;                  /* keys whose values differ; owned */
+	int n_differ;
+	int show_confusion;             /* short terminals: x swaps it for curves and settings */
+};
+
+/* ---- help ---- */
+
+struct help_state {
+	int scroll;
+};
+
+extern const struct view_ops overview_view, runs_view, run_view, compare_view, help_view;
+
+#endif

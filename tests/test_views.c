@@ -1,0 +1,303 @@
+/* The dashboard's views drawn from states built in memory, with no store,
+ * and compared with golden canvases in tests/golden/views/ (golden.h);
+ * and the selection, which is a run and not a row, across reloads. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "golden.h"
+#include "spec/flat.h"
+#include "tap.h"
+#include "tui/views.h"
+
+#define N_ROWS 6
+#define EPOCHS 12
+
+static struct store_row make_row(int64_t id, const char *name, enum store_status st, int epochs)
+{
+	struct store_row r = {.id = id, .status = st, .epochs = epochs, .params = 101770,
+			      .samples_per_s = NAN, .eta_s = NAN, .loss = NAN, .accuracy = NAN,
+			      .val_loss = NAN, .val_accuracy = NAN, .test_loss = NAN,
+			      .test_accuracy = NAN, .best_val_accuracy = NAN, .seconds = NAN,
+			      .created = 1700000000 + id, .started = 0, .finished = 0};
+
+	snprintf(r.name, sizeof r.name, "%s", name);
+	if (st == STORE_DONE) {
+		r.accuracy = 0.95 + 0.004 * id;
+		r.test_accuracy = 0.94 + 0.005 * id;
+		r.test_loss = 0.2 - 0.01 * id;
+		r.best_val_accuracy = 0.945 + 0.004 * id;
+		r.seconds = 30.0 * id + 5;
+		r.finished = 1700001000 + id;
+	}
+	return r;
+}
+
+static void make_rows(struct store_row *rows)
+{
+	rows[0] = make_row(1, "quickstart", STORE_DONE, 6);
+	rows[1] = make_row(2, "nb000-hidden-sweep", STORE_DONE, 20);
+	rows[1].sweep_id = 1;
+	snprintf(rows[1].sweep_point, sizeof rows[1].sweep_point, "units=10");
+	rows[2] = make_row(3, "nb000-hidden-sweep", STORE_DONE, 20);
+	rows[2].sweep_id = 1;
+	snprintf(rows[2].sweep_point, sizeof rows[2].sweep_point, "units=10");
+	rows[2].repeat = 1;
+	rows[3] = make_row(4, "nb004-cnn", STORE_RUNNING, 3);
+	rows[3].epoch = 4;
+	rows[3].batch = 600;
+	rows[3].batches = 1688;
+	rows[3].samples_per_s = 862;
+	rows[3].eta_s = 1834;
+	rows[3].best_val_accuracy = 0.9871;
+	rows[4] = make_row(5, "nb003-mlp", STORE_QUEUED, 0);
+	rows[5] = make_row(6, "glyphs", STORE_FAILED, 1);
+}
+
+static void make_app(struct app *a, struct store_row *rows)
+{
+	memset(a, 0, sizeof *a);
+	make_rows(rows);
+	a->rows = rows;
+	a->n_rows = N_ROWS;
+	snprintf(a->workers, sizeof a->workers, "workers: 2 in-process");
+	a->cpu_percent = 97;
+}
+
+static struct canvas *frame(const struct app *a, int ascii)
+{
+	struct canvas *c = canvas_new(80, 24, ascii, 0);
+
+	chrome_header(a, c);
+	return c;
+}
+
+static void finish(const struct app *a, struct canvas *c, const char *name)
+{
+	chrome_message(a, c);
+	modal_draw(&a->modal, c);
+	golden_check(c, "views", name);
+	canvas_free(c);
+}
+
+static void test_overview(int ascii)
+{
+	struct store_row rows[N_ROWS];
+	struct app a;
+	struct overview_state s = {0};
+	double v[EPOCHS];
+	struct spark sparks[N_ROWS] = {{0}};
+	struct canvas *c;
+
+	make_app(&a, rows);
+	for (int i = 0; i < EPOCHS; i++)
+		v[i] = 0.9 + 0.08 * (1 - exp(-i / 3.0));
+	run_list_overview(&s.list, rows, N_ROWS, OVERVIEW_RECENT);
+	for (int i = 0; i < s.list.n; i++)
+		sparks[i] = (struct spark){.id = rows[s.list.index[i]].id, .v = v,
+					   .n = rows[s.list.index[i]].epochs ? EPOCHS : 0};
+	s.sparks = sparks;
+	s.n_sparks = s.list.n;
+	a.selected = 1;
+	a.selected = run_list_keep(&s.list, rows, a.selected);
+	c = frame(&a, ascii);
+	overview_view.draw(&a, &s, c);
+	finish(&a, c, "overview");
+	run_list_free(&s.list);
+}
+
+static void test_runs(int ascii, int group)
+{
+	struct store_row rows[N_ROWS];
+	struct app a;
+	struct runs_state s = {.status = -1};
+	struct run_filter f = {.text = "", .status = -1, .n_tagged = -1, .group = group};
+	struct canvas *c;
+
+	make_app(&a, rows);
+	run_list_filter(&s.list, rows, N_ROWS, &f);
+	s.group = group;
+	if (group) {
+		static struct group_stat groups[N_ROWS];
+
+		for (int i = 0; i < s.list.n; i++)
+			groups[i] = (struct group_stat){1, 1, rows[s.list.index[i]].test_accuracy, NAN};
+		groups[1] = (struct group_stat){2, 2, 0.9475, 0.0035};
+		s.groups = groups;
+	}
+	a.selected = 3;
+	app_toggle_mark(&a, 1);
+	app_toggle_mark(&a, 3);
+	c = frame(&a, ascii);
+	runs_view.draw(&a, &s, c);
+	if (group)
+		snprintf(a.message, sizeof a.message, "run 3 tagged baseline");
+	else
+		modal_input(&a.modal, "filter: ", "nb0", NULL);
+	finish(&a, c, group ? "runs-grouped" : "runs");
+	run_list_free(&s.list);
+}
+
+/* A run view state of a finished MLP: twelve epochs, a confusion matrix,
+ * two misclassified digits. */
+static const int confusion[100] = {
+	968, 1, 0, 2, 0, 2, 3, 3, 1, 0,   0, 1126, 3, 1, 0, 1, 1, 0, 3, 0,
+	6, 1, 1001, 9, 1, 0, 0, 12, 2, 0,   0, 0, 2, 992, 0, 4, 0, 3, 4, 5,
+	1, 1, 3, 0, 962, 0, 3, 2, 1, 9,   2, 0, 0, 10, 1, 873, 1, 1, 2, 2,
+	3, 3, 0, 1, 3, 4, 939, 0, 4, 1,   0, 4, 6, 4, 1, 0, 0, 1008, 1, 4,
+	4, 0, 2, 9, 1, 5, 0, 2, 946, 5,   3, 3, 0, 2, 4, 1, 0, 5, 2, 989,
+};
+
+static float digit_pixels[28 * 28];
+
+static void make_run_state(struct run_state *s, struct store_row *row, struct store_epoch *e,
+			   struct store_sample *samples)
+{
+	memset(s, 0, sizeof *s);
+	s->id = row->id;
+	s->run.row = *row;
+	for (int i = 0; i < EPOCHS; i++)
+		e[i] = (struct store_epoch){.epoch = i + 1, .loss = 0.1 + 0.6 * exp(-i / 3.0),
+					    .accuracy = 0.98 - 0.2 * exp(-i / 3.0),
+					    .val_loss = 0.15 + 0.5 * exp(-i / 3.0),
+					    .val_accuracy = 0.97 - 0.2 * exp(-i / 3.0),
+					    .lr = i < 8 ? 0.001 : 0.0002, .seconds = 5,
+					    .events = i == 8 ? "lr 0.001 -> 0.0002" : NULL};
+	s->epochs = e;
+	s->n_epochs = EPOCHS;
+	s->split = "test";
+	s->k = 10;
+	memcpy(s->confusion, confusion, sizeof confusion);
+	for (int t = 0; t < 10; t++)
+		for (int p = 0; p < 10; p++)
+			s->n_wrong += t != p ? confusion[t * 10 + p] : 0;
+	for (int y = 0; y < 28; y++)
+		for (int x = 0; x < 28; x++) {
+			double r = hypot(y - 13.5, x - 13.5);
+
+			digit_pixels[y * 28 + x] = r > 5 && r < 9 ? 1.0f : 0.0f;
+		}
+	samples[0] = (struct store_sample){.index = 247, .truth = 4, .predicted = 9,
+					   .confidence = 0.71, .h = 28, .w = 28, .pixels = digit_pixels};
+	samples[1] = (struct store_sample){.index = 321, .truth = 7, .predicted = 2,
+					   .confidence = 0.64, .h = 28, .w = 28, .pixels = digit_pixels};
+	s->samples = samples;
+	s->n_samples = 2;
+	s->conf_t = s->conf_p = -1;
+	snprintf(s->tags, sizeof s->tags, "baseline");
+}
+
+static void test_run(int ascii, enum run_tab tab, const char *name)
+{
+	struct store_row rows[N_ROWS];
+	struct store_epoch e[EPOCHS];
+	struct store_sample samples[2];
+	struct app a;
+	struct run_state s;
+	struct canvas *c;
+
+	make_app(&a, rows);
+	make_run_state(&s, &rows[0], e, samples);
+	s.tab = tab;
+	if (tab == TAB_CONFUSION) {
+		s.conf_t = 4;
+		s.conf_p = 9;
+	}
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	finish(&a, c, name);
+	ok(tab != TAB_CONFUSION || hit_grid_item(&s.conf_hit, s.conf_hit.x + 9 * s.conf_hit.cell_w,
+						 s.conf_hit.y + 4) == 4 * 10 + 9,
+	   "%s: the confusion cell drawn at (true 4, predicted 9) is where a click finds it", name);
+}
+
+static void test_compare(int ascii)
+{
+	struct store_row rows[N_ROWS];
+	struct app a;
+	struct compare_state s = {0};
+	struct flat flats[2];
+	double curves[2][EPOCHS];
+	static char *differ[] = {"model.layers[0].dense.units", "train.optimizer.lr"};
+	struct canvas *c;
+
+	make_app(&a, rows);
+	spec_flatten("name: a\nmodel:\n  layers:\n    - dense: {units: 64, activation: relu}\n"
+		     "train:\n  optimizer: {type: adam, lr: 0.001}\n", &flats[0]);
+	spec_flatten("name: b\nmodel:\n  layers:\n    - dense: {units: 128, activation: relu}\n"
+		     "train:\n  optimizer: {type: adam, lr: 0.0005}\n", &flats[1]);
+	for (int r = 0; r < 2; r++) {
+		for (int i = 0; i < EPOCHS; i++)
+			curves[r][i] = 0.9 + (0.06 + 0.01 * r) * (1 - exp(-i / 3.0));
+		s.runs[r].run.row = rows[r];
+		s.runs[r].found = 1;
+		s.runs[r].curve = curves[r];
+		s.runs[r].n_epochs = EPOCHS;
+		s.runs[r].k = 10;
+		memcpy(s.runs[r].confusion, confusion, sizeof confusion);
+		s.runs[r].flat = &flats[r];
+		snprintf(s.runs[r].label, sizeof s.runs[r].label, "%lld %.24s", (long long)rows[r].id,
+			 rows[r].name);
+	}
+	s.runs[1].confusion[4 * 10 + 9] -= 4;
+	s.runs[1].confusion[4 * 10 + 4] += 4;
+	s.runs[1].confusion[7 * 10 + 2] += 2;
+	s.runs[1].confusion[7 * 10 + 7] -= 2;
+	s.n = 2;
+	s.differ = differ;
+	s.n_differ = 2;
+	c = frame(&a, ascii);
+	compare_view.draw(&a, &s, c);
+	finish(&a, c, "compare");
+	s.show_confusion = 1;
+	c = frame(&a, ascii);
+	compare_view.draw(&a, &s, c);
+	finish(&a, c, "compare-confusion");
+}
+
+/* The selection is a run: a run finishing above the cursor, or the list
+ * re-sorted, leaves the same run selected; a removed run hands the
+ * selection to the run now on its line. */
+static void test_selection(void)
+{
+	struct store_row rows[N_ROWS];
+	struct run_list l = {0};
+	struct run_filter f = {.text = "", .status = -1, .n_tagged = -1};
+	int64_t sel;
+
+	make_rows(rows);
+	run_list_overview(&l, rows, N_ROWS, OVERVIEW_RECENT);
+	sel = run_list_keep(&l, rows, 5);
+	is_int((int)sel, 5, "the queued run is selected");
+	rows[3].status = STORE_DONE;            /* the running run above it finishes */
+	rows[3].finished = 1700009999;
+	run_list_overview(&l, rows, N_ROWS, OVERVIEW_RECENT);
+	is_int((int)run_list_keep(&l, rows, sel), 5, "a run finishing above it moves no other run under the cursor");
+	run_list_filter(&l, rows, N_ROWS, &f);
+	f.descending = 1;
+	run_list_filter(&l, rows, N_ROWS, &f);
+	is_int((int)run_list_keep(&l, rows, 5), 5, "re-sorting keeps the run selected");
+	is_int(l.pos, 1, "on its new line");
+	rows[4] = rows[5];                      /* run 5 removed: the rows close up */
+	run_list_filter(&l, rows, N_ROWS - 1, &f);
+	is_int((int)run_list_keep(&l, rows, 5), 4, "a removed run hands the selection to its neighbour");
+	is_int((int)run_list_move(&l, rows, 4, -10), 6, "moving clamps at the top");
+	is_int((int)run_list_move(&l, rows, 6, 100), 1, "and at the bottom");
+	run_list_free(&l);
+}
+
+int main(void)
+{
+	for (int ascii = 0; ascii <= 1; ascii++) {
+		test_overview(ascii);
+		test_runs(ascii, 0);
+		test_runs(ascii, 1);
+		test_run(ascii, TAB_CURVES, "run-curves");
+		test_run(ascii, TAB_CONFUSION, "run-confusion");
+		test_run(ascii, TAB_DIGITS, "run-digits");
+		test_compare(ascii);
+	}
+	test_selection();
+	return tap_done();
+}
