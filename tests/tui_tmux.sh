@@ -180,6 +180,28 @@ keys x
 wait_for "settings that differ" 5; ok $? "x again brings them back"
 keys Escape; sleep 0.3
 
+# the dashboard sees its own writes at once (PRAGMA data_version moves only
+# for other connections'), and a question that destroys names the run
+keys O; sleep 0.3
+keys P
+wait_for "QUEUE PAUSED" 5; ok $? "P pauses the queue, and the header says so at once"
+keys A
+wait_for "queue file:" 5
+keys "$glyphs" Enter
+wait_for "queued run " 10
+new=$(screen | sed -n 's/.*queued run \([0-9]*\) .*/\1/p' | head -n 1)
+screen | head -n 1 | grep -q "queued 1 "; ok $? "a run queued while the queue is paused is counted at once"
+screen | grep -q "^ *$new glyphs .*queued"; ok $? "and listed at once"
+keys d
+wait_for "delete run $new glyphs? (y/n)" 5; ok $? "d asks, naming the run"
+keys y
+wait_for "run $new removed" 5
+screen | grep -q "^ *$new glyphs "; ok $((! $?)) "y removes it, and its row goes at once"
+keys P
+for i in $(seq 1 50); do screen | head -n 1 | grep -q "QUEUE PAUSED" || break; sleep 0.1; done
+screen | head -n 1 | grep -q "QUEUE PAUSED"; ok $((! $?)) "P again resumes the queue, and the header says so"
+keys L; sleep 0.3
+
 # clone and edit: an invalid edit is shown under the editor and can be
 # edited again; an unchanged clone is not queued; an edit given up on is kept
 keys Home E
