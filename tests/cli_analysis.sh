@@ -40,7 +40,8 @@ is "$(printf '%s\n' "$out" | sed -n 2p | sed 's/[0-9.]\{1,\}/N/g')" \
 is "$(printf '%s\n' "$out" | sed -n 3p)" "f0      f1      f2      f3" \
 	"one caption per filter, images of 3 two-character pixels, 2 apart"
 is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 6 "two header lines, the captions and 3 rows of pixels"
-is "$(printf '%s\n' "$out" | sed -n 4,6p | awk '{ print length($0) }' | sort -u)" 30 \
+# rows end at their last glyph: the widest spans the band
+is "$(printf '%s\n' "$out" | sed -n 4,6p | awk '{ print length($0) }' | sort -n | tail -n 1)" 30 \
 	"every row: four 6-character images 2 apart"
 is "$(printf '%s\n' "$out" | sed -n 4,6p | tr -d ' .:=+*#%@-' | wc -c | tr -d ' ')" 3 \
 	"--ascii: only the ASCII ramp"
@@ -105,8 +106,10 @@ digit=$(printf '%s\n' "$out" | head -n 1 | sed -e 's/^[^:]*: \([0-9]\) .*/\1/')
 is "$(printf '%s\n' "$out" | sed -n 2p | tr -s ' ')" "input for $digit against $digit" \
 	"the image, then the pixels for and against the predicted digit"
 is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 9 "a prediction line, captions and 7 rows"
-is "$(printf '%s\n' "$out" | sed -n 3,9p | awk '{ print length($0) }' | sort -u)" 34 \
-	"three 10-character images 2 apart"
+is "$(printf '%s\n' "$out" | sed -n 2p | awk '{ print index($0, "for"), index($0, "against") }')" \
+	"13 25" "three 10-character images 2 apart, each under its caption"
+is "$(printf '%s\n' "$out" | sed -n 3,9p | awk 'length($0) > 34' | wc -l | tr -d ' ')" 0 \
+	"no row wider than the three"
 
 # an IDX file of six 7x5 images: --saliency draws the first 4 unless --limit
 {

@@ -53,6 +53,12 @@ ok "$([ "$(printf '%s\n' "$aug1" | strip_times | cksum)" != "$(printf '%s\n' "$r
 out=$("$DIGITLAB" augment-preview "$scratch/font.yaml" 2 --ascii --set 'augment={shift: 0.2}')
 ok $? "augment-preview runs"
 is "$(printf '%s\n' "$out" | grep -c '^sample [01]: label [0-9]$')" 2 "augment-preview shows the two digits asked for"
+# pixels scaled to 255 are on at half the brightest, so they draw the same
+scaled=$("$DIGITLAB" augment-preview "$scratch/font.yaml" 2 --ascii --set 'augment={shift: 0.2}' \
+	--set data.scale=255)
+is "$(printf '%s\n' "$scaled" | tail -n +2)" "$(printf '%s\n' "$out" | tail -n +2)" \
+	"augment-preview draws data scaled to 255 as it draws data in [0, 1]"
+printf '%s\n' "$out" | grep -q '^+-*+  +-*+$'; ok $? "each pair framed, two columns apart"
 
 # A learning rate far too large makes the loss overflow: diverged, exit 3.
 "$DIGITLAB" run "$scratch/font.yaml" --set train.loss=mse \

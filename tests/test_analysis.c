@@ -3,7 +3,6 @@
  * the grey images are drawn with. */
 #include <stdlib.h>
 
-#include "data/render.h"
 #include "train/analysis.h"
 #include "tap.h"
 
@@ -316,56 +315,6 @@ static void test_conv_images(void)
 	nn_model_free(m);
 }
 
-/* ---- drawing ---- */
-
-static char *capture_grid(const float *pixels, const char *const *captions, int n, int h,
-			  int w, int columns, const struct render_style *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	render_grid(f, pixels, captions, n, h, w, columns, s);
-	fclose(f);
-	return buf;
-}
-
-static void test_render(void)
-{
-	/* three 2x3 ramps: 0, 0.5 (zero after symmetric scaling), 1 */
-	static const float px[18] = {
-		0.0f, 0.25f, 0.5f,   0.5f, 0.75f, 1.0f,
-		0.5f, 0.5f, 0.5f,    0.5f, 0.5f, 0.5f,
-		1.0f, 1.0f, 1.0f,    0.0f, 0.0f, 0.0f,
-	};
-	static const char *const caps[] = {"ramp", "zero", "a long caption"};
-	struct render_style shades = {.shades = 1}, ascii = {.shades = 1, .ascii = 1};
-	char *s;
-
-	s = capture_grid(px, caps, 3, 2, 3, 0, &shades);
-	is_str(s,
-	       "ramp    zero    a long\n"
-	       "  ░░▒▒  ▒▒▒▒▒▒  ██████\n"
-	       "▒▒▓▓██  ▒▒▒▒▒▒        \n",
-	       "Unicode shades: captions cut to the image, zero is the middle shade");
-	free(s);
-	s = capture_grid(px, caps, 3, 2, 3, 2, &ascii);
-	is_str(s,
-	       "ramp    zero\n"
-	       "  ::++  ++++++\n"
-	       "++##@@  ++++++\n"
-	       "\n"
-	       "a long\n"
-	       "@@@@@@\n"
-	       "      \n",
-	       "ASCII shades, two to a band, a blank line between bands");
-	free(s);
-	s = capture_grid(px, NULL, 3, 2, 3, 14, &ascii);
-	is_str(s, " :+  +++  @@@\n+#@  +++     \n",
-	       "more columns than fit 80 characters: one character per pixel");
-	free(s);
-}
-
 int main(void)
 {
 	test_saliency_by_hand();
@@ -377,6 +326,5 @@ int main(void)
 	test_dense_channels();
 	test_kernel_layout();
 	test_conv_images();
-	test_render();
 	return tap_done();
 }

@@ -1,9 +1,9 @@
 /*
  * test_augment.c - augmentation (exact geometry through the params hook,
  * bilinear sampling, zero fill, the documented draw order, determinism),
- * the text preview against golden strings, and the batcher (order, labels,
- * batch sizes, several epochs, cancellation at any point, and equality
- * with sequential augmentation whatever the thread timing).
+ * and the batcher (order, labels, batch sizes, several epochs, cancellation
+ * at any point, and equality with sequential augmentation whatever the
+ * thread timing).
  */
 #include "tap.h"
 
@@ -423,168 +423,6 @@ static void test_determinism(void)
 	ok(changed == K, "every augmented image differs from its source (%d of %d)", changed, K);
 }
 
-/* ---- preview ---- */
-
-/* Render into a string through a memory stream. */
-static char *capture_pair(const float *l, const float *r, int h, int w, int ascii)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	augment_render_pair(f, l, r, 1, h, w, 0.5f, ascii);
-	fclose(f);
-	return buf;
-}
-
-static void test_render(void)
-{
-	/* a 4x4 "7" and the same shifted right by one pixel */
-	static const float seven[16] = {
-		1, 1, 1, 1,
-		0, 0, 0.9f, 0,
-		0, 0.6f, 0, 0,
-		0, 0.3f, 0, 0,
-	};
-	struct augment_params p = identity;
-	float moved[16];
-	char *s;
-
-	p.shift_x = 1;
-	augment_image_with(&p, seven, moved, 1, 4, 4);
-	s = capture_pair(seven, moved, 4, 4, 0);
-	is_str(s,
-	       "┌────┐  ┌────┐\n"
-	       "│▀▀█▀│  │ ▀▀█│\n"
-	       "│ ▀  │  │  ▀ │\n"
-	       "└────┘  └────┘\n",
-	       "half-block pair");
-	free(s);
-	s = capture_pair(seven, moved, 4, 4, 1);
-	is_str(s,
-	       "+--------+  +--------+\n"
-	       "|########|  |  ######|\n"
-	       "|    ##  |  |      ##|\n"
-	       "|  ::    |  |    ::  |\n"
-	       "|  ..    |  |    ..  |\n"
-	       "+--------+  +--------+\n",
-	       "ASCII pair");
-	free(s);
-	/* odd height: the last text row's lower half is blank */
-	s = capture_pair(seven, moved, 3, 4, 0);
-	is_str(s,
-	       "┌────┐  ┌────┐\n"
-	       "│▀▀█▀│  │ ▀▀█│\n"
-	       "│ ▀  │  │  ▀ │\n"
-	       "└────┘  └────┘\n",
-	       "odd height renders the last row in the upper half");
-	free(s);
-}
-
-static char *capture_preview(const struct dataset *d, const struct augment_spec *spec,
-			     uint64_t seed, int n, int ascii, int *rc)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct dl_error err;
-
-	*rc = augment_preview(f, d, spec, seed, n, ascii, &err);
-	fclose(f);
-	return buf;
-}
-
-static void test_preview(void)
-{
-	/* two 4x4 digits: a "1" and an "L" */
-	static float x[2 * 16] = {
-		0, 0, 1, 0,
-		0, 1, 1, 0,
-		0, 0, 1, 0,
-		0, 0, 1, 0,
-
-		1, 0, 0, 0,
-		1, 0, 0, 0,
-		1, 0, 0, 0,
-		1, 1, 1, 0,
-	};
-	static uint8_t y[2] = {1, 4};
-	struct dataset d = {.n = 2, .c = 1, .h = 4, .w = 4, .n_classes = 10, .x = x, .y = y};
-	struct augment_spec s = {90, 0, 0.25f}, none = {0, 0, 0};
-	char *out;
-	int rc;
-
-	out = capture_preview(&d, &s, 3, 5, 0, &rc);
-	ok(rc == DL_OK, "preview succeeds");
-	/* seed 3 draws +34.3 degrees, shift (0.28, -0.56) for the "1" (it leans
-	 * counter-clockwise), -18.1 degrees, shift (-0.58, 0.43) for the "L" */
-	is_str(out,
-	       "augment: rotation 90, zoom 0, shift 0.25, seed 3\n"
-	       "sample 0: label 1\n"
-	       "┌────┐  ┌────┐\n"
-	       "│ ▄█ │  │ ██▄│\n"
-	       "│  █ │  │   ▀│\n"
-	       "└────┘  └────┘\n"
-	       "sample 1: label 4\n"
-	       "┌────┐  ┌────┐\n"
-	       "│█   │  │█   │\n"
-	       "│█▄▄ │  │▄   │\n"
-	       "└────┘  └────┘\n",
-	       "UTF-8 preview golden (n clamped to the 2 samples)");
-	free(out);
-	out = capture_preview(&d, &s, 3, 2, 1, &rc);
-	is_str(out,
-	       "augment: rotation 90, zoom 0, shift 0.25, seed 3\n"
-	       "sample 0: label 1\n"
-	       "+--------+  +--------+\n"
-	       "|    ##  |  |  ::##  |\n"
-	       "|  ####  |  |  ::##::|\n"
-	       "|    ##  |  |      ##|\n"
-	       "|    ##  |  |        |\n"
-	       "+--------+  +--------+\n"
-	       "sample 1: label 4\n"
-	       "+--------+  +--------+\n"
-	       "|##      |  |##      |\n"
-	       "|##      |  |::      |\n"
-	       "|##      |  |..      |\n"
-	       "|######  |  |##..    |\n"
-	       "+--------+  +--------+\n",
-	       "ASCII preview golden");
-	free(out);
-	out = capture_preview(&d, &none, 3, 1, 1, &rc);
-	is_str(out,
-	       "augment: disabled (images unchanged)\n"
-	       "sample 0: label 1\n"
-	       "+--------+  +--------+\n"
-	       "|    ##  |  |    ##  |\n"
-	       "|  ####  |  |  ####  |\n"
-	       "|    ##  |  |    ##  |\n"
-	       "|    ##  |  |    ##  |\n"
-	       "+--------+  +--------+\n",
-	       "disabled preview shows identical pairs");
-	free(out);
-
-	/* data.scale 255: the threshold follows the data */
-	{
-		float big[16];
-		struct dataset d255 = d;
-
-		for (int i = 0; i < 16; i++)
-			big[i] = x[i] * 255;
-		d255.x = big;
-		d255.n = 1;
-		out = capture_preview(&d255, &none, 3, 1, 0, &rc);
-		is_str(out,
-		       "augment: disabled (images unchanged)\n"
-		       "sample 0: label 1\n"
-		       "┌────┐  ┌────┐\n"
-		       "│ ▄█ │  │ ▄█ │\n"
-		       "│  █ │  │  █ │\n"
-		       "└────┘  └────┘\n",
-		       "pixels scaled to 255 use half the largest as the threshold");
-		free(out);
-	}
-}
 
 /* ---- batcher ---- */
 
@@ -831,8 +669,6 @@ int main(void)
 	test_zoom();
 	test_reference();
 	test_determinism();
-	test_render();
-	test_preview();
 	test_batcher_plain();
 	test_batcher_augment();
 	test_batcher_stress();

@@ -211,6 +211,123 @@ static void test_canvas(void)
 	ok(canvas_new(0, 5, 0, 0) == NULL, "a canvas needs a size");
 }
 
+/* ---- digits as text ---- */
+
+/* A canvas sized for the grid, drawn and written as text (malloc'd). */
+static char *digit_grid_text(const float *px, const char *const *caps, int n, int h, int w,
+			     int columns, const struct digit_style *st, int ascii)
+{
+	struct canvas *probe = canvas_new(80, 1, ascii, 0), *c;
+	char *text;
+
+	c = canvas_new(80, widget_digit_grid_rows(probe, n, h, w, columns, caps != NULL, st), ascii, 0);
+	widget_digit_grid(c, 0, 0, px, caps, n, h, w, columns, st);
+	text = golden_canvas_text(c);
+	canvas_free(c);
+	canvas_free(probe);
+	return text;
+}
+
+static void test_digit_grid(void)
+{
+	/* three 2x3 ramps: 0, 0.5 (zero after symmetric scaling), 1 */
+	static const float px[18] = {
+		0.0f, 0.25f, 0.5f,   0.5f, 0.75f, 1.0f,
+		0.5f, 0.5f, 0.5f,    0.5f, 0.5f, 0.5f,
+		1.0f, 1.0f, 1.0f,    0.0f, 0.0f, 0.0f,
+	};
+	static const char *const caps[] = {"ramp", "zero", "a long caption"};
+	struct digit_style shades = {.shades = 1};
+	char *s;
+
+	s = digit_grid_text(px, caps, 3, 2, 3, 0, &shades, 0);
+	is_str(s,
+	       "ramp    zero    a long\n"
+	       "  ░░▒▒  ▒▒▒▒▒▒  ██████\n"
+	       "▒▒▓▓██  ▒▒▒▒▒▒\n",
+	       "Unicode shades: captions cut to the image, zero is the middle shade");
+	free(s);
+	s = digit_grid_text(px, caps, 3, 2, 3, 2, &shades, 1);
+	is_str(s,
+	       "ramp    zero\n"
+	       "  ::++  ++++++\n"
+	       "++##@@  ++++++\n"
+	       "\n"
+	       "a long\n"
+	       "@@@@@@\n"
+	       "\n",
+	       "ASCII shades, two to a band, a blank line between bands");
+	free(s);
+	s = digit_grid_text(px, NULL, 3, 2, 3, 14, &shades, 1);
+	is_str(s, " :+  +++  @@@\n+#@  +++\n",
+	       "more columns than fit 80 characters: one character per pixel");
+	free(s);
+}
+
+/* Two images side by side in frames, on/off at 0.5, as augment-preview
+ * draws an original and its augmented version. */
+static char *pair_text(const float *l, const float *r, int h, int w, int ascii)
+{
+	const float *pair[2] = {l, r};
+	struct digit_style st = {.threshold = 0.5f, .frame = 1};
+	struct canvas *probe = canvas_new(1, 1, ascii, 0), *c;
+	char *text;
+
+	c = canvas_new(2 * widget_digit_width(probe, &st, w) + 2, widget_digit_height(probe, &st, h),
+		       ascii, 0);
+	widget_digit_band(c, 0, 0, pair, NULL, 2, 1, h, w, &st);
+	text = golden_canvas_text(c);
+	canvas_free(c);
+	canvas_free(probe);
+	return text;
+}
+
+static void test_digit_pairs(void)
+{
+	/* a 4x4 "7" and the same shifted right by one pixel */
+	static const float seven[16] = {
+		1, 1, 1, 1,
+		0, 0, 0.9f, 0,
+		0, 0.6f, 0, 0,
+		0, 0.3f, 0, 0,
+	};
+	static const float moved[16] = {
+		0, 1, 1, 1,
+		0, 0, 0, 0.9f,
+		0, 0, 0.6f, 0,
+		0, 0, 0.3f, 0,
+	};
+	char *s;
+
+	s = pair_text(seven, moved, 4, 4, 0);
+	is_str(s,
+	       "┌────┐  ┌────┐\n"
+	       "│▀▀█▀│  │ ▀▀█│\n"
+	       "│ ▀  │  │  ▀ │\n"
+	       "└────┘  └────┘\n",
+	       "half-block pair");
+	free(s);
+	s = pair_text(seven, moved, 4, 4, 1);
+	is_str(s,
+	       "+--------+  +--------+\n"
+	       "|########|  |  ######|\n"
+	       "|    ##  |  |      ##|\n"
+	       "|  ::    |  |    ::  |\n"
+	       "|  ..    |  |    ..  |\n"
+	       "+--------+  +--------+\n",
+	       "ASCII pair");
+	free(s);
+	/* odd height: the last text row's lower half is blank */
+	s = pair_text(seven, moved, 3, 4, 0);
+	is_str(s,
+	       "┌────┐  ┌────┐\n"
+	       "│▀▀█▀│  │ ▀▀█│\n"
+	       "│ ▀  │  │  ▀ │\n"
+	       "└────┘  └────┘\n",
+	       "odd height renders the last row in the upper half");
+	free(s);
+}
+
 int main(void)
 {
 	test_canvas();
@@ -222,5 +339,7 @@ int main(void)
 		test_class_error(ascii);
 		test_image(ascii);
 	}
+	test_digit_grid();
+	test_digit_pairs();
 	return tap_done();
 }

@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include <stdint.h>
+
+#include "cli/print_digits.h"
 #include "data/augment.h"
-#include "data/render.h"
+#include "util/rng.h"
 
 static const char augment_help[] =
 	"usage: digitlab augment-preview FILE [N] [--ascii] [--set KEY=VALUE]...\n"
@@ -17,10 +20,49 @@ static const char augment_help[] =
 	"augmented versions, as the experiment's augment: section makes them,\n"
 	"with Unicode half blocks, or ASCII under --ascii or a non-UTF-8 locale.\n";
 
+/* n digits of d beside their augmented versions, each pair framed, on/off at
+ * half the brightest pixel (scaled data, data.scale 255, would otherwise be
+ * all on). */
+static int preview(const struct dataset *d, const struct augment_spec *spec, uint64_t seed,
+		   int n, int ascii, struct dl_error *err)
+{
+	size_t in_size = (size_t)d->c * d->h * d->w;
+	struct digit_style style = {.threshold = 0.5f, .frame = 1};
+	float *aug, top = 0;
+	struct rng rng;
+
+	if (n > d->n)
+		n = d->n;
+	for (size_t i = 0; i < (size_t)(n > 0 ? n : 0) * in_size; i++)
+		if (d->x[i] > top)
+			top = d->x[i];
+	if (top > 1)
+		style.threshold = 0.5f * top;
+	if (!(aug = malloc(sizeof *aug * (in_size ? in_size : 1))))
+		return dl_error_set(err, "out of memory for a %dx%dx%d image", d->c, d->h, d->w);
+	if (augment_enabled(spec))
+		printf("augment: rotation %g, zoom %g, shift %g, seed %llu\n", spec->rotation,
+		       spec->zoom, spec->shift, (unsigned long long)seed);
+	else
+		printf("augment: disabled (images unchanged)\n");
+	rng_seed(&rng, seed);
+	for (int i = 0; i < n; i++) {
+		const float *pair[2] = {d->x + (size_t)i * in_size, aug};
+
+		augment_image(spec, &rng, pair[0], aug, d->c, d->h, d->w);
+		printf("sample %d: label %d\n", i, d->y[i]);
+		print_digit_band(stdout, pair, NULL, 2, d->c, d->h, d->w, &style, ascii);
+	}
+	free(aug);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return dl_error_set(err, "cannot write the preview");
+	return DL_OK;
+}
+
 int cmd_augment_preview(int argc, char **argv)
 {
 	const char *file = NULL, *sets[CLI_MAX_SETS];
-	int n = 8, n_sets = 0, ascii = !render_locale_is_utf8(), have_n = 0;
+	int n = 8, n_sets = 0, ascii = !canvas_locale_is_utf8(), have_n = 0;
 	struct experiment exp;
 	struct data_split data;
 	struct dl_error err;
@@ -59,7 +101,7 @@ int cmd_augment_preview(int argc, char **argv)
 		cli_print_error(&err);
 		return 1;
 	}
-	if (augment_preview(stdout, &data.train, &exp.augment, exp.seed, n, ascii, &err) != DL_OK) {
+	if (preview(&data.train, &exp.augment, exp.seed, n, ascii, &err) != DL_OK) {
 		cli_print_error(&err);
 		status = 1;
 	}

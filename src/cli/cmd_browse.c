@@ -10,7 +10,6 @@
 
 #include "cli/cli.h"
 #include "cli/report.h"
-#include "data/render.h"
 #include "util/format.h"
 
 /* What the status column says: the status, and a running run's progress. */

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/print_digits.h"
 #include "data/idx.h"
 #include "data/pgm.h"
-#include "data/render.h"
 #include "train/analysis.h"
 #include "train/restore.h"
 
@@ -66,7 +66,7 @@ static int draw_saliency(struct nn_model *m, const struct experiment *exp, const
 			 int digit, int ascii)
 {
 	struct nn_shape in = exp->model.input;
-	struct render_style style = {.ascii = ascii, .shades = 1};
+	struct digit_style style = {.shades = 1};
 	int n = nn_shape_size(in), plane = in.h * in.w;
 	float *img = malloc(sizeof(float) * 3 * (size_t)plane), *sal = malloc(sizeof(float) * n);
 	char captions[3][32];
@@ -95,7 +95,7 @@ static int draw_saliency(struct nn_model *m, const struct experiment *exp, const
 	snprintf(captions[0], sizeof captions[0], "input");
 	snprintf(captions[1], sizeof captions[1], "for %d", digit);
 	snprintf(captions[2], sizeof captions[2], "against %d", digit);
-	render_grid(stdout, img, caption_ptrs, 3, in.h, in.w, 3, &style);
+	print_digit_grid(stdout, img, caption_ptrs, 3, in.h, in.w, 3, &style, ascii);
 	free(img);
 	free(sal);
 	return DL_OK;
@@ -198,7 +198,7 @@ int cmd_predict(int argc, char **argv)
 {
 	const char *model_path = NULL, *files[256];
 	int n_files = 0, status = 0, have_limit = 0;
-	struct predict_opts o = {.ascii = !render_locale_is_utf8()};
+	struct predict_opts o = {.ascii = !canvas_locale_is_utf8()};
 	struct restored_model r;
 	struct dl_error err;
 

@@ -10,7 +10,6 @@
 
 #include "cli/cli.h"
 #include "cli/report.h"
-#include "data/render.h"
 #include "spec/flat.h"
 #include "tui/widgets.h"
 #include "util/format.h"
@@ -311,7 +310,7 @@ static const char show_help[] =
 
 int cmd_show(int argc, char **argv)
 {
-	int ascii = !render_locale_is_utf8(), yaml = 0;
+	int ascii = !canvas_locale_is_utf8(), yaml = 0;
 	const char *arg = NULL, *split = "test";
 	struct run_view v;
 	struct store *s;

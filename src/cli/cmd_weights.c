@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "data/render.h"
+#include "cli/print_digits.h"
 #include "train/analysis.h"
 #include "train/restore.h"
 
@@ -109,7 +109,7 @@ static int write_all_pgm(const char *dir, int layer, const struct weight_images 
 static int print_images(const struct nn_model *m, int layer, const struct weight_images *wi,
 			float top, const struct weights_opts *o)
 {
-	struct render_style style = {.ascii = o->ascii, .shades = 1};
+	struct digit_style style = {.shades = 1};
 	const char **captions = malloc(sizeof *captions * (size_t)wi->n);
 	int shown = wi->n < o->max ? wi->n : o->max;
 
@@ -121,7 +121,8 @@ static int print_images(const struct nn_model *m, int layer, const struct weight
 	       nn_layer_kind_name(nn_model_spec(m)->layers[layer].kind), wi->n, wi->w, wi->h,
 	       wi->unit_name, wi->channels > 1 ? " and input channel" : "");
 	printf("scale: black %+.4g, mid-grey 0, white %+.4g\n", -top, top);
-	render_grid(stdout, wi->pixels, captions, shown, wi->h, wi->w, o->columns, &style);
+	print_digit_grid(stdout, wi->pixels, captions, shown, wi->h, wi->w, o->columns, &style,
+			 o->ascii);
 	if (wi->n > shown)
 		printf("(%d more; --max %d shows them all)\n", wi->n - shown, wi->n);
 	free(captions);
@@ -166,7 +167,7 @@ static int weights(const struct weights_opts *o)
 
 int cmd_weights(int argc, char **argv)
 {
-	struct weights_opts o = {.max = 64, .ascii = !render_locale_is_utf8()};
+	struct weights_opts o = {.max = 64, .ascii = !canvas_locale_is_utf8()};
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -185,7 +186,7 @@ int cmd_weights(int argc, char **argv)
 				return EXIT_USAGE;
 			i++;
 		} else if (!strcmp(a, "--columns")) {
-			if ((o.columns = cli_parse_count("weights", a, next, RENDER_MAX_BAND)) < 0)
+			if ((o.columns = cli_parse_count("weights", a, next, WIDGET_DIGITS_MAX_BAND)) < 0)
 				return EXIT_USAGE;
 			i++;
 		} else if (!strcmp(a, "--pgm")) {

@@ -1,5 +1,4 @@
 #include "data/augment.h"
-#include "data/render.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -211,51 +210,3 @@ void augment_image(const struct augment_spec *spec, struct rng *rng,
 	augment_image_with(&p, src, dst, c, h, w);
 }
 
-/* ---- text preview ---- */
-
-void augment_render_pair(FILE *out, const float *left, const float *right,
-			 int c, int h, int w, float threshold, int ascii)
-{
-	const float *pair[2] = {left, right};
-	struct render_style s = {.ascii = ascii, .threshold = threshold, .frame = 1};
-
-	render_band(out, pair, NULL, 2, c, h, w, &s);
-}
-
-int augment_preview(FILE *out, const struct dataset *d, const struct augment_spec *spec,
-		    uint64_t seed, int n, int ascii, struct dl_error *err)
-{
-	size_t in_size = (size_t)d->c * d->h * d->w;
-	float *aug, threshold = 0.5f, top = 0;
-	struct rng rng;
-
-	if (n > d->n)
-		n = d->n;
-	if (n < 0)
-		n = 0;
-	/* Scaled data (data.scale 255) would otherwise render as solid blocks. */
-	for (size_t i = 0; i < (size_t)n * in_size; i++)
-		if (d->x[i] > top)
-			top = d->x[i];
-	if (top > 1)
-		threshold = 0.5f * top;
-	if (!(aug = malloc(sizeof *aug * (in_size ? in_size : 1))))
-		return dl_error_set(err, "out of memory for a %dx%dx%d image", d->c, d->h, d->w);
-	if (augment_enabled(spec))
-		fprintf(out, "augment: rotation %g, zoom %g, shift %g, seed %llu\n",
-			spec->rotation, spec->zoom, spec->shift, (unsigned long long)seed);
-	else
-		fprintf(out, "augment: disabled (images unchanged)\n");
-	rng_seed(&rng, seed);
-	for (int i = 0; i < n; i++) {
-		const float *src = d->x + (size_t)i * in_size;
-
-		augment_image(spec, &rng, src, aug, d->c, d->h, d->w);
-		fprintf(out, "sample %d: label %d\n", i, d->y[i]);
-		augment_render_pair(out, src, aug, d->c, d->h, d->w, threshold, ascii);
-	}
-	free(aug);
-	if (fflush(out) != 0 || ferror(out))
-		return dl_error_set(err, "cannot write the preview");
-	return DL_OK;
-}

@@ -1,7 +1,7 @@
 /*
  * augment.h - random affine distortions of training images, the way Keras's
  * ImageDataGenerator(rotation_range, zoom_range, width/height_shift_range)
- * makes them, and a text preview of what they do.
+ * makes them (`digitlab augment-preview` draws what they do).
  *
  * Every call draws a fresh transform (rotation about the image centre, zoom,
  * shift), inverse-maps each destination pixel to a source position and
@@ -89,22 +89,5 @@ void augment_image_with(const struct augment_params *p, const float *src,
  * call, consuming exactly five numbers of rng. */
 void augment_image(const struct augment_spec *spec, struct rng *rng,
 		   const float *src, float *dst, int c, int h, int w);
-
-/* Print left and right (both (c, h, w)) side by side in frames two spaces
- * apart, ending in a newline: render.h's on/off style (half blocks, or
- * " .:#" when ascii), a pixel being the mean of its channels and on at >=
- * threshold. Write errors show in ferror(out). */
-void augment_render_pair(FILE *out, const float *left, const float *right,
-			 int c, int h, int w, float threshold, int ascii);
-
-/* `digitlab augment-preview`: print the first n samples of d (n is clamped
- * to d->n), each as a line "sample I: label L" and the pair original |
- * augmented, after a header line describing the spec. The rng is seeded
- * with seed and consumed in sample order, as the batcher does for an epoch
- * in order 0, 1, 2, ... The threshold is 0.5, or half the largest pixel of
- * the samples shown when that exceeds 1 (data.scale > 1).
- * Returns DL_OK, or DL_ERR (out of memory, write error) with err filled. */
-int augment_preview(FILE *out, const struct dataset *d, const struct augment_spec *spec,
-		    uint64_t seed, int n, int ascii, struct dl_error *err);
 
 #endif

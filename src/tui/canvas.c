@@ -1,4 +1,6 @@
 /* The cell grid (canvas.h). */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +198,13 @@ void canvas_write(const struct canvas *c, FILE *out)
 		}
 		fputc('\n', out);
 	}
+}
+
+int canvas_locale_is_utf8(void)
+{
+	const char *codeset;
+
+	setlocale(LC_CTYPE, "");
+	codeset = nl_langinfo(CODESET);
+	return codeset && (!strcmp(codeset, "UTF-8") || !strcmp(codeset, "utf8"));
 }

@@ -89,6 +89,11 @@ void canvas_box(struct canvas *c, int x, int y, int w, int h, const char *title,
  * colours and attributes dropped. */
 void canvas_write(const struct canvas *c, FILE *out);
 
+/* 1 when the locale's character set is UTF-8, so that Unicode glyphs may
+ * be drawn. Sets LC_CTYPE from the environment first (setlocale(LC_CTYPE,
+ * "")): call it from main's thread before any other starts. */
+int canvas_locale_is_utf8(void);
+
 /* Encode one code point as UTF-8 into buf (at least 5 bytes); returns the
  * bytes written (0 for an invalid code point). */
 int canvas_utf8(uint32_t cp, char *buf);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#include "data/render.h"
 #include "tui/term.h"
 
 /* xterm-256 numbers for the semantic colours; greys and heat are ramps. */
@@ -72,7 +71,7 @@ int term_start(struct term *t, int force_ascii, int timeout_ms, char *why, size_
 	const char *no_color = getenv("NO_COLOR");
 
 	memset(t, 0, sizeof *t);
-	t->ascii = force_ascii || !render_locale_is_utf8();
+	t->ascii = force_ascii || !canvas_locale_is_utf8();
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		snprintf(why, why_size, "the dashboard needs a terminal (try digitlab ls, or "
 			 "digitlab serve for headless training)");

@@ -530,3 +530,161 @@ int widget_digit_thumb(struct canvas *c, int x, int y, const float *pixels, int 
 	widget_image(c, x, y, small, n, n, 0);
 	return n;
 }
+
+/* ---- digits as text ---- */
+
+#define DIGIT_GAP 2             /* columns between images on a band */
+
+/* Columns one pixel takes across. */
+static int pixel_columns(const struct canvas *c, const struct digit_style *s)
+{
+	if (s->shades)
+		return s->narrow ? 1 : 2;
+	return c->ascii ? 2 : 1;    /* half blocks are as tall as two pixels */
+}
+
+/* Pixel rows one text row holds. */
+static int pixel_rows(const struct canvas *c, const struct digit_style *s)
+{
+	return !s->shades && !c->ascii ? 2 : 1;
+}
+
+int widget_digit_width(const struct canvas *c, const struct digit_style *s, int w)
+{
+	return pixel_columns(c, s) * w + (s->frame ? 2 : 0);
+}
+
+int widget_digit_height(const struct canvas *c, const struct digit_style *s, int h)
+{
+	int step = pixel_rows(c, s);
+
+	return (h + step - 1) / step + (s->frame ? 2 : 0);
+}
+
+/* Mean over the planes of pixel (y, x); rows below the image are blank (the
+ * lower half of an odd height's last half-block row). */
+static float plane_mean(const float *img, int planes, int h, int w, int y, int x)
+{
+	float sum = 0;
+
+	if (y >= h)
+		return 0;
+	for (int p = 0; p < planes; p++)
+		sum += img[(size_t)p * h * w + (size_t)y * w + x];
+	return sum / (float)planes;
+}
+
+/* Grey level v in [0, 1] as a shade glyph. */
+static uint32_t shade_glyph(const struct canvas *c, float v)
+{
+	static const uint32_t blocks[] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
+	static const char ramp[] = " .:-=+*#%@";
+	int levels = c->ascii ? 10 : 5, k = (int)(v * levels);
+
+	k = k < 0 ? 0 : k >= levels ? levels - 1 : k;
+	if (!(v == v))
+		k = 0;
+	return c->ascii ? (uint32_t)ramp[k] : blocks[k];
+}
+
+/* Pixel (y, x) on or off at the threshold; in Unicode, with (y + 1, x) in
+ * the lower half of the same glyph. */
+static uint32_t onoff_glyph(const struct canvas *c, const float *img, int planes, int h, int w,
+			    int y, int x, float threshold)
+{
+	static const uint32_t halves[4] = {' ', 0x2580, 0x2584, 0x2588};
+	static const char ramp[] = " .:#";
+	float v = plane_mean(img, planes, h, w, y, x);
+
+	if (c->ascii) {
+		/* quarters of 2*threshold: ' ' '.' below the threshold, ':' '#' above */
+		int level = (int)(v / threshold * 2.0f);
+
+		level = level < 0 ? 0 : level > 3 ? 3 : level;
+		return !(v == v) ? ' ' : (uint32_t)ramp[level];
+	}
+	return halves[(v >= threshold) | (plane_mean(img, planes, h, w, y + 1, x) >= threshold) << 1];
+}
+
+/* One image at (x, y), its frame included. */
+static void draw_digit(struct canvas *c, int x, int y, const float *img, int planes, int h, int w,
+		       const struct digit_style *s)
+{
+	float threshold = s->threshold > 0 ? s->threshold : 0.5f;
+	int cols = pixel_columns(c, s), step = pixel_rows(c, s), f = s->frame ? 1 : 0;
+
+	if (s->frame)
+		canvas_box(c, x, y, widget_digit_width(c, s, w), widget_digit_height(c, s, h), NULL,
+			   COLOR_DEFAULT);
+	for (int py = 0, row = 0; py < h; py += step, row++)
+		for (int px = 0; px < w; px++) {
+			uint32_t g = s->shades ? shade_glyph(c, plane_mean(img, planes, h, w, py, px))
+					       : onoff_glyph(c, img, planes, h, w, py, px, threshold);
+
+			for (int k = 0; k < cols; k++)
+				canvas_put(c, x + f + px * cols + k, y + f + row, g, COLOR_DEFAULT,
+					   COLOR_DEFAULT, 0);
+		}
+}
+
+int widget_digit_band(struct canvas *c, int x, int y, const float *const *images,
+		      const char *const *captions, int n, int planes, int h, int w,
+		      const struct digit_style *s)
+{
+	int cell = widget_digit_width(c, s, w), top = y;
+
+	if (n < 1 || n > WIDGET_DIGITS_MAX_BAND || planes < 1)
+		return 0;
+	if (captions) {
+		for (int i = 0; i < n; i++)
+			canvas_text(c, x + i * (cell + DIGIT_GAP), y, captions[i], COLOR_DEFAULT, 0, cell);
+		y++;
+	}
+	for (int i = 0; i < n; i++)
+		draw_digit(c, x + i * (cell + DIGIT_GAP), y, images[i], planes, h, w, s);
+	return y - top + widget_digit_height(c, s, h);
+}
+
+/* The band layout of a grid: images per band and the style they are drawn in. */
+static int grid_columns(const struct canvas *c, int w, int columns, struct digit_style *style)
+{
+	int cell = widget_digit_width(c, style, w) + DIGIT_GAP;
+
+	if (columns < 1)
+		columns = (c->w + DIGIT_GAP) / cell;
+	columns = columns < 1 ? 1 : columns > WIDGET_DIGITS_MAX_BAND ? WIDGET_DIGITS_MAX_BAND : columns;
+	if (style->shades && columns * cell > c->w + DIGIT_GAP)
+		style->narrow = 1;       /* asked for more than fits: squeeze */
+	return columns;
+}
+
+int widget_digit_grid_rows(const struct canvas *c, int n, int h, int w, int columns,
+			   int captions, const struct digit_style *s)
+{
+	struct digit_style style = *s;
+	int per_band = grid_columns(c, w, columns, &style);
+	int bands = (n + per_band - 1) / per_band;
+
+	return bands ? bands * (widget_digit_height(c, &style, h) + (captions ? 1 : 0)) + bands - 1 : 0;
+}
+
+int widget_digit_grid(struct canvas *c, int x, int y, const float *pixels,
+		      const char *const *captions, int n, int h, int w, int columns,
+		      const struct digit_style *s)
+{
+	struct digit_style style = *s;
+	const float *band[WIDGET_DIGITS_MAX_BAND];
+	int per_band = grid_columns(c, w, columns, &style), top = y;
+
+	for (int first = 0; first < n; first += per_band) {
+		int count = n - first < per_band ? n - first : per_band;
+
+		for (int i = 0; i < count; i++)
+			band[i] = pixels + (size_t)(first + i) * h * w;
+		if (first)
+			y++;
+		y += widget_digit_band(c, x, y, band, captions ? captions + first : NULL, count, 1, h,
+				       w, &style);
+	}
+	return y - top;
+}

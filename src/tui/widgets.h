@@ -89,6 +89,58 @@ int widget_image_height(int h);
 void widget_image(struct canvas *c, int x, int y, const float *pixels, int h, int w,
 		  int signed_values);
 
+/*
+ * Digits as text, for the command line (weights, predict --saliency,
+ * augment-preview) and any canvas printed as text. Two styles, each with a
+ * glyph table in a pair (Unicode, ASCII), as htop's meters have:
+ *
+ *   on/off (shades = 0): is the digit still a digit? A pixel is on when >=
+ *     threshold. Unicode draws two pixel rows per text row with the half
+ *     blocks ' ', '▀', '▄', '█'; ASCII one pixel row per line, each pixel
+ *     two characters wide (so digits keep their proportions), from " .:#" by
+ *     quarters of 2*threshold (':' and '#' are on).
+ *   shades (shades = 1): how strong is each pixel? Grey levels in [0, 1]
+ *     from " ░▒▓█" (Unicode) or " .:-=+*#%@" (ASCII), one pixel row per
+ *     line, each pixel two characters wide, or one when `narrow`. A value
+ *     of 0.5 falls in the middle glyph of both tables, which is what signed
+ *     data scaled around zero (analysis_scale_symmetric) needs.
+ *
+ * The table is the canvas's (ascii). Images go side by side in bands, two
+ * columns apart, each optionally framed (┌─┐ or +-+) under a caption cut to
+ * its width.
+ */
+struct digit_style {
+	int shades;             /* 1: grey levels; 0: on/off at threshold */
+	float threshold;        /* on/off: on at >= threshold; not > 0 means 0.5 */
+	int frame;              /* a box around each image */
+	int narrow;             /* shades: one column per pixel instead of two */
+};
+
+#define WIDGET_DIGITS_MAX_BAND 64       /* images side by side on one band */
+
+/* Columns and rows one image of h x w takes, frame included (no caption). */
+int widget_digit_width(const struct canvas *c, const struct digit_style *s, int w);
+int widget_digit_height(const struct canvas *c, const struct digit_style *s, int h);
+
+/* n images (1 <= n <= WIDGET_DIGITS_MAX_BAND) side by side at (x, y), each
+ * `planes` planes of h x w one after the other (a dataset's layout) drawn as
+ * their mean, under a row of captions when captions is not NULL. Returns the
+ * rows used. */
+int widget_digit_band(struct canvas *c, int x, int y, const float *const *images,
+		      const char *const *captions, int n, int planes, int h, int w,
+		      const struct digit_style *s);
+
+/* n single-plane h x w images stored one after the other, `columns` to a
+ * band (0: as many as fit the canvas's width), a blank row between bands.
+ * In the shades style, bands of two-column pixels too wide for the canvas
+ * are drawn narrow. Returns the rows used; widget_digit_grid_rows says how
+ * many it will need, to size the canvas. */
+int widget_digit_grid(struct canvas *c, int x, int y, const float *pixels,
+		      const char *const *captions, int n, int h, int w, int columns,
+		      const struct digit_style *s);
+int widget_digit_grid_rows(const struct canvas *c, int n, int h, int w, int columns,
+			   int captions, const struct digit_style *s);
+
 /* A digit's thumbnail: the square around its ink (pixels above 0.1), every
  * other pixel of it, so that a 28x28 MNIST digit (20x20 of ink at most) is
  * 10 columns by 5 rows. At most WIDGET_THUMB_MAX pixels a side are shown.
