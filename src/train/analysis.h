@@ -9,7 +9,7 @@
  * Weight images answer "what does a unit look for?": a dense unit's incoming
  * weights laid out as the image it reads (notebook 001 draws its 10 hidden
  * units as 8x8 pictures), a convolution filter as its KH x KW kernel, one
- * image per input channel. Drawing them is render.h's business;
+ * image per input channel. Drawing them is the widgets' business;
  * analysis_scale_symmetric() prepares the values for it.
  */
 #ifndef DL_TRAIN_ANALYSIS_H
