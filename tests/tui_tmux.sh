@@ -201,6 +201,17 @@ keys P
 for i in $(seq 1 50); do screen | head -n 1 | grep -q "QUEUE PAUSED" || break; sleep 0.1; done
 screen | head -n 1 | grep -q "QUEUE PAUSED"; ok $((! $?)) "P again resumes the queue, and the header says so"
 keys L; sleep 0.3
+keys Home t
+wait_for "tag run 1 quickstart: " 5; ok $? "t asks for a tag, naming the run"
+keys best Enter
+wait_for "run 1 tagged best" 5
+keys Enter
+wait_for "[best]" 5; ok $? "the run screen shows its tags"
+keys n
+wait_for "note on run 1 quickstart: " 5
+keys "first try" Enter
+wait_for "note: first try" 5; ok $? "and its note, at once"
+keys Escape; sleep 0.3
 
 # clone and edit: an invalid edit is shown under the editor and can be
 # edited again; an unchanged clone is not queued; an edit given up on is kept

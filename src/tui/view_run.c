@@ -144,6 +144,8 @@ static void run_update(struct app *a, void *state)
 		s->run.row = *r;
 }
 
+/* Entered, or an action answered KEY_RELOAD: read it all again, since a
+ * tag or a note moves neither its epochs nor its status. */
 static void run_enter(struct app *a, void *state)
 {
 	struct run_state *s = state;
@@ -151,9 +153,11 @@ static void run_enter(struct app *a, void *state)
 	if (s->id != a->open_run) {
 		s->conf_t = s->conf_p = -1;
 		s->digit_sel = s->scroll = 0;
-		s->loaded_epochs = -1;
 	}
-	run_update(a, state);
+	if (app_row(a, a->open_run))
+		read_run(a, s);
+	else
+		forget(s);
 }
 
 static void draw_info(const struct app *a, struct run_state *s, struct canvas *c)
