@@ -28,7 +28,7 @@ uses spec nn data util
 uses train nn data spec util
 uses store util
 uses run nn data spec train store util
-uses tui nn data spec train store run util
+uses tui spec store run util
 uses cli nn data spec train store run tui util
 
 done_testing

@@ -64,38 +64,25 @@ static int read_one(struct app *a, int64_t id, struct compared *m)
 	return DL_OK;
 }
 
-/* The keys whose values differ between the runs, in the order the runs
- * first name them; `name` is no setting. */
+/* The keys whose values differ between the runs (spec_flat_differ), as
+ * strings of their own: the flats go when the runs are read again. */
 static void find_differences(struct compare_state *s)
 {
-	int cap = 0;
+	const struct flat *flats[APP_MAX_MARKS];
+	const char **keys;
+	int n;
 
-	for (int r = 0; r < s->n; r++)
-		for (int k = 0; s->runs[r].flat && k < s->runs[r].flat->n; k++) {
-			const char *key = s->runs[r].flat->key[k];
-			int seen = 0, differs = 0;
-
-			if (!strcmp(key, "name"))
-				continue;
-			for (int q = 0; q < r; q++)
-				seen |= s->runs[q].flat && spec_flat_get(s->runs[q].flat, key) != NULL;
-			for (int q = 0; q < s->n; q++) {
-				const char *v = s->runs[q].flat ? spec_flat_get(s->runs[q].flat, key) : NULL;
-
-				differs |= !v || strcmp(v, s->runs[r].flat->value[k]);
-			}
-			if (seen || !differs)
-				continue;
-			if (s->n_differ == cap) {
-				char **grown = realloc(s->differ, sizeof *grown * (size_t)(cap = cap ? 2 * cap : 16));
-
-				if (!grown)
-					return;
-				s->differ = grown;
-			}
-			if ((s->differ[s->n_differ] = strdup(key)))
+	for (int i = 0; i < s->n; i++)
+		flats[i] = s->runs[i].flat;
+	n = spec_flat_differ(flats, s->n, NULL, 0);
+	if (n == 0 || !(keys = malloc(sizeof *keys * (size_t)n)))
+		return;
+	spec_flat_differ(flats, s->n, keys, n);
+	if ((s->differ = malloc(sizeof *s->differ * (size_t)n)))
+		for (int i = 0; i < n; i++)
+			if ((s->differ[s->n_differ] = strdup(keys[i])))
 				s->n_differ++;
-		}
+	free(keys);
 }
 
 static int same_marks(const struct app *a, const struct compare_state *s)
