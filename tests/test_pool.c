@@ -169,7 +169,8 @@ static void test_locked(struct store *s)
 	pthread_create(&t, NULL, run_pool, &p);
 	sleep_ms(300);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
-	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	/* the worker writes all the time: wait for a gap to take the lock in */
+	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
 	    sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) == SQLITE_OK) {
 		sleep_ms(6500);         /* the store's busy timeout is 5 s */
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
