@@ -20,14 +20,15 @@ say() { printf '==> %s\n' "$*"; }
 
 # Debian packages the build and the data fetchers need, with a file or
 # command that proves each is installed (dpkg-query is slower and needs root).
-# The test suite also drives the dashboard in tmux and runs memcheck.
+# `digitlab store recover` runs the sqlite3 shell's .recover. The test suite
+# also drives the dashboard in tmux and runs memcheck.
 need_packages() {
 	missing=""
 	test_tools=""
 	[ "$mode" = check ] && test_tools="tmux:cmd:tmux valgrind:cmd:valgrind"
 	for pair in $test_tools \
 		gcc:cmd:gcc make:cmd:make autoconf:cmd:autoconf automake:cmd:automake \
-		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm \
+		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm sqlite3:cmd:sqlite3 \
 		libncurses-dev:pc:ncursesw libyaml-dev:pc:yaml-0.1 libsqlite3-dev:pc:sqlite3 \
 		zlib1g-dev:pc:zlib libopenblas-dev:pc:openblas
 	do

@@ -360,6 +360,23 @@ static const struct bad bad_inputs[] = {
 	{"name: \"a\\0b\"\n" LAYERS, "t.yaml:1:7: error: NUL characters are not allowed in values"},
 	{"name: a\xff\n" LAYERS,
 	 "t.yaml:1:8: error: invalid YAML: invalid leading UTF-8 octet (byte 0xff)"},
+	/* a refused character is named as a character, at its column counted
+	 * in characters (the two before it take two bytes each) */
+	{"name: \"\xc3\xa9\xc3\xa9\xc2\x9b\"\n" LAYERS,
+	 "t.yaml:1:10: error: invalid YAML: control characters are not allowed (U+009B)"},
+	{"name: x\n\xc3\xa9\x7f: 1\n" LAYERS,
+	 "t.yaml:2:2: error: invalid YAML: control characters are not allowed (U+007F)"},
+	/* names are identifiers: no control, escaped or not, no bidi control */
+	{"name: \"n\\e]0;pwned\\a\"\n" LAYERS,
+	 "t.yaml:1:7: error: name: contains the control character U+001B at character 2"},
+	{"name: \"n\\x9b\"\n" LAYERS,
+	 "t.yaml:1:7: error: name: contains the control character U+009B at character 2"},
+	{"name: \"tab\\there\"\n" LAYERS,
+	 "t.yaml:1:7: error: name: contains the control character U+0009 at character 4"},
+	{"name: abc\xe2\x80\xaegnp.exe\n" LAYERS,
+	 "t.yaml:1:7: error: name: contains the bidirectional control U+202E at character 4"},
+	{"name: \"a\\u2066b\"\n" LAYERS,
+	 "t.yaml:1:7: error: name: contains the bidirectional control U+2066 at character 2"},
 };
 
 static void test_bad(void)
@@ -624,9 +641,16 @@ static void test_round_trip(void)
 	char *y;
 
 	round_trip(full_file, "full file");
+	/* every character the emitter must escape, in a string that may hold
+	 * them (a path): C0, DEL, C1 (NEL and a one-byte CSI), bidi controls,
+	 * separators, a byte order mark, a non-character; and one it need not */
+	round_trip("data:\n  source: idx\n"
+		   "  train_images: \"\\x01\\e[2J\\x7f\\N\\x9b\\u202e\\u2066\\L\\P\\ufeff\\uffff\"\n"
+		   "  train_labels: \"\\U0001F522 r\xc3\xa9sum\xc3\xa9 \\\\ \\\" \\n\\r\"\n"
+		   "  test_images: a\n  test_labels: b\n" LAYERS, "every escape");
 	round_trip(LAYERS, "defaults");
-	round_trip("name: \"odd: name \\\"q\\\" \\t\"\nseed: 18446744073709551615\n"
-		   "data:\n  source: idx\n  train_images: \"./x y.gz\"\n  train_labels: true.idx\n"
+	round_trip("name: \"odd: name \\\"q\\\" \"\nseed: 18446744073709551615\n"
+		   "data:\n  source: idx\n  train_images: \"./x\\ty.gz\"\n  train_labels: true.idx\n"
 		   "  test_images: '123'\n  test_labels: null.x\n  limit: 100\n  test_limit: 7\n"
 		   "  validation: 0.3333\n"
 		   "model:\n  init: {type: uniform, low: -0.1, high: 0.7}\n  layers:\n"

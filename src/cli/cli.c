@@ -9,23 +9,29 @@
 
 #include "cli/cli.h"
 #include "train/trainer.h"
+#include "util/text.h"
 
 void cli_print_error(const struct dl_error *err)
 {
 	char buf[2048];
 
 	dl_error_format(err, buf, sizeof buf);
-	fprintf(stderr, "digitlab: %s\n", buf);
+	fputs("digitlab: ", stderr);
+	text_fputs(buf, stderr, TEXT_ONE_LINE);
+	fputc('\n', stderr);
 }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fprintf(stderr, "digitlab %s: ", command);
+	/* the message quotes what was typed: escaped like any user text */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "digitlab %s: ", command);
+	text_fputs(msg, stderr, TEXT_ONE_LINE);
 	fprintf(stderr, "\nTry 'digitlab %s --help'.\n", command);
 	return EXIT_USAGE;
 }

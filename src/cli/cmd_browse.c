@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/report.h"
 #include "util/format.h"
+#include "util/text.h"
 
 /* What the status column says: the status, and a running run's progress. */
 static const char *fmt_status(const struct store_row *r, char *buf, size_t size)
@@ -107,12 +108,13 @@ static void print_table_head(void)
 
 static void print_table_row(const struct store_row *r)
 {
-	char st[32], p[32], a[16], t[16], s[16];
+	char st[32], p[32], a[16], t[16], s[16], name[4 * 24 + 1];
 	double secs = r->seconds;
 
 	if (r->status == STORE_RUNNING && r->started > 0)
 		secs = (double)time(NULL) - r->started;
-	printf("%5lld  %-24.24s %-14s %9s %6d %9s %9s %8s\n", (long long)r->id, r->name,
+	printf("%5lld  %s %-14s %9s %6d %9s %9s %8s\n", (long long)r->id,
+	       text_cell(name, sizeof name, r->name, 24),
 	       fmt_status(r, st, sizeof st), fmt_count(r->params, p, sizeof p), r->epochs,
 	       fmt_metric(r->accuracy, a, sizeof a), fmt_metric(r->test_accuracy, t, sizeof t),
 	       format_duration(secs, s, sizeof s));
@@ -138,7 +140,7 @@ static void print_groups(const struct store_row *rows, int n)
 	for (int i = 0; seen && i < n; i++) {
 		double sum = 0, sq = 0;
 		int count = 0, done = 0;
-		char mean[16], spread[16];
+		char mean[16], spread[16], name[4 * 24 + 1], point[4 * 28 + 1];
 
 		if (seen[i])
 			continue;
@@ -158,9 +160,10 @@ static void print_groups(const struct store_row *rows, int n)
 		fmt_metric(done ? sum / done : NAN, mean, sizeof mean);
 		fmt_metric(done > 1 ? sqrt(fmax(0, (sq - sum * sum / done) / (done - 1))) : NAN,
 			   spread, sizeof spread);
-		printf("%5lld  %-24.24s %-28.28s %4d %9d %8s %8s\n", (long long)rows[i].sweep_id,
-		       rows[i].name, rows[i].sweep_id ? rows[i].sweep_point : "-", count, done,
-		       mean, spread);
+		printf("%5lld  %s %s %4d %9d %8s %8s\n", (long long)rows[i].sweep_id,
+		       text_cell(name, sizeof name, rows[i].name, 24),
+		       text_cell(point, sizeof point, rows[i].sweep_id ? rows[i].sweep_point : "-", 28),
+		       count, done, mean, spread);
 	}
 	free(seen);
 }
@@ -253,7 +256,8 @@ int cli_list_queue(int argc, char **argv)
 	       "EPOCH", "SAMPLES/S", "ETA", "WORKER");
 	for (int i = 0; i < kept; i++) {
 		const struct store_row *r = &rows[i];
-		char st[32], ep[32], sps[16], eta[16];
+		char st[32], ep[32], sps[16], eta[16], name[4 * 24 + 1];
+		char worker[TEXT_ESCAPED_SIZE(sizeof r->worker)];
 
 		snprintf(ep, sizeof ep, "%d", r->epochs);
 		if (r->status == STORE_RUNNING)
@@ -261,10 +265,12 @@ int cli_list_queue(int argc, char **argv)
 		snprintf(sps, sizeof sps, "-");
 		if (r->status == STORE_RUNNING && !isnan(r->samples_per_s))
 			snprintf(sps, sizeof sps, "%.0f", r->samples_per_s);
-		printf("%5lld  %-24.24s %-14s %4d %-13s %10s %8s  %s\n", (long long)r->id, r->name,
-		       fmt_status(r, st, sizeof st), r->priority, ep, sps,
+		printf("%5lld  %s %-14s %4d %-13s %10s %8s  %s\n", (long long)r->id,
+		       text_cell(name, sizeof name, r->name, 24), fmt_status(r, st, sizeof st),
+		       r->priority, ep, sps,
 		       r->status == STORE_RUNNING ? format_duration(r->eta_s, eta, sizeof eta) : "-",
-		       r->status == STORE_RUNNING ? r->worker : "");
+		       text_escape(worker, sizeof worker, r->status == STORE_RUNNING ? r->worker : "",
+				   TEXT_ONE_LINE));
 	}
 	free(rows);
 	store_close(s);

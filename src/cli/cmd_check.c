@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "cli/cli.h"
 #include "spec/sweep.h"
 #include "train/summary.h"
@@ -108,6 +109,7 @@ int cmd_check(int argc, char **argv)
 	struct file_args a;
 	struct experiment exp;
 	int status = parse_file_args("check", check_help, argc, argv, &a), bad = 0, runs;
+	char file[4096];
 
 	if (status)
 		return status < 0 ? 0 : status;
@@ -116,9 +118,10 @@ int cmd_check(int argc, char **argv)
 		    check_sweep(a.files[i], &a, &runs) != DL_OK)
 			bad++;
 		else if (runs)
-			printf("%s: ok (a sweep of %d runs)\n", a.files[i], runs);
+			printf("%s: ok (a sweep of %d runs)\n",
+			       text_escape(file, sizeof file, a.files[i], TEXT_ONE_LINE), runs);
 		else
-			printf("%s: ok\n", a.files[i]);
+			printf("%s: ok\n", text_escape(file, sizeof file, a.files[i], TEXT_ONE_LINE));
 	}
 	return bad ? EXIT_USAGE : 0;
 }

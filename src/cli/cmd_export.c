@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "util/text.h"
 
 static const char export_help[] =
 	"usage: digitlab export [RUN...] [--format csv|json] [--history]\n"
@@ -23,20 +24,40 @@ static const char export_help[] =
 	"  --format json  an array of objects: the run, its experiment YAML, note,\n"
 	"                 tags, every epoch and its test confusion matrix\n";
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
+/*
+ * A text field of the CSV. Spreadsheets run a cell that starts with =, +,
+ * - or @ as a formula (OWASP's "CSV injection"), so such a cell gets a
+ * leading ' and quotes, which makes it text; a control character is
+ * written visibly, as everywhere else (util/text.h), so a cell never
+ * holds a line break; and a cell with a comma or a quote is quoted.
+ * Numbers are written by csv_number, never through here.
+ */
 static void csv_text(FILE *out, const char *s)
 {
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, out);
+	size_t size = TEXT_ESCAPED_SIZE(strlen(s));
+	char *text = malloc(size);
+	int formula, quote;
+
+	if (!text) {
+		fputs("\"\"", out);
 		return;
 	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
+	text_escape(text, size, s, TEXT_ONE_LINE);
+	formula = text[0] && strchr("=+-@", text[0]);
+	quote = formula || strpbrk(text, ",\"") || text[0] == ' ' ||
+		(text[0] && text[strlen(text) - 1] == ' ');
+	if (quote)
+		fputc('"', out);
+	if (formula)
+		fputc('\'', out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '"')
 			fputc('"', out);
-		fputc(*s, out);
+		fputc(*p, out);
 	}
-	fputc('"', out);
+	if (quote)
+		fputc('"', out);
+	free(text);
 }
 
 static void csv_number(FILE *out, double v)
@@ -130,9 +151,13 @@ static int export_one(struct store *s, int64_t id, const struct export_options *
 	struct dl_error err;
 
 	dl_error_clear(&err);
-	if (store_get_run(s, id, &r, &found, &err) != DL_OK || !found) {
-		if (found)
-			cli_print_error(&err);
+	if (store_get_run(s, id, &r, &found, &err) != DL_OK) {
+		cli_print_error(&err);
+		return DL_ERR;
+	}
+	if (!found) {
+		fprintf(stderr, "digitlab export: run %lld was removed while exporting\n",
+			(long long)id);
 		return DL_ERR;
 	}
 	if (store_get_tags(s, id, tags, sizeof tags, &err) != DL_OK ||

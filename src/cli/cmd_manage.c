@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/text.h"
 
 /* The run's checkpoint goes with it when it lies in the store's own
  * checkpoints directory; one the user named elsewhere is theirs. */
@@ -20,8 +21,11 @@ static void remove_checkpoint(const struct store *s, const char *path)
 	strncat(dir, "/checkpoints/", sizeof dir - strlen(dir) - 1);
 	n = strlen(dir);
 	if (path[0] && !strncmp(path, dir, n) && !strchr(path + n, '/') &&
-	    unlink(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "digitlab rm: %s: %s\n", path, strerror(errno));
+	    unlink(path) != 0 && errno != ENOENT) {
+		fputs("digitlab rm: ", stderr);
+		text_fputs(path, stderr, TEXT_ONE_LINE);
+		fprintf(stderr, ": %s\n", strerror(errno));
+	}
 }
 
 int cmd_rm(int argc, char **argv)
@@ -57,7 +61,9 @@ int cmd_rm(int argc, char **argv)
 			continue;
 		}
 		remove_checkpoint(s, r.checkpoint);
-		printf("removed run %lld %s\n", (long long)id, r.row.name);
+		printf("removed run %lld ", (long long)id);
+		text_fputs(r.row.name, stdout, TEXT_ONE_LINE);
+		putchar('\n');
 		store_run_free(&r);
 	}
 	store_close(s);
@@ -99,8 +105,14 @@ int cmd_tag(int argc, char **argv)
 	if (!status) {
 		char tags[512];
 
-		if (store_get_tags(s, id, tags, sizeof tags, &err) == DL_OK)
-			printf("run %lld: tags %s\n", (long long)id, tags[0] ? tags : "(none)");
+		if (store_get_tags(s, id, tags, sizeof tags, &err) != DL_OK) {
+			cli_print_error(&err);
+			status = 1;
+		} else {
+			printf("run %lld: tags ", (long long)id);
+			text_fputs(tags[0] ? tags : "(none)", stdout, TEXT_ONE_LINE);
+			putchar('\n');
+		}
 	}
 	store_close(s);
 	return status;

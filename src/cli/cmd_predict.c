@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
 #include "cli/cli.h"
 #include "cli/print_digits.h"
 #include "data/idx.h"
@@ -50,10 +51,11 @@ static int argmax(const float *p, int K)
 
 static void print_prediction(const char *file, int index, const float *p, int K)
 {
+	text_fputs(file, stdout, TEXT_ONE_LINE);
 	if (index >= 0)
-		printf("%s[%d]: %d ", file, index, argmax(p, K));
+		printf("[%d]: %d ", index, argmax(p, K));
 	else
-		printf("%s: %d ", file, argmax(p, K));
+		printf(": %d ", argmax(p, K));
 	for (int k = 0; k < K; k++)
 		printf(" %d:%.3f", k, p[k]);
 	printf("\n");

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "run/enqueue.h"
+#include "util/text.h"
 
 static const char queue_help[] =
 	"usage: digitlab queue add FILE... [--set KEY=VALUE]... [--priority N]\n"
@@ -89,17 +90,19 @@ static int queue_plan(struct store *s, struct sweep_plan *plan, const struct enq
 {
 	struct dl_error err;
 	int64_t first, last, sweep;
+	char name[TEXT_ESCAPED_SIZE(sizeof plan->runs[0].exp.name)];
 
 	dl_error_clear(&err);
 	if (enqueue_queue(s, plan, eo, &first, &last, &sweep, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}
+	text_escape(name, sizeof name, plan->runs[0].exp.name, TEXT_ONE_LINE);
 	if (plan->n == 1)
-		printf("queued run %lld %s\n", (long long)first, plan->runs[0].exp.name);
+		printf("queued run %lld %s\n", (long long)first, name);
 	else
-		printf("queued sweep %lld %s: runs %lld-%lld (%d)\n", (long long)sweep,
-		       plan->runs[0].exp.name, (long long)first, (long long)last, plan->n);
+		printf("queued sweep %lld %s: runs %lld-%lld (%d)\n", (long long)sweep, name,
+		       (long long)first, (long long)last, plan->n);
 	return DL_OK;
 }
 

@@ -13,6 +13,7 @@
 #include "cli/report.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
+#include "util/text.h"
 
 static const char run_help[] =
 	"usage: digitlab run FILE [--set KEY=VALUE]... [--threads N] [--json]\n"
@@ -53,7 +54,10 @@ static void console_started(void *ctx, const struct run_info *info)
 {
 	const struct train_spec *t = &info->exp->train;
 
-	printf("%s: %s\n", info->exp->name, info->data->description);
+	text_fputs(info->exp->name, stdout, TEXT_ONE_LINE);
+	fputs(": ", stdout);
+	text_fputs(info->data->description, stdout, TEXT_ONE_LINE);
+	putchar('\n');
 	printf("model: %zu parameters; %s lr %g; batch %d; %d epochs\n",
 	       info->params, nn_optim_name(t->optimizer.type), t->optimizer.lr,
 	       info->batch_size, t->epochs);
@@ -107,6 +111,17 @@ static void console_finished(void *ctx, const struct run_result *r)
 	printf("\n");
 	report_per_class_error(stdout, &r->test);
 	fflush(stdout);
+}
+
+/* "digitlab: FILE: WHAT: WHY", without cli_print_error's "error: ": an
+ * interrupted run is not an error, and scripts read this line. */
+static void print_end(const struct dl_error *end)
+{
+	fputs("digitlab: ", stderr);
+	text_fputs(end->file, stderr, TEXT_ONE_LINE);
+	fputs(": ", stderr);
+	text_fputs(end->msg, stderr, TEXT_ONE_LINE);
+	fputc('\n', stderr);
 }
 
 struct run_options {
@@ -214,8 +229,11 @@ int cmd_run(int argc, char **argv)
 		.ctx = &console, .started = console_started, .progress = console_progress,
 		.epoch_done = console_epoch, .finished = console_finished,
 	};
-	if (o.resume)
-		printf("resuming %s after epoch %d\n", o.resume, resume.epoch);
+	if (o.resume) {
+		fputs("resuming ", stdout);
+		text_fputs(o.resume, stdout, TEXT_ONE_LINE);
+		printf(" after epoch %d\n", resume.epoch);
+	}
 	opts = (struct train_options){
 		.cancel = &interrupted, .checkpoint_path = o.checkpoint,
 		.resume = o.resume ? &resume : NULL, .threads = o.threads,
@@ -233,12 +251,13 @@ int cmd_run(int argc, char **argv)
 	}
 	fflush(stdout);
 	status = 0;
-	if (result.status == RUN_DIVERGED) {
-		fprintf(stderr, "digitlab: %s: run diverged: %s\n", o.file, result.message);
-		status = EXIT_DIVERGED;
-	} else if (result.status == RUN_CANCELLED) {
-		fprintf(stderr, "digitlab: %s: interrupted: %s\n", o.file, result.message);
-		status = EXIT_INTERRUPTED;
+	if (result.status == RUN_DIVERGED || result.status == RUN_CANCELLED) {
+		struct dl_error end;
+
+		dl_error_at(&end, o.file, 0, 0, "%s: %s", result.status == RUN_DIVERGED ?
+			    "run diverged" : "interrupted", result.message);
+		print_end(&end);
+		status = result.status == RUN_DIVERGED ? EXIT_DIVERGED : EXIT_INTERRUPTED;
 	}
 	run_result_free(&result);
 	data_split_free(&data);

@@ -14,6 +14,7 @@
 #include "tui/widgets.h"
 #include "util/format.h"
 #include "util/le.h"
+#include "util/text.h"
 
 #define SPARK_WIDTH 50
 #define SHOW_EPOCH_ROWS 30      /* epochs listed in full up to this many */
@@ -62,18 +63,29 @@ static void print_metric(const char *label, double v)
 
 /* ---- show ---- */
 
+/* "LABEL: TEXT" on a line of its own, the text escaped. */
+static void print_text_line(const char *label, const char *text)
+{
+	printf("%s: ", label);
+	text_fputs(text, stdout, TEXT_ONE_LINE);
+	putchar('\n');
+}
+
 static void show_summary(const struct run_view *v)
 {
 	const struct store_row *r = &v->run.row;
+	char name[TEXT_ESCAPED_SIZE(sizeof r->name)];
+	char point[TEXT_ESCAPED_SIZE(sizeof r->sweep_point)];
 
-	printf("run %lld  %s  %s", (long long)r->id, r->name, store_status_name(r->status));
+	printf("run %lld  %s  %s", (long long)r->id,
+	       text_escape(name, sizeof name, r->name, TEXT_ONE_LINE), store_status_name(r->status));
 	if (r->status == STORE_RUNNING && r->batches > 0)
 		printf(" (epoch %d, batch %d/%d, %.0f samples/s)", r->epoch, r->batch, r->batches,
 		       r->samples_per_s);
 	printf("\n");
 	if (r->sweep_id)
-		printf("sweep %lld, point %s, repeat %d\n", (long long)r->sweep_id, r->sweep_point,
-		       r->repeat);
+		printf("sweep %lld, point %s, repeat %d\n", (long long)r->sweep_id,
+		       text_escape(point, sizeof point, r->sweep_point, TEXT_ONE_LINE), r->repeat);
 	printf("params %lld  epochs %d", (long long)r->params, r->epochs);
 	print_metric("train acc", r->accuracy);
 	print_metric("val acc", r->val_accuracy);
@@ -83,13 +95,13 @@ static void show_summary(const struct run_view *v)
 		printf("  time %.1fs", r->seconds);
 	printf("\n");
 	if (v->run.message)
-		printf("message: %s\n", v->run.message);
+		print_text_line("message", v->run.message);
 	if (v->tags[0])
-		printf("tags: %s\n", v->tags);
+		print_text_line("tags", v->tags);
 	if (v->run.notes)
-		printf("note: %s\n", v->run.notes);
+		print_text_line("note", v->run.notes);
 	if (v->run.checkpoint[0])
-		printf("checkpoint: %s\n", v->run.checkpoint);
+		print_text_line("checkpoint", v->run.checkpoint);
 }
 
 typedef double (*epoch_field)(const struct store_epoch *e);
@@ -212,11 +224,12 @@ static void show_epochs(const struct run_view *v)
 		if (skipped)
 			printf("%6s (%d epochs without events)\n", "...", skipped);
 		skipped = 0;
-		printf("%6d %9s %9s %9s %9s %10.4g %8.1f  %s\n", e->epoch,
+		printf("%6d %9s %9s %9s %9s %10.4g %8.1f  ", e->epoch,
 		       fmt_metric(e->loss, l, sizeof l), fmt_metric(e->accuracy, a, sizeof a),
 		       fmt_metric(e->val_loss, vl, sizeof vl),
-		       fmt_metric(e->val_accuracy, va, sizeof va), e->lr, e->seconds,
-		       event ? e->events : "");
+		       fmt_metric(e->val_accuracy, va, sizeof va), e->lr, e->seconds);
+		text_fputs(event ? e->events : "", stdout, TEXT_ONE_LINE);
+		putchar('\n');
 	}
 }
 
@@ -348,7 +361,7 @@ int cmd_show(int argc, char **argv)
 		return 1;
 	}
 	if (yaml) {
-		fputs(v.run.yaml, stdout);
+		text_fputs(v.run.yaml, stdout, TEXT_KEEP_LINES);
 	} else {
 		show_summary(&v);
 		show_inits(s, &v);
@@ -374,6 +387,7 @@ static int compare_params(const struct flat *flats, int n)
 {
 	const struct flat *of[8];
 	const char **keys;
+	char cell[4 * 36 + 1];
 	int cap = 0, shown;
 
 	for (int q = 0; q < n; q++) {
@@ -388,11 +402,11 @@ static int compare_params(const struct flat *flats, int n)
 	shown = spec_flat_differ(of, n, keys, cap);
 	printf("hyper-parameters that differ\n");
 	for (int i = 0; i < shown; i++) {
-		printf("  %-36.36s", keys[i]);
+		printf("  %s", text_cell(cell, sizeof cell, keys[i], 36));
 		for (int q = 0; q < n; q++) {
 			const char *v = spec_flat_get(&flats[q], keys[i]);
 
-			printf(" %-22.22s", v ? v : "-");
+			printf(" %s", text_cell(cell, sizeof cell, v ? v : "-", 22));
 		}
 		printf("\n");
 	}
@@ -424,10 +438,10 @@ static void compare_metrics(const struct run_view *v, int n)
 {
 	printf("\nmetrics\n  %-36s", "run");
 	for (int q = 0; q < n; q++) {
-		char head[64];
+		char head[160], cell[4 * 22 + 1];
 
 		snprintf(head, sizeof head, "%lld %s", (long long)v[q].run.row.id, v[q].run.row.name);
-		printf(" %-22.22s", head);
+		printf(" %s", text_cell(cell, sizeof cell, head, 22));
 	}
 	printf("\n  %-36s", "status");
 	for (int q = 0; q < n; q++)

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "nn/gemm.h"
+#include "util/text.h"
 
 struct command {
 	const char *name;
@@ -80,7 +81,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "digitlab: unknown command '%s'\n", argv[1]);
+	fputs("digitlab: unknown command '", stderr);
+	text_fputs(argv[1], stderr, TEXT_ONE_LINE);
+	fputs("'\n", stderr);
 	print_help(stderr);
 	return EXIT_USAGE;
 }

@@ -1,9 +1,11 @@
 #include "cli/report.h"
 
 #include <math.h>
+#include <string.h>
 #include <time.h>
 
 #include "store/store.h"
+#include "util/text.h"
 
 const char *run_status_name(enum run_status s)
 {
@@ -29,8 +31,11 @@ void report_epoch_line(FILE *out, const struct epoch_metrics *m, int epochs)
 	metric(out, "val_loss", m->val_loss);
 	metric(out, "val_accuracy", m->val_accuracy);
 	fprintf(out, " - lr: %.4g - %.1fs\n", m->lr, m->seconds);
-	if (m->events[0])
-		fprintf(out, "  %s\n", m->events);
+	if (m->events[0]) {
+		fputs("  ", out);
+		text_fputs(m->events, out, TEXT_ONE_LINE);
+		fputc('\n', out);
+	}
 }
 
 void report_confusion(FILE *out, const struct evaluation *ev)
@@ -64,22 +69,35 @@ void report_per_class_error(FILE *out, const struct evaluation *ev)
 	}
 }
 
+/* Escapes every character text_is_unsafe() names, not only those JSON
+ * requires, so that JSON printed to a terminal is as safe as any other
+ * output; a byte that is not UTF-8 (JSON cannot hold one) becomes U+FFFD. */
 void json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
 
+	fputc('"', out);
+	for (size_t i = 0; i < n;) {
+		uint32_t c;
+		int len = text_utf8_next(p + i, n - i, &c);
+
+		if (!len) {
+			fputs("\\ufffd", out);
+			i++;
+			continue;
+		}
 		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
+			fprintf(out, "\\%c", (char)c);
 		else if (c == '\n')
 			fputs("\\n", out);
 		else if (c == '\t')
 			fputs("\\t", out);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
+		else if (text_is_unsafe(c))
+			fprintf(out, "\\u%04x", (unsigned)c);
 		else
-			fputc(c, out);
+			fwrite(p + i, 1, (size_t)len, out);
+		i += (size_t)len;
 	}
 	fputc('"', out);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/text.h"
 
 int cli_open_store(struct store **s)
 {
@@ -67,7 +68,9 @@ int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *i
 			return DL_ERR;
 		}
 		if (!found) {
-			fprintf(stderr, "digitlab %s: no run %lld in %s\n", command, v, store_path(s));
+			fprintf(stderr, "digitlab %s: no run %lld in ", command, v);
+			text_fputs(store_path(s), stderr, TEXT_ONE_LINE);
+			fputc('\n', stderr);
 			return DL_ERR;
 		}
 		store_run_free(&r);
@@ -80,8 +83,11 @@ int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *i
 		return DL_ERR;
 	}
 	if (*id == 0) {
-		fprintf(stderr, "digitlab %s: no run named '%s' in %s\n", command, arg,
-			store_path(s));
+		fprintf(stderr, "digitlab %s: no run named '", command);
+		text_fputs(arg, stderr, TEXT_ONE_LINE);
+		fputs("' in ", stderr);
+		text_fputs(store_path(s), stderr, TEXT_ONE_LINE);
+		fputc('\n', stderr);
 		return DL_ERR;
 	}
 	return DL_OK;

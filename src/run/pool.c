@@ -10,6 +10,7 @@
 #include "run/worker.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/text.h"
 
 /* What the workers share; everything below `lock` is guarded by it. */
 struct pool {
@@ -53,12 +54,17 @@ static void pool_fail(struct pool *p, const struct dl_error *err)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* The log is often a terminal: names and messages go through
+ * text_escape() (util/text.h) like every user text printed. */
 static void log_line(const struct pool_opts *o, const char *fmt, const char *worker,
 		     int64_t id, const char *name, int threads)
 {
+	char w[TEXT_ESCAPED_SIZE(128)], n[TEXT_ESCAPED_SIZE(128)];
+
 	if (!o->log)
 		return;
-	fprintf(o->log, fmt, worker, (long long)id, name, threads);
+	fprintf(o->log, fmt, text_escape(w, sizeof w, worker, TEXT_ONE_LINE), (long long)id,
+		text_escape(n, sizeof n, name, TEXT_ONE_LINE), threads);
 	fflush(o->log);
 }
 
@@ -66,20 +72,24 @@ static void log_line(const struct pool_opts *o, const char *fmt, const char *wor
 static void log_end(const struct pool_opts *o, struct store *s, const char *worker,
 		    int64_t id)
 {
+	char w[TEXT_ESCAPED_SIZE(128)], n[TEXT_ESCAPED_SIZE(128)];
 	struct store_run r;
 	struct dl_error err;
 	int found;
 
 	if (!o->log || store_get_run(s, id, &r, &found, &err) != DL_OK || !found)
 		return;
-	if (r.row.status == STORE_DONE)
+	text_escape(w, sizeof w, worker, TEXT_ONE_LINE);
+	text_escape(n, sizeof n, r.row.name, TEXT_ONE_LINE);
+	if (r.row.status == STORE_DONE) {
 		fprintf(o->log, "%s: run %lld %s done: test accuracy %.4f, %d epochs in %.1fs\n",
-			worker, (long long)id, r.row.name, r.row.test_accuracy, r.row.epochs,
-			r.row.seconds);
-	else
-		fprintf(o->log, "%s: run %lld %s %s%s%s\n", worker, (long long)id, r.row.name,
-			store_status_name(r.row.status), r.message ? ": " : "",
-			r.message ? r.message : "");
+			w, (long long)id, n, r.row.test_accuracy, r.row.epochs, r.row.seconds);
+	} else {
+		fprintf(o->log, "%s: run %lld %s %s%s", w, (long long)id, n,
+			store_status_name(r.row.status), r.message ? ": " : "");
+		text_fputs(r.message ? r.message : "", o->log, TEXT_ONE_LINE);
+		fputc('\n', o->log);
+	}
 	fflush(o->log);
 	store_run_free(&r);
 }
@@ -299,9 +309,13 @@ int pool_recover_host(const char *store_dir, const char *host, FILE *log, int *c
 		if (store_interrupt_worker(s, rows[i].worker, &k, err) != DL_OK)
 			break;
 		*count += k;
-		if (k && log)
+		if (k && log) {
+			char name[TEXT_ESCAPED_SIZE(sizeof rows[i].name)];
+
 			fprintf(log, "run %lld %s was left running by a worker that died; it resumes "
-				"from its checkpoint\n", (long long)rows[i].id, rows[i].name);
+				"from its checkpoint\n", (long long)rows[i].id,
+				text_escape(name, sizeof name, rows[i].name, TEXT_ONE_LINE));
+		}
 	}
 	free(rows);
 	store_close(s);

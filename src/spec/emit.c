@@ -8,6 +8,7 @@
  */
 #include "spec/experiment.h"
 #include "data/font5x7.h"
+#include "util/text.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -111,21 +112,49 @@ static int plain_safe(const char *s)
 	return has_alpha;
 }
 
-/* A string as a YAML scalar: plain when unambiguous, else double-quoted. */
+/* Whether cp must be written as an escape in a double-quoted scalar: what
+ * libyaml's reader refuses raw (C0 but tab and line feed, DEL, C1 but
+ * NEL, U+FFFE, U+FFFF), what it would fold as a line break (line feed,
+ * NEL, U+2028, U+2029), a byte order mark, and whatever else must not
+ * reach a terminal raw when the text is shown (text_is_unsafe). */
+static int yaml_needs_escape(uint32_t cp)
+{
+	return text_is_unsafe(cp) || cp == 0x85 || cp == 0xfeff || cp == 0xfffe ||
+	       cp == 0xffff;
+}
+
+/* A string as a YAML scalar: plain when unambiguous, else double-quoted,
+ * with escapes for every character yaml_needs_escape() names, so that
+ * what is written here the parser reads back as it was. A byte that is
+ * not UTF-8 (no parsed string holds one) is written as \xNN. */
 static void put_string(struct sbuf *b, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
 	if (plain_safe(s)) {
 		put(b, "%s", s);
 		return;
 	}
 	put(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			put(b, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			put(b, "\\x%02x", *p);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		int len = text_utf8_next(p + i, n - i, &cp);
+
+		if (!len) {
+			put(b, "\\x%02x", (unsigned)cp);
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			put(b, "\\%c", (char)cp);
+		else if (cp < 0x100 && yaml_needs_escape(cp))
+			put(b, "\\x%02x", (unsigned)cp);
+		else if (yaml_needs_escape(cp))
+			put(b, "\\u%04x", (unsigned)cp);
 		else
-			put(b, "%c", *p);
+			put(b, "%.*s", len, s + i);
+		i += (size_t)len;
 	}
 	put(b, "\"");
 }

@@ -12,6 +12,7 @@
 #include "spec/experiment.h"
 #include "data/font5x7.h"
 #include "spec/yaml_tree.h"
+#include "util/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1227,8 +1228,12 @@ static void default_name(const char *display, char *out, size_t size)
 		n -= 5;
 	else if (n > 4 && !strcmp(base + n - 4, ".yml"))
 		n -= 4;
-	if (n >= size)
+	if (n >= size) {
+		/* cut at a whole UTF-8 character */
 		n = size - 1;
+		while (n > 0 && ((unsigned char)base[n] & 0xc0) == 0x80)
+			n--;
+	}
 	memcpy(out, base, n);
 	out[n] = '\0';
 	if (!out[0])
@@ -1264,6 +1269,7 @@ static int read_top(struct ctx *c, const struct ynode *root, struct experiment *
 	static const char *const keys[] = {"name", "seed", "data", "augment", "model", "train",
 		"sweep", NULL};
 	const struct ynode *v;
+	char why[128];
 
 	if (check_keys(c, root, "at top level", keys))
 		return DL_ERR;
@@ -1272,6 +1278,13 @@ static int read_top(struct ctx *c, const struct ynode *root, struct experiment *
 			return DL_ERR;
 		if (!e->name[0])
 			return fail(c, v, "name: must not be empty");
+		if (text_check_identifier(e->name, why, sizeof why))
+			return fail(c, v, "name: %s", why);
+	} else if (text_check_identifier(e->name, why, sizeof why)) {
+		static const struct ynode top = {.line = 1, .col = 1, .origin = -1};
+
+		return fail(c, &top, "the experiment is named after its file, whose name %s; "
+			    "give it a name: key", why);
 	}
 	if ((v = ynode_get(root, "seed"))) {
 		long long s;

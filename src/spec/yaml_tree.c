@@ -7,6 +7,8 @@
 
 #include <yaml.h>
 
+#include "util/text.h"
+
 struct ynode *ynode_new(enum ynode_type type, int line, int col, int origin)
 {
 	struct ynode *n = calloc(1, sizeof *n);
@@ -97,19 +99,27 @@ static int b_fail(struct builder *b, yaml_mark_t mark, const char *msg)
 }
 
 /* libyaml reports reader errors (bad UTF-8, control characters) as a byte
- * offset only; turn it into a line and column for the editor. */
+ * offset only; turn it into a line and column for the editor. Columns
+ * count characters, as libyaml's own marks do; a byte that is not UTF-8
+ * counts as one. */
 static void offset_to_position(const char *text, size_t len, size_t offset,
 			       int *line, int *col)
 {
+	const unsigned char *p = (const unsigned char *)text;
+
 	*line = 1;
 	*col = 1;
-	for (size_t i = 0; i < offset && i < len; i++) {
+	for (size_t i = 0; i < offset && i < len;) {
+		uint32_t cp;
+		int n = text_utf8_next(p + i, len - i, &cp);
+
 		if (text[i] == '\n') {
 			(*line)++;
 			*col = 1;
 		} else {
 			(*col)++;
 		}
+		i += n ? (size_t)n : 1;
 	}
 }
 
@@ -121,7 +131,14 @@ static int b_parse_error(struct builder *b, yaml_parser_t *p)
 	if (p->error == YAML_MEMORY_ERROR)
 		return dl_error_at(b->err, b->errfile, 0, 0, "out of memory while reading YAML");
 	if (p->error == YAML_READER_ERROR) {
-		if (p->problem_value != -1)
+		/* libyaml's value is the refused character's code point for a
+		 * control character, and the offending byte for bad UTF-8 */
+		int is_char = p->problem && !strcmp(p->problem, "control characters are not allowed");
+
+		if (p->problem_value != -1 && is_char)
+			snprintf(msg, sizeof msg, "invalid YAML: %s (U+%04X)", p->problem,
+				 (unsigned)p->problem_value);
+		else if (p->problem_value != -1)
 			snprintf(msg, sizeof msg, "invalid YAML: %s (byte 0x%02x)",
 				 p->problem ? p->problem : "unreadable input",
 				 (unsigned)p->problem_value & 0xffu);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/text.h"
 
 /* Where a running run comes to rest when its worker goes away without
  * finishing it (these read the row's old values): a pending stop holds it
@@ -60,7 +61,12 @@ static int insert_run(struct store *s, const struct store_new_run *r, double now
 {
 	const char *what = "cannot queue the run";
 	sqlite3_stmt *st;
+	char why[128];
 
+	/* names are identifiers (util/text.h); the experiment parser refuses
+	 * a bad one first, this keeps any other caller to the same rule */
+	if (text_check_identifier(r->name ? r->name : "", why, sizeof why))
+		return dl_error_set(err, "cannot queue the run: its name %s", why);
 	if (check_references(s, r, err) != DL_OK ||
 	    store_prepare(s, "INSERT INTO runs (name, priority, after_id, sweep_id, "
 			  "sweep_point, repeat_index, threads, params, created) "

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/text.h"
 
 /* A diverged run retried starts afresh: its history, results, checkpoint
  * and weight images go (resuming would only diverge again); its summary
@@ -200,23 +201,30 @@ int store_resume_queue(struct store *s, struct dl_error *err)
 /* ---- tags, notes, removal ---- */
 
 /* Tags are read back joined with commas, so a comma cannot be in one. */
-static int check_tag(const char *tag, struct dl_error *err)
+/* A new tag is an identifier (util/text.h): shown everywhere as it is.
+ * Removing one is checked less, so that a tag an older digitlab let in can
+ * still be taken out. */
+static int check_tag(const char *tag, int adding, struct dl_error *err)
 {
+	char why[128];
+
 	if (!tag || !tag[0])
 		return dl_error_set(err, "a tag cannot be empty");
 	if (strchr(tag, ','))
 		return dl_error_set(err, "tag '%s': a tag cannot contain a comma", tag);
+	if (adding && text_check_identifier(tag, why, sizeof why))
+		return dl_error_set(err, "tag '%s': the tag %s", tag, why);
 	return DL_OK;
 }
 
 /* A tag statement changed nothing: fine, unless the run does not exist. */
 static int tag_step(struct store *s, const char *sql, int64_t id, const char *tag,
-		    const char *what, struct dl_error *err)
+		    int adding, const char *what, struct dl_error *err)
 {
 	sqlite3_stmt *st;
 	int changes, exists;
 
-	if (check_tag(tag, err) != DL_OK || store_prepare(s, sql, &st, what, err) != DL_OK)
+	if (check_tag(tag, adding, err) != DL_OK || store_prepare(s, sql, &st, what, err) != DL_OK)
 		return DL_ERR;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, tag, -1, SQLITE_TRANSIENT);
@@ -232,13 +240,13 @@ static int tag_step(struct store *s, const char *sql, int64_t id, const char *ta
 int store_tag(struct store *s, int64_t id, const char *tag, struct dl_error *err)
 {
 	return tag_step(s, "INSERT OR IGNORE INTO tags (run_id, tag) "
-			"SELECT id, ?2 FROM runs WHERE id = ?1", id, tag, "cannot tag the run",
+			"SELECT id, ?2 FROM runs WHERE id = ?1", id, tag, 1, "cannot tag the run",
 			err);
 }
 
 int store_untag(struct store *s, int64_t id, const char *tag, struct dl_error *err)
 {
-	return tag_step(s, "DELETE FROM tags WHERE run_id = ?1 AND tag = ?2", id, tag,
+	return tag_step(s, "DELETE FROM tags WHERE run_id = ?1 AND tag = ?2", id, tag, 0,
 			"cannot untag the run", err);
 }
 
