@@ -40,6 +40,7 @@ int cmd_rm(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_ui(int argc, char **argv);
+int cmd_store(int argc, char **argv);       /* check, backup, recover */
 
 /* ---- what every command shares (cli.c) ---- */
 
@@ -87,7 +88,8 @@ int cli_open_store(struct store **s);
 void cli_store_dir(const struct store *s, char *buf, size_t size);
 
 /* A RUN argument: a run id, or a name (the newest run of that name).
- * Prints what is wrong and returns DL_ERR. */
+ * Returns 0, or after printing what is wrong the exit status to use:
+ * EXIT_USAGE for a RUN that names no run, 1 when the store failed. */
 int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *id);
 
 /* `digitlab queue ls` (cmd_browse.c). */

@@ -197,8 +197,8 @@ static int parse_export(int argc, char **argv, struct store *s, struct export_op
 			o->history = 1;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error("export", "unknown option '%s'", a);
-		} else if (cli_run_id("export", s, a, &o->ids[o->n++]) != DL_OK) {
-			return EXIT_USAGE;
+		} else if ((taken = cli_run_id("export", s, a, &o->ids[o->n++]))) {
+			return taken;
 		}
 	}
 	return 0;

@@ -45,11 +45,11 @@ int cmd_rm(int argc, char **argv)
 		struct store_run r;
 		struct dl_error err;
 		int64_t id;
-		int found;
+		int found = 0, rc;
 
 		dl_error_clear(&err);
-		if (cli_run_id("rm", s, argv[i], &id) != DL_OK) {
-			status = EXIT_USAGE;
+		if ((rc = cli_run_id("rm", s, argv[i], &id))) {
+			status = rc;
 			continue;
 		}
 		if (store_get_run(s, id, &r, &found, &err) != DL_OK ||
@@ -87,9 +87,9 @@ int cmd_tag(int argc, char **argv)
 	if (cli_open_store(&s) != DL_OK)
 		return 1;
 	dl_error_clear(&err);
-	if (cli_run_id("tag", s, argv[1], &id) != DL_OK) {
+	if ((status = cli_run_id("tag", s, argv[1], &id))) {
 		store_close(s);
-		return EXIT_USAGE;
+		return status;
 	}
 	for (int i = first_tag; i < argc; i++) {
 		int rc;
@@ -133,8 +133,8 @@ int cmd_note(int argc, char **argv)
 	if (cli_open_store(&s) != DL_OK)
 		return 1;
 	dl_error_clear(&err);
-	if (cli_run_id("note", s, argv[1], &id) != DL_OK) {
-		status = EXIT_USAGE;
+	if ((status = cli_run_id("note", s, argv[1], &id))) {
+		/* said */
 	} else if (store_note(s, id, argv[2][0] ? argv[2] : NULL, &err) != DL_OK) {
 		cli_print_error(&err);
 		status = 1;

@@ -132,8 +132,8 @@ static int queue_add(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if (o.after && cli_run_id("queue", s, o.after, &eo.after) != DL_OK)
-		status = EXIT_USAGE;
+	if (o.after)
+		status = cli_run_id("queue", s, o.after, &eo.after);
 	for (int i = 0; !status && i < n; i++)
 		if (queue_plan(s, &plans[i], &eo) != DL_OK)
 			status = 1;
@@ -228,11 +228,11 @@ int cmd_request(int argc, char **argv)
 		struct store_run r;
 		struct dl_error err;
 		int64_t id;
-		int changed, found;
+		int changed, found, rc;
 
 		dl_error_clear(&err);
-		if (cli_run_id(k->command, s, argv[i], &id) != DL_OK) {
-			status = EXIT_USAGE;
+		if ((rc = cli_run_id(k->command, s, argv[i], &id))) {
+			status = rc;
 			continue;
 		}
 		if (store_request(s, id, k->req, &changed, &err) != DL_OK) {
@@ -245,7 +245,9 @@ int cmd_request(int argc, char **argv)
 			continue;
 		}
 		status = status ? status : 1;
-		if (store_get_run(s, id, &r, &found, &err) == DL_OK && found) {
+		if (store_get_run(s, id, &r, &found, &err) != DL_OK) {
+			cli_print_error(&err);
+		} else if (found) {
 			fprintf(stderr, "digitlab %s: run %lld is %s: nothing to %s\n", k->command,
 				(long long)id, store_status_name(r.row.status), k->command);
 			store_run_free(&r);
@@ -272,8 +274,8 @@ int cmd_priority(int argc, char **argv)
 	if (cli_open_store(&s) != DL_OK)
 		return 1;
 	dl_error_clear(&err);
-	if (cli_run_id("priority", s, argv[1], &id) != DL_OK) {
-		status = EXIT_USAGE;
+	if ((status = cli_run_id("priority", s, argv[1], &id))) {
+		/* said */
 	} else if (store_set_priority(s, id, priority, &err) != DL_OK) {
 		cli_print_error(&err);
 		status = 1;

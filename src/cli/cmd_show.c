@@ -258,7 +258,7 @@ static const char *split_name(const struct run_view *v)
 	return strcmp(v->split, "val") ? "test" : "validation";
 }
 
-static void show_misclassified(struct store *s, const struct run_view *v, int ascii)
+static int show_misclassified(struct store *s, const struct run_view *v, int ascii)
 {
 	struct store_sample *m;
 	struct dl_error err;
@@ -267,7 +267,7 @@ static void show_misclassified(struct store *s, const struct run_view *v, int as
 	dl_error_clear(&err);
 	if (store_get_misclassified(s, v->run.row.id, v->split, SHOW_DIGITS, &m, &n, &err) != DL_OK) {
 		cli_print_error(&err);
-		return;
+		return DL_ERR;
 	}
 	if (n > 0 && m[0].w <= 38) {
 		struct digits_view dv = {m, n};
@@ -277,21 +277,27 @@ static void show_misclassified(struct store *s, const struct run_view *v, int as
 		print_canvas(80, (n + 1) / 2 * (widget_image_height(m[0].h) + 2), ascii, draw_digits, &dv);
 	}
 	store_samples_free(m, n);
+	return DL_OK;
 }
 
 /* train.inits: the candidates' initial losses and the one kept. */
-static void show_inits(struct store *s, const struct run_view *v)
+static int show_inits(struct store *s, const struct run_view *v)
 {
 	void *losses = NULL, *kept = NULL;
 	size_t bytes, kept_bytes;
-	int h, w, found, kfound;
+	int h, w, found = 0, kfound = 0, rc;
 	struct dl_error err;
 
 	/* little-endian float64 each, and one int32 (store_sink.h) */
-	if (store_get_artifact(s, v->run.row.id, "init_losses", &h, &w, &losses, &bytes, &found,
-			       &err) == DL_OK && found && bytes >= 8 &&
-	    store_get_artifact(s, v->run.row.id, "init_kept", &h, &w, &kept, &kept_bytes, &kfound,
-			       &err) == DL_OK && kfound && kept_bytes == 4) {
+	dl_error_clear(&err);
+	rc = store_get_artifact(s, v->run.row.id, "init_losses", &h, &w, &losses, &bytes, &found,
+				&err);
+	if (rc == DL_OK && found)
+		rc = store_get_artifact(s, v->run.row.id, "init_kept", &h, &w, &kept, &kept_bytes,
+					&kfound, &err);
+	if (rc != DL_OK)
+		cli_print_error(&err);
+	if (rc == DL_OK && found && bytes >= 8 && kfound && kept_bytes == 4) {
 		const unsigned char *l = losses;
 		int n = (int)(bytes / 8), k = (int32_t)le_get_u32(kept);
 		double lo = le_get_f64(l), hi = lo;
@@ -307,6 +313,7 @@ static void show_inits(struct store *s, const struct run_view *v)
 	}
 	free(losses);
 	free(kept);
+	return rc;
 }
 
 static const char show_help[] =
@@ -328,6 +335,7 @@ int cmd_show(int argc, char **argv)
 	struct run_view v;
 	struct store *s;
 	int64_t id;
+	int status;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -349,9 +357,10 @@ int cmd_show(int argc, char **argv)
 		return cli_usage_error("show", "which run? (an id or a name; see digitlab ls)");
 	if (cli_open_store(&s) != DL_OK)
 		return 1;
-	if (cli_run_id("show", s, arg, &id) != DL_OK || run_view_load(s, id, split, &v) != DL_OK) {
+	if ((status = cli_run_id("show", s, arg, &id)) ||
+	    (run_view_load(s, id, split, &v) != DL_OK && (status = 1))) {
 		store_close(s);
-		return EXIT_USAGE;
+		return status;
 	}
 	if (!strcmp(split, "val") && !v.n_classes && !yaml) {
 		fprintf(stderr, "digitlab: run %lld kept no validation analysis (it has no "
@@ -364,7 +373,8 @@ int cmd_show(int argc, char **argv)
 		text_fputs(v.run.yaml, stdout, TEXT_KEEP_LINES);
 	} else {
 		show_summary(&v);
-		show_inits(s, &v);
+		if (show_inits(s, &v) != DL_OK)
+			status = 1;
 		show_history(&v, ascii);
 		show_epochs(&v);
 		if (v.n_classes) {
@@ -372,11 +382,12 @@ int cmd_show(int argc, char **argv)
 			       split_name(&v));
 			print_canvas(80, widget_confusion_height(v.n_classes), ascii, draw_confusion, &v);
 		}
-		show_misclassified(s, &v, ascii);
+		if (show_misclassified(s, &v, ascii) != DL_OK)
+			status = 1;
 	}
 	run_view_free(&v);
 	store_close(s);
-	return 0;
+	return status;
 }
 
 /* ---- compare ---- */
@@ -528,11 +539,9 @@ int cmd_compare(int argc, char **argv)
 	for (int i = 0; flats && i < n_runs; i++) {
 		int64_t id;
 
-		if (cli_run_id("compare", s, runs[i], &id) != DL_OK ||
-		    run_view_load(s, id, split, &v[n]) != DL_OK) {
-			status = EXIT_USAGE;
+		if ((status = cli_run_id("compare", s, runs[i], &id)) ||
+		    (run_view_load(s, id, split, &v[n]) != DL_OK && (status = 1)))
 			break;
-		}
 		spec_flatten(v[n].run.yaml, &flats[n]);
 		n++;
 	}

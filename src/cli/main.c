@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{"rm", cmd_rm, "remove runs"},
 	{"tag", cmd_tag, "tag runs"},
 	{"note", cmd_note, "keep a note with a run"},
+	{"store", cmd_store, "check the store, back it up, recover a damaged one"},
 	{"ui", cmd_ui, "the dashboard (also: digitlab with no command)"},
 };
 

@@ -13,10 +13,25 @@ int cli_open_store(struct store **s)
 {
 	struct dl_error err;
 
+	char why[1024];
+
 	dl_error_clear(&err);
 	if (store_open(s, NULL, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
+	}
+	/* damage and lost writes are said at every command until repaired; a
+	 * read-only store says so only when a write is refused */
+	switch (store_health(*s, why, sizeof why)) {
+	case STORE_DAMAGED:
+	case STORE_LOG_CUT:
+		fputs("digitlab: warning: ", stderr);
+		text_fputs(why, stderr, TEXT_ONE_LINE);
+		fputc('\n', stderr);
+		break;
+	case STORE_HEALTHY:
+	case STORE_READ_ONLY:
+		break;
 	}
 	return DL_OK;
 }
@@ -62,25 +77,25 @@ int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *i
 	dl_error_clear(&err);
 	if (*arg && !*end) {
 		if (v < 1)
-			return cli_usage_error(command, "'%s' is not a run id", arg), DL_ERR;
+			return cli_usage_error(command, "'%s' is not a run id", arg);
 		if (store_get_run(s, v, &r, &found, &err) != DL_OK) {
 			cli_print_error(&err);
-			return DL_ERR;
+			return 1;
 		}
 		if (!found) {
 			fprintf(stderr, "digitlab %s: no run %lld in ", command, v);
 			text_fputs(store_path(s), stderr, TEXT_ONE_LINE);
 			fputc('\n', stderr);
-			return DL_ERR;
+			return EXIT_USAGE;
 		}
 		store_run_free(&r);
 		*id = v;
-		return DL_OK;
+		return 0;
 	}
 	*id = run_by_name(s, arg, &err);
 	if (*id < 0) {
 		cli_print_error(&err);
-		return DL_ERR;
+		return 1;
 	}
 	if (*id == 0) {
 		fprintf(stderr, "digitlab %s: no run named '", command);
@@ -88,7 +103,7 @@ int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *i
 		fputs("' in ", stderr);
 		text_fputs(store_path(s), stderr, TEXT_ONE_LINE);
 		fputc('\n', stderr);
-		return DL_ERR;
+		return EXIT_USAGE;
 	}
-	return DL_OK;
+	return 0;
 }

@@ -251,6 +251,27 @@ static void *join_all(void *arg)
 	return NULL;
 }
 
+/* A pool writes for as long as it runs: before it starts, every page of
+ * the store is checked (store_open checks only the tables every command
+ * reads), and a store that refuses writes is refused, saying why. */
+static int check_store(struct store *s, struct dl_error *err)
+{
+	char why[1024];
+	int problems;
+
+	if (store_check(s, 0, NULL, &problems, err) != DL_OK)
+		return DL_ERR;
+	switch (store_health(s, why, sizeof why)) {
+	case STORE_DAMAGED:
+	case STORE_READ_ONLY:
+		return dl_error_set(err, "no run is trained: %s", why);
+	case STORE_HEALTHY:
+	case STORE_LOG_CUT:
+		break;
+	}
+	return DL_OK;
+}
+
 int pool_run(const struct pool_opts *o, struct dl_error *err)
 {
 	struct pool p = {.o = o, .free_cores = o->cores};
@@ -263,6 +284,10 @@ int pool_run(const struct pool_opts *o, struct dl_error *err)
 		return dl_error_set(err, "a pool needs 1 to 64 workers and at least one core");
 	if (store_open(&s, o->store_dir, err) != DL_OK)
 		return DL_ERR;
+	if (check_store(s, err) != DL_OK) {
+		store_close(s);
+		return DL_ERR;
+	}
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.changed, NULL);
 	for (int i = 0; i < o->workers; i++) {

@@ -50,8 +50,10 @@ struct pool_opts {
 };
 
 /* Run the pool until *quit (or, with drain, until no run is claimable and
- * none is running in the pool). DL_ERR when the store cannot be opened;
- * a run that fails is the run's failure, recorded in the store. */
+ * none is running in the pool). DL_ERR when the store cannot be opened,
+ * is damaged (every page is checked first: store_check) or cannot be
+ * written, or when a query of the store fails; a run that fails is the
+ * run's failure, recorded in the store. */
 int pool_run(const struct pool_opts *o, struct dl_error *err);
 
 /* Runs left running by workers of this host whose process is gone: put

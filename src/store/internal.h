@@ -14,7 +14,18 @@
 struct store {
 	sqlite3 *db;
 	char path[4096];        /* DIR/runs.db */
+	enum store_health health;       /* what store_open found */
+	char health_why[1024];  /* its sentence for the person; "" when healthy */
 };
+
+/* Whether the store refuses every write (read-only or damaged): store_begin
+ * refuses at once, and store_fail explains a refused write with the
+ * store's health rather than SQLite's "readonly database". */
+int store_refuses_writes(const struct store *s);
+
+/* Build a new, empty database of the current schema at path, whole, before
+ * it appears there (schema.c); an existing file is left as it is. */
+int store_create_file(const char *path, struct dl_error *err);
 
 /* Wall-clock time, unix seconds. */
 double store_now(void);
@@ -24,7 +35,10 @@ double store_now(void);
  * keeps it constant within one statement. */
 #define STORE_NOW_SQL "((julianday('now') - 2440587.5) * 86400.0)"
 
-/* Fill err with "PATH: WHAT: sqlite's message"; returns DL_ERR. */
+/* Fill err with "PATH: WHAT: sqlite's message"; returns DL_ERR. A write
+ * refused by a read-only or damaged store gets the store's health
+ * sentence instead of SQLite's message, and a failure from damage found
+ * on the way (SQLITE_CORRUPT) says what to do about it. */
 int store_fail(struct store *s, const char *what, struct dl_error *err);
 
 /* Prepare sql, or fail naming `what` (*st is NULL then). */

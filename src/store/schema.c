@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 
 /* ---- the directory and the file ---- */
 
-static int default_dir(char *buf, size_t size, struct dl_error *err)
+int store_default_dir(char *buf, size_t size, struct dl_error *err)
 {
 	const char *v;
 	int n;
@@ -167,7 +168,9 @@ static int make_dirs(const char *dir, struct dl_error *err)
 	return DL_OK;
 }
 
-/* Make an existing file 0600 if it is not; a file that is not there is fine.
+/* Take group and other access away from an existing file; a file that is
+ * not there is fine. Nothing is ever added: a file its owner made
+ * read-only (0400) stays so, and is opened for reading.
  * This works on the path, never on a descriptor: POSIX record locks belong
  * to the process, and closing any descriptor of the database drops every
  * lock SQLite holds on it for the other connections of this process, which
@@ -178,13 +181,14 @@ static int private_mode(const char *path, struct dl_error *err)
 
 	if (stat(path, &st) != 0)
 		return errno == ENOENT ? DL_OK : dl_error_set(err, "%s: %s", path, strerror(errno));
-	if ((st.st_mode & 07777) != 0600 && chmod(path, 0600) != 0)
-		return dl_error_set(err, "%s: cannot make it 0600: %s", path, strerror(errno));
+	if ((st.st_mode & 077) && st.st_uid == geteuid() &&
+	    chmod(path, st.st_mode & 0700) != 0)
+		return dl_error_set(err, "%s: cannot make it private: %s", path, strerror(errno));
 	return DL_OK;
 }
 
 /* The database and its -wal and -shm (which SQLite creates with the
- * database's mode): put back to 0600 when they are not. */
+ * database's mode): kept private. */
 static int secure_files(const char *path, struct dl_error *err)
 {
 	static const char *const suffixes[] = {"-wal", "-shm"};
@@ -288,20 +292,184 @@ static int use_wal(struct store *s, struct dl_error *err)
 	return DL_OK;
 }
 
+/* Mark the store unwell: the state and the sentence store_health gives. */
+static void set_health(struct store *s, enum store_health h, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_health(struct store *s, enum store_health h, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->health = h;
+	va_start(ap, fmt);
+	vsnprintf(s->health_why, sizeof s->health_why, fmt, ap);
+	va_end(ap);
+}
+
+/* A file that cannot even be opened as a database (its header or schema
+ * is unreadable): nothing can be read, only recovered. */
+static int damaged_past_opening(struct store *s, const char *what, struct dl_error *err)
+{
+	dl_error_set(err, "%s: %s: %s. The store is damaged past opening: 'digitlab store "
+		     "recover' rebuilds what can be read of it (the damaged file is kept "
+		     "beside it), or restore a backup", s->path, what, sqlite3_errmsg(s->db));
+	return STORE_ERR_DAMAGED;
+}
+
+static int is_damage(int code)
+{
+	code &= 0xff;
+	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+/* Append "LINE\n" to the malloc'd string *text. */
+static int append_line(char **text, const char *line)
+{
+	size_t have = strlen(*text), add = strlen(line);
+	char *grown = realloc(*text, have + add + 2);
+
+	if (!grown)
+		return DL_ERR;
+	memcpy(grown + have, line, add);
+	grown[have + add] = '\n';
+	grown[have + add + 1] = '\0';
+	*text = grown;
+	return DL_OK;
+}
+
+/* The store is damaged: it is read (what can be), but query_only makes
+ * SQLite itself refuse every write, since writing into a damaged b-tree
+ * spreads the damage. */
+static int mark_damaged(struct store *s, const char *first, int problems, struct dl_error *err)
+{
+	set_health(s, STORE_DAMAGED, "%s is damaged (%s%s): what can be read is shown, but "
+		   "nothing is written to it. 'digitlab store check' lists the damage; "
+		   "'digitlab store backup FILE' keeps a copy; 'digitlab store recover' "
+		   "rebuilds the store from what can be read", s->path, first,
+		   problems > 1 ? ", and more" : "");
+	return store_exec(s, "PRAGMA query_only = 1", "cannot stop writes", err);
+}
+
+/* Run a check pragma, appending each problem it reports to *report (when
+ * not NULL) and counting them in *problems. A check that cannot go on
+ * (damage it cannot step over) is a problem too. */
+static int run_check(struct store *s, const char *sql, char *first, size_t first_size,
+		     char **report, int *problems, struct dl_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		if (!is_damage(sqlite3_errcode(s->db)))
+			return store_fail(s, "cannot check the database", err);
+		st = NULL;
+	}
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+
+		if (line && !strcmp(line, "ok"))
+			continue;
+		/* the first problem comes after a heading line: drop it */
+		if (line && !strncmp(line, "*** in database ", 16) && strchr(line, '\n'))
+			line = strchr(line, '\n') + 1;
+		if (!(*problems)++)
+			snprintf(first, first_size, "%s", line ? line : "?");
+		if (report && append_line(report, line ? line : "?") != DL_OK) {
+			sqlite3_finalize(st);
+			return dl_error_set(err, "out of memory checking the database");
+		}
+	}
+	if (!st || rc != SQLITE_DONE) {
+		const char *msg = sqlite3_errmsg(s->db);
+
+		if (!(*problems)++)
+			snprintf(first, first_size, "%s", msg);
+		if (report && append_line(report, msg) != DL_OK) {
+			sqlite3_finalize(st);
+			return dl_error_set(err, "out of memory checking the database");
+		}
+	}
+	sqlite3_finalize(st);
+	return DL_OK;
+}
+
+/*
+ * At every open, the tables every command reads (the schema, the runs,
+ * sweeps, tags and settings) are checked page by page with PRAGMA
+ * quick_check(TABLE): their size grows with the number of runs, not with
+ * what each run keeps, so the cost stays small (digitlab bench --store
+ * measures it on 10,000 runs). The large tables (history, YAML, samples,
+ * artifacts) are checked by store_check(), which a pool runs before it
+ * writes anything and `digitlab store check` runs in full; a page of
+ * theirs that a query trips over fails that query with SQLITE_CORRUPT,
+ * which store_fail() explains.
+ */
+static int check_core_tables(struct store *s, struct dl_error *err)
+{
+	static const char *const tables[] = {"settings", "sweeps", "runs", "tags"};
+	char first[300] = "", sql[64];
+	int problems = 0;
+
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		snprintf(sql, sizeof sql, "PRAGMA quick_check(%s)", tables[i]);
+		if (run_check(s, sql, first, sizeof first, NULL, &problems, err) != DL_OK)
+			return DL_ERR;
+	}
+	return problems ? mark_damaged(s, first, problems, err) : DL_OK;
+}
+
+int store_check(struct store *s, int full, char **report, int *problems, struct dl_error *err)
+{
+	char first[300] = "";
+
+	*problems = 0;
+	if (report) {
+		*report = calloc(1, 1);
+		if (!*report)
+			return dl_error_set(err, "out of memory checking the database");
+	}
+	if (run_check(s, full ? "PRAGMA integrity_check" : "PRAGMA quick_check", first,
+		      sizeof first, report, problems, err) != DL_OK)
+		goto fail;
+	if (*problems && s->health != STORE_DAMAGED &&
+	    mark_damaged(s, first, *problems, err) != DL_OK)
+		goto fail;
+	return DL_OK;
+fail:
+	if (report) {
+		free(*report);
+		*report = NULL;
+	}
+	return DL_ERR;
+}
+
 /* The connection's settings, and the schema, refusing a newer one before
- * anything is written: even switching to WAL rewrites the file's header. */
+ * anything is written: even switching to WAL rewrites the file's header.
+ * A read-only or damaged store is only read: no WAL switch, no migration. */
 static int configure(struct store *s, struct dl_error *err)
 {
-	int version;
+	int version, rc;
 
 	sqlite3_busy_timeout(s->db, DEFAULT_BUSY_MS);
-	if (store_exec(s, "PRAGMA foreign_keys = ON", "cannot enforce foreign keys", err) != DL_OK ||
-	    schema_version(s, &version, err) != DL_OK)
+	if (store_exec(s, "PRAGMA foreign_keys = ON", "cannot enforce foreign keys", err) != DL_OK)
 		return DL_ERR;
+	if (schema_version(s, &version, err) != DL_OK)
+		return is_damage(sqlite3_errcode(s->db)) ?
+		       damaged_past_opening(s, "cannot read the schema", err) : DL_ERR;
 	if (version > STORE_SCHEMA_VERSION) {
 		/* leave the newer digitlab's write-ahead log to it */
 		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 		return too_new(s, version, err);
+	}
+	if (version > 0 && (rc = check_core_tables(s, err)) != DL_OK)
+		return rc;
+	if (store_refuses_writes(s)) {
+		if (version < STORE_SCHEMA_VERSION)
+			return dl_error_set(err, "%s: the store is of schema version %d, older than "
+					    "this digitlab's (%d), and cannot be upgraded: %s", s->path,
+					    version, STORE_SCHEMA_VERSION, s->health_why);
+		return DL_OK;
 	}
 	/* NORMAL is safe in WAL mode (a power cut may lose the last commits,
 	 * never corrupt) and saves an fsync per progress update */
@@ -311,16 +479,146 @@ static int configure(struct store *s, struct dl_error *err)
 	return migrate(s, err);
 }
 
-/* Open s->path and bring it up to date. */
+/* Whether path exists and this process may write it. */
+static int can_write(const char *path)
+{
+	return access(path, W_OK) == 0;
+}
+
+/* A store is written through the file and, in WAL mode, its -wal and -shm
+ * beside it, which SQLite creates in the directory when they are missing. */
+static int store_writable(const char *path)
+{
+	char dir[4096], wal[4200], shm[4200];
+	char *slash;
+
+	if (!can_write(path))
+		return 0;
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	snprintf(shm, sizeof shm, "%s-shm", path);
+	return can_write(slash ? dir : ".") || (can_write(wal) && can_write(shm));
+}
+
+/* The file as a URI that opens it immutable: no locks and no -shm, which
+ * SQLite cannot create in a directory it cannot write. */
+static void immutable_uri(const char *path, char *uri, size_t size)
+{
+	size_t used = (size_t)snprintf(uri, size, "file:");
+
+	for (const char *p = path; *p && used + 4 < size; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			used += (size_t)snprintf(uri + used, size - used, "%%%02X", (unsigned char)*p);
+		else
+			uri[used++] = *p;
+	}
+	snprintf(uri + used, size - used, "?immutable=1");
+}
+
+/* Open s->path for reading only. A store in WAL mode needs its -shm; when
+ * it cannot be made and there is no log to read, the file is opened
+ * immutable, which is right for a store nobody can write either. */
+static int open_read_only(struct store *s, struct dl_error *err)
+{
+	char wal[4200], uri[8400];
+	struct stat st;
+
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+			    NULL) == SQLITE_OK &&
+	    sqlite3_exec(s->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL) ==
+		    SQLITE_OK)
+		return DL_OK;
+	if (!s->db || is_damage(sqlite3_errcode(s->db)))
+		return DL_OK;   /* configure() reads and reports it */
+	snprintf(wal, sizeof wal, "%s-wal", s->path);
+	if (stat(wal, &st) == 0 && st.st_size > 0)
+		return dl_error_set(err, "%s: cannot be read: it is read-only, and its write-ahead "
+				    "log needs a -shm file that cannot be made in its directory",
+				    s->path);
+	sqlite3_close(s->db);
+	s->db = NULL;
+	immutable_uri(s->path, uri, sizeof uri);
+	if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return dl_error_set(err, "%s: %s", s->path,
+				    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	return DL_OK;
+}
+
+/*
+ * The log ends inside a frame (each frame is a 24-byte header and a page,
+ * after the log's own 32-byte header): a crash cut a write off, or the
+ * file was cut short. SQLite stops at the last whole commit and says
+ * nothing; we say what was lost, looking again under the write lock (a
+ * writer appends a frame in two writes, so a look without it may catch
+ * one half done), and checkpoint the log away so that the next opener is
+ * not told again.
+ */
+static long wal_tail(const struct store *s, int page_size)
+{
+	char wal[4200];
+	struct stat st;
+
+	snprintf(wal, sizeof wal, "%s-wal", s->path);
+	if (stat(wal, &st) != 0 || st.st_size == 0)
+		return 0;
+	if (st.st_size < 32)
+		return (long)st.st_size;
+	return (long)((st.st_size - 32) % (page_size + 24));
+}
+
+static int check_wal(struct store *s, struct dl_error *err)
+{
+	sqlite3_stmt *st;
+	int page_size = 0;
+	long tail;
+
+	if (store_prepare(s, "PRAGMA page_size", &st, "cannot read the page size", err) != DL_OK)
+		return DL_ERR;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		page_size = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (page_size <= 0 || !wal_tail(s, page_size))
+		return DL_OK;
+	if (store_begin(s, err) != DL_OK)
+		return DL_ERR;
+	tail = wal_tail(s, page_size);
+	store_rollback(s);
+	if (!tail)
+		return DL_OK;
+	set_health(s, STORE_LOG_CUT, "%s-wal ended inside a frame (its last %ld bytes): a crash "
+		   "cut a write off, or the log was cut short. Any change committed after its "
+		   "last whole frame is lost; the store is as it was before it", s->path, tail);
+	/* a reader still in the log keeps it; the next opener is told again */
+	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	return DL_OK;
+}
+
+/* Open s->path and bring it up to date; a file this process cannot write
+ * is opened for reading (STORE_READ_ONLY). */
 static int connect(struct store *s, struct dl_error *err)
 {
+	int rc;
+
+	if (!store_writable(s->path)) {
+		set_health(s, STORE_READ_ONLY, "%s cannot be written (the file or its directory "
+			   "is read-only): it is read, but nothing is written to it", s->path);
+		if (open_read_only(s, err) != DL_OK)
+			return DL_ERR;
+		return configure(s, err);
+	}
 	/* NOMUTEX: a store belongs to one thread, so SQLite's own locking of
 	 * the connection would only cost */
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		return dl_error_set(err, "%s: %s", s->path,
 				    s->db ? sqlite3_errmsg(s->db) : "cannot open");
-	return configure(s, err);
+	if ((rc = configure(s, err)) != DL_OK)
+		return rc;
+	return s->health == STORE_HEALTHY ? check_wal(s, err) : DL_OK;
 }
 
 /*
@@ -340,8 +638,17 @@ static int create_database(const char *path, struct dl_error *err)
 	struct stat st;
 	int fd, rc;
 
-	if (stat(path, &st) == 0)
+	if (stat(path, &st) == 0) {
+		/* never made by us (a new database is linked into place whole):
+		 * the store's contents were lost, and it must not silently
+		 * start again empty */
+		if (st.st_size == 0)
+			return dl_error_set(err, "%s is empty (0 bytes): the store it held is lost. "
+					    "Restore a backup (digitlab store backup makes one), or "
+					    "remove the file to start an empty store", path),
+			       STORE_ERR_DAMAGED;
 		return DL_OK;
+	}
 	if (errno != ENOENT)
 		return dl_error_set(err, "%s: %s", path, strerror(errno));
 	if (snprintf(tmp.path, sizeof tmp.path, "%s.new-XXXXXX", path) >= (int)sizeof tmp.path)
@@ -360,14 +667,20 @@ static int create_database(const char *path, struct dl_error *err)
 	return rc;
 }
 
+int store_create_file(const char *path, struct dl_error *err)
+{
+	return create_database(path, err);
+}
+
 int store_open(struct store **out, const char *dir, struct dl_error *err)
 {
 	char dbuf[4096];
 	struct store *s;
+	int rc;
 
 	*out = NULL;
 	if (!dir) {
-		if (default_dir(dbuf, sizeof dbuf, err) != DL_OK)
+		if (store_default_dir(dbuf, sizeof dbuf, err) != DL_OK)
 			return DL_ERR;
 		dir = dbuf;
 	}
@@ -380,13 +693,20 @@ int store_open(struct store **out, const char *dir, struct dl_error *err)
 		free(s);
 		return dl_error_set(err, "%s: path too long", dir);
 	}
-	if (create_database(s->path, err) != DL_OK || secure_files(s->path, err) != DL_OK ||
-	    connect(s, err) != DL_OK) {
+	if ((rc = create_database(s->path, err)) != DL_OK ||
+	    (rc = secure_files(s->path, err)) != DL_OK || (rc = connect(s, err)) != DL_OK) {
 		store_close(s);
-		return DL_ERR;
+		return rc;
 	}
 	*out = s;
 	return DL_OK;
+}
+
+enum store_health store_health(const struct store *s, char *why, size_t size)
+{
+	if (why && size)
+		snprintf(why, size, "%s", s->health_why);
+	return s->health;
 }
 
 void store_close(struct store *s)

@@ -17,8 +17,21 @@ double store_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+int store_refuses_writes(const struct store *s)
+{
+	return s->health == STORE_READ_ONLY || s->health == STORE_DAMAGED;
+}
+
 int store_fail(struct store *s, const char *what, struct dl_error *err)
 {
+	int code = sqlite3_errcode(s->db) & 0xff;
+
+	if (code == SQLITE_READONLY && store_refuses_writes(s))
+		return dl_error_set(err, "%s: %s", what, s->health_why);
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+		return dl_error_set(err, "%s: %s: %s; the store is damaged: 'digitlab store "
+				    "check' names the damage, 'digitlab store recover' rebuilds "
+				    "what can be read", s->path, what, sqlite3_errmsg(s->db));
 	return dl_error_set(err, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
@@ -66,6 +79,8 @@ int store_begin(struct store *s, struct dl_error *err)
 {
 	int rc = SQLITE_BUSY;
 
+	if (store_refuses_writes(s))
+		return dl_error_set(err, "cannot start a transaction: %s", s->health_why);
 	/* The busy timeout already waits; retrying covers the rare busy
 	 * answers SQLite gives without calling the busy handler (a WAL being
 	 * recovered by another connection). */

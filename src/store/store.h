@@ -70,16 +70,86 @@ enum store_request {
 
 struct store;
 
-/* ---- opening ---- */
+/* ---- opening, and the store's health ---- */
+
+/* store_open's status for a file that is damaged past opening (its header
+ * or schema cannot be read, or it is empty): err names the damage and the
+ * way out (digitlab store recover, or a backup). */
+#define STORE_ERR_DAMAGED (-2)
 
 /* Open the store in dir (NULL: the default directory above), creating the
  * directory, the file and the schema when needed. On success *out is the
- * caller's, to be closed with store_close(). On failure *out is NULL and err
- * says why; for a database newer than this code the message is
- * "PATH: the store is of schema version N, newer than this digitlab knows
- * (M); it was left untouched". */
+ * caller's, to be closed with store_close(). On failure *out is NULL and
+ * err says why, and the status is DL_ERR or STORE_ERR_DAMAGED; for a
+ * database newer than this code the message is "PATH: the store is of
+ * schema version N, newer than this digitlab knows (M); it was left
+ * untouched".
+ *
+ * Opening checks the database (PRAGMA quick_check, which reads every page:
+ * digitlab bench --store measures it) and looks at its files, and a store
+ * that opens may still be unwell: see store_health(). Permissions are
+ * never widened: a file or directory that cannot be written is opened for
+ * reading. A file others can read is made private (0600), as a new one is. */
 int store_open(struct store **out, const char *dir, struct dl_error *err);
 void store_close(struct store *s);              /* NULL is fine */
+
+/* What store_open found, best first. A store that is not STORE_HEALTHY
+ * says so to the person using it: the commands print store_health's
+ * sentence as a warning, the dashboard keeps it on a banner. */
+enum store_health {
+	STORE_HEALTHY,
+	STORE_LOG_CUT,          /* the write-ahead log ended inside a frame (a crash
+	                           mid-write, or a log cut short): what it held past
+	                           its last whole frame is lost. Said once: the log
+	                           is checkpointed, and the store is healthy again
+	                           for the next opener */
+	STORE_READ_ONLY,        /* the file or its directory cannot be written:
+	                           everything reads, every write is refused */
+	STORE_DAMAGED,          /* quick_check found damage: what can be read is
+	                           read, every write is refused ("store recover") */
+};
+
+/* The store's health, and when it is not STORE_HEALTHY a sentence for the
+ * person (naming the file, what is wrong and what to do) in why, which
+ * may be NULL. */
+enum store_health store_health(const struct store *s, char *why, size_t size);
+
+/* Check every page of the database: PRAGMA quick_check, or with full
+ * PRAGMA integrity_check, which also compares every index with its table
+ * (slower). *problems receives how many problems were found; *report
+ * (when report is not NULL) the problems, one a line, malloc'd ("" for
+ * none). Problems make the store STORE_DAMAGED from then on. DL_ERR only
+ * when the check could not be run. */
+int store_check(struct store *s, int full, char **report, int *problems, struct dl_error *err);
+
+/* The store directory used when none is given: $DIGITLAB_HOME, else
+ * $XDG_DATA_HOME/digitlab, else ~/.local/share/digitlab. */
+int store_default_dir(char *buf, size_t size, struct dl_error *err);
+
+/* Copy the store, as it is at this moment, into a new file at path (which
+ * must not exist; made 0600) with SQLite's online backup: writers go on
+ * meanwhile, and the copy is consistent. A damaged store is copied as it
+ * is, damage included, so that `store recover` can be tried on a copy. */
+int store_backup(struct store *s, const char *path, struct dl_error *err);
+
+/* What store_recover did. */
+struct store_recovery {
+	char kept[4200];        /* the damaged database, kept (with its log applied) */
+	int runs;               /* runs in the recovered store */
+	int placeholders;       /* of them, runs whose own row was lost: rebuilt from
+	                           their experiment as failed runs */
+	long rows;              /* rows recovered, in all tables */
+	long dropped;           /* rows found that fit no table or belonged to a run
+	                           that was lost */
+};
+
+/* Rebuild the store in dir (NULL: the default) from what can be read of
+ * its database, which need not open: the file is read page by page
+ * (recover.c says how). The damaged database is kept beside the new one
+ * as runs.db.damaged-TIME; the new one replaces runs.db. No other process
+ * may use the store meanwhile (the caller holds the serve lock, and says
+ * so to the person). */
+int store_recover(const char *dir, struct store_recovery *r, struct dl_error *err);
 
 /* The database file's path (".../runs.db"), owned by the store. */
 const char *store_path(const struct store *s);

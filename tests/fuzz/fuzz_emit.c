@@ -1,6 +1,7 @@
 /* The canonical writer on arbitrary strings (fuzz.h): what experiment_to_yaml
  * writes, the parser reads back. The input is a name and a path, split at
- * the first NUL; both go into a valid experiment, which is emitted and
+ * the first NUL (an empty path, which the parser rightly refuses, is
+ * skipped); both go into a valid experiment, which is emitted and
  * parsed again. A path is free text: any UTF-8 must come back as it was. A
  * name is an identifier (util/text.h): one that passes the check must come
  * back as it was, and one that does not must be refused by the parser with
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (experiment_parse(&a, base, strlen(base), "base.yaml", NULL, 0, &err) != DL_OK)
 		abort();
-	if (!name_len || !usable(data, name_len, sizeof a.name) ||
+	if (!name_len || !path_len || !usable(data, name_len, sizeof a.name) ||
 	    !usable(path, path_len, sizeof a.data.train_images))
 		return 0;
 	memset(a.name, 0, sizeof a.name);
