@@ -256,6 +256,24 @@ static void test_bad_idx_special(void)
 			 tpath("l.idx"), tpath("i.idx"));
 		is_str(errstr(&err), want, "count mismatch: message");
 	}
+
+	/* the counts are compared from the headers, before any payload is
+	 * read: a gzip file whose header claims 100,000 images (78 MB) but
+	 * holds none is never read to learn that 3 labels do not match */
+	{
+		unsigned char header[16] = {0, 0, 8, 3, 0, 1, 0x86, 0xa0, 0, 0, 0, 28, 0, 0, 0, 28};
+		uint8_t labels[3] = {1, 2, 3};
+		struct dataset d;
+
+		write_bytes(tpath("big.idx.gz"), header, sizeof header, 1);
+		idx_write_labels(tpath("l.idx"), 3, labels, 0, &err);
+		dl_error_clear(&err);
+		ok(idx_load(tpath("big.idx.gz"), tpath("l.idx"), 10, &d, &err) == DL_ERR,
+		   "a count mismatch under a huge gzip header fails");
+		snprintf(want, sizeof want, "%s: error: 3 labels, but %s has 100000 images",
+			 tpath("l.idx"), tpath("big.idx.gz"));
+		is_str(errstr(&err), want, "  from the headers, before the payload is read");
+	}
 }
 
 /* ---- IDX: a good round trip ------------------------------------------- */

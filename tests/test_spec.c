@@ -328,8 +328,8 @@ static const struct bad bad_inputs[] = {
 	{"name: x\n", "t.yaml:1:1: error: missing required key 'model'"},
 	{"# c\nmodel:\n  init: he_normal\n",
 	 "t.yaml:3:3: error: missing required key 'layers' in model"},
-	{LAYERS "train:\n  optimizer: {lr: 0.1}\n",
-	 "t.yaml:5:14: error: missing required key 'type' in train.optimizer"},
+	{LAYERS "train:\n  schedule: {rate: 0.1}\n",
+	 "t.yaml:5:13: error: missing required key 'type' in train.schedule"},
 	{"model:\n  layers:\n    - dense: {activation: relu}\n",
 	 "t.yaml:3:14: error: missing required key 'units' in model.layers[0].dense"},
 	{"model:\n  layers: []\n", "t.yaml:2:11: error: model.layers: give at least one layer"},
@@ -483,6 +483,27 @@ static void test_overrides(void)
 		ok(rc == DL_OK && e.train.optimizer.type == NN_OPTIM_SGD && e.train.epochs == 4,
 		   "a whole node replaced");
 		is_near(e.train.optimizer.lr, 0.01, 1e-9, "replaced optimizer has sgd defaults");
+	}
+	/* the man page's own example, on files that name no optimizer, or
+	 * name one without a mapping */
+	{
+		const char *sets[] = {"train.optimizer.lr=0.01"};
+		const char *y = LAYERS;
+
+		rc = experiment_parse(&e, y, strlen(y), "t.yaml", sets, 1, &err);
+		ok(rc == DL_OK && e.train.optimizer.type == NN_OPTIM_ADAM,
+		   "--set train.optimizer.lr on a file without an optimizer: adam (%s)", err.msg);
+		is_near(e.train.optimizer.lr, 0.01, 1e-9, "  with the lr set");
+		y = LAYERS "train: {optimizer: sgd}\n";
+		rc = experiment_parse(&e, y, strlen(y), "t.yaml", sets, 1, &err);
+		ok(rc == DL_OK && e.train.optimizer.type == NN_OPTIM_SGD,
+		   "--set train.optimizer.lr on 'optimizer: sgd' keeps sgd (%s)", err.msg);
+		is_near(e.train.optimizer.lr, 0.01, 1e-9, "  with the lr set");
+		y = LAYERS "train: {optimizer: {lr: 0.5}}\n";
+		rc = experiment_parse(&e, y, strlen(y), "t.yaml", NULL, 0, &err);
+		ok(rc == DL_OK && e.train.optimizer.type == NN_OPTIM_ADAM &&
+		   fabsf(e.train.optimizer.lr - 0.5f) < 1e-9f,
+		   "an optimizer mapping without a type is the default, adam (%s)", err.msg);
 	}
 	{
 		const char *sets[] = {"train.optimizer.lr=0.5", "train.optimizer.lr=0.25"};

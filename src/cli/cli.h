@@ -42,6 +42,10 @@ int cmd_note(int argc, char **argv);
 int cmd_ui(int argc, char **argv);
 int cmd_store(int argc, char **argv);       /* check, backup, recover */
 
+/* `digitlab bench --store` (bench_store.c): the cost of the store's checks
+ * on a store of `runs` runs; returns the exit status. */
+int cli_bench_store(int runs, int samples, int json);
+
 /* ---- what every command shares (cli.c) ---- */
 
 /* Print err to stderr as "digitlab: FILE:LINE:COL: error: ..." style. */

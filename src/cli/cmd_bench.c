@@ -23,7 +23,14 @@ static const char bench_help[] =
 	"  mlp      notebook 004: 784-256-128-64-32-10, relu, softmax, Adam, batch 32\n"
 	"  cnn      notebook 004: the 597k-parameter CNN (six convolutions with batch\n"
 	"           norm, strided 5x5 convolutions, dropout), Adam, batch 32\n"
-	"  --samples N  train on the first N images (default 60000; 6000 for cnn)\n";
+	"  --samples N  train on the first N images (default 60000; 6000 for cnn)\n"
+	"\n"
+	"       digitlab bench --store [--runs N] [--samples N] [--json]\n"
+	"\n"
+	"Build a store of N finished runs (default 10000) in a temporary directory,\n"
+	"each with 20 epochs, two confusion matrices and --samples misclassified\n"
+	"digits per split (default 4), and time opening it (with the checks\n"
+	"store_open makes), listing it, and checking every page.\n";
 
 struct bench_model {
 	const char *name;
@@ -173,7 +180,7 @@ int cmd_bench(int argc, char **argv)
 	struct bench_result r = {0};
 	struct dl_error err;
 	char cache[DATA_PATH_MAX];
-	int threads = 1, samples = 0, json = 0;
+	int threads = 1, samples = 0, json = 0, store = 0, runs = 10000;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -184,6 +191,12 @@ int cmd_bench(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--json")) {
 			json = 1;
+		} else if (!strcmp(a, "--store")) {
+			store = 1;
+		} else if (!strcmp(a, "--runs")) {
+			if ((runs = cli_parse_count("bench", a, next, 1000000)) < 0)
+				return EXIT_USAGE;
+			i++;
 		} else if (!strcmp(a, "--threads")) {
 			if ((threads = cli_parse_count("bench", a, next, 256)) < 0)
 				return EXIT_USAGE;
@@ -205,6 +218,8 @@ int cmd_bench(int argc, char **argv)
 			return cli_usage_error("bench", "unknown argument '%s'", a);
 		}
 	}
+	if (store)
+		return cli_bench_store(runs, samples ? samples : 4, json);
 	if (!bm)
 		return cli_usage_error("bench", "which model? (--model dense16, mlp or cnn)");
 

@@ -227,13 +227,35 @@ static int queue_order(const void *pa, const void *pb)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* Runs that wait `after` a run that did not end done: said below the queue. */
+static int print_blocked(struct store *s)
+{
+	struct store_blocked *b;
+	struct dl_error err;
+	int n;
+
+	dl_error_clear(&err);
+	if (store_list_blocked(s, &b, &n, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		printf("run %lld waits for run %lld, which %s: it starts once run %lld is retried "
+		       "and done\n", (long long)b[i].id, (long long)b[i].after,
+		       b[i].after_status == STORE_CANCELLED ? "was cancelled" :
+		       b[i].after_status == STORE_DIVERGED ? "diverged" : "failed",
+		       (long long)b[i].after);
+	free(b);
+	return 0;
+}
+
 int cli_list_queue(int argc, char **argv)
 {
 	struct store_filter f = {.status = -1};
 	struct store_row *rows;
 	struct store *s;
 	struct dl_error err;
-	int n, kept = 0, all = argc > 1 && !strcmp(argv[1], "--all"), paused = 0;
+	int n, kept = 0, all = argc > 1 && !strcmp(argv[1], "--all"), paused = 0, status;
 
 	if (argc > 1 + all)
 		return cli_usage_error("queue", "ls takes only --all");
@@ -273,6 +295,7 @@ int cli_list_queue(int argc, char **argv)
 				   TEXT_ONE_LINE));
 	}
 	free(rows);
+	status = print_blocked(s);
 	store_close(s);
-	return 0;
+	return status;
 }

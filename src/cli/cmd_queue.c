@@ -21,8 +21,9 @@ static const char queue_help[] =
 	"        per grid point and repeat, grouped by a sweep id. Every run is\n"
 	"        checked before any is queued, and a file's runs are queued at once.\n"
 	"  --set KEY=VALUE  override a key of every file (repeatable)\n"
-	"  --priority N     higher runs first (default 0; may be negative)\n"
-	"  --after RUN      start only once RUN is done\n"
+	"  --priority N     higher runs first (default 0; -1000000 to 1000000)\n"
+	"  --after RUN      start only once RUN is done (when RUN fails instead,\n"
+	"                   they wait for a retry of it; queue ls names them)\n"
 	"  --threads N      threads each run trains with (default 1)\n"
 	"ls      the runs waiting or running, in the order they will be taken;\n"
 	"        --all adds the runs that ended\n"
@@ -40,13 +41,16 @@ struct add_options {
 	const char *after;
 };
 
+#define PRIORITY_MAX 1000000
+
 static int parse_priority(const char *command, const char *v, int *out)
 {
 	char *end;
 	long p = strtol(v, &end, 10);
 
-	if (!*v || *end || p < -1000000 || p > 1000000)
-		return cli_usage_error(command, "--priority: expected a whole number, found '%s'", v);
+	if (!*v || *end || p < -PRIORITY_MAX || p > PRIORITY_MAX)
+		return cli_usage_error(command, "--priority: expected a whole number from %d to %d, "
+				       "found '%s'", -PRIORITY_MAX, PRIORITY_MAX, v);
 	*out = (int)p;
 	return 0;
 }

@@ -35,7 +35,7 @@ static const char run_help[] =
 	"Exit status: 0 done, 1 the data could not be loaded, 2 bad usage or a bad\n"
 	"experiment file, 3 the run diverged, 130 interrupted.\n";
 
-/* Set by SIGINT/SIGTERM; the trainer checks it between batches. */
+/* Set by SIGINT, SIGTERM or SIGHUP; the trainer checks it between batches. */
 static volatile int interrupted;
 
 static void on_interrupt(int sig)
@@ -221,8 +221,11 @@ int cmd_run(int argc, char **argv)
 		checkpoint_free(&resume);
 		return EXIT_USAGE;
 	}
+	/* a closed terminal (SIGHUP) stops the run as SIGTERM does: at the
+	 * next batch, keeping the last epoch's checkpoint, with a word */
 	signal(SIGINT, on_interrupt);
 	signal(SIGTERM, on_interrupt);
+	signal(SIGHUP, on_interrupt);
 
 	console = (struct console){.exp = &exp, .tty = isatty(STDOUT_FILENO)};
 	sink = (struct run_sink){

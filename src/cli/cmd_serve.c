@@ -210,7 +210,7 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	printf("digitlab serve: %s\n", quit ? "stopped; interrupted runs resume on the next start"
-					      : "the queue is empty");
+					      : "drained: nothing more can start");
 	serve_lock_release(&lock);
 	return 0;
 }

@@ -333,12 +333,20 @@ int idx_read_labels(const char *path, int n_classes, uint8_t **labels, int *n,
 int idx_load(const char *images_path, const char *labels_path, int n_classes,
 	     struct dataset *d, struct dl_error *err)
 {
-	struct idx_info info;
+	struct idx_info info, label_info;
 	uint8_t *pix = NULL, *lab = NULL;
 	int n_labels;
 	size_t npix;
 
 	memset(d, 0, sizeof *d);
+	/* the counts from both headers first: a gzip file that expands to
+	 * gigabytes must not be read to learn that its labels do not match */
+	if (idx_read_info(images_path, 3, &info, err) != DL_OK ||
+	    idx_read_info(labels_path, 1, &label_info, err) != DL_OK)
+		return DL_ERR;
+	if (label_info.n != info.n)
+		return dl_error_at(err, labels_path, 0, 0, "%d labels, but %s has %d images",
+				   label_info.n, images_path, info.n);
 	if (idx_read_images(images_path, &pix, &info, err) != DL_OK)
 		return DL_ERR;
 	if (idx_read_labels(labels_path, n_classes, &lab, &n_labels, err) != DL_OK) {

@@ -251,6 +251,33 @@ static void *join_all(void *arg)
 	return NULL;
 }
 
+/* A drain ends when nothing more can start; runs that wait `after` a run
+ * that failed would wait for ever unseen: they are named, with the way
+ * out. */
+static int log_blocked(const struct pool_opts *o, struct store *s, struct dl_error *err)
+{
+	struct store_blocked *b;
+	int n;
+
+	if (store_list_blocked(s, &b, &n, err) != DL_OK)
+		return DL_ERR;
+	for (int i = 0; i < n && o->log; i++) {
+		char name[TEXT_ESCAPED_SIZE(sizeof b[i].name)];
+
+		fprintf(o->log, "run %lld %s waits for run %lld, which %s: it starts once run %lld "
+			"is retried and done (digitlab retry %lld), or cancel it (digitlab cancel "
+			"%lld)\n", (long long)b[i].id,
+			text_escape(name, sizeof name, b[i].name, TEXT_ONE_LINE),
+			(long long)b[i].after, b[i].after_status == STORE_CANCELLED ? "was cancelled" :
+			b[i].after_status == STORE_DIVERGED ? "diverged" : "failed",
+			(long long)b[i].after, (long long)b[i].after, (long long)b[i].id);
+	}
+	if (o->log)
+		fflush(o->log);
+	free(b);
+	return DL_OK;
+}
+
 /* A pool writes for as long as it runs: before it starts, every page of
  * the store is checked (store_open checks only the tables every command
  * reads), and a store that refuses writes is refused, saying why. */
@@ -300,6 +327,8 @@ int pool_run(const struct pool_opts *o, struct dl_error *err)
 	pthread_create(&joiner_thread, NULL, join_all, &j);
 	watch_stale(&p, s, &j.done);
 	pthread_join(joiner_thread, NULL);
+	if (o->drain && !quitting(o) && !p.failed && log_blocked(o, s, &p.error) != DL_OK)
+		p.failed = 1;
 	store_close(s);
 	pthread_cond_destroy(&p.changed);
 	pthread_mutex_destroy(&p.lock);

@@ -956,9 +956,11 @@ static int read_optimizer(struct ctx *c, const struct ynode *n, struct nn_optim_
 		return type_error(c, n, "train.optimizer", "an optimizer name or a mapping");
 	if (check_keys(c, n, "in train.optimizer", keys))
 		return DL_ERR;
-	if (!(t = ynode_get(n, "type")))
-		return missing(c, n, "type", "train.optimizer");
-	if (get_enum(c, t, "train.optimizer.type", "optimizer", nn_optim_names, &k))
+	/* without a type, the optimizer is the default one, as when the
+	 * mapping is absent (so --set train.optimizer.lr works on any file) */
+	k = NN_OPTIM_ADAM;
+	if ((t = ynode_get(n, "type")) &&
+	    get_enum(c, t, "train.optimizer.type", "optimizer", nn_optim_names, &k))
 		return DL_ERR;
 	memset(o, 0, sizeof *o);
 	nn_optim_defaults(o, (enum nn_optim_type)k);

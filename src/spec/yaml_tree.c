@@ -75,6 +75,28 @@ static const char *type_words(enum ynode_type t)
 	return t == YNODE_MAPPING ? "a mapping" : t == YNODE_SEQUENCE ? "a sequence" : "a scalar";
 }
 
+/* Turn scalar n (a name) into the mapping {type: NAME} in place. */
+static int type_mapping(struct ynode *n, int origin)
+{
+	struct ynode *key = ynode_new(YNODE_SCALAR, n->line, n->col, origin);
+	struct ynode *name = ynode_new(YNODE_SCALAR, n->line, n->col, n->origin);
+
+	if (!key || !name || !(key->text = strdup("type"))) {
+		ytree_free(key);
+		ytree_free(name);
+		return -1;
+	}
+	name->text = n->text;
+	n->text = NULL;
+	n->type = YNODE_MAPPING;
+	if (ynode_push(n, key) != 0) {
+		ytree_free(key);
+		ytree_free(name);
+		return -1;
+	}
+	return ynode_push(n, name) != 0 ? (ytree_free(name), -1) : 0;
+}
+
 /* ---- building the tree from libyaml events ---- */
 
 struct builder {
@@ -410,6 +432,13 @@ int ytree_apply_override(struct ynode *root, const char *override, int origin,
 		if (steps[s].name[0]) {
 			int i;
 
+			/* a name standing for a mapping (optimizer: sgd, schedule:
+			 * cosine, init: he_normal) is that mapping's type: a --set
+			 * of one of its keys keeps it as {type: NAME, KEY: VALUE} */
+			if (cur->type == YNODE_SCALAR && !cur->quoted && !ynode_is_null(cur) &&
+			    s > 0 && isalpha((unsigned char)cur->text[0]) &&
+			    type_mapping(cur, origin) != 0)
+				goto oom;
 			if (cur->type != YNODE_MAPPING) {
 				ytree_free(val);
 				return dl_error_at(err, file, 0, 0, "cannot set %.*s: %s is %s, not a mapping",

@@ -313,3 +313,49 @@ int store_get_tags(struct store *s, int64_t id, char *buf, size_t size, struct d
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? DL_OK : DL_ERR;
 }
+
+int store_list_blocked(struct store *s, struct store_blocked **out, int *n,
+		       struct dl_error *err)
+{
+	const char *what = "cannot list the runs waiting for others";
+	struct store_blocked *list = NULL, *grown;
+	sqlite3_stmt *st;
+	int count = 0, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (store_prepare(s, "SELECT r.id, r.name, a.id, a.status FROM runs r JOIN runs a ON "
+			  "a.id = r.after_id WHERE r.status IN ('queued', 'interrupted') AND "
+			  "a.status IN ('failed', 'diverged', 'cancelled') ORDER BY r.id", &st, what,
+			  err) != DL_OK)
+		return DL_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char status[32];
+
+		grown = realloc(list, (size_t)(count + 1) * sizeof *list);
+		if (!grown) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		list = grown;
+		list[count].id = sqlite3_column_int64(st, 0);
+		store_column_text(st, 1, list[count].name, sizeof list[count].name);
+		list[count].after = sqlite3_column_int64(st, 2);
+		store_column_text(st, 3, status, sizeof status);
+		list[count].after_status = (enum store_status)store_status_from_name(status);
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_NOMEM)
+			dl_error_set(err, "out of memory listing the runs waiting for others");
+		else
+			store_fail(s, what, err);
+		sqlite3_finalize(st);
+		free(list);
+		return DL_ERR;
+	}
+	sqlite3_finalize(st);
+	*out = list;
+	*n = count;
+	return DL_OK;
+}

@@ -173,7 +173,8 @@ struct store_new_run {
 	const char *name;
 	const char *yaml;       /* the canonical experiment */
 	int priority;           /* higher first */
-	int64_t after;          /* start only once this run is done; 0: none */
+	int64_t after;          /* start only once this run is done; 0: none
+	                           (see store_list_blocked for one that failed) */
 	int64_t sweep_id;       /* from store_add_sweep; 0: not part of a sweep */
 	const char *sweep_point; /* the grid point, e.g. "units=10 lr=0.1"; may be NULL */
 	int repeat;             /* index among the repeats of one point */
@@ -475,6 +476,22 @@ struct store_run {
 int store_get_run(struct store *s, int64_t id, struct store_run *out, int *found,
 		  struct dl_error *err);
 void store_run_free(struct store_run *r);
+
+/*
+ * `after`: a run queued after another starts only once that run is done.
+ * When it ends otherwise (failed, diverged or cancelled) the run waiting
+ * for it keeps waiting, since a retry of it that ends done starts it; these
+ * are the runs that wait so, for the commands to say (queue ls, the end of
+ * serve --drain). *out is malloc'd (free() it; NULL when *n is 0).
+ */
+struct store_blocked {
+	int64_t id;
+	char name[128];
+	int64_t after;                  /* the run it waits for */
+	enum store_status after_status; /* how that one ended */
+};
+int store_list_blocked(struct store *s, struct store_blocked **out, int *n,
+		       struct dl_error *err);
 
 /* The run's epochs in order; *epochs is malloc'd and so is each events
  * string (NULL: none): free with store_epochs_free(). */

@@ -775,7 +775,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 	static const struct train_options no_opts;
 	struct training t;
 	struct run_info info;
-	double start = clock_seconds(), last_checkpoint = start;
+	double start = clock_seconds(), last_checkpoint = start, earlier = 0;
 	int stopped;
 
 	memset(result, 0, sizeof *result);
@@ -802,6 +802,10 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		run_result_free(result);
 		return DL_ERR;
 	}
+	/* a resumed run's time is its epochs before the resume, as the
+	 * checkpoint recorded them, and the whole of this segment */
+	for (int i = 0; i < result->epochs; i++)
+		earlier += result->history[i].seconds;
 	info = (struct run_info){
 		.exp = exp, .data = data, .params = result->params,
 		.batch_size = t.batch_size,
@@ -860,7 +864,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		report_misclassified(&t, "val", &data->val, &result->val);
 	else if (result->status == RUN_DONE && data->val.n > 0)
 		trainer_evaluate(t.model, exp->train.loss, &data->val, &result->val);
-	result->seconds = clock_seconds() - start;
+	result->seconds = earlier + clock_seconds() - start;
 	if (sink->finished)
 		sink->finished(sink->ctx, result);
 	training_free(&t);

@@ -61,7 +61,8 @@ struct run_result {
 	int best_epoch;             /* early stopping's best epoch, 0 without it */
 	int stopped_early;          /* early stopping ended the run */
 	size_t params;
-	double seconds;             /* whole run, final evaluation included */
+	double seconds;             /* whole run, final evaluation included; resumed:
+	                               the epochs before the resume and this segment */
 	struct evaluation test;     /* valid when status == RUN_DONE */
 	struct evaluation val;      /* the final model on the validation set, when
 	                               done and there is one (else n == 0) */
