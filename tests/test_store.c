@@ -132,6 +132,23 @@ static long long sql_int(const char *path, const char *sql)
 	return v;
 }
 
+/* SQL without results, or one text, run on the file directly. */
+static void sql_run(const char *path, const char *sql, char *text, size_t size)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	if (text)
+		text[0] = '\0';
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && text)
+			snprintf(text, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+}
+
 static int mode_of(const char *path)
 {
 	struct stat st;
@@ -1199,6 +1216,63 @@ static void test_many(void)
 	ok(n == MANY, "listed again from a freshly opened store");
 }
 
+/* Checkpoint paths are kept relative to the store, so that a store moved
+ * elsewhere finds its runs' checkpoints; one written absolute by an older
+ * digitlab is found in the moved store's checkpoints directory too. */
+static void test_checkpoint_paths(void)
+{
+	char dir[300], moved[300], path[400], want[400], stored[400];
+	struct store *s;
+	struct store_run r;
+	struct dl_error err;
+	int64_t a, b;
+	int found;
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "%s/before-move", root);
+	snprintf(moved, sizeof moved, "%s/after-move", root);
+	if (!(s = open_in(dir)))
+		return;
+	a = add(s, "kept-relative", 0, 0);
+	b = add(s, "written-absolute", 0, 0);
+	snprintf(path, sizeof path, "%s/checkpoints/run-%lld.model", dir, (long long)a);
+	ok(store_set_checkpoint(s, a, path, &err) == DL_OK, "a checkpoint in the store is recorded");
+	snprintf(path, sizeof path, "%s/checkpoints", dir);
+	mkdir(path, 0700);
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/checkpoints/run-%lld.model", dir,
+			 (long long)(i ? b : a));
+		if ((f = fopen(path, "w")))
+			fclose(f);
+	}
+	snprintf(path, sizeof path, "UPDATE runs SET checkpoint = '%s/checkpoints/run-%lld.model' "
+		 "WHERE id = %lld", dir, (long long)b, (long long)b);
+	sql_run(store_path(s), path, NULL, 0);
+	store_get_run(s, a, &r, &found, &err);
+	snprintf(want, sizeof want, "%s/checkpoints/run-%lld.model", dir, (long long)a);
+	is_str(r.checkpoint, want, "and read back whole");
+	store_run_free(&r);
+	sql_run(store_path(s), "SELECT checkpoint FROM runs WHERE name = 'kept-relative'", stored,
+		sizeof stored);
+	snprintf(want, sizeof want, "checkpoints/run-%lld.model", (long long)a);
+	is_str(stored, want, "but stored relative to the store");
+	store_close(s);
+
+	ok(rename(dir, moved) == 0, "the store's directory is moved");
+	if (!(s = open_in(moved)))
+		return;
+	for (int i = 0; i < 2; i++) {
+		int64_t id = i ? b : a;
+
+		store_get_run(s, id, &r, &found, &err);
+		snprintf(want, sizeof want, "%s/checkpoints/run-%lld.model", moved, (long long)id);
+		is_str(r.checkpoint, want, "the moved store finds the checkpoint %s",
+		       i ? "an older digitlab stored absolute" : "stored relative");
+		store_run_free(&r);
+	}
+	store_close(s);
+}
+
 int main(void)
 {
 	snprintf(root, sizeof root, "/tmp/digitlab-store-test.%d", (int)getpid());
@@ -1222,6 +1296,7 @@ int main(void)
 	test_listing();
 	test_data_version();
 	test_many();
+	test_checkpoint_paths();
 	if (!tap_failed) {
 		char cmd[300];
 

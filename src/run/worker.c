@@ -44,6 +44,39 @@ static int prepare(const struct store_claim *c, const struct worker_opts *o,
 	return DL_OK;
 }
 
+/*
+ * A checkpoint proves whose it is by the experiment it holds: training is
+ * a function of the canonical experiment (seed included), so a checkpoint
+ * of the same canonical experiment is the one this run would have written,
+ * and any other is another run's, whatever its file is called. Resuming
+ * from one would end this run "done" with that run's weights.
+ */
+static int checkpoint_is_this_run(const struct checkpoint *ck, const struct experiment *exp,
+				  const char *path, struct dl_error *why)
+{
+	struct experiment theirs;
+	char *ours_yaml = experiment_to_yaml(exp), *theirs_yaml = NULL;
+	int same;
+
+	dl_error_clear(why);
+	if (trainer_parse_experiment(&theirs, ck->yaml, strlen(ck->yaml), path, NULL, 0, why) !=
+	    DL_OK) {
+		free(ours_yaml);
+		dl_error_prefix(why, "%s: its experiment cannot be read", path);
+		return DL_ERR;
+	}
+	theirs_yaml = experiment_to_yaml(&theirs);
+	same = ours_yaml && theirs_yaml && !strcmp(ours_yaml, theirs_yaml);
+	free(ours_yaml);
+	free(theirs_yaml);
+	if (same)
+		return DL_OK;
+	return dl_error_set(why, "%s is not this run's checkpoint: it holds another experiment "
+			    "(%s, seed %llu), so the run was not resumed from it. Move it away "
+			    "and retry the run to train it from the start", path, theirs.name,
+			    (unsigned long long)theirs.seed);
+}
+
 /* How a run that came back from the trainer ended, when not as the sink
  * already recorded (done, diverged, cancelled). */
 static int record_end(struct store *s, const struct store_sink *ss, const struct run_result *r,
@@ -103,7 +136,12 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 	}
 	snprintf(path, sizeof path, "%s/run-%lld.model", o->checkpoint_dir, (long long)id);
 	if (c->checkpoint[0] && access(c->checkpoint, R_OK) == 0) {
-		if (checkpoint_read(c->checkpoint, &ck, &why) != DL_OK) {
+		rc = checkpoint_read(c->checkpoint, &ck, &why);
+		if (rc == DL_OK && checkpoint_is_this_run(&ck, &exp, c->checkpoint, &why) != DL_OK) {
+			checkpoint_free(&ck);
+			rc = DL_ERR;
+		}
+		if (rc != DL_OK) {
 			data_split_free(&data);
 			store_claim_free(c);
 			return fail_run(s, id, why.msg, err);

@@ -88,6 +88,19 @@ double store_column_real(sqlite3_stmt *st, int i);
 /* Bind text that may be NULL (binds NULL). */
 void store_bind_text(sqlite3_stmt *st, int i, const char *text);
 
+/* A checkpoint path as stored: relative to the store's directory when it
+ * lies inside it ("checkpoints/run-3.model"), so that a store moved
+ * elsewhere still finds its checkpoints; any other path as given. */
+void store_checkpoint_relative(const struct store *s, const char *path, char *out,
+			       size_t size);
+
+/* A stored checkpoint path made usable: a relative one is joined to the
+ * store's directory. An absolute one that is gone (written by a digitlab
+ * that stored absolute paths, in a store since moved) is looked for in
+ * this store's checkpoints directory under its own file name. "" stays "". */
+void store_checkpoint_resolve(const struct store *s, const char *stored, char *out,
+			      size_t size);
+
 /* Copy a text column into buf ("" for NULL), cut to fit. */
 void store_column_text(sqlite3_stmt *st, int i, char *buf, size_t size);
 

@@ -171,9 +171,10 @@ static char *column_strdup(sqlite3_stmt *st, int i, int *oom)
 	return copy;
 }
 
-static void run_from(sqlite3_stmt *st, struct store_run *out, int *oom)
+static void run_from(const struct store *s, sqlite3_stmt *st, struct store_run *out, int *oom)
 {
 	int c = N_ROW_COLUMNS;
+	char stored[4096];
 
 	row_from(st, &out->row);
 	out->yaml = column_strdup(st, c, oom);
@@ -183,7 +184,8 @@ static void run_from(sqlite3_stmt *st, struct store_run *out, int *oom)
 		*oom = 1;
 	out->notes = column_strdup(st, c + 1, oom);
 	out->message = column_strdup(st, c + 2, oom);
-	store_column_text(st, c + 3, out->checkpoint, sizeof out->checkpoint);
+	store_column_text(st, c + 3, stored, sizeof stored);
+	store_checkpoint_resolve(s, stored, out->checkpoint, sizeof out->checkpoint);
 	out->threads = sqlite3_column_int(st, c + 4);
 	out->after = sqlite3_column_int64(st, c + 5);
 }
@@ -204,7 +206,7 @@ int store_get_run(struct store *s, int64_t id, struct store_run *out, int *found
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		run_from(st, out, &oom);
+		run_from(s, st, out, &oom);
 		*found = 1;
 	} else if (rc != SQLITE_DONE) {
 		store_fail(s, "cannot read the run", err);

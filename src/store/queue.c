@@ -178,6 +178,7 @@ static int next_run(struct store *s, int cores, int free_cores, struct store_cla
 {
 	const char *what = "cannot look for a queued run";
 	const unsigned char *yaml;
+	char stored[4096];
 	sqlite3_stmt *st;
 	int rc;
 
@@ -199,7 +200,8 @@ static int next_run(struct store *s, int cores, int free_cores, struct store_cla
 		yaml = sqlite3_column_text(st, 2);
 		out->yaml = strdup(yaml ? (const char *)yaml : "");
 		out->threads = sqlite3_column_int(st, 3);
-		store_column_text(st, 4, out->checkpoint, sizeof out->checkpoint);
+		store_column_text(st, 4, stored, sizeof stored);
+		store_checkpoint_resolve(s, stored, out->checkpoint, sizeof out->checkpoint);
 		*found = 1;
 	} else if (rc != SQLITE_DONE) {
 		store_fail(s, what, err);
@@ -307,7 +309,10 @@ int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_erro
 
 int store_set_checkpoint(struct store *s, int64_t id, const char *path, struct dl_error *err)
 {
-	return store_update_text(s, "UPDATE runs SET checkpoint = ?2 WHERE id = ?1", id, path,
+	char stored[4096];
+
+	store_checkpoint_relative(s, path, stored, sizeof stored);
+	return store_update_text(s, "UPDATE runs SET checkpoint = ?2 WHERE id = ?1", id, stored,
 			   "cannot record the checkpoint", err);
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/internal.h"
 
@@ -128,6 +129,51 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *text)
 		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+/* The store's directory: its path less "/runs.db". */
+static size_t dir_length(const struct store *s)
+{
+	const char *slash = strrchr(s->path, '/');
+
+	return slash ? (size_t)(slash - s->path) : 0;
+}
+
+void store_checkpoint_relative(const struct store *s, const char *path, char *out,
+			       size_t size)
+{
+	size_t n = dir_length(s);
+
+	if (n && !strncmp(path, s->path, n) && path[n] == '/' && path[n + 1])
+		snprintf(out, size, "%s", path + n + 1);
+	else
+		snprintf(out, size, "%s", path);
+}
+
+void store_checkpoint_resolve(const struct store *s, const char *stored, char *out,
+			      size_t size)
+{
+	int n = (int)dir_length(s);
+	const char *base, *dir;
+
+	if (!stored[0]) {
+		snprintf(out, size, "%s", "");
+		return;
+	}
+	if (stored[0] != '/') {
+		snprintf(out, size, "%.*s/%s", n, s->path, stored);
+		return;
+	}
+	snprintf(out, size, "%s", stored);
+	base = strrchr(stored, '/');
+	dir = strstr(stored, "/checkpoints/");
+	if (access(stored, F_OK) != 0 && dir && dir + strlen("/checkpoints") == base) {
+		char moved[4200];
+
+		snprintf(moved, sizeof moved, "%.*s/checkpoints%s", n, s->path, base);
+		if (access(moved, F_OK) == 0)
+			snprintf(out, size, "%s", moved);
+	}
 }
 
 void store_column_text(sqlite3_stmt *st, int i, char *buf, size_t size)
