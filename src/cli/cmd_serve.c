@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "run/serve.h"
+#include "util/text.h"
 
 static const char serve_help[] =
 	"usage: digitlab serve [--workers N] [--cores N] [--drain] [--detach]\n"
@@ -112,7 +113,9 @@ static int detach(const char *dir)
 	snprintf(log, sizeof log, "%s/serve.log", dir);
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(stderr, "digitlab serve: %s: %s\n", log, strerror(errno));
+		fputs("digitlab serve: ", stderr);
+		text_fputs(log, stderr, TEXT_ONE_LINE);
+		fprintf(stderr, ": %s\n", strerror(errno));
 		return -1;
 	}
 	fflush(stdout);
@@ -122,7 +125,9 @@ static int detach(const char *dir)
 		return -1;
 	}
 	if (pid > 0) {
-		printf("digitlab serve: running as pid %ld, logging to %s\n", (long)pid, log);
+		printf("digitlab serve: running as pid %ld, logging to ", (long)pid);
+		text_fputs(log, stdout, TEXT_ONE_LINE);
+		putchar('\n');
 		_exit(0);
 	}
 	setsid();
@@ -154,7 +159,9 @@ static int take_lock(const char *dir, struct serve_lock *lock)
 				"stop it first (kill PID)\n", dir);
 		return EXIT_LOCKED;
 	default:
-		fprintf(stderr, "digitlab serve: %s\n", err.msg);
+		fputs("digitlab serve: ", stderr);
+		text_fputs(err.msg, stderr, TEXT_ONE_LINE);
+		fputc('\n', stderr);
 		return 1;
 	}
 }
@@ -184,8 +191,11 @@ int cmd_serve(int argc, char **argv)
 	if (o.detach && detach(dir) != 0)
 		return 1;
 	/* after the fork: the lock file's pid is the serve's */
-	if (serve_lock_write_pid(&lock, &err) != DL_OK)
-		fprintf(stderr, "digitlab serve: %s\n", err.msg);
+	if (serve_lock_write_pid(&lock, &err) != DL_OK) {
+		fputs("digitlab serve: ", stderr);
+		text_fputs(err.msg, stderr, TEXT_ONE_LINE);
+		fputc('\n', stderr);
+	}
 	dl_error_clear(&err);
 	if (serve_prepare(&setup, dir, "serve", stdout, &recovered, &err) != DL_OK) {
 		cli_print_error(&err);
@@ -200,8 +210,9 @@ int cmd_serve(int argc, char **argv)
 	po.drain = o.drain;
 	po.log = stdout;
 	po.checkpoint_seconds = o.checkpoint_seconds;
-	printf("digitlab serve: %d worker(s), %d core(s), store %s/runs.db\n", o.workers,
-	       o.cores, dir);
+	printf("digitlab serve: %d worker(s), %d core(s), store ", o.workers, o.cores);
+	text_fputs(dir, stdout, TEXT_ONE_LINE);
+	printf("/runs.db\n");
 	fflush(stdout);
 	dl_error_clear(&err);
 	if (pool_run(&po, &err) != DL_OK) {

@@ -13,6 +13,7 @@
 #include "cli/print_digits.h"
 #include "train/analysis.h"
 #include "train/restore.h"
+#include "util/text.h"
 
 static const char weights_help[] =
 	"usage: digitlab weights MODEL [--layer N] [--max N] [--columns N] [--pgm DIR] [--ascii]\n"
@@ -100,7 +101,9 @@ static int write_all_pgm(const char *dir, int layer, const struct weight_images 
 			      err) != DL_OK)
 			return DL_ERR;
 	}
-	printf("%d images written to %s\n", wi->n, dir);
+	printf("%d images written to ", wi->n);
+	text_fputs(dir, stdout, TEXT_ONE_LINE);
+	putchar('\n');
 	return DL_OK;
 }
 
