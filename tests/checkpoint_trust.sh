@@ -2,13 +2,15 @@
 # A checkpoint proves whose it is: another run's checkpoint copied over a
 # run's is refused, saying so. Checkpoint paths are kept relative to the
 # store: a moved store resumes its runs where they stopped, and `rm` takes
-# the moved checkpoint with it.
+# the moved checkpoint with it. Two processes checkpointing one file never
+# share a temporary file.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 command -v sqlite3 >/dev/null || skip_all "needs the sqlite3 shell (quickstart.sh check installs it)"
 DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
 dl() { "$DIGITLAB" "$@"; }
+strip_times() { sed -e 's/"seconds":[0-9.e+-]*//g'; }
 status_of() { dl ls --json | tr '{' '\n' | grep "^\"id\":$1," | sed 's/.*"status":"\([a-z]*\)".*/\1/'; }
 sed 's/epochs: 20/epochs: 3000/' "$top_srcdir/tests/data/glyphs.yaml" > "$scratch/long.yaml"
 
@@ -52,5 +54,29 @@ is "$(sqlite3 "$DIGITLAB_HOME/runs.db" "SELECT seconds FROM epochs WHERE run_id 
 	"$first" "  resumed from its checkpoint: its first epoch was not trained again"
 dl rm 3 > /dev/null
 ok "$([ ! -e "$DIGITLAB_HOME/checkpoints/run-3.model" ]; echo $?)" "rm removes the moved checkpoint"
+
+# ---- two `run --resume` of one model file at once never trip over each other ----
+"$DIGITLAB" run "$scratch/long.yaml" --checkpoint "$scratch/twice.model" > "$scratch/t0.out" 2>&1 &
+pid=$!
+waited=0
+while ! grep -q '^Epoch 5/' "$scratch/t0.out" 2>/dev/null && [ $waited -lt 300 ]; do
+	sleep 0.1
+	waited=$((waited + 1))
+done
+kill -TERM $pid
+wait $pid 2>/dev/null
+"$DIGITLAB" run --resume "$scratch/twice.model" --json > "$scratch/t1.out" 2> "$scratch/t1.err" &
+first=$!
+"$DIGITLAB" run --resume "$scratch/twice.model" --json > "$scratch/t2.out" 2> "$scratch/t2.err"
+second=$?
+wait $first
+is "$?:$second" "0:0" "two runs resuming one model file at once both finish"
+is "$(cat "$scratch/t1.err" "$scratch/t2.err")" "" "  without a word of error"
+is "$(tail -n 1 "$scratch/t1.out" | strip_times)" "$(tail -n 1 "$scratch/t2.out" | strip_times)" \
+	"  with the same metrics"
+is "$(ls "$scratch" | grep -c 'twice.model.tmp')" 0 "  and no temporary file left"
+"$DIGITLAB" run --resume "$scratch/twice.model" > "$scratch/t3.out" 2>&1
+is "$?:$(head -n 1 "$scratch/t3.out")" "0:resuming $scratch/twice.model after epoch 3000" \
+	"  and the model file they leave is whole"
 
 done_testing

@@ -47,7 +47,7 @@ wait $pid 2>/dev/null
 at=$(checkpoint_epoch "$scratch/killed.model")
 ok "$([ $killed -eq 0 ] && [ "$at" -ge 2 ] && [ "$at" -lt 150 ]; echo $?)" \
 	"SIGKILL during training, after the checkpoint of epoch $at"
-ok "$([ ! -e "$scratch/killed.model.tmp" ] || [ -s "$scratch/killed.model" ]; echo $?)" \
+ok "$([ -z "$(ls "$scratch"/killed.model.tmp* 2>/dev/null)" ] || [ -s "$scratch/killed.model" ]; echo $?)" \
 	"a complete checkpoint survives the kill"
 
 resumed=$("$DIGITLAB" run --resume "$scratch/killed.model" --json 2>/dev/null)

@@ -37,7 +37,8 @@ esac
 is "$("$DIGITLAB" ls --status failed --json | grep -o '"name":"[a-z-]*"')" '"name":"full-disk"' \
 	"it is marked failed"
 ck="$DIGITLAB_HOME/checkpoints/run-1.model"
-[ -f "$ck" ] && [ ! -f "$ck.tmp" ]; ok $? "the last good checkpoint is there, the partial one gone"
+[ -f "$ck" ] && [ -z "$(ls "$ck".tmp* 2>/dev/null)" ]
+ok $? "the last good checkpoint is there, the partial one gone"
 "$DIGITLAB" predict "$ck" "$top_srcdir/tests/data/seven.pgm" >/dev/null 2>&1
 ok $? "and it is a valid model file"
 "$DIGITLAB" retry 1 >/dev/null && "$DIGITLAB" serve --drain --workers 1 > "$scratch/serve.log" 2>&1

@@ -106,9 +106,12 @@ int checkpoint_write(const char *path, const struct checkpoint *c, struct dl_err
 	char tmp[4096];
 	int fd;
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+	/* a temporary file of this writer's own: two processes checkpointing
+	 * one path (two `run --resume X`) must not write, or rename away, each
+	 * other's; the last rename wins, and the file is always whole */
+	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
 		return dl_error_at(err, path, 0, 0, "path too long");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = mkostemp(tmp, O_CLOEXEC);  /* 0600 */
 	if (fd < 0)
 		return dl_error_at(err, tmp, 0, 0, "cannot create checkpoint: %s", strerror(errno));
 	if (write_body(fd, c) || fsync(fd)) {

@@ -77,7 +77,9 @@ struct checkpoint {
 	void *trainer_state;
 };
 
-/* Write atomically to path (path.tmp, fsync, rename). */
+/* Write atomically to path: a temporary file of this call's own beside it
+ * (path.tmp-XXXXXX, 0600), fsync, rename. Two processes writing one path
+ * never share a temporary file: each rename puts a whole checkpoint there. */
 int checkpoint_write(const char *path, const struct checkpoint *c, struct dl_error *err);
 
 /* Read and verify a checkpoint; free with checkpoint_free(). Every error

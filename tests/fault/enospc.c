@@ -1,7 +1,7 @@
 /*
  * enospc.c - an LD_PRELOAD shim for fault injection: the disk fills up
  * while checkpoints are written. With DIGITLAB_FAULT_CHECKPOINTS=N, the
- * first N checkpoint files written (PATH.model.tmp) succeed, and every
+ * first N checkpoint files written (PATH.model.tmp-XXXXXX) succeed, and every
  * write to a later one fails with ENOSPC. Nothing else is touched: the
  * store, logs and data go on as normal.
  */
@@ -27,7 +27,8 @@ static int is_checkpoint(int fd, ino_t *inode)
 		return 0;
 	path[n] = '\0';
 	len = (size_t)n;
-	if (len < 10 || strcmp(path + len - 10, ".model.tmp") || fstat(fd, &st) != 0)
+	/* ".model.tmp-" and mkstemp's six characters */
+	if (len < 17 || strncmp(path + len - 17, ".model.tmp-", 11) || fstat(fd, &st) != 0)
 		return 0;
 	*inode = st.st_ino;
 	return 1;
