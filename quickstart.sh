@@ -20,15 +20,15 @@ say() { printf '==> %s\n' "$*"; }
 
 # Debian packages the build and the data fetchers need, with a file or
 # command that proves each is installed (dpkg-query is slower and needs root).
-# `digitlab store recover` runs the sqlite3 shell's .recover. The test suite
-# also drives the dashboard in tmux and runs memcheck.
+# The test suite also drives the dashboard in tmux, runs memcheck, and
+# damages stores behind digitlab's back with the sqlite3 shell.
 need_packages() {
 	missing=""
 	test_tools=""
-	[ "$mode" = check ] && test_tools="tmux:cmd:tmux valgrind:cmd:valgrind"
+	[ "$mode" = check ] && test_tools="tmux:cmd:tmux valgrind:cmd:valgrind sqlite3:cmd:sqlite3"
 	for pair in $test_tools \
 		gcc:cmd:gcc make:cmd:make autoconf:cmd:autoconf automake:cmd:automake \
-		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm sqlite3:cmd:sqlite3 \
+		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm \
 		libncurses-dev:pc:ncursesw libyaml-dev:pc:yaml-0.1 libsqlite3-dev:pc:sqlite3 \
 		zlib1g-dev:pc:zlib libopenblas-dev:pc:openblas
 	do
