@@ -36,6 +36,25 @@ damage() {
 # ---- the runs table's root page ----
 new_store
 damage runs
+# the dashboard: a banner that says so, not an empty list
+if command -v tmux >/dev/null 2>&1; then
+	T="tmux -S $scratch/tmux.sock"
+	$T new-session -d -s dl -x 80 -y 24 \
+		"LANG=C.UTF-8 DIGITLAB_HOME='$DIGITLAB_HOME' '$DIGITLAB' --workers 1; sleep 30"
+	for i in $(seq 1 50); do
+		$T capture-pane -p -t dl | grep -q "the store cannot be read" && break
+		sleep 0.1
+	done
+	screen=$($T capture-pane -p -t dl)
+	printf '%s\n' "$screen" | grep -q "^ the store cannot be read: " &&
+		printf '%s\n' "$screen" | grep -q "The store cannot be read: the line below says why"
+	ok $? "the dashboard keeps a banner saying the store cannot be read"
+	printf '%s\n' "$screen" | grep -q "No runs yet"
+	ok $((! $?)) "  and does not pretend the store is empty"
+	$T send-keys -t dl q
+	sleep 0.3
+	$T kill-server 2>/dev/null
+fi
 sum=$(cksum < "$db")
 out=$(dl ls 2>&1)
 is "$?" 1 "ls on a store whose runs table is damaged exits 1"

@@ -203,8 +203,20 @@ static void test_canvas(void)
 	{
 		char *text = golden_canvas_text(c);
 
-		is_str(text, "        ab\n\xc3\xa9t?\n",
-		       "text clips at the edge, UTF-8 is decoded, a broken byte is '?'");
+		is_str(text, "        ab\n\xc3\xa9t\\xe9\n",
+		       "text clips at the edge, UTF-8 is decoded, a broken byte is escaped");
+		free(text);
+	}
+	canvas_free(c);
+	c = canvas_new(40, 1, 0, 0);
+	/* a note as an adversary writes it: a title escape, a right-to-left
+	 * override, a one-byte CSI (C1) */
+	canvas_text(c, 0, 0, "x\033]0;pwned\007 \xe2\x80\xae\xc2\x9b" "2J", COLOR_DEFAULT, 0, 0);
+	{
+		char *text = golden_canvas_text(c);
+
+		is_str(text, "x\\x1b]0;pwned\\x07 \\u202e\\u009b2J\n",
+		       "controls, bidi overrides and C1 are drawn escaped, never raw");
 		free(text);
 	}
 	canvas_free(c);

@@ -37,6 +37,7 @@ struct app {
 	int n_rows;
 	int queue_paused;
 	char store_problem[256];        /* "" or why the store cannot be read: a banner */
+	char store_warning[300];        /* "" or store_health's sentence: a banner */
 
 	/* the header's facts, kept by the loop */
 	char workers[96];               /* "workers: 2 in-process", "workers: serve pid 7" */

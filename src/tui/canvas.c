@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tui/canvas.h"
+#include "util/text.h"
 
 struct canvas *canvas_new(int w, int h, int ascii, int colors)
 {
@@ -59,52 +60,46 @@ void canvas_put(struct canvas *c, int x, int y, uint32_t ch, int fg, int bg, int
 }
 
 /* The next code point of s, advancing *s; '?' for a malformed sequence. */
-static uint32_t next_code_point(const char **s)
+/* The background of the cell at (x, y): text keeps what it is drawn over. */
+static int canvas_bg(struct canvas *c, int x, int y)
 {
-	const unsigned char *p = (const unsigned char *)*s;
-	uint32_t cp;
-	int extra;
+	struct cell *cell = canvas_at(c, x, y);
 
-	if (p[0] < 0x80) {
-		*s += 1;
-		return p[0];
-	}
-	if ((p[0] & 0xe0) == 0xc0)
-		cp = p[0] & 0x1f, extra = 1;
-	else if ((p[0] & 0xf0) == 0xe0)
-		cp = p[0] & 0x0f, extra = 2;
-	else if ((p[0] & 0xf8) == 0xf0)
-		cp = p[0] & 0x07, extra = 3;
-	else {
-		*s += 1;
-		return '?';
-	}
-	for (int i = 1; i <= extra; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*s += i;
-			return '?';
-		}
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	*s += extra + 1;
-	return cp;
+	return cell ? cell->bg : COLOR_DEFAULT;
 }
 
+/* Text from users reaches the screen only through here: a character
+ * util/text.h calls unsafe (controls, bidirectional overrides), or a byte
+ * that is not UTF-8, is drawn as its escape ("\x1b", "\u202e"), as every
+ * command prints it. */
 int canvas_text(struct canvas *c, int x, int y, const char *utf8, int fg, int attr, int max_w)
 {
+	const unsigned char *p = (const unsigned char *)utf8;
+	size_t left = strlen(utf8);
 	int n = 0;
 
 	if (max_w <= 0)
 		max_w = c->w - x;
-	while (*utf8 && n < max_w) {
-		uint32_t cp = next_code_point(&utf8);
-		struct cell *cell = canvas_at(c, x + n, y);
+	while (left && n < max_w) {
+		uint32_t cp;
+		int len = text_utf8_next(p, left, &cp);
 
-		if (cp < 0x20)
-			cp = ' ';
-		if (cell)
-			*cell = (struct cell){cp, (uint8_t)fg, cell->bg, (uint8_t)attr};
+		if (len == 0 || text_is_unsafe(cp)) {
+			char one[5] = "", shown[16];
+			int bytes = len ? len : 1;
+
+			memcpy(one, p, (size_t)bytes);
+			text_escape(shown, sizeof shown, one, TEXT_ONE_LINE);
+			for (const char *e = shown; *e && n < max_w; e++, n++)
+				canvas_put(c, x + n, y, (unsigned char)*e, fg, canvas_bg(c, x + n, y), attr);
+			p += bytes;
+			left -= (size_t)bytes;
+			continue;
+		}
+		canvas_put(c, x + n, y, cp, fg, canvas_bg(c, x + n, y), attr);
 		n++;
+		p += len;
+		left -= (size_t)len;
 	}
 	return n;
 }

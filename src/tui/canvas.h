@@ -73,7 +73,10 @@ struct cell *canvas_at(struct canvas *c, int x, int y);
 void canvas_put(struct canvas *c, int x, int y, uint32_t ch, int fg, int bg, int attr);
 
 /* UTF-8 text from (x, y), at most max_w columns (<= 0: to the right edge).
- * Returns the columns written. Invalid UTF-8 is drawn as '?'. */
+ * Returns the columns written. Control and bidirectional characters and
+ * bytes that are not UTF-8 are drawn escaped, as util/text.h's text_escape
+ * writes them ("\x1b", "\u202e", "\xff"): text from users never reaches
+ * the terminal raw. */
 int canvas_text(struct canvas *c, int x, int y, const char *utf8, int fg, int attr, int max_w);
 int canvas_printf(struct canvas *c, int x, int y, int fg, int attr, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));

@@ -36,6 +36,8 @@ void chrome_message(const struct app *a, struct canvas *c)
 			      " the store cannot be read: %s ", a->store_problem);
 	else if (a->message[0])
 		canvas_text(c, 0, y, a->message, COLOR_WARN, 0, 0);
+	else if (a->store_warning[0])
+		canvas_printf(c, 0, y, COLOR_BAD, ATTR_BOLD | ATTR_REVERSE, " %s ", a->store_warning);
 }
 
 int chrome_too_small(struct canvas *c)

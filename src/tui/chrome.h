@@ -19,8 +19,9 @@
 void chrome_header(const struct app *a, struct canvas *c);
 /* The last line: the keys of the view, reversed. */
 void chrome_keys(struct canvas *c, const char *keys);
-/* The line above the key bar: the message, or a damaged store's banner,
- * which stays as long as the store cannot be read. */
+/* The line above the key bar: a banner while the store cannot be read,
+ * else the message, else a banner with what store_health said when the
+ * store opened (damaged, read-only), which stays for the session. */
 void chrome_message(const struct app *a, struct canvas *c);
 /* The "terminal too small" screen; 1 when the canvas is too small. */
 int chrome_too_small(struct canvas *c);

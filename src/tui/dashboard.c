@@ -421,6 +421,8 @@ int dashboard_run(const struct dashboard_opts *o, struct dl_error *err)
 	if (store_open(&a->store, NULL, err) != DL_OK)
 		return DL_ERR;
 	store_dir_of(a);
+	if (store_health(a->store, a->store_warning, sizeof a->store_warning) == STORE_HEALTHY)
+		a->store_warning[0] = '\0';
 	if (term_start(&d->term, o->ascii, KEY_TIMEOUT_MS, why, sizeof why) != 0) {
 		store_close(a->store);
 		return dl_error_set(err, "%s", why);

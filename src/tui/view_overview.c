@@ -139,7 +139,9 @@ static void overview_draw(const struct app *a, void *state, struct canvas *c)
 		draw_row(a, line < s->n_sparks ? &s->sparks[line] : NULL, c, LIST_TOP + i, r,
 			 r->id == a->selected, oc);
 	}
-	if (s->list.n == 0)
+	if (s->list.n == 0 && a->store_problem[0])
+		canvas_text(c, 2, 3, "The store cannot be read: the line below says why.", COLOR_BAD, 0, 0);
+	else if (s->list.n == 0)
 		canvas_text(c, 2, 3, "No runs yet. Press a to queue an experiment file.", COLOR_DIM, 0, 0);
 	chrome_keys(c, c->w >= 120 ?
 		    " ?help  Enter open  a add  A add path  c cancel  s stop  p pause  r retry  +/- priority"
