@@ -22,6 +22,7 @@ say() { printf '==> %s\n' "$*"; }
 # command that proves each is installed (dpkg-query is slower and needs root).
 # The test suite also drives the dashboard in tmux, runs memcheck, and
 # damages stores behind digitlab's back with the sqlite3 shell.
+# libpng-dev reads the PNG images of folder data sets and `digitlab predict`.
 need_packages() {
 	missing=""
 	test_tools=""
@@ -30,7 +31,7 @@ need_packages() {
 		gcc:cmd:gcc make:cmd:make autoconf:cmd:autoconf automake:cmd:automake \
 		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm \
 		libncurses-dev:pc:ncursesw libyaml-dev:pc:yaml-0.1 libsqlite3-dev:pc:sqlite3 \
-		zlib1g-dev:pc:zlib libopenblas-dev:pc:openblas
+		zlib1g-dev:pc:zlib libopenblas-dev:pc:openblas libpng-dev:pc:libpng
 	do
 		pkg=${pair%%:*}; rest=${pair#*:}; kind=${rest%%:*}; what=${rest#*:}
 		case "$kind" in

@@ -563,7 +563,7 @@ static void test_artifacts(void)
 	ok(conf[0] == 7, "storing it again replaces it");
 	ok(store_get_confusion(s, id, "val", &n, conf, &found, &err) == DL_OK && !found && n == 0,
 	   "no validation matrix was stored");
-	ok(store_set_confusion(s, id, "test", 11, counts, &err) == DL_ERR,
+	ok(store_set_confusion(s, id, "test", STORE_MAX_CLASSES + 1, counts, &err) == DL_ERR,
 	   "more than %d classes is refused", STORE_MAX_CLASSES);
 	store_class_error(3, counts, cls);
 	ok(fabs(cls[0] - 1.0 / 8) < 1e-12 && fabs(cls[1] - 2.0 / 8) < 1e-12 && isnan(cls[2]),

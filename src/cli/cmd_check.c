@@ -68,8 +68,9 @@ static int check_one(struct experiment *exp, const char *file, const struct file
 	if (cli_load_experiment(exp, file, a->sets, a->n_sets) != DL_OK)
 		return DL_ERR;
 	dl_error_clear(&err);
-	/* Every built-in source and every IDX label file here has 10 classes. */
-	if (trainer_check_model(exp, 10, &err) != DL_OK) {
+	/* A folder's classes are known once its subfolders are read: then 0,
+	 * and only the run itself checks the last layer against them. */
+	if (trainer_check_model(exp, data_spec_classes(&exp->data), &err) != DL_OK) {
 		snprintf(err.file, sizeof err.file, "%s", file);
 		cli_print_error(&err);
 		return DL_ERR;
@@ -92,7 +93,8 @@ static int check_sweep(const char *file, const struct file_args *a, int *runs)
 		return DL_ERR;
 	}
 	for (int i = 0; rc == DL_OK && plan.has_sweep && i < plan.n; i++) {
-		if (trainer_check_model(&plan.runs[i].exp, 10, &err) == DL_OK)
+		if (trainer_check_model(&plan.runs[i].exp,
+					data_spec_classes(&plan.runs[i].exp.data), &err) == DL_OK)
 			continue;
 		snprintf(err.file, sizeof err.file, "%s", file);
 		dl_error_prefix(&err, "sweep point %s", plan.runs[i].point);

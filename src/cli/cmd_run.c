@@ -46,6 +46,7 @@ static void on_interrupt(int sig)
 
 struct console {
 	const struct experiment *exp;
+	const struct data_split *data;
 	int tty;                /* stdout is a terminal: draw a progress bar */
 	int bar_shown;          /* a progress bar is on the current line */
 };
@@ -107,9 +108,9 @@ static void console_finished(void *ctx, const struct run_result *r)
 		return;
 	printf("\nTest accuracy: %.4f - test loss: %.4f (%d samples) - %d epochs in %.1fs\n\n",
 	       r->test.accuracy, r->test.loss, r->test.n, r->epochs, r->seconds);
-	report_confusion(stdout, &r->test);
+	report_confusion(stdout, &r->test, c->data->class_names);
 	printf("\n");
-	report_per_class_error(stdout, &r->test);
+	report_per_class_error(stdout, &r->test, c->data->class_names);
 	fflush(stdout);
 }
 
@@ -227,7 +228,7 @@ int cmd_run(int argc, char **argv)
 	signal(SIGTERM, on_interrupt);
 	signal(SIGHUP, on_interrupt);
 
-	console = (struct console){.exp = &exp, .tty = isatty(STDOUT_FILENO)};
+	console = (struct console){.exp = &exp, .data = &data, .tty = isatty(STDOUT_FILENO)};
 	sink = (struct run_sink){
 		.ctx = &console, .started = console_started, .progress = console_progress,
 		.epoch_done = console_epoch, .finished = console_finished,

@@ -38,25 +38,84 @@ void report_epoch_line(FILE *out, const struct epoch_metrics *m, int epochs)
 	}
 }
 
-void report_confusion(FILE *out, const struct evaluation *ev)
+const char *report_class_name(const char (*names)[DATA_CLASS_NAME_MAX], int k, char *buf,
+			      size_t size)
 {
-	int K = ev->n_classes;
+	if (names && names[k][0])
+		snprintf(buf, size, "%s", names[k]);
+	else
+		snprintf(buf, size, "%d", k);
+	return buf;
+}
+
+/* Columns a name takes (UTF-8 continuation bytes take none). */
+static int name_width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* The name padded on the left to width columns, or cut to them. */
+static void put_name(FILE *out, const char *name, int width)
+{
+	int w = name_width(name), cols = 0;
+
+	for (int i = w; i < width; i++)
+		fputc(' ', out);
+	for (const char *s = name; *s; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80 && ++cols > width)
+			break;
+		fputc(*s, out);
+	}
+}
+
+/* The widest name, at least min and at most max columns. */
+static int names_width(const char (*names)[DATA_CLASS_NAME_MAX], int K, int min, int max)
+{
+	char buf[DATA_CLASS_NAME_MAX];
+	int w = min;
+
+	for (int k = 0; k < K; k++) {
+		int n = name_width(report_class_name(names, k, buf, sizeof buf));
+
+		w = n > w ? n : w;
+	}
+	return w < max ? w : max;
+}
+
+void report_confusion(FILE *out, const struct evaluation *ev,
+		      const char (*names)[DATA_CLASS_NAME_MAX])
+{
+	int K = ev->n_classes, row_w = names_width(names, K, 2, 16);
+	int col_w = names_width(names, K, 5, 8);
+	char buf[DATA_CLASS_NAME_MAX];
 
 	fprintf(out, "Confusion matrix (rows: true class, columns: predicted)\n");
-	fprintf(out, "     ");
-	for (int p = 0; p < K; p++)
-		fprintf(out, " %5d", p);
+	fprintf(out, "%*s", row_w + 3, "");
+	for (int p = 0; p < K; p++) {
+		fputc(' ', out);
+		put_name(out, report_class_name(names, p, buf, sizeof buf), col_w);
+	}
 	fprintf(out, "\n");
 	for (int t = 0; t < K; t++) {
-		fprintf(out, "  %2d ", t);
+		fprintf(out, "  ");
+		put_name(out, report_class_name(names, t, buf, sizeof buf), row_w);
+		fputc(' ', out);
 		for (int p = 0; p < K; p++)
-			fprintf(out, " %5d", ev->confusion[t][p]);
+			fprintf(out, " %*d", col_w, ev->confusion[t][p]);
 		fprintf(out, "\n");
 	}
 }
 
-void report_per_class_error(FILE *out, const struct evaluation *ev)
+void report_per_class_error(FILE *out, const struct evaluation *ev,
+			    const char (*names)[DATA_CLASS_NAME_MAX])
 {
+	int row_w = names_width(names, ev->n_classes, 2, 16);
+	char buf[DATA_CLASS_NAME_MAX];
+
 	fprintf(out, "Per-class error\n");
 	for (int t = 0; t < ev->n_classes; t++) {
 		int total = 0, wrong;
@@ -64,8 +123,10 @@ void report_per_class_error(FILE *out, const struct evaluation *ev)
 		for (int p = 0; p < ev->n_classes; p++)
 			total += ev->confusion[t][p];
 		wrong = total - ev->confusion[t][t];
-		fprintf(out, "  %2d  %6.2f%%  (%d of %d)\n", t,
-			total ? 100.0 * wrong / total : 0.0, wrong, total);
+		fprintf(out, "  ");
+		put_name(out, report_class_name(names, t, buf, sizeof buf), row_w);
+		fprintf(out, "  %6.2f%%  (%d of %d)\n", total ? 100.0 * wrong / total : 0.0,
+			wrong, total);
 	}
 }
 

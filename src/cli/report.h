@@ -13,11 +13,18 @@
 /* "Epoch 3/10 - loss: 0.1234 - accuracy: 0.9650 - ... - 2.1s" */
 void report_epoch_line(FILE *out, const struct epoch_metrics *m, int epochs);
 
-/* The confusion matrix with row/column labels (rows: true class). */
-void report_confusion(FILE *out, const struct evaluation *ev);
+/* The confusion matrix with row/column labels (rows: true class), the
+ * labels from names (ev->n_classes of them; NULL: the class numbers). */
+void report_confusion(FILE *out, const struct evaluation *ev,
+		      const char (*names)[DATA_CLASS_NAME_MAX]);
 
 /* Error rate per true class, with counts. */
-void report_per_class_error(FILE *out, const struct evaluation *ev);
+void report_per_class_error(FILE *out, const struct evaluation *ev,
+			    const char (*names)[DATA_CLASS_NAME_MAX]);
+
+/* Class k's name into buf: names[k], or the number k when names is NULL. */
+const char *report_class_name(const char (*names)[DATA_CLASS_NAME_MAX], int k, char *buf,
+			      size_t size);
 
 struct store_row;
 

@@ -20,6 +20,9 @@
 #include "util/error.h"
 
 #define DATA_PATH_MAX 1024
+#define DATA_MAX_CLASSES 128        /* labels are 0..DATA_MAX_CLASSES-1 */
+#define DATA_CLASS_NAME_MAX 64      /* bytes of a class name, NUL included */
+#define DATA_DEFAULT_SIDE 28        /* folder images are fitted to 28x28 */
 
 struct dataset {
 	int n;              /* number of samples */
@@ -36,6 +39,8 @@ enum data_source {
 	DATA_DIGITS8X8,
 	DATA_FONT5X7,
 	DATA_IDX,
+	DATA_FOLDER,        /* one subfolder of PNG/PGM images per class (folder.h) */
+	DATA_CSV,           /* the Kaggle digit-recognizer CSV layout (pixel_csv.h) */
 };
 
 enum data_validation {
@@ -49,12 +54,24 @@ struct data_spec {
 	/* source: idx; paths as written (relative to the current directory) */
 	char train_images[DATA_PATH_MAX], train_labels[DATA_PATH_MAX];
 	char test_images[DATA_PATH_MAX], test_labels[DATA_PATH_MAX];
+	/* source: folder and csv: the training data, and the test data or ""
+	 * (then test_fraction of the training data is held out) */
+	char path[DATA_PATH_MAX], test_path[DATA_PATH_MAX];
+	int size_h, size_w;            /* folder: images are fitted to this (28x28) */
+	int invert;                    /* folder: dark ink on light paper */
+	int skip_bad;                  /* folder: skip unreadable images (counted)
+	                                  instead of failing on the first */
+	/* source: idx and csv: how many classes the labels count (default 10),
+	 * and their names ("" when not given: the label number is the name) */
+	int n_classes;
+	char class_names[DATA_MAX_CLASSES][DATA_CLASS_NAME_MAX];
 	enum data_validation validation;
 	float validation_fraction;     /* DATA_VAL_FRACTION: in (0, 1) */
 	long limit;                    /* use the first `limit` training samples, 0 = all */
 	long test_limit;               /* use the first `test_limit` test samples, 0 = all */
-	float test_fraction;           /* digits8x8 has no test set: hold out the last
-	                                  fraction (notebook 001: 0.3) */
+	float test_fraction;           /* digits8x8, and folder and csv without a
+	                                  test path: hold out the last fraction
+	                                  (notebook 001: 0.3) */
 	float scale;                   /* multiply [0,1] pixels by this (default 1) */
 	/* source: font5x7 */
 	unsigned train_kinds, test_kinds; /* bit masks of enum font_kind */
@@ -68,11 +85,22 @@ void data_spec_defaults(struct data_spec *s);
  * as the experiment file writes them. */
 extern const char *const data_source_names[];
 const char *data_source_name(enum data_source s);
+/* Number of classes a spec's data has without loading it; 0 for a folder
+ * (known once its subfolders are read). */
+int data_spec_classes(const struct data_spec *s);
+/* Is name usable as a class name: 1 to DATA_CLASS_NAME_MAX-1 bytes of
+ * valid UTF-8 without control characters? 1 when it is. */
+int data_class_name_ok(const char *name);
 int data_source_from_name(const char *name);   /* -1 when unknown */
 
 struct data_split {
 	struct dataset train, val, test;   /* val.n == 0 when there is none */
 	char description[256];             /* e.g. "mnist: 54000 train, 6000 val, 10000 test" */
+	int n_classes;                     /* == train.n_classes */
+	/* The name of each class: a folder's name, fashion-mnist's garments,
+	 * the digit otherwise. Printable UTF-8, no control characters. */
+	char class_names[DATA_MAX_CLASSES][DATA_CLASS_NAME_MAX];
+	int skipped;                       /* folder: unreadable images skipped */
 };
 
 /* Allocate an empty dataset of n samples with the given shape. */
@@ -91,7 +119,8 @@ int data_load(const struct data_spec *spec, const char *cache_dir,
 void data_split_free(struct data_split *s);
 
 /* Shape of one sample for a spec without loading the data: fixed for the
- * built-in sources, read from the train_images IDX header for source idx. */
+ * built-in sources, read from the train_images IDX header for source idx
+ * and the header row for csv, data.size for folder. */
 int data_input_shape(const struct data_spec *spec, int *c, int *h, int *w,
 		     struct dl_error *err);
 

@@ -12,18 +12,30 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "data/digits_csv.h"
 #include "data/fetch.h"
+#include "data/folder.h"
 #include "data/font5x7.h"
 #include "data/idx.h"
+#include "data/pixel_csv.h"
+#include "util/rng.h"
 
 #define DEFAULT_TEST_FRACTION 0.3
 /* font5x7 test variants come from a stream apart from the training ones,
  * so a kind in both sets does not give the same noisy copies twice. */
 #define FONT_TEST_SEED_XOR 0x7e57da7a5eedULL
+/* Folder and CSV samples are shuffled before a test or validation part is
+ * split off, from a stream of their own. */
+#define SHUFFLE_SEED_XOR 0x5f1e5a3b1ed5ULL
+
+static const char *const fashion_names[10] = {
+	"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+	"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+};
 
 /* Number of samples kept in front when the last `fraction` is split off:
  * floor(n * (1 - fraction)) as Keras and notebook 001 compute it, with the
@@ -110,8 +122,8 @@ static int load_idx_paths(const struct data_spec *spec, struct data_split *out,
 	for (int i = 0; i < 4; i++)
 		if (!paths[i][0])
 			return dl_error_set(err, "data source idx needs %s", keys[i]);
-	if (idx_load(paths[0], paths[1], 10, &out->train, err) != DL_OK ||
-	    idx_load(paths[2], paths[3], 10, &out->test, err) != DL_OK)
+	if (idx_load(paths[0], paths[1], spec->n_classes, &out->train, err) != DL_OK ||
+	    idx_load(paths[2], paths[3], spec->n_classes, &out->test, err) != DL_OK)
 		return DL_ERR;
 	if (out->test.h != out->train.h || out->test.w != out->train.w)
 		return dl_error_at(err, paths[2], 0, 0,
@@ -121,24 +133,22 @@ static int load_idx_paths(const struct data_spec *spec, struct data_split *out,
 	return DL_OK;
 }
 
-static int load_digits(const struct data_spec *spec, const char *cache_dir,
-		       struct data_split *out, struct dl_error *err)
+/* Split the last test_fraction of all (read from path) off as the test set. */
+static int split_test(const struct data_spec *spec, const char *path, struct dataset all,
+		      struct data_split *out, struct dl_error *err)
 {
-	char path[DATA_PATH_MAX];
 	double tf = spec->test_fraction == 0 ? DEFAULT_TEST_FRACTION : spec->test_fraction;
-	struct dataset all;
 	int n_train;
 
-	if (!(tf > 0 && tf < 1))
-		return dl_error_set(err, "digits8x8 test fraction must be between 0 and 1, not %g", tf);
-	data_cache_digits_path(cache_dir, path, sizeof path);
-	if (access(path, F_OK) != 0)
-		return missing_set("digits8x8", cache_dir, NULL, err);
-	if (digits_csv_read(path, &all, err) != DL_OK)
-		return DL_ERR;
+	if (!(tf > 0 && tf < 1)) {
+		dataset_free(&all);
+		return dl_error_set(err, "%s test fraction must be between 0 and 1, not %g",
+				    data_source_name(spec->source), tf);
+	}
 	n_train = front_count(all.n, tf);
 	if (n_train < 1 || n_train >= all.n) {
 		int n = all.n;
+
 		dataset_free(&all);
 		return dl_error_at(err, path, 0, 0,
 				   "%d samples cannot be split into train and a test fraction of %g",
@@ -151,6 +161,127 @@ static int load_digits(const struct data_spec *spec, const char *cache_dir,
 	}
 	out->train = all;
 	return DL_OK;
+}
+
+static int load_digits(const struct data_spec *spec, const char *cache_dir,
+		       struct data_split *out, struct dl_error *err)
+{
+	char path[DATA_PATH_MAX];
+	struct dataset all;
+
+	data_cache_digits_path(cache_dir, path, sizeof path);
+	if (access(path, F_OK) != 0)
+		return missing_set("digits8x8", cache_dir, NULL, err);
+	if (digits_csv_read(path, &all, err) != DL_OK)
+		return DL_ERR;
+	return split_test(spec, path, all, out, err);
+}
+
+/* Put d's samples in an order drawn from seed: folders are read class by
+ * class, and a test or validation part cut from the end must hold every
+ * class. */
+static int shuffle_set(struct dataset *d, uint64_t seed, struct dl_error *err)
+{
+	size_t plane = (size_t)d->c * d->h * d->w;
+	struct dataset copy;
+	struct rng rng;
+	int *order;
+
+	if (d->n < 2)
+		return DL_OK;
+	order = malloc(sizeof(int) * (size_t)d->n);
+	if (!order)
+		return dl_error_set(err, "out of memory");
+	if (dataset_slice(&copy, d, 0, d->n, err) != DL_OK) {
+		free(order);
+		return DL_ERR;
+	}
+	for (int i = 0; i < d->n; i++)
+		order[i] = i;
+	rng_seed(&rng, seed ^ SHUFFLE_SEED_XOR);
+	rng_shuffle(&rng, order, d->n);
+	for (int i = 0; i < d->n; i++) {
+		memcpy(d->x + (size_t)i * plane, copy.x + (size_t)order[i] * plane,
+		       sizeof(float) * plane);
+		d->y[i] = copy.y[order[i]];
+	}
+	dataset_free(&copy);
+	free(order);
+	return DL_OK;
+}
+
+static int load_folder(const struct data_spec *spec, uint64_t seed, struct data_split *out,
+		       struct dl_error *err)
+{
+	struct folder_opts o = {.h = spec->size_h, .w = spec->size_w, .invert = spec->invert,
+				.skip_bad = spec->skip_bad};
+	struct dataset all;
+	int skipped;
+
+	if (!spec->path[0])
+		return dl_error_set(err, "data source folder needs path");
+	if (folder_load(spec->path, &o, &all, out->class_names, &out->skipped, err) != DL_OK)
+		return DL_ERR;
+	if (shuffle_set(&all, seed, err) != DL_OK) {
+		dataset_free(&all);
+		return DL_ERR;
+	}
+	if (!spec->test_path[0])
+		return split_test(spec, spec->path, all, out, err);
+	out->train = all;
+	o.n_known = all.n_classes;
+	o.known = (const char (*)[DATA_CLASS_NAME_MAX])out->class_names;
+	if (folder_load(spec->test_path, &o, &out->test, NULL, &skipped, err) != DL_OK)
+		return DL_ERR;
+	out->skipped += skipped;
+	return DL_OK;
+}
+
+static int load_csv(const struct data_spec *spec, uint64_t seed, struct data_split *out,
+		    struct dl_error *err)
+{
+	struct dataset all;
+	int labelled;
+
+	if (!spec->path[0])
+		return dl_error_set(err, "data source csv needs path");
+	if (pixel_csv_read(spec->path, spec->n_classes, 1, &all, &labelled, err) != DL_OK)
+		return DL_ERR;
+	if (!spec->test_path[0]) {
+		if (shuffle_set(&all, seed, err) != DL_OK) {
+			dataset_free(&all);
+			return DL_ERR;
+		}
+		return split_test(spec, spec->path, all, out, err);
+	}
+	out->train = all;
+	if (pixel_csv_read(spec->test_path, spec->n_classes, 1, &out->test, &labelled,
+			   err) != DL_OK)
+		return DL_ERR;
+	if (out->test.h != out->train.h)
+		return dl_error_at(err, spec->test_path, 1, 1,
+				   "test images are %dx%d but training images (%s) are %dx%d",
+				   out->test.h, out->test.w, spec->path, out->train.h,
+				   out->train.w);
+	return DL_OK;
+}
+
+/* The class names of the sources that do not read them from files. */
+static void name_classes(const struct data_spec *spec, struct data_split *out)
+{
+	out->n_classes = out->train.n_classes;
+	for (int k = 0; k < out->n_classes; k++) {
+		if (spec->source == DATA_FOLDER)
+			continue;
+		if (spec->source == DATA_FASHION_MNIST)
+			snprintf(out->class_names[k], DATA_CLASS_NAME_MAX, "%s", fashion_names[k]);
+		else if ((spec->source == DATA_IDX || spec->source == DATA_CSV) &&
+			 spec->class_names[k][0])
+			snprintf(out->class_names[k], DATA_CLASS_NAME_MAX, "%s",
+				 spec->class_names[k]);
+		else
+			snprintf(out->class_names[k], DATA_CLASS_NAME_MAX, "%d", k);
+	}
 }
 
 static int load_font(const struct data_spec *spec, uint64_t seed,
@@ -180,7 +311,7 @@ static int check_spec(const struct data_spec *spec, struct dl_error *err)
 	if (!isfinite(spec->scale) || spec->scale < 0)
 		return dl_error_set(err, "data scale must be a positive number, not %g",
 				    spec->scale);
-	if ((unsigned)spec->source > DATA_IDX)
+	if ((unsigned)spec->source > DATA_CSV)
 		return dl_error_set(err, "unknown data source %d", (int)spec->source);
 	return DL_OK;
 }
@@ -201,6 +332,14 @@ static void describe(const struct data_spec *spec, struct data_split *out)
 			snprintf(variants, sizeof variants, ", %d variant%s", spec->variants,
 				 spec->variants == 1 ? "" : "s");
 		snprintf(head, sizeof head, "font5x7 (%s%s; test %s)", kinds, variants, tk);
+	} else if (spec->source == DATA_FOLDER || spec->source == DATA_CSV) {
+		char skipped[64] = "";
+
+		if (s->skipped)
+			snprintf(skipped, sizeof skipped, ", %d unreadable image%s skipped",
+				 s->skipped, s->skipped == 1 ? "" : "s");
+		snprintf(head, sizeof head, "%s (%d classes%s)", data_source_name(spec->source),
+			 s->train.n_classes, skipped);
 	} else {
 		snprintf(head, sizeof head, "%s", data_source_name(spec->source));
 	}
@@ -238,6 +377,12 @@ int data_load(const struct data_spec *spec, const char *cache_dir,
 	case DATA_FONT5X7:
 		rc = load_font(spec, seed, out, err);
 		break;
+	case DATA_FOLDER:
+		rc = load_folder(spec, seed, out, err);
+		break;
+	case DATA_CSV:
+		rc = load_csv(spec, seed, out, err);
+		break;
 	case DATA_IDX:
 	default:
 		rc = load_idx_paths(spec, out, err);
@@ -270,6 +415,7 @@ int data_load(const struct data_spec *spec, const char *cache_dir,
 		scale_set(&out->val, scale);
 		scale_set(&out->test, scale);
 	}
+	name_classes(spec, out);
 	describe(spec, out);
 	return DL_OK;
 fail:
@@ -303,6 +449,20 @@ int data_input_shape(const struct data_spec *spec, int *c, int *h, int *w,
 		*h = info.rows;
 		*w = info.cols;
 		return DL_OK;
+	case DATA_FOLDER:
+		*h = spec->size_h;
+		*w = spec->size_w;
+		return DL_OK;
+	case DATA_CSV: {
+		struct pixel_csv_info csv;
+
+		if (!spec->path[0])
+			return dl_error_set(err, "data source csv needs path");
+		if (pixel_csv_read_info(spec->path, &csv, err) != DL_OK)
+			return DL_ERR;
+		*h = *w = csv.side;
+		return DL_OK;
+	}
 	}
 	return dl_error_set(err, "unknown data source %d", (int)spec->source);
 }

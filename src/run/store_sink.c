@@ -21,12 +21,18 @@ static void record_failure(struct store_sink *ss, const struct dl_error *err)
 static void on_started(void *ctx, const struct run_info *info)
 {
 	struct store_sink *ss = ctx;
+	const struct data_split *d = info->data;
+	const char *names[DATA_MAX_CLASSES];
 	struct dl_error err;
 
 	ss->epochs = info->exp->train.epochs;
-	ss->image_h = info->data->test.c * info->data->test.h;
-	ss->image_w = info->data->test.w;
-	if (store_set_params(ss->store, ss->run_id, (int64_t)info->params, &err) != DL_OK)
+	ss->image_h = d->test.c * d->test.h;
+	ss->image_w = d->test.w;
+	for (int k = 0; k < d->n_classes && k < DATA_MAX_CLASSES; k++)
+		names[k] = d->class_names[k];
+	if (store_set_params(ss->store, ss->run_id, (int64_t)info->params, &err) != DL_OK ||
+	    (d->n_classes > 0 &&
+	     store_set_class_names(ss->store, ss->run_id, d->n_classes, names, &err) != DL_OK))
 		record_failure(ss, &err);
 }
 

@@ -200,6 +200,31 @@ static void emit_data(struct sbuf *b, const struct data_spec *d)
 			put(b, "\n");
 		}
 	}
+	if (d->source == DATA_FOLDER || d->source == DATA_CSV) {
+		put(b, "  path: ");
+		put_string(b, d->path);
+		put(b, "\n  test: ");
+		if (d->test_path[0])
+			put_string(b, d->test_path);
+		else
+			put(b, "null");
+		put(b, "\n");
+	}
+	if (d->source == DATA_FOLDER)
+		put(b, "  size: [%d, %d]\n  invert: %s\n  bad_images: %s\n", d->size_h,
+		    d->size_w, d->invert ? "true" : "false", d->skip_bad ? "skip" : "error");
+	if (d->source == DATA_IDX || d->source == DATA_CSV) {
+		if (!d->class_names[0][0]) {
+			put(b, "  classes: %d\n", d->n_classes);
+		} else {
+			put(b, "  classes: [");
+			for (int k = 0; k < d->n_classes; k++) {
+				put(b, "%s", k ? ", " : "");
+				put_string(b, d->class_names[k]);
+			}
+			put(b, "]\n");
+		}
+	}
 	if (d->validation == DATA_VAL_TEST)
 		put(b, "  validation: test\n");
 	else if (d->validation == DATA_VAL_FRACTION)
@@ -214,7 +239,8 @@ static void emit_data(struct sbuf *b, const struct data_spec *d)
 		put(b, "  test_limit: %ld\n", d->test_limit);
 	else
 		put(b, "  test_limit: null\n");
-	if (d->source == DATA_DIGITS8X8)
+	if (d->source == DATA_DIGITS8X8 ||
+	    ((d->source == DATA_FOLDER || d->source == DATA_CSV) && !d->test_path[0]))
 		put(b, "  test_fraction: %s\n", fmt_float(d->test_fraction, f, sizeof f));
 	put(b, "  scale: %s\n", fmt_float(d->scale, f, sizeof f));
 	if (d->source == DATA_FONT5X7) {

@@ -464,10 +464,115 @@ static int read_kinds(struct ctx *c, const struct ynode *n, const char *path,
 	return DL_OK;
 }
 
+#define SPEC_MAX_IMAGE_SIDE 1024
+
+/* A size: N (square) or [H, W], each 1..max. */
+static int get_window_max(struct ctx *c, const struct ynode *n, const char *path, int max,
+			  int *h, int *w)
+{
+	char p[140];
+
+	if (n->type == YNODE_SEQUENCE) {
+		if (n->n != 2)
+			return fail(c, n, "%s: expected N or [HEIGHT, WIDTH], found a sequence "
+				    "of %d", path, n->n);
+		snprintf(p, sizeof p, "%s[0]", path);
+		if (get_int32(c, n->kids[0], p, 1, max, h))
+			return DL_ERR;
+		snprintf(p, sizeof p, "%s[1]", path);
+		return get_int32(c, n->kids[1], p, 1, max, w);
+	}
+	if (get_int32(c, n, path, 1, max, h))
+		return DL_ERR;
+	*w = *h;
+	return DL_OK;
+}
+
+/* classes: N or a list of N distinct names (2 <= N <= DATA_MAX_CLASSES). */
+static int read_classes(struct ctx *c, const struct ynode *v, struct data_spec *d)
+{
+	char p[64];
+
+	memset(d->class_names, 0, sizeof d->class_names);
+	if (v->type != YNODE_SEQUENCE)
+		return get_int32(c, v, "data.classes", 2, DATA_MAX_CLASSES, &d->n_classes);
+	if (v->n < 2 || v->n > DATA_MAX_CLASSES)
+		return fail(c, v, "data.classes: expected 2 to %d class names, found %d",
+			    DATA_MAX_CLASSES, v->n);
+	for (int i = 0; i < v->n; i++) {
+		snprintf(p, sizeof p, "data.classes[%d]", i);
+		if (get_string(c, v->kids[i], p, d->class_names[i], DATA_CLASS_NAME_MAX))
+			return DL_ERR;
+		if (!data_class_name_ok(d->class_names[i]))
+			return fail(c, v->kids[i], "%s: a class name must not be empty or hold "
+				    "control characters", p);
+		for (int j = 0; j < i; j++)
+			if (!strcmp(d->class_names[j], d->class_names[i]))
+				return fail(c, v->kids[i], "%s: '%s' is also class %d", p,
+					    d->class_names[i], j);
+	}
+	d->n_classes = v->n;
+	return DL_OK;
+}
+
+/* The keys of sources folder and csv: path, test, size, invert, bad_images. */
+static int read_files(struct ctx *c, const struct ynode *map, struct data_spec *d)
+{
+	static const char *const folder_only[] = {"size", "invert", "bad_images", NULL};
+	static const char *const bad_modes[] = {"error", "skip", NULL};
+	const struct ynode *v;
+	const char *src = data_source_name(d->source);
+	int files = d->source == DATA_FOLDER || d->source == DATA_CSV;
+
+	for (int i = 0; folder_only[i]; i++)
+		if (d->source != DATA_FOLDER && ynode_get(map, folder_only[i]))
+			return fail(c, key_node(map, folder_only[i]),
+				    "%s is only valid with source: folder", folder_only[i]);
+	if (!files) {
+		if (ynode_get(map, "path"))
+			return fail(c, key_node(map, "path"),
+				    "path is only valid with source: folder or csv");
+		if (ynode_get(map, "test"))
+			return fail(c, key_node(map, "test"),
+				    "test is only valid with source: folder or csv");
+		return DL_OK;
+	}
+	if (!(v = ynode_get(map, "path")))
+		return fail(c, map, "missing required key 'path' (source: %s)", src);
+	if (get_string(c, v, "data.path", d->path, DATA_PATH_MAX))
+		return DL_ERR;
+	if (!d->path[0])
+		return fail(c, v, "data.path: the path is empty");
+	if ((v = ynode_get(map, "test")) && !ynode_is_null(v)) {
+		if (get_string(c, v, "data.test", d->test_path, DATA_PATH_MAX))
+			return DL_ERR;
+		if (!d->test_path[0])
+			return fail(c, v, "data.test: the path is empty");
+		if (ynode_get(map, "test_fraction"))
+			return fail(c, key_node(map, "test_fraction"),
+				    "test_fraction and test exclude each other: the test set is "
+				    "either held out or given");
+	}
+	if ((v = ynode_get(map, "size")) &&
+	    get_window_max(c, v, "data.size", SPEC_MAX_IMAGE_SIDE, &d->size_h, &d->size_w))
+		return DL_ERR;
+	if ((v = ynode_get(map, "invert")) && get_bool(c, v, "data.invert", &d->invert))
+		return DL_ERR;
+	if ((v = ynode_get(map, "bad_images"))) {
+		int k;
+
+		if (get_enum(c, v, "data.bad_images", "bad_images", bad_modes, &k))
+			return DL_ERR;
+		d->skip_bad = k;
+	}
+	return DL_OK;
+}
+
 static int read_data(struct ctx *c, const struct ynode *map, struct data_spec *d)
 {
 	static const char *const keys[] = {"source", "train_images", "train_labels",
-		"test_images", "test_labels", "validation", "limit", "test_limit",
+		"test_images", "test_labels", "path", "test", "size", "invert", "bad_images",
+		"classes", "validation", "limit", "test_limit",
 		"test_fraction", "scale", "train_kinds", "test_kinds", "variants", NULL};
 	static const char *const idx_keys[] = {"train_images", "train_labels",
 		"test_images", "test_labels", NULL};
@@ -502,6 +607,16 @@ static int read_data(struct ctx *c, const struct ynode *map, struct data_spec *d
 		if (!paths[i][0])
 			return fail(c, v, "%s: the path is empty", p);
 	}
+	if (read_files(c, map, d))
+		return DL_ERR;
+	if ((v = ynode_get(map, "classes"))) {
+		if (d->source != DATA_IDX && d->source != DATA_CSV)
+			return fail(c, key_node(map, "classes"),
+				    "classes is only valid with source: idx or csv (a folder's "
+				    "classes are its subfolders)");
+		if (read_classes(c, v, d))
+			return DL_ERR;
+	}
 	if ((v = ynode_get(map, "validation")) && !ynode_is_null(v)) {
 		double f;
 
@@ -530,9 +645,10 @@ static int read_data(struct ctx *c, const struct ynode *map, struct data_spec *d
 		d->test_limit = (long)ll;
 	}
 	if ((v = ynode_get(map, "test_fraction"))) {
-		if (d->source != DATA_DIGITS8X8)
+		if (d->source != DATA_DIGITS8X8 && d->source != DATA_FOLDER &&
+		    d->source != DATA_CSV)
 			return fail(c, key_node(map, "test_fraction"),
-				    "test_fraction is only valid with source: digits8x8");
+				    "test_fraction is only valid with source: digits8x8, folder or csv");
 		if (get_float(c, v, "data.test_fraction", R_OPEN01, &d->test_fraction))
 			return DL_ERR;
 	}
@@ -685,22 +801,7 @@ static int parse_dense(struct ctx *c, const struct ynode *v, const char *path,
 static int get_window(struct ctx *c, const struct ynode *n, const char *path,
 		      int *h, int *w)
 {
-	char p[140];
-
-	if (n->type == YNODE_SEQUENCE) {
-		if (n->n != 2)
-			return fail(c, n, "%s: expected N or [HEIGHT, WIDTH], found a sequence "
-				    "of %d", path, n->n);
-		snprintf(p, sizeof p, "%s[0]", path);
-		if (get_int32(c, n->kids[0], p, 1, SPEC_MAX_WINDOW, h))
-			return DL_ERR;
-		snprintf(p, sizeof p, "%s[1]", path);
-		return get_int32(c, n->kids[1], p, 1, SPEC_MAX_WINDOW, w);
-	}
-	if (get_int32(c, n, path, 1, SPEC_MAX_WINDOW, h))
-		return DL_ERR;
-	*w = *h;
-	return DL_OK;
+	return get_window_max(c, n, path, SPEC_MAX_WINDOW, h, w);
 }
 
 static int get_padding(struct ctx *c, const struct ynode *v, const char *path,

@@ -17,6 +17,97 @@
 
 #define MAX_SIDE 4096           /* a sample's height or width */
 
+/* ---- class names ---- */
+
+int store_set_class_names(struct store *s, int64_t id, int n, const char *const *names,
+			  struct dl_error *err)
+{
+	const char *what = "cannot store the class names";
+	sqlite3_stmt *st;
+	int exists;
+
+	if (n < 1 || n > STORE_MAX_CLASSES)
+		return dl_error_set(err, "%d class names (1 to %d)", n, STORE_MAX_CLASSES);
+	for (int k = 0; k < n; k++)
+		if (!names[k][0] || strlen(names[k]) >= STORE_CLASS_NAME_MAX)
+			return dl_error_set(err, "class name %d must be 1 to %d bytes", k,
+					    STORE_CLASS_NAME_MAX - 1);
+	if (store_begin(s, err) != DL_OK)
+		return DL_ERR;
+	if (store_run_exists(s, id, &exists, err) != DL_OK)
+		goto fail;
+	if (!exists) {
+		store_no_run(id, err);
+		goto fail;
+	}
+	if (store_prepare(s, "DELETE FROM classes WHERE run_id = ?1", &st, what, err) != DL_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_step_done(s, st, what, NULL, err) != DL_OK)
+		goto fail;
+	for (int k = 0; k < n; k++) {
+		if (store_prepare(s, "INSERT INTO classes (run_id, label, name) VALUES (?1, ?2, ?3)",
+				  &st, what, err) != DL_OK)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int(st, 2, k);
+		sqlite3_bind_text(st, 3, names[k], -1, SQLITE_TRANSIENT);
+		if (store_step_done(s, st, what, NULL, err) != DL_OK)
+			goto fail;
+	}
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return DL_ERR;
+}
+
+/* Copy a name from the database, control characters made '?': a store
+ * is a file anyone with access may have edited. */
+static void safe_name(char *dst, const unsigned char *src)
+{
+	size_t i = 0;
+
+	for (; *src && i + 1 < STORE_CLASS_NAME_MAX; src++) {
+		if (src[0] == 0xc2 && src[1] >= 0x80 && src[1] <= 0x9f) {
+			dst[i++] = '?';
+			src++;
+		} else {
+			dst[i++] = *src < 0x20 || *src == 0x7f ? '?' : (char)*src;
+		}
+	}
+	dst[i] = '\0';
+}
+
+int store_get_class_names(struct store *s, int64_t id, char names[][STORE_CLASS_NAME_MAX],
+			  int *n, struct dl_error *err)
+{
+	const char *what = "cannot read the class names";
+	sqlite3_stmt *st;
+	int rc, count = 0;
+
+	*n = 0;
+	if (store_prepare(s, "SELECT label, name FROM classes WHERE run_id = ?1 ORDER BY label",
+			  &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 1);
+
+		/* labels are stored 0..n-1; a gap means the rows are not ours */
+		if (sqlite3_column_int(st, 0) != count || count == STORE_MAX_CLASSES || !name) {
+			sqlite3_finalize(st);
+			return dl_error_set(err, "%s: run %lld's class names are damaged",
+					    store_path(s), (long long)id);
+		}
+		safe_name(names[count++], name);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, what, err);
+	*n = count;
+	return DL_OK;
+}
+
 /* ---- confusion matrices ---- */
 
 int store_set_confusion(struct store *s, int64_t id, const char *split, int n,

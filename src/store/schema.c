@@ -100,6 +100,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE summaries ("
 	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
 	" text TEXT NOT NULL);",
+	/* 2 -> 3: class names, for data sets whose classes are not digits */
+	"CREATE TABLE classes ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" label INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY (run_id, label)) WITHOUT ROWID;",
 };
 
 /* ---- the directory and the file ---- */

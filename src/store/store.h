@@ -40,8 +40,9 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 2  /* the newest schema this code knows */
-#define STORE_MAX_CLASSES 10    /* confusion matrices are at most 10 x 10 */
+#define STORE_SCHEMA_VERSION 3  /* the newest schema this code knows */
+#define STORE_MAX_CLASSES 128   /* confusion matrices are at most 128 x 128 */
+#define STORE_CLASS_NAME_MAX 64 /* bytes of a class name, NUL included */
 
 /* Where a run is. Queued and interrupted runs are claimable; a paused run
  * waits for store_request(RESUME). */
@@ -343,6 +344,18 @@ int store_set_confusion(struct store *s, int64_t id, const char *split, int n,
 int store_get_confusion(struct store *s, int64_t id, const char *split, int *n,
 			int counts[STORE_MAX_CLASSES * STORE_MAX_CLASSES], int *found,
 			struct dl_error *err);
+
+/* The names of the run's classes in label order (label k is names[k]), n of
+ * them, 1 <= n <= STORE_MAX_CLASSES, each 1 to STORE_CLASS_NAME_MAX - 1
+ * bytes; storing again replaces them. */
+int store_set_class_names(struct store *s, int64_t id, int n, const char *const *names,
+			  struct dl_error *err);
+/* Read them into names (STORE_MAX_CLASSES entries, the caller's); *n is 0
+ * when none were stored (a run from before names were kept, or not yet
+ * started): its classes are then called by their numbers. Control
+ * characters (C0, DEL, C1) read back as '?', so a name is safe to print. */
+int store_get_class_names(struct store *s, int64_t id, char names[][STORE_CLASS_NAME_MAX],
+			  int *n, struct dl_error *err);
 
 /* Per-class error from a confusion matrix: error[c] = 1 - correct / samples
  * of true class c, NAN for a class with no samples. error has n entries. */

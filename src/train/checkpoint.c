@@ -54,6 +54,16 @@ static int write_floats(int fd, const float *v, size_t n, uLong *crc)
 	return 0;
 }
 
+/* The class names block: each name and its NUL. */
+static size_t names_length(const struct checkpoint *c)
+{
+	size_t len = 0;
+
+	for (int k = 0; k < c->n_classes; k++)
+		len += strlen(c->class_names[k]) + 1;
+	return len;
+}
+
 static int write_body(int fd, const struct checkpoint *c)
 {
 	unsigned char header[HEADER_SIZE] = {0}, crc_bytes[4];
@@ -68,6 +78,7 @@ static int write_body(int fd, const struct checkpoint *c)
 	le_put_u64(header + 32, c->n_params);
 	le_put_u64(header + 40, c->optim_len);
 	le_put_u64(header + 48, c->trainer_len);
+	le_put_u64(header + 56, names_length(c));
 	if (write_all(fd, header, sizeof header, &crc) ||
 	    write_all(fd, c->yaml, yaml_len, &crc))
 		return -1;
@@ -82,6 +93,9 @@ static int write_body(int fd, const struct checkpoint *c)
 	    write_all(fd, c->optim_state, c->optim_len, &crc) ||
 	    write_all(fd, c->trainer_state, c->trainer_len, &crc))
 		return -1;
+	for (int k = 0; k < c->n_classes; k++)
+		if (write_all(fd, c->class_names[k], strlen(c->class_names[k]) + 1, &crc))
+			return -1;
 	le_put_u32(crc_bytes, (uint32_t)crc);
 	return write_all(fd, crc_bytes, 4, NULL);
 }
@@ -169,6 +183,7 @@ static int check_sizes(const char *path, const unsigned char *h, uint64_t file_s
 {
 	uint64_t yaml_len = le_get_u64(h + 16), n_params = le_get_u64(h + 32);
 	uint64_t optim_len = le_get_u64(h + 40), trainer_len = le_get_u64(h + 48);
+	uint64_t names_len = le_get_u32(h + 8) >= 2 ? le_get_u64(h + 56) : 0;
 	uint32_t n_layers = le_get_u32(h + 24);
 	uint64_t body = file_size - HEADER_SIZE - 4;
 
@@ -178,13 +193,42 @@ static int check_sizes(const char *path, const unsigned char *h, uint64_t file_s
 	if (n_layers == 0 || n_layers > NN_MAX_LAYERS)
 		return dl_error_at(err, path, 0, 0, "corrupt model file: %u layers (at most %d)",
 				   n_layers, NN_MAX_LAYERS);
+	if (names_len > (uint64_t)CHECKPOINT_MAX_CLASSES * CHECKPOINT_CLASS_NAME_MAX)
+		return dl_error_at(err, path, 0, 0, "corrupt model file: %llu bytes of class names",
+				   (unsigned long long)names_len);
 	if (n_params > body / 4 || optim_len > body || trainer_len > body ||
-	    yaml_len + 16ull * n_layers + 4 * n_params + optim_len + trainer_len != body)
+	    yaml_len + 16ull * n_layers + 4 * n_params + optim_len + trainer_len + names_len !=
+	    body)
 		return dl_error_at(err, path, 0, 0,
 				   "corrupt model file: the header declares %llu parameters and "
 				   "%llu + %llu bytes of state, which do not fit its %llu bytes",
 				   (unsigned long long)n_params, (unsigned long long)optim_len,
 				   (unsigned long long)trainer_len, (unsigned long long)file_size);
+	return DL_OK;
+}
+
+/* The class names block: names ended by NULs, each 1 to 63 bytes. */
+static int read_names(FILE *f, const char *path, size_t len, struct checkpoint *c, uLong *crc,
+		      struct dl_error *err)
+{
+	char buf[CHECKPOINT_MAX_CLASSES * CHECKPOINT_CLASS_NAME_MAX];
+	size_t start = 0;
+
+	if (len == 0)
+		return DL_OK;
+	if (read_exact(f, buf, len, crc))
+		return dl_error_at(err, path, 0, 0, "truncated model file");
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i])
+			continue;
+		if (i == start || i - start >= CHECKPOINT_CLASS_NAME_MAX ||
+		    c->n_classes == CHECKPOINT_MAX_CLASSES)
+			return dl_error_at(err, path, 0, 0, "corrupt model file: bad class names");
+		memcpy(c->class_names[c->n_classes++], buf + start, i - start + 1);
+		start = i + 1;
+	}
+	if (start != len)
+		return dl_error_at(err, path, 0, 0, "corrupt model file: bad class names");
 	return DL_OK;
 }
 
@@ -218,6 +262,8 @@ static int read_body(FILE *f, const char *path, const unsigned char *h,
 	    read_exact(f, c->optim_state, c->optim_len, crc) ||
 	    read_exact(f, c->trainer_state, c->trainer_len, crc))
 		goto short_read;
+	if (le_get_u32(h + 8) >= 2)
+		return read_names(f, path, (size_t)le_get_u64(h + 56), c, crc, err);
 	return DL_OK;
 short_read:
 	return dl_error_at(err, path, 0, 0, "truncated model file");
@@ -248,7 +294,7 @@ int checkpoint_read(const char *path, struct checkpoint *c, struct dl_error *err
 		dl_error_at(err, path, 0, 0, "not a digitlab model file (bad magic)");
 		goto out;
 	}
-	if (le_get_u32(header + 8) != CHECKPOINT_VERSION) {
+	if (le_get_u32(header + 8) < 1 || le_get_u32(header + 8) > CHECKPOINT_VERSION) {
 		dl_error_at(err, path, 0, 0, "model file format version %u is not supported (this digitlab reads version %d)",
 			    le_get_u32(header + 8), CHECKPOINT_VERSION);
 		goto out;

@@ -15,7 +15,8 @@
  *
  *   offset  size  field
  *   0       8     magic "DLMODEL\0"
- *   8       4     format version (1)
+ *   8       4     format version (2; version 1 files, without class
+ *                 names, are read too)
  *   12      4     epochs completed
  *   16      8     length of the canonical experiment YAML (<= 16 MiB)
  *   24      4     number of layers (<= NN_MAX_LAYERS)
@@ -23,12 +24,13 @@
  *   32      8     number of parameters P
  *   40      8     length S of the optimiser state in bytes
  *   48      8     length T of the trainer state in bytes
- *   56      8     reserved, 0
+ *   56      8     length N of the class names (0 in version 1)
  *   64      ...   the YAML text (not NUL-terminated)
  *           16*L  per layer: kind (enum nn_layer_kind), output c, h, w (u32 each)
  *           4*P   parameters (f32), in the model's flat order
  *           S     optimiser state: nn/optim.h gives its layout
  *           T     trainer state, below
+ *           N     the class names in label order, each ended by a NUL
  *           4     CRC-32 (zlib) of every byte before it
  *
  * The trainer state (version 1):
@@ -61,7 +63,9 @@
 #include "util/error.h"
 
 #define CHECKPOINT_MAGIC "DLMODEL"
-#define CHECKPOINT_VERSION 1
+#define CHECKPOINT_VERSION 2
+#define CHECKPOINT_MAX_CLASSES 128
+#define CHECKPOINT_CLASS_NAME_MAX 64  /* bytes, NUL included */
 #define CHECKPOINT_MAX_YAML (16u << 20)
 
 struct checkpoint {
@@ -75,6 +79,8 @@ struct checkpoint {
 	void *optim_state;
 	size_t trainer_len;
 	void *trainer_state;
+	int n_classes;          /* class names kept; 0: none (version 1) */
+	char class_names[CHECKPOINT_MAX_CLASSES][CHECKPOINT_CLASS_NAME_MAX];
 };
 
 /* Write atomically to path: a temporary file of this call's own beside it

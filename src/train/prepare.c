@@ -82,7 +82,7 @@ int trainer_check_model(const struct experiment *exp, int n_classes, struct dl_e
 	if (nn_model_spec_check(spec, exp->train.loss, err) != DL_OK)
 		return DL_ERR;
 	last = &spec->layers[spec->n_layers - 1];
-	if (last->kind == NN_LAYER_DENSE && last->units != n_classes)
+	if (n_classes > 0 && last->kind == NN_LAYER_DENSE && last->units != n_classes)
 		return dl_error_set(err,
 			"the last layer has %d units but the data has %d classes",
 			last->units, n_classes);

@@ -691,6 +691,13 @@ static int save_checkpoint(const struct training *t, const struct run_result *r,
 	nn_optim_state_save(t->optim, c.optim_state);
 	c.trainer_state = state.p;
 	c.trainer_len = state.len;
+	/* the names travel with the model, for `digitlab predict` */
+	c.n_classes = t->data->n_classes <= CHECKPOINT_MAX_CLASSES ? t->data->n_classes : 0;
+	for (int k = 0; k < c.n_classes; k++) {
+		snprintf(c.class_names[k], sizeof c.class_names[k], "%s", t->data->class_names[k]);
+		if (!c.class_names[k][0])
+			c.n_classes = 0;   /* a split made without names */
+	}
 	rc = checkpoint_write(path, &c, err);
 out:
 	free(c.yaml);

@@ -21,7 +21,7 @@
 #include "spec/experiment.h"
 #include "util/error.h"
 
-#define TRAIN_MAX_CLASSES 10
+#define TRAIN_MAX_CLASSES DATA_MAX_CLASSES
 
 struct epoch_metrics {
 	int epoch;                  /* 1-based */
@@ -169,8 +169,9 @@ int trainer_load_plan(struct sweep_plan *plan, const char *path,
 
 /* Check that exp's model (its input shape filled, as above) can be trained
  * with its loss on data of n_classes classes: the shapes thread through and
- * a dense last layer has one unit per class. trainer_run() also refuses a
- * model whose input shape is not the data's. */
+ * a dense last layer has one unit per class (n_classes 0: not known yet, a
+ * folder not read: not checked). trainer_run() also refuses a model whose
+ * input shape is not the data's. */
 int trainer_check_model(const struct experiment *exp, int n_classes, struct dl_error *err);
 
 #endif
