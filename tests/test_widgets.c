@@ -165,6 +165,84 @@ static void test_class_error(int ascii)
 	canvas_free(c);
 }
 
+/* EMNIST Balanced's 47 classes: digits, capitals, and the eleven small
+ * letters that differ from their capitals. */
+static const char *const emnist47[47] = {
+	"0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+	"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M",
+	"N", "O", "P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z",
+	"a", "b", "d", "e", "f", "g", "h", "n", "q", "r", "t",
+};
+
+/* A 47-class matrix: mostly right, with the confusions EMNIST is known
+ * for (O and 0, I and 1 and l, S and 5, Z and 2, g and q and 9). */
+static void confusion47(int *m)
+{
+	static const int pairs[][3] = {
+		{24, 0, 30}, {0, 24, 25}, {18, 1, 20}, {1, 18, 15}, {28, 5, 12}, {35, 2, 10},
+		{41, 44, 14}, {44, 9, 9}, {21, 1, 8}, {12, 22, 6}, {39, 14, 5},
+	};
+
+	for (int t = 0; t < 47; t++)
+		for (int p = 0; p < 47; p++)
+			m[t * 47 + p] = t == p ? 380 + (t * 37) % 20 : (t * 7 + p * 3) % 41 == 0;
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		m[pairs[i][0] * 47 + pairs[i][1]] += pairs[i][2];
+}
+
+/* 47 classes at 80x24: the compact heatmap scrolled to a selected cell,
+ * the per-class error of the same rows beside it. */
+static void test_confusion_many(int ascii)
+{
+	static int m[47 * 47];
+	struct canvas *c = canvas_new(80, 24, ascii, 0);
+	struct confusion_layout l = {.labels = emnist47};
+	int w;
+
+	confusion47(m);
+	widget_confusion_fit(47, 52, 22, 24, 0, &l);
+	ok(l.compact && l.rows == 21 && l.cols == 47 && l.top == 4 && l.left == 0,
+	   "47 classes in 52x22: compact, 21 rows from the 5th (to show the selection), all columns");
+	w = widget_confusion_layout_width(47, &l);
+	ok(w == 51 && widget_confusion_layout_height(47, &l) == 22,
+	   "the compact heatmap is 51x22");
+	canvas_printf(c, 0, 0, COLOR_TITLE, 0, "confusion (rows %d-%d of 47)", l.top + 1,
+		      l.top + l.rows);
+	widget_confusion_layout(c, 0, 1, m, 47, CONFUSION_COUNTS, 24, 0, &l);
+	widget_class_error_layout(c, w + 1, 2, 80 - w - 1, m, 47, &l);
+	golden(c, "confusion-47");
+	if (!ascii) {
+		int dx, dy, cw;
+
+		widget_confusion_layout_cells(47, &l, &dx, &dy, &cw);
+		ok(dx == 4 && dy == 1 && cw == 1, "compact cells are one column, after the labels");
+		ok(canvas_at(c, dx + 0, 1 + dy + 24 - l.top)->attr & ATTR_REVERSE,
+		   "the selected cell (O taken for 0) is drawn reversed");
+	}
+	l.top = 40;
+	widget_confusion_fit(47, 52, 22, -1, -1, &l);
+	ok(l.top == 26, "scrolled past the end, the window is pulled back to the last rows");
+	canvas_free(c);
+}
+
+/* A few named classes fit whole: the labels head the rows and columns. */
+static void test_confusion_names(int ascii)
+{
+	static const char *const names[3] = {"cat", "dog", "owl"};
+	static const int m[9] = {29, 0, 3, 0, 35, 3, 1, 0, 42};
+	struct confusion_layout l = {.labels = names};
+	struct canvas *c = canvas_new(40, 4, ascii, 0);
+	int w;
+
+	widget_confusion_fit(3, 40, 10, -1, -1, &l);
+	ok(!l.compact && l.rows == 0 && l.cols == 0, "3 classes fit whole");
+	w = widget_confusion_layout_width(3, &l);
+	widget_confusion_layout(c, 0, 0, m, 3, CONFUSION_COUNTS, -1, -1, &l);
+	widget_class_error_layout(c, w + 1, 1, 40 - w - 1, m, 3, &l);
+	golden(c, "confusion-names");
+	canvas_free(c);
+}
+
 static void test_image(int ascii)
 {
 	float img[256], sal[256];
@@ -349,6 +427,8 @@ int main(void)
 		test_progress(ascii);
 		test_confusion(ascii);
 		test_class_error(ascii);
+		test_confusion_many(ascii);
+		test_confusion_names(ascii);
 		test_image(ascii);
 	}
 	test_digit_grid();

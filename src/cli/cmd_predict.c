@@ -1,17 +1,22 @@
 /*
- * cmd_predict.c - `digitlab predict MODEL FILE...`: classify PGM images and
- * IDX image files with a saved model.
+ * cmd_predict.c - `digitlab predict MODEL FILE...`: classify PNG and PGM
+ * images, folders of them, IDX image files and pixel CSV files with a
+ * saved model, printing the class names the model was trained with.
  */
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "util/text.h"
 #include "cli/cli.h"
 #include "cli/print_digits.h"
 #include "data/idx.h"
-#include "data/pgm.h"
+#include "data/image.h"
+#include "data/pixel_csv.h"
 #include "train/analysis.h"
 #include "train/restore.h"
 
@@ -19,13 +24,16 @@ static const char predict_help[] =
 	"usage: digitlab predict MODEL FILE... [--invert] [--limit N] [--saliency] [--ascii]\n"
 	"\n"
 	"Classify images with a model file written by `digitlab run --checkpoint`.\n"
-	"FILE is a greyscale PGM image (P2 or P5, any size: it is rescaled to the\n"
-	"model's input) or an IDX image file (every image in it is classified).\n"
-	"Prints one line per image: the file (and index in an IDX file), the digit\n"
-	"and the probability of each class.\n"
+	"FILE is a PNG or PGM image (any size: it is fitted to the model's input\n"
+	"as training images are), a folder (every .png and .pgm file in it and its\n"
+	"subfolders, in name order), an IDX image file or a pixel CSV file such as\n"
+	"Kaggle's test.csv (every image in it is classified). Prints one line per\n"
+	"image: the file (and index in an IDX or CSV file), the class and the\n"
+	"probability of each class, by the names the model was trained with.\n"
 	"\n"
-	"  --invert    the images are dark digits on a light background (MNIST's\n"
-	"              digits are light on dark)\n"
+	"  --invert    the images are dark on a light background while the training\n"
+	"              images were light on dark (as MNIST's are); a model trained\n"
+	"              with data.invert inverts images itself\n"
 	"  --saliency  draw each image beside its saliency map for the predicted\n"
 	"              digit (gradient x input): the pixels that argue for it, and\n"
 	"              those that argue against\n"
@@ -34,10 +42,21 @@ static const char predict_help[] =
 	"  --ascii     ASCII characters instead of Unicode shades\n";
 
 struct predict_opts {
-	int inverted;
+	int inverted;           /* invert the images: --invert, or data.invert */
 	int saliency, ascii;
 	int limit;              /* images per IDX file, 0: all */
+	int n_names;            /* class names the model file holds; 0: numbers */
+	const char (*names)[CHECKPOINT_CLASS_NAME_MAX];
 };
+
+/* Class k's name, or its number for a model file without names. */
+static const char *class_name(const struct predict_opts *o, int k, char *buf, size_t size)
+{
+	if (k < o->n_names)
+		return o->names[k];
+	snprintf(buf, size, "%d", k);
+	return buf;
+}
 
 static int argmax(const float *p, int K)
 {
@@ -49,15 +68,18 @@ static int argmax(const float *p, int K)
 	return best;
 }
 
-static void print_prediction(const char *file, int index, const float *p, int K)
+static void print_prediction(const char *file, int index, const float *p, int K,
+			     const struct predict_opts *o)
 {
+	char buf[16];
+
 	text_fputs(file, stdout, TEXT_ONE_LINE);
 	if (index >= 0)
-		printf("[%d]: %d ", index, argmax(p, K));
+		printf("[%d]: %s ", index, class_name(o, argmax(p, K), buf, sizeof buf));
 	else
-		printf(": %d ", argmax(p, K));
+		printf(": %s ", class_name(o, argmax(p, K), buf, sizeof buf));
 	for (int k = 0; k < K; k++)
-		printf(" %d:%.3f", k, p[k]);
+		printf(" %s:%.3f", class_name(o, k, buf, sizeof buf), p[k]);
 	printf("\n");
 }
 
@@ -113,7 +135,7 @@ static int classify(struct nn_model *m, const struct experiment *exp, const floa
 	int digits[256];
 
 	for (int i = 0; i < B; i++) {
-		print_prediction(file, indexed ? first + i : -1, out + (size_t)i * K, K);
+		print_prediction(file, indexed ? first + i : -1, out + (size_t)i * K, K, o);
 		digits[i] = argmax(out + (size_t)i * K, K);
 	}
 	if (!o->saliency)
@@ -124,35 +146,40 @@ static int classify(struct nn_model *m, const struct experiment *exp, const floa
 	return DL_OK;
 }
 
-/* An image of any size with pixels in [0, 1] -> one model input x: resampled
- * to the input size, inverted when asked, scaled as the training data was. */
-static void prepare_input(const float *img, int h, int w, const struct experiment *exp,
-			  int inverted, float *x)
+/* An image of any size with pixels in [0, 1] -> one model input x: fitted
+ * to the input size (image.h), inverted when asked, scaled as the training
+ * data was. */
+static int prepare_input(const float *img, int h, int w, const struct experiment *exp,
+			 int inverted, float *x)
 {
 	struct nn_shape in = exp->model.input;
 	int n = nn_shape_size(in);
 
-	pgm_resample(img, h, w, x, in.h, in.w);
+	if (image_fit(img, h, w, inverted, x, in.h, in.w) != DL_OK)
+		return DL_ERR;
 	for (int i = 0; i < n; i++)
-		x[i] = (inverted ? 1.0f - x[i] : x[i]) * exp->data.scale;
+		x[i] *= exp->data.scale;
+	return DL_OK;
 }
 
-static int predict_pgm(struct nn_model *m, const struct experiment *exp, const char *path,
-		       const struct predict_opts *o, struct dl_error *err)
+static int predict_image(struct nn_model *m, const struct experiment *exp, const char *path,
+			 const struct predict_opts *o, struct dl_error *err)
 {
 	struct nn_shape in = exp->model.input;
 	float *pixels, *x;
 	int h, w, rc;
 
-	if (pgm_read(path, &pixels, &h, &w, err) != DL_OK)
+	if (image_read(path, o->inverted, &pixels, &h, &w, err) != DL_OK)
 		return DL_ERR;
 	x = malloc(sizeof(float) * (size_t)nn_shape_size(in));
 	if (!x) {
 		free(pixels);
 		return dl_error_set(err, "out of memory");
 	}
-	prepare_input(pixels, h, w, exp, o->inverted, x);
-	rc = classify(m, exp, x, 1, path, 0, 0, o, err);
+	if (prepare_input(pixels, h, w, exp, o->inverted, x) != DL_OK)
+		rc = dl_error_set(err, "out of memory");
+	else
+		rc = classify(m, exp, x, 1, path, 0, 0, o, err);
 	free(x);
 	free(pixels);
 	return rc;
@@ -185,15 +212,140 @@ static int predict_idx(struct nn_model *m, const struct experiment *exp, const c
 			const uint8_t *src = pixels + (size_t)(from + i) * info.rows * info.cols;
 			for (int k = 0; k < info.rows * info.cols; k++)
 				img[k] = src[k] / 255.0f;
-			prepare_input(img, info.rows, info.cols, exp, o->inverted,
-				      x + (size_t)i * n_in);
+			if (prepare_input(img, info.rows, info.cols, exp, o->inverted,
+					  x + (size_t)i * n_in) != DL_OK)
+				rc = dl_error_set(err, "out of memory");
 		}
-		rc = classify(m, exp, x, B, path, from, 1, o, err);
+		if (rc == DL_OK)
+			rc = classify(m, exp, x, B, path, from, 1, o, err);
 	}
 	free(x);
 	free(img);
 	free(pixels);
 	return rc;
+}
+
+/* Every row of a pixel CSV file (labelled or not). */
+static int predict_csv(struct nn_model *m, const struct experiment *exp, const char *path,
+		       const struct predict_opts *o, struct dl_error *err)
+{
+	struct nn_shape in = exp->model.input;
+	int chunk = nn_model_max_batch(m), n_in = nn_shape_size(in), count, labelled;
+	int rc = DL_OK, plane;
+	struct dataset d;
+	float *x;
+
+	/* any label is fine: only the pixels are classified */
+	if (pixel_csv_read(path, 256, 0, &d, &labelled, err) != DL_OK)
+		return DL_ERR;
+	plane = d.h * d.w;
+	count = o->limit && o->limit < d.n ? o->limit : d.n;
+	x = malloc(sizeof(float) * (size_t)chunk * n_in);
+	if (!x) {
+		dataset_free(&d);
+		return dl_error_set(err, "out of memory");
+	}
+	for (int from = 0; from < count && rc == DL_OK; from += chunk) {
+		int B = count - from < chunk ? count - from : chunk;
+
+		for (int i = 0; i < B && rc == DL_OK; i++)
+			if (prepare_input(d.x + (size_t)(from + i) * plane, d.h, d.w, exp,
+					  o->inverted, x + (size_t)i * n_in) != DL_OK)
+				rc = dl_error_set(err, "out of memory");
+		if (rc == DL_OK)
+			rc = classify(m, exp, x, B, path, from, 1, o, err);
+	}
+	free(x);
+	dataset_free(&d);
+	return rc;
+}
+
+static int predict_path(struct nn_model *m, const struct experiment *exp, const char *path,
+			const struct predict_opts *o, int depth, struct dl_error *err);
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .png and .pgm files of a folder and of its subfolders (not those
+ * whose names start with a dot), in name order. Every file is tried:
+ * the status is DL_ERR when one failed, whose error has been printed. */
+static int predict_folder(struct nn_model *m, const struct experiment *exp, const char *dir,
+			  const struct predict_opts *o, int depth, struct dl_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL, path[4096];
+	int n = 0, cap = 0, status = DL_OK;
+
+	if (!d)
+		return dl_error_at(err, dir, 0, 0, "cannot read the folder");
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (stat(path, &st) != 0 ||
+		    !(S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && len > 4 &&
+		      (!strcasecmp(e->d_name + len - 4, ".png") ||
+		       !strcasecmp(e->d_name + len - 4, ".pgm")))))
+			continue;
+		if (n == cap) {
+			char **grown = realloc(names, sizeof *names * (size_t)(cap = cap ? 2 * cap : 64));
+
+			if (!grown)
+				break;
+			names = grown;
+		}
+		if (!(names[n] = strdup(e->d_name)))
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof *names, by_name);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		dl_error_clear(err);
+		if (predict_path(m, exp, path, o, depth + 1, err) != DL_OK) {
+			if (err->msg[0])
+				cli_print_error(err);
+			status = DL_ERR;
+		}
+		free(names[i]);
+	}
+	free(names);
+	dl_error_clear(err);
+	return status;
+}
+
+/* One argument: a folder, an image, an IDX or a CSV file, by what it is and
+ * what its first bytes say. */
+static int predict_path(struct nn_model *m, const struct experiment *exp, const char *path,
+			const struct predict_opts *o, int depth, struct dl_error *err)
+{
+	unsigned char head[8];
+	struct stat st;
+	size_t got = 0;
+	FILE *f;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (depth > 8)
+			return dl_error_at(err, path, 0, 0, "folders nested more than 8 deep");
+		return predict_folder(m, exp, path, o, depth, err);
+	}
+	if ((f = fopen(path, "rb"))) {
+		got = fread(head, 1, sizeof head, f);
+		fclose(f);
+	}
+	if (image_is_png(head, got) || image_is_pgm(head, got))
+		return predict_image(m, exp, path, o, err);
+	if ((got >= 5 && !memcmp(head, "label", 5)) || (got >= 5 && !memcmp(head, "pixel", 5)) ||
+	    (got >= 8 && !memcmp(head, "\xef\xbb\xbf", 3)))
+		return predict_csv(m, exp, path, o, err);
+	return predict_idx(m, exp, path, o, err);
 }
 
 int cmd_predict(int argc, char **argv)
@@ -239,16 +391,18 @@ int cmd_predict(int argc, char **argv)
 		cli_print_error(&err);
 		return 1;
 	}
+	if (r.exp.model.n_layers > 0 &&
+	    r.n_classes == nn_shape_size(nn_model_output_shape(r.model))) {
+		o.n_names = r.n_classes;
+		o.names = (const char (*)[CHECKPOINT_CLASS_NAME_MAX])r.class_names;
+	}
+	/* images are inverted as the training images were */
+	o.inverted ^= r.exp.data.source == DATA_FOLDER && r.exp.data.invert;
 	for (int i = 0; i < n_files; i++) {
-		FILE *f = fopen(files[i], "rb");
-		int c0 = f ? fgetc(f) : EOF;
-
-		if (f)
-			fclose(f);
 		dl_error_clear(&err);
-		if ((c0 == 'P' ? predict_pgm : predict_idx)(r.model, &r.exp, files[i], &o,
-							     &err) != DL_OK) {
-			cli_print_error(&err);
+		if (predict_path(r.model, &r.exp, files[i], &o, 0, &err) != DL_OK) {
+			if (err.msg[0])
+				cli_print_error(&err);
 			status = 1;
 		}
 	}

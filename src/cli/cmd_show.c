@@ -29,7 +29,19 @@ struct run_view {
 	int n_classes;                  /* 0: no confusion of the split stored */
 	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
 	char tags[512];
+	char names[STORE_MAX_CLASSES][STORE_CLASS_NAME_MAX]; /* the classes' names */
+	int n_names;                    /* 0: none kept, the classes are numbered */
+	const char *labels[STORE_MAX_CLASSES]; /* names[k], for the widgets */
 };
+
+/* Class k as the run names it, or its number. */
+static const char *class_name(const struct run_view *v, int k, char *buf, size_t size)
+{
+	if (k >= 0 && k < v->n_names)
+		return v->names[k];
+	snprintf(buf, size, "%d", k);
+	return buf;
+}
 
 static void run_view_free(struct run_view *v)
 {
@@ -48,10 +60,13 @@ static int run_view_load(struct store *s, int64_t id, const char *split, struct 
 	if (store_get_run(s, id, &v->run, &found, &err) != DL_OK ||
 	    store_get_history(s, id, &v->epochs, &v->n_epochs, &err) != DL_OK ||
 	    store_get_confusion(s, id, split, &v->n_classes, v->confusion, &found, &err) != DL_OK ||
-	    store_get_tags(s, id, v->tags, sizeof v->tags, &err) != DL_OK) {
+	    store_get_tags(s, id, v->tags, sizeof v->tags, &err) != DL_OK ||
+	    store_get_class_names(s, id, v->names, &v->n_names, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}
+	for (int k = 0; k < v->n_names; k++)
+		v->labels[k] = v->names[k];
 	return DL_OK;
 }
 
@@ -192,14 +207,42 @@ static void show_history(const struct run_view *v, int ascii)
 	}
 }
 
+/* The heatmap as it fits in 80 columns beside the per-class error: whole
+ * when it can be, else compact; every row, since text can be scrolled. */
+static void confusion_layout(const struct run_view *v, struct confusion_layout *l)
+{
+	memset(l, 0, sizeof *l);
+	l->labels = v->n_names == v->n_classes ? v->labels : NULL;
+	widget_confusion_fit(v->n_classes, 80 - 2 - 30, v->n_classes + 1, -1, -1, l);
+	if (l->compact)
+		l->rows = 0;
+}
+
 static void draw_confusion(struct canvas *c, const void *ctx)
 {
 	const struct run_view *v = ctx;
-	int cw = widget_confusion_width(v->n_classes);
+	struct confusion_layout l;
+	int cw;
 
-	widget_confusion(c, 0, 0, v->confusion, v->n_classes, CONFUSION_COUNTS, -1, -1);
+	confusion_layout(v, &l);
+	cw = widget_confusion_layout_width(v->n_classes, &l);
+	widget_confusion_layout(c, 0, 0, v->confusion, v->n_classes, CONFUSION_COUNTS, -1, -1, &l);
 	canvas_text(c, cw + 2, 0, "error per class", COLOR_TITLE, 0, 0);
-	widget_class_error(c, cw + 2, 1, c->w - cw - 2, v->confusion, v->n_classes);
+	widget_class_error_layout(c, cw + 2, 1, c->w - cw - 2, v->confusion, v->n_classes, &l);
+}
+
+/* A compact heatmap heads its columns with one character: the names in full. */
+static void show_class_names(const struct run_view *v)
+{
+	struct confusion_layout l;
+
+	confusion_layout(v, &l);
+	if (!l.compact || !l.labels)
+		return;
+	printf("classes:");
+	for (int k = 0; k < v->n_names; k++)
+		printf(" %s", v->names[k]);
+	printf("\n");
 }
 
 /* Every epoch up to SHOW_EPOCH_ROWS; beyond, the first and last few and
@@ -236,6 +279,7 @@ static void show_epochs(const struct run_view *v)
 struct digits_view {
 	const struct store_sample *m;
 	int n;
+	const struct run_view *v;
 };
 
 /* Each digit beside its saliency, two pairs to a band of 80 columns. */
@@ -246,9 +290,11 @@ static void draw_digits(struct canvas *c, const void *ctx)
 	for (int i = 0; i < dv->n; i++) {
 		const struct store_sample *m = &dv->m[i];
 		int x = (i % 2) * 40, y = (i / 2) * (widget_image_height(m->h) + 2);
+		char t[16], p[16];
 
-		canvas_printf(c, x, y, COLOR_DEFAULT, 0, "#%d %d%s%d %.2f", m->index, m->truth,
-			      c->ascii ? ">" : "\u2192", m->predicted, m->confidence);
+		canvas_printf(c, x, y, COLOR_DEFAULT, 0, "#%d %s%s%s %.2f", m->index,
+			      class_name(dv->v, m->truth, t, sizeof t), c->ascii ? ">" : "\u2192",
+			      class_name(dv->v, m->predicted, p, sizeof p), m->confidence);
 		widget_image(c, x, y + 1, m->pixels, m->h, m->w, 0);
 	}
 }
@@ -270,7 +316,7 @@ static int show_misclassified(struct store *s, const struct run_view *v, int asc
 		return DL_ERR;
 	}
 	if (n > 0 && m[0].w <= 38) {
-		struct digits_view dv = {m, n};
+		struct digits_view dv = {m, n, v};
 
 		printf("\nmisclassified %s digits (true%spredicted confidence; first %d by true class)\n",
 		       split_name(v), ascii ? ">" : "\u2192", n);
@@ -381,6 +427,7 @@ int cmd_show(int argc, char **argv)
 			printf("\nConfusion matrix of the %s set (rows: true class, columns: predicted)\n",
 			       split_name(&v));
 			print_canvas(80, widget_confusion_height(v.n_classes), ascii, draw_confusion, &v);
+			show_class_names(&v);
 		}
 		if (show_misclassified(s, &v, ascii) != DL_OK)
 			status = 1;
@@ -482,27 +529,38 @@ static void compare_metrics(const struct run_view *v, int n)
  * diagonal) or loses (off it) samples. */
 static void compare_confusion(const struct run_view *a, const struct run_view *b)
 {
-	int K = a->n_classes;
+	int K = a->n_classes, w = 5, rw = 2;
+	char buf[16];
 
+	/* names are cut to 8 columns: the matrix is for reading across */
+	for (int k = 0; k < K; k++) {
+		int n = (int)strlen(class_name(a, k, buf, sizeof buf));
+
+		w = n > w ? n : w;
+		rw = n > rw ? n : rw;
+	}
+	w = w < 8 ? w : 8;
+	rw = rw < 8 ? rw : 8;
 	if (!K || K != b->n_classes) {
 		printf("\n(no pair of %s confusion matrices to compare)\n", split_name(a));
 		return;
 	}
 	printf("\n%sconfusion difference, run %lld minus run %lld (rows: true class; "
-	       ". for no change)\n     ", strcmp(a->split, "val") ? "" : "validation ",
+	       ". for no change)\n", strcmp(a->split, "val") ? "" : "validation ",
 	       (long long)b->run.row.id, (long long)a->run.row.id);
+	printf("%*s", rw + 3, "");
 	for (int p = 0; p < K; p++)
-		printf(" %5d", p);
+		printf(" %*.*s", w, w, class_name(a, p, buf, sizeof buf));
 	printf("\n");
 	for (int t = 0; t < K; t++) {
-		printf("  %2d ", t);
+		printf("  %*.*s ", rw, rw, class_name(a, t, buf, sizeof buf));
 		for (int p = 0; p < K; p++) {
 			int d = b->confusion[t * K + p] - a->confusion[t * K + p];
 
 			if (d)
-				printf(" %+5d", d);
+				printf(" %+*d", w, d);
 			else
-				printf(" %5s", ".");
+				printf(" %*s", w, ".");
 		}
 		printf("\n");
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "data/dataset.h"
 #include "nn/model.h"
 #include "util/le.h"
 
@@ -224,7 +225,11 @@ static int read_names(FILE *f, const char *path, size_t len, struct checkpoint *
 		if (i == start || i - start >= CHECKPOINT_CLASS_NAME_MAX ||
 		    c->n_classes == CHECKPOINT_MAX_CLASSES)
 			return dl_error_at(err, path, 0, 0, "corrupt model file: bad class names");
-		memcpy(c->class_names[c->n_classes++], buf + start, i - start + 1);
+		memcpy(c->class_names[c->n_classes], buf + start, i - start + 1);
+		/* names are printed: a model file from elsewhere must not carry
+		 * control characters to the terminal */
+		if (!data_class_name_ok(c->class_names[c->n_classes++]))
+			return dl_error_at(err, path, 0, 0, "corrupt model file: bad class names");
 		start = i + 1;
 	}
 	if (start != len)

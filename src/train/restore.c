@@ -65,6 +65,8 @@ int restore_model(const char *path, int max_batch, struct restored_model *out,
 		goto out;
 	memcpy(nn_model_params(out->model), c.params, sizeof(float) * c.n_params);
 	out->epoch = c.epoch;
+	out->n_classes = c.n_classes;
+	memcpy(out->class_names, c.class_names, sizeof out->class_names);
 	rc = DL_OK;
 out:
 	checkpoint_free(&c);

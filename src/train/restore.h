@@ -17,6 +17,7 @@
 #define DL_TRAIN_RESTORE_H
 
 #include "nn/model.h"
+#include "train/checkpoint.h"
 #include "spec/experiment.h"
 #include "util/error.h"
 
@@ -24,6 +25,8 @@ struct restored_model {
 	struct experiment exp;      /* the run's experiment, model.input filled */
 	struct nn_model *model;     /* owned: the saved weights, batches of up to max_batch */
 	int epoch;                  /* epochs of training the weights had */
+	int n_classes;              /* class names the file keeps; 0: none (version 1) */
+	char class_names[CHECKPOINT_MAX_CLASSES][CHECKPOINT_CLASS_NAME_MAX];
 };
 
 /* Restore the model in the file at path, for batches of up to max_batch

@@ -306,21 +306,132 @@ void widget_progress(struct canvas *c, int x, int y, int w, double fraction, int
 
 #define CELL_W 5
 
+/* The label of class k: its name, or its number. */
+static const char *class_label(const struct confusion_layout *l, int k, char *buf, size_t size)
+{
+	if (l && l->labels && l->labels[k])
+		return l->labels[k];
+	snprintf(buf, size, "%d", k);
+	return buf;
+}
+
+/* Columns a UTF-8 text takes: one per code point (every glyph we draw is
+ * one column wide). */
+static int text_columns(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* The text right-aligned in w columns at (x, y), cut to w. */
+static void text_right(struct canvas *c, int x, int y, int w, const char *s, int fg)
+{
+	int n = text_columns(s);
+
+	canvas_text(c, x + (n < w ? w - n : 0), y, s, fg, 0, w);
+}
+
+static int clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static int first_row(int k, const struct confusion_layout *l)
+{
+	return l ? clampi(l->top, 0, k > 0 ? k - 1 : 0) : 0;
+}
+
+static int first_col(int k, const struct confusion_layout *l)
+{
+	return l ? clampi(l->left, 0, k > 0 ? k - 1 : 0) : 0;
+}
+
+static int shown(int k, int first, int limit)
+{
+	return limit > 0 && limit < k - first ? limit : k - first;
+}
+
+/* The label column of the heatmap: the widest label, 3 to 8 columns. */
+static int label_width(int k, const struct confusion_layout *l)
+{
+	char buf[16];
+	int w = 3;
+
+	for (int t = 0; t < k; t++) {
+		int n = text_columns(class_label(l, t, buf, sizeof buf));
+
+		w = n > w ? n : w;
+	}
+	return w < 8 ? w : 8;
+}
+
+static int cell_width(const struct confusion_layout *l)
+{
+	return l && l->compact ? 1 : CELL_W;
+}
+
+int widget_confusion_layout_width(int k, const struct confusion_layout *l)
+{
+	return label_width(k, l) + 1 +
+	       cell_width(l) * shown(k, first_col(k, l), l ? l->cols : 0);
+}
+
+int widget_confusion_layout_height(int k, const struct confusion_layout *l)
+{
+	return 1 + shown(k, first_row(k, l), l ? l->rows : 0);
+}
+
+void widget_confusion_layout_cells(int k, const struct confusion_layout *l, int *dx, int *dy,
+				   int *cell_w)
+{
+	*dx = label_width(k, l) + 1;
+	*dy = 1;
+	*cell_w = cell_width(l);
+}
+
+/* Keep first..first+n-1 within 0..k-1 and holding sel (when sel >= 0). */
+static int scroll_to(int first, int n, int k, int sel)
+{
+	if (sel >= 0 && sel < first)
+		first = sel;
+	if (sel >= 0 && sel >= first + n)
+		first = sel - n + 1;
+	return clampi(first, 0, k - n > 0 ? k - n : 0);
+}
+
+void widget_confusion_fit(int k, int w, int h, int sel_true, int sel_pred,
+			  struct confusion_layout *l)
+{
+	int lw = label_width(k, l), top = l->top, left = l->left;
+
+	l->compact = 0;
+	l->rows = l->cols = 0;
+	l->top = l->left = 0;
+	if (widget_confusion_layout_width(k, l) <= w && widget_confusion_layout_height(k, l) <= h)
+		return;
+	l->compact = 1;
+	l->rows = clampi(h - 1, 1, k);
+	l->cols = clampi(w - lw - 1, 1, k);
+	l->top = scroll_to(top, l->rows, k, sel_true);
+	l->left = scroll_to(left, l->cols, k, sel_pred);
+}
+
 int widget_confusion_width(int k)
 {
-	return 4 + CELL_W * k;
+	return widget_confusion_layout_width(k, NULL);
 }
 
 int widget_confusion_height(int k)
 {
-	return 1 + k;
+	return widget_confusion_layout_height(k, NULL);
 }
 
 void widget_confusion_cells(int *dx, int *dy, int *cell_w)
 {
-	*dx = 4;
-	*dy = 1;
-	*cell_w = CELL_W;
+	widget_confusion_layout_cells(0, NULL, dx, dy, cell_w);
 }
 
 static int row_total(const int *counts, int k, int t)
@@ -356,82 +467,173 @@ static int heat_level(int v, double share, double hottest, int levels)
 	return 1 + (int)(sqrt(share / hottest) * (levels - 1 - 1e-9));
 }
 
-void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
-		      enum confusion_mode mode, int sel_true, int sel_pred)
+static const uint32_t shade5[5] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
+static const char ascii5[] = " .:*#";
+
+/* One cell of the full heatmap: the number on the cell's heat. */
+static void full_cell(struct canvas *c, int cx, int cy, int v, double share, double hottest,
+		      int diagonal, enum confusion_mode mode, int attr)
 {
-	static const uint32_t shade5[5] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
-	static const char ascii5[] = " .:*#";
+	int heat = diagonal ? 0 : heat_level(v, share, hottest, CANVAS_HEATS);
+	int bg = heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT;
+	int fg = diagonal ? COLOR_GOOD : v ? COLOR_DEFAULT : COLOR_DIM;
+	char num[16];
+
+	if (mode == CONFUSION_ROW_PERCENT)
+		snprintf(num, sizeof num, share >= 0.9995 ? "%.0f" : "%.1f", share * 100);
+	else
+		snprintf(num, sizeof num, "%d", v);
+	canvas_fill(c, cx, cy, CELL_W, 1, ' ', fg, bg);
+	canvas_printf(c, cx, cy, fg, attr, "%*s", CELL_W, num);
+	for (int i = 0; i < CELL_W; i++) {
+		struct cell *cell = canvas_at(c, cx + i, cy);
+
+		if (cell)       /* the number keeps the cell's heat */
+			cell->bg = (uint8_t)bg;
+	}
+	if (!c->colors && heat) {
+		/* the glyph just before the number, so it reads with it */
+		int level = heat_level(v, share, hottest, 5);
+		int gx = cx + CELL_W - (int)strlen(num) - 1;
+
+		canvas_put(c, gx < cx ? cx : gx, cy, c->ascii ? (uint32_t)ascii5[level] :
+			   shade5[level], fg, COLOR_DEFAULT, attr);
+	}
+}
+
+/* One cell of the compact heatmap: a glyph alone. The diagonal is a dot
+ * in the good colour when the class has samples; a confusion is a shade
+ * as hot as its share of the row (on its heat colour when there are
+ * colours); an empty cell a faint dot (blank in ASCII). */
+static void compact_cell(struct canvas *c, int cx, int cy, int v, double share, double hottest,
+			 int diagonal, int total, int attr)
+{
+	int heat = diagonal ? 0 : heat_level(v, share, hottest, CANVAS_HEATS);
+	int bg = heat && c->colors ? COLOR_HEAT0 + heat : COLOR_DEFAULT;
+
+	if (diagonal)
+		canvas_put(c, cx, cy, !total ? ' ' : c->ascii ? '@' : 0x25cf, COLOR_GOOD, bg, attr);
+	else if (!v)
+		canvas_put(c, cx, cy, c->ascii ? ' ' : 0x00b7, COLOR_DIM, bg, attr);
+	else {
+		int level = heat_level(v, share, hottest, 5);
+
+		canvas_put(c, cx, cy, c->ascii ? (uint32_t)ascii5[level] : shade5[level],
+			   COLOR_BAD, bg, attr);
+	}
+}
+
+/* A column's header: its label right-aligned in the cell (cut to leave a
+ * space), or in a compact cell its label's first character (the last
+ * digit of a number). */
+static void column_header(struct canvas *c, int cx, int y, int p,
+			  const struct confusion_layout *l)
+{
+	char buf[16], one[8];
+	const char *label = class_label(l, p, buf, sizeof buf);
+
+	if (!(l && l->compact)) {
+		text_right(c, cx + 1, y, CELL_W - 1, label, COLOR_DIM);
+		return;
+	}
+	if (!(l->labels && l->labels[p])) {
+		canvas_printf(c, cx, y, COLOR_DIM, 0, "%d", p % 10);
+		return;
+	}
+	snprintf(one, sizeof one, "%.*s", label[0] & 0x80 ? 4 : 1, label);
+	canvas_text(c, cx, y, one, COLOR_DIM, 0, 1);
+}
+
+void widget_confusion_layout(struct canvas *c, int x, int y, const int *counts, int k,
+			     enum confusion_mode mode, int sel_true, int sel_pred,
+			     const struct confusion_layout *l)
+{
 	double hottest = hottest_share(counts, k);
+	int lw = label_width(k, l), cw = cell_width(l), dx = lw + 1;
+	int top = first_row(k, l), left = first_col(k, l);
+	int rows = shown(k, top, l ? l->rows : 0), cols = shown(k, left, l ? l->cols : 0);
+	char buf[16];
 
-	canvas_text(c, x, y, "t\\p", COLOR_DIM, 0, 0);
-	for (int p = 0; p < k; p++)
-		canvas_printf(c, x + 4 + CELL_W * p, y, COLOR_DIM, 0, "%*d", CELL_W, p);
-	for (int t = 0; t < k; t++) {
-		int total = row_total(counts, k, t);
+	text_right(c, x, y, lw, "t\\p", COLOR_DIM);
+	for (int j = 0; j < cols; j++)
+		column_header(c, x + dx + cw * j, y, left + j, l);
+	for (int i = 0; i < rows; i++) {
+		int t = top + i, total = row_total(counts, k, t), cy = y + 1 + i;
 
-		canvas_printf(c, x, y + 1 + t, COLOR_DIM, 0, "%3d", t);
-		for (int p = 0; p < k; p++) {
-			int v = counts[t * k + p], cx = x + 4 + CELL_W * p, cy = y + 1 + t;
+		text_right(c, x, cy, lw, class_label(l, t, buf, sizeof buf), COLOR_DIM);
+		for (int j = 0; j < cols; j++) {
+			int p = left + j, v = counts[t * k + p];
 			double share = total ? (double)v / total : 0;
-			int heat = p == t ? 0 : heat_level(v, share, hottest, CANVAS_HEATS);
-			int bg = heat ? COLOR_HEAT0 + heat : COLOR_DEFAULT;
-			int fg = p == t ? COLOR_GOOD : v ? COLOR_DEFAULT : COLOR_DIM;
 			int attr = t == sel_true && p == sel_pred ? ATTR_REVERSE : 0;
-			char num[16];
 
-			if (mode == CONFUSION_ROW_PERCENT)
-				snprintf(num, sizeof num, share >= 0.9995 ? "%.0f" : "%.1f", share * 100);
+			if (cw == 1)
+				compact_cell(c, x + dx + j, cy, v, share, hottest, p == t, total, attr);
 			else
-				snprintf(num, sizeof num, "%d", v);
-			canvas_fill(c, cx, cy, CELL_W, 1, ' ', fg, bg);
-			canvas_printf(c, cx, cy, fg, attr, "%*s", CELL_W, num);
-			for (int i = 0; i < CELL_W; i++) {
-				struct cell *cell = canvas_at(c, cx + i, cy);
-
-				if (cell)       /* the number keeps the cell's heat */
-					cell->bg = (uint8_t)bg;
-			}
-			if (!c->colors && heat) {
-				/* the glyph just before the number, so it reads with it */
-				int level = heat_level(v, share, hottest, 5);
-				int gx = cx + CELL_W - (int)strlen(num) - 1;
-
-				canvas_put(c, gx < cx ? cx : gx, cy, c->ascii ? (uint32_t)ascii5[level] :
-					   shade5[level], fg, COLOR_DEFAULT, attr);
-			}
+				full_cell(c, x + dx + CELL_W * j, cy, v, share, hottest, p == t, mode,
+					  attr);
 		}
 	}
 }
 
+void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
+		      enum confusion_mode mode, int sel_true, int sel_pred)
+{
+	widget_confusion_layout(c, x, y, counts, k, mode, sel_true, sel_pred, NULL);
+}
+
 /* ---- per-class error ---- */
 
-void widget_class_error(struct canvas *c, int x, int y, int w, const int *counts, int k)
+/* The per-class label column: the widest label shown, at most 8. */
+static int error_label_width(int k, const struct confusion_layout *l)
 {
-	if (w < 12)             /* the label and the percentage need 11 columns */
-		return;
-	double err[64], worst = 0;
-	int bar_w = w - 2 - 9;
+	char buf[16];
+	int w = 1;
 
-	for (int t = 0; t < k && t < 64; t++) {
+	for (int t = 0; t < k; t++) {
+		int n = text_columns(class_label(l, t, buf, sizeof buf));
+
+		w = n > w ? n : w;
+	}
+	return w < 8 ? w : 8;
+}
+
+void widget_class_error_layout(struct canvas *c, int x, int y, int w, const int *counts, int k,
+			       const struct confusion_layout *l)
+{
+	int lw = error_label_width(k, l), top = first_row(k, l);
+	int rows = shown(k, top, l ? l->rows : 0), bar_w = w - lw - 1 - 9;
+	double err[WIDGET_MAX_CLASSES], worst = 0;
+	char buf[16];
+
+	if (bar_w < 1 || k > WIDGET_MAX_CLASSES)  /* the label and the percentage */
+		return;
+	for (int t = 0; t < k; t++) {
 		int total = row_total(counts, k, t);
 
 		err[t] = total ? 1.0 - (double)counts[t * k + t] / total : NAN;
 		if (isfinite(err[t]))
 			worst = fmax(worst, err[t]);
 	}
-	for (int t = 0; t < k && t < 64; t++) {
-		int len;
+	for (int i = 0; i < rows; i++) {
+		int t = top + i, len;
 
-		canvas_printf(c, x, y + t, COLOR_DIM, 0, "%d", t);
+		canvas_text(c, x, y + i, class_label(l, t, buf, sizeof buf), COLOR_DIM, 0, lw);
 		if (!isfinite(err[t])) {
-			canvas_text(c, x + 2, y + t, "-", COLOR_DIM, 0, 0);
+			canvas_text(c, x + lw + 1, y + i, "-", COLOR_DIM, 0, 0);
 			continue;
 		}
 		len = worst > 0 ? (int)lround(err[t] / worst * bar_w) : 0;
-		for (int i = 0; i < len; i++)
-			canvas_put(c, x + 2 + i, y + t, c->ascii ? '=' : 0x2587, COLOR_BAD, COLOR_DEFAULT, 0);
-		canvas_printf(c, x + 2 + bar_w + 1, y + t, COLOR_DEFAULT, 0, "%6.2f%%", err[t] * 100);
+		for (int j = 0; j < len; j++)
+			canvas_put(c, x + lw + 1 + j, y + i, c->ascii ? '=' : 0x2587, COLOR_BAD,
+				   COLOR_DEFAULT, 0);
+		canvas_printf(c, x + lw + 1 + bar_w + 1, y + i, COLOR_DEFAULT, 0, "%6.2f%%",
+			      err[t] * 100);
 	}
+}
+
+void widget_class_error(struct canvas *c, int x, int y, int w, const int *counts, int k)
+{
+	widget_class_error_layout(c, x, y, w, counts, k, NULL);
 }
 
 /* ---- images ---- */

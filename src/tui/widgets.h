@@ -75,6 +75,56 @@ void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
  * draws nothing). Rows for classes with no samples read "-". */
 void widget_class_error(struct canvas *c, int x, int y, int w, const int *counts, int k);
 
+/*
+ * Class labels, many classes and scrolling. The functions above draw every
+ * class, numbered; these take a layout that names the classes and may
+ * show a window of them, for data sets of names (cat, dog, owl) or of many
+ * classes (EMNIST Balanced's 47) on a small terminal. A NULL layout, or a
+ * zeroed one, draws exactly what the functions above draw.
+ */
+#define WIDGET_MAX_CLASSES 128
+
+struct confusion_layout {
+	const char *const *labels;  /* k class names, printable UTF-8, each drawn in
+	                               at most 8 columns; NULL: the class numbers */
+	int compact;                /* one column per cell: a glyph for its heat and
+	                               no number (the diagonal a dot); the column
+	                               header is each label's first character */
+	int top;                    /* first true class shown (a scroll offset) */
+	int left;                   /* first predicted class shown */
+	int rows, cols;             /* classes shown down and across; 0: all from
+	                               top / left */
+};
+
+/* Size and cell geometry of the heatmap drawn with layout l (NULL: as
+ * widget_confusion_width/height/cells). The label column is as wide as the
+ * widest label, 3 to 8 columns, plus one. */
+int widget_confusion_layout_width(int k, const struct confusion_layout *l);
+int widget_confusion_layout_height(int k, const struct confusion_layout *l);
+void widget_confusion_layout_cells(int k, const struct confusion_layout *l, int *dx, int *dy,
+				   int *cell_w);
+
+/* Choose how a k-class heatmap fits in w x h, reading l->labels and the
+ * current l->top and l->left (the scroll position) and writing the rest:
+ * the full heatmap when it fits, else the compact one showing as many
+ * classes as fit, scrolled the least that keeps (sel_true, sel_pred)
+ * visible (-1: no selection). Draw the per-class error with the same
+ * layout to keep its rows beside the heatmap's. */
+void widget_confusion_fit(int k, int w, int h, int sel_true, int sel_pred,
+			  struct confusion_layout *l);
+
+/* widget_confusion with a layout: the rows top..top+rows-1 and columns
+ * left..left+cols-1 of the matrix, with the layout's labels. */
+void widget_confusion_layout(struct canvas *c, int x, int y, const int *counts, int k,
+			     enum confusion_mode mode, int sel_true, int sel_pred,
+			     const struct confusion_layout *l);
+
+/* widget_class_error with a layout: the rows top..top+rows-1 with their
+ * labels (at most 8 columns, as wide as the widest). Needs w >= label
+ * width + 11; narrower draws nothing. */
+void widget_class_error_layout(struct canvas *c, int x, int y, int w, const int *counts, int k,
+			       const struct confusion_layout *l);
+
 /* Size of an image drawn by widget_image. */
 int widget_image_width(int w);
 int widget_image_height(int h);
