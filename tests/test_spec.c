@@ -241,7 +241,7 @@ static const struct bad bad_inputs[] = {
 	 "rmsprop, adagrad; did you mean 'adam'?)"},
 	{"data:\n  source: mnits\n" LAYERS,
 	 "t.yaml:2:11: error: unknown source 'mnits' (expected one of: mnist, fashion-mnist, "
-	 "digits8x8, font5x7, idx; did you mean 'mnist'?)"},
+	 "digits8x8, font5x7, idx, folder, csv; did you mean 'mnist'?)"},
 	{"model:\n  init: glorot\n  layers: [{dense: {units: 1}}]\n",
 	 "t.yaml:2:9: error: unknown init 'glorot' (expected one of: glorot_uniform, "
 	 "glorot_normal, he_uniform, he_normal, uniform01, uniform)"},
@@ -322,6 +322,29 @@ static const struct bad bad_inputs[] = {
 	 "t.yaml:2:3: error: train_images is only valid with source: idx"},
 	{"data:\n  variants: 3\n" LAYERS,
 	 "t.yaml:2:3: error: variants is only valid with source: font5x7"},
+	/* folder and csv */
+	{"data:\n  source: folder\n" LAYERS,
+	 "t.yaml:2:3: error: missing required key 'path' (source: folder)"},
+	{"data:\n  path: x\n" LAYERS,
+	 "t.yaml:2:3: error: path is only valid with source: folder or csv"},
+	{"data:\n  source: csv\n  path: x\n  invert: true\n" LAYERS,
+	 "t.yaml:4:3: error: invert is only valid with source: folder"},
+	{"data:\n  source: folder\n  path: x\n  size: [28, 0]\n" LAYERS,
+	 "t.yaml:4:14: error: data.size[1]: must be between 1 and 1024, found 0"},
+	{"data:\n  source: folder\n  path: x\n  bad_images: ignore\n" LAYERS,
+	 "t.yaml:4:15: error: unknown bad_images 'ignore' (expected one of: error, skip)"},
+	{"data:\n  source: folder\n  path: x\n  test: y\n  test_fraction: 0.2\n" LAYERS,
+	 "t.yaml:5:3: error: test_fraction and test exclude each other: the test set is either held out or given"},
+	{"data:\n  source: folder\n  path: x\n  classes: 3\n" LAYERS,
+	 "t.yaml:4:3: error: classes is only valid with source: idx or csv (a folder's classes are its subfolders)"},
+	{"data:\n  source: csv\n  path: x\n  classes: [a, b, a]\n" LAYERS,
+	 "t.yaml:4:19: error: data.classes[2]: 'a' is also class 0"},
+	{"data:\n  source: csv\n  path: x\n  classes: [a]\n" LAYERS,
+	 "t.yaml:4:12: error: data.classes: expected 2 to 128 class names, found 1"},
+	{"data:\n  source: csv\n  path: x\n  classes: 200\n" LAYERS,
+	 "t.yaml:4:12: error: data.classes: must be between 2 and 128, found 200"},
+	{"data:\n  source: csv\n  path: x\n  classes: [a, \"b\\tc\"]\n" LAYERS,
+	 "t.yaml:4:16: error: data.classes[1]: a class name must not be empty or hold control characters"},
 	{"data:\n  source: idx\n  train_images: a\n  test_images: b\n  test_labels: c\n" LAYERS,
 	 "t.yaml:2:3: error: missing required key 'train_labels' (source: idx)"},
 	/* missing required keys */
@@ -681,6 +704,14 @@ static void test_round_trip(void)
 		   "  schedule: {type: piecewise_constant, unit: epochs, boundaries: [10, 20.5],"
 		   " values: [0.1, 0.01, 1e-3]}\n"
 		   "  early_stopping: {patience: 3, restore_best: true}\n", "idx and quoting");
+	round_trip("name: f\ndata: {source: folder, path: my scans, size: [32, 24], invert: true,"
+		   " bad_images: skip, test_fraction: 0.2}\n" LAYERS, "a folder data set");
+	round_trip("name: f\ndata: {source: folder, path: scans, test: \"more/test set\"}\n"
+		   LAYERS, "a folder with a test folder");
+	round_trip("name: c\ndata: {source: csv, path: train.csv, classes: [\"0\", cat, \"caf\u00e9\"]}\n"
+		   LAYERS, "a csv with class names");
+	round_trip("name: i\ndata: {source: idx, train_images: a, train_labels: b, test_images: c,"
+		   " test_labels: d, classes: 47}\n" LAYERS, "idx with 47 classes");
 	round_trip("data: {source: digits8x8, test_fraction: 0.25, scale: 0.125}\n"
 		   "model: {init: uniform01, layers: [{dense: {units: 10}}, {flatten: null}]}\n"
 		   "train: {loss: hinge, batch_size: full, optimizer: {type: nadam, beta1: 0.8},"
