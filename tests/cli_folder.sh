@@ -144,4 +144,41 @@ out=$("$DIGITLAB" run csv.yaml --set data.path=test.csv 2>&1)
 is "$out" "digitlab: test.csv:1:1: error: the header has no label column: a training set needs label,pixel0,..." \
 	"a training set needs labels"
 
+# ---- 47 classes (EMNIST Balanced's shape, generated: no registry offers it) ----
+"$shapes" --idx47 e47 40 3
+ok $? "a 47-class IDX set is generated"
+cat > e47.yaml <<'YAML'
+name: balanced47
+seed: 1
+data:
+  source: idx
+  train_images: e47/train-images.idx
+  train_labels: e47/train-labels.idx
+  test_images: e47/test-images.idx
+  test_labels: e47/test-labels.idx
+  classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", A, B, C, D, E, F, G, H, I, J,
+            K, L, M, N, O, P, Q, R, S, T, U, V, W, X, Y, Z, a, b, d, e, f, g, h, n, q, r, t]
+model:
+  layers:
+    - dense: {units: 47, activation: softmax}
+train: {epochs: 3, batch_size: 32}
+YAML
+"$DIGITLAB" check e47.yaml >/dev/null
+ok $? "check knows the data has 47 classes"
+"$DIGITLAB" check e47.yaml --set model.layers[0].dense.units=10 > check.out 2>&1
+is "$(cat check.out)" "digitlab: e47.yaml: error: the last layer has 10 units but the data has 47 classes" \
+	"and says so when the model disagrees"
+id=$("$DIGITLAB" queue add e47.yaml | sed -n 's/^queued run \([0-9]*\).*/\1/p') &&
+	"$DIGITLAB" serve --drain >/dev/null 2>&1
+ok $? "it trains through the queue"
+out=$("$DIGITLAB" show "$id" --ascii | sed -n '/^Confusion matrix of the test set/,/^$/p')
+is "$(printf '%s\n' "$out" | sed -n 2p)" \
+	"t\\p 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt  error per class" \
+	"show draws 47 classes as a compact heatmap within 80 columns, one column a class"
+is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" "50" "a row for each class, then the names"
+is "$(printf '%s\n' "$out" | sed -n 50p)" \
+	"classes: 0 1 2 3 4 5 6 7 8 9 A B C D E F G H I J K L M N O P Q R S T U V W X Y Z a b d e f g h n q r t" \
+	"the names in full below it"
+is "$(printf '%s\n' "$out" | sed -n 49p | cut -c1-6)" "  t   " "the last row is the last class"
+
 done_testing

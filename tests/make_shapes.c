@@ -11,6 +11,14 @@
  * outline of a square, an owl a filled triangle. A few images are stored
  * as RGB, RGBA with transparent paper, 16-bit grey and a palette, which the
  * reader must turn into the same grey.
+ *
+ *   make_shapes --idx47 DIR N [SEED]
+ *
+ * writes instead a 47-class IDX data set the shape of EMNIST Balanced
+ * (28x28, labels 0..46): DIR/train-images.idx, train-labels.idx (N images
+ * a class) and test-images.idx, test-labels.idx (N/4 a class). Class k is
+ * a 4x4 block at cell k of a 7x7 grid of cells, shifted a pixel or two,
+ * over noise.
  */
 #include <math.h>
 #include <png.h>
@@ -101,14 +109,67 @@ static int write_png(const char *path, const unsigned char *grey, int w, int h, 
 	return rc ? 0 : 1;
 }
 
+static int write_idx(const char *path, const unsigned char *payload, int n, int images)
+{
+	unsigned char head[16] = {0, 0, 8, images ? 3 : 1};
+	FILE *f = fopen(path, "wb");
+	size_t len = (size_t)n * (images ? 28 * 28 : 1);
+	int ok;
+
+	for (int i = 0; i < 4; i++)
+		head[4 + i] = (unsigned char)((unsigned)n >> (24 - 8 * i));
+	head[11] = head[15] = 28;
+	ok = f && fwrite(head, 1, images ? 16 : 8, f) == (images ? 16u : 8u) &&
+	     fwrite(payload, 1, len, f) == len;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		fprintf(stderr, "make_shapes: cannot write %s\n", path);
+	return ok ? 0 : 1;
+}
+
+/* n images a class of the 47-class blocks, labels in class order mixed. */
+static int write_idx47(const char *dir, const char *part, int n)
+{
+	int total = 47 * n, rc;
+	unsigned char *px = malloc((size_t)total * 28 * 28), *lab = malloc((size_t)total);
+	char path[4096];
+
+	for (int i = 0; i < total; i++) {
+		int k = i % 47, cy = 1 + (k / 7) * 4 + (int)(uniform() * 3) - 1;
+		int cx = 1 + (k % 7) * 4 + (int)(uniform() * 3) - 1;
+		unsigned char *img = px + (size_t)i * 28 * 28;
+
+		lab[i] = (unsigned char)k;
+		for (int p = 0; p < 28 * 28; p++)
+			img[p] = (unsigned char)(uniform() * 60);
+		for (int y = cy; y < cy + 4; y++)
+			for (int x = cx; x < cx + 4; x++)
+				if (y >= 0 && y < 28 && x >= 0 && x < 28)
+					img[y * 28 + x] = 255;
+	}
+	snprintf(path, sizeof path, "%s/%s-images.idx", dir, part);
+	rc = write_idx(path, px, total, 1);
+	snprintf(path, sizeof path, "%s/%s-labels.idx", dir, part);
+	rc |= write_idx(path, lab, total, 0);
+	free(px);
+	free(lab);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const names[3] = {"cat", "dog", "owl"};
 	char path[4096];
 	int n;
 
+	if (argc >= 4 && !strcmp(argv[1], "--idx47") && (n = atoi(argv[3])) >= 4) {
+		state = argc > 4 ? strtoull(argv[4], NULL, 10) : 1;
+		mkdir(argv[2], 0755);
+		return write_idx47(argv[2], "train", n) | write_idx47(argv[2], "test", n / 4);
+	}
 	if (argc < 3 || (n = atoi(argv[2])) < 1) {
-		fprintf(stderr, "usage: make_shapes DIR N [SEED]\n");
+		fprintf(stderr, "usage: make_shapes [--idx47] DIR N [SEED]\n");
 		return 2;
 	}
 	state = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;

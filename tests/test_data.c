@@ -7,6 +7,7 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,12 @@
 #include "data/digits_csv.h"
 #include "data/fetch.h"
 #include "data/font5x7.h"
+#include "data/folder.h"
 #include "data/idx.h"
+#include "data/image.h"
+#include "data/pixel_csv.h"
+
+#include <png.h>
 
 static char tmpdir[256];
 
@@ -1085,6 +1091,251 @@ static int remove_all(const char *path)
 	return rmdir(path);
 }
 
+/* ---- images, folders, pixel CSV ---- */
+
+/* A w x h PNG of the given simplified-API format from 8-bit grey values. */
+static void write_png(const char *path, const unsigned char *grey, int w, int h, int format)
+{
+	png_image img;
+	unsigned char buf[4 * 64], colormap[3 * 256];
+	int n = w * h, ch = PNG_IMAGE_PIXEL_CHANNELS(format);
+
+	memset(&img, 0, sizeof img);
+	img.version = PNG_IMAGE_VERSION;
+	img.width = (png_uint_32)w;
+	img.height = (png_uint_32)h;
+	img.format = (png_uint_32)format;
+	for (int i = 0; i < 256; i++)
+		colormap[3 * i] = colormap[3 * i + 1] = colormap[3 * i + 2] = (unsigned char)i;
+	if (format & PNG_FORMAT_FLAG_LINEAR) {
+		png_uint_16 *p = (png_uint_16 *)buf;
+		for (int i = 0; i < n; i++)
+			p[i] = (png_uint_16)(grey[i] * 257);
+	} else if (format & PNG_FORMAT_FLAG_COLORMAP) {
+		memcpy(buf, grey, (size_t)n);
+		img.colormap_entries = 256;
+	} else {
+		for (int i = 0; i < n; i++)
+			for (int c = 0; c < ch; c++)    /* alpha: opaque where there is ink */
+				buf[i * ch + c] = (format & PNG_FORMAT_FLAG_ALPHA) && c == ch - 1 ?
+						  (unsigned char)(255 - grey[i]) :
+						  (format & PNG_FORMAT_FLAG_ALPHA) ? 0 : grey[i];
+	}
+	if (!png_image_write_to_file(&img, path, 0, buf, 0, colormap))
+		fprintf(stderr, "# cannot write %s: %s\n", path, img.message);
+}
+
+static void test_images(void)
+{
+	static const unsigned char grey[6] = {0, 51, 102, 153, 204, 255};
+	static const int formats[] = {PNG_FORMAT_GRAY, PNG_FORMAT_RGB, PNG_FORMAT_LINEAR_Y,
+				      PNG_FORMAT_RGB_COLORMAP};
+	static const char *const kinds[] = {"8-bit grey", "RGB", "16-bit grey", "palette"};
+	struct dl_error err;
+	float *px, fit[16];
+	int h, w, good;
+
+	for (int f = 0; f < 4; f++) {
+		write_png(tpath("img.png"), grey, 3, 2, formats[f]);
+		dl_error_clear(&err);
+		good = image_read(tpath("img.png"), 0, &px, &h, &w, &err) == DL_OK && h == 2 && w == 3;
+		/* 16-bit samples are linear light: the grey read is its sRGB encoding */
+		for (int i = 0; good && i < 6; i++)
+			good = formats[f] == PNG_FORMAT_LINEAR_Y ?
+			       px[0] == 0 && px[5] == 1 && (i == 0 || px[i] > px[i - 1]) :
+			       fabsf(px[i] - grey[i] / 255.0f) < 1e-6f;
+		ok(good, "a %s PNG reads as its grey levels (%s)", kinds[f], err.msg);
+		free(px);
+	}
+	write_png(tpath("alpha.png"), grey, 3, 2, PNG_FORMAT_GA);
+	ok(image_read(tpath("alpha.png"), 1, &px, &h, &w, &err) == DL_OK &&
+	   fabsf(px[0] - 0) < 1e-6f && fabsf(px[5] - 1) < 1e-6f,
+	   "black ink on transparent paper: with invert the paper is white");
+	free(px);
+	ok(image_read(tpath("alpha.png"), 0, &px, &h, &w, &err) == DL_OK && px[5] == 0 && px[0] == 0,
+	   "without invert the paper is black");
+	free(px);
+	write_text(tpath("empty.png"), "");
+	ok(image_read(tpath("empty.png"), 0, &px, &h, &w, &err) == DL_ERR &&
+	   strstr(errstr(&err), "/empty.png: error: the file is empty: a PNG or PGM image expected"),
+	   "an empty file");
+	{
+		char want[600];
+		FILE *f = fopen(tpath("img.png"), "rb"), *g = fopen(tpath("cut.png"), "wb");
+		unsigned char buf[60];
+		size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+
+		if (g) {
+			fwrite(buf, 1, n > 50 ? 50 : n, g);
+			fclose(g);
+		}
+		if (f)
+			fclose(f);
+		snprintf(want, sizeof want, "%s: error: truncated or bad PNG (libpng: ", tpath("cut.png"));
+		ok(image_read(tpath("cut.png"), 0, &px, &h, &w, &err) == DL_ERR &&
+		   !strncmp(errstr(&err), want, strlen(want)) && px == NULL,
+		   "a truncated PNG is refused naming the file (%s)", errstr(&err));
+	}
+	{
+		/* a header claiming 10000 x 10000 and an empty IDAT: refused
+		 * before anything is decoded */
+		static const unsigned char huge[] = {
+			0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+			0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+			0, 0, 0, 0, 'I', 'D', 'A', 'T', 0, 0, 0, 0};
+		unsigned char copy[sizeof huge];
+		uLong crc = crc32(0, huge + 12, 17), crc2 = crc32(0, huge + 37, 4);
+		char want[600];
+
+		memcpy(copy, huge, sizeof huge);
+		for (int i = 0; i < 4; i++) {
+			copy[29 + i] = (unsigned char)(crc >> (24 - 8 * i));
+			copy[41 + i] = (unsigned char)(crc2 >> (24 - 8 * i));
+		}
+		write_bytes(tpath("huge.png"), copy, sizeof copy, 0);
+		snprintf(want, sizeof want, "%s: error: the image is 10000x10000: at most 8192 pixels a side",
+			 tpath("huge.png"));
+		is_str(image_read(tpath("huge.png"), 0, &px, &h, &w, &err) == DL_ERR ? errstr(&err) : "",
+		       want, "a 10000x10000 PNG is refused from its header");
+	}
+	write_text(tpath("text.png"), "hello");
+	ok(image_read(tpath("text.png"), 0, &px, &h, &w, &err) == DL_ERR &&
+	   strstr(errstr(&err), "text.png: error: not a PNG or PGM image"), "a text file");
+
+	/* fitting: a 2x4 bar becomes a 2x4 bar centred in 4x4 */
+	{
+		static const float bar[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+		static const float want[16] = {0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
+
+		image_fit(bar, 2, 4, 0, fit, 4, 4);
+		ok(!memcmp(fit, want, sizeof want), "a wide image keeps its aspect, centred on black");
+		image_fit(bar, 2, 4, 1, fit, 4, 4);
+		ok(fit[0] == 0 && fit[4] == 0, "inverted, the margin stays black");
+	}
+	{
+		float big[64];
+
+		for (int i = 0; i < 64; i++)
+			big[i] = (i / 8) % 2 ? 1.0f : 0.0f;     /* stripes one row high */
+		image_fit(big, 8, 8, 0, fit, 4, 4);
+		ok(fabsf(fit[5] - 0.5f) < 1e-6f, "shrinking averages the covered area");
+	}
+}
+
+static void make_dir(const char *name)
+{
+	mkdir(tpath(name), 0700);
+}
+
+static void test_folder(void)
+{
+	static const unsigned char ink[4] = {255, 0, 0, 255};
+	static const char *const want_names[3] = {"Zebra", "apple", "caf\xc3\xa9"};
+	char names[DATA_MAX_CLASSES][DATA_CLASS_NAME_MAX];
+	struct folder_opts o = {.h = 4, .w = 4};
+	struct data_spec spec;
+	struct data_split split;
+	struct dl_error err;
+	struct dataset d;
+	int skipped, good = 1;
+
+	make_dir("f");
+	make_dir("f/apple");
+	make_dir("f/Zebra");
+	make_dir("f/caf\xc3\xa9");
+	make_dir("f/.hidden");
+	write_png(tpath("f/apple/1.png"), ink, 2, 2, PNG_FORMAT_GRAY);
+	write_png(tpath("f/apple/2.PNG"), ink, 2, 2, PNG_FORMAT_GRAY);
+	write_text(tpath("f/apple/notes.txt"), "not an image");
+	write_png(tpath("f/Zebra/z.png"), ink, 2, 2, PNG_FORMAT_GRAY);
+	write_text(tpath("f/caf\xc3\xa9/c.pgm"), "P2 2 2 255 0 255 255 0\n");
+	write_text(tpath("f/caf\xc3\xa9/bad.pgm"), "P2 2 2 255 0 2");
+	o.skip_bad = 1;
+	ok(folder_load(tpath("f"), &o, &d, names, &skipped, &err) == DL_OK,
+	   "a folder of three classes loads (%s)", err.msg);
+	for (int k = 0; k < 3; k++)
+		good &= !strcmp(names[k], want_names[k]);
+	ok(good && d.n_classes == 3, "classes in byte order of their names; hidden folders ignored");
+	ok(d.n == 4 && skipped == 1 && d.y[0] == 0 && d.y[1] == 1 && d.y[2] == 1 && d.y[3] == 2,
+	   "images by class then name; other files ignored, a bad one skipped and counted");
+	dataset_free(&d);
+	o.skip_bad = 0;
+	ok(folder_load(tpath("f"), &o, &d, names, &skipped, &err) == DL_ERR &&
+	   strstr(errstr(&err), "/f/caf\xc3\xa9/bad.pgm: error: truncated or bad PGM data"),
+	   "without skipping, the bad image is an error naming it");
+
+	make_dir("one");
+	make_dir("one/only");
+	write_png(tpath("one/only/1.png"), ink, 2, 2, PNG_FORMAT_GRAY);
+	ok(folder_load(tpath("one"), &o, &d, names, &skipped, &err) == DL_ERR &&
+	   strstr(errstr(&err), "/one: error: 1 class folder: a folder data set needs at least 2"),
+	   "one class is not a classification");
+	make_dir("one/bad\x1b[31m");
+	write_png(tpath("one/bad\x1b[31m/1.png"), ink, 2, 2, PNG_FORMAT_GRAY);
+	ok(folder_load(tpath("one"), &o, &d, names, &skipped, &err) == DL_ERR &&
+	   strstr(errstr(&err), "error: not usable as a class name: 1 to 63 bytes of UTF-8 without control characters expected"),
+	   "a folder name with control characters is no class name");
+	ok(folder_load(tpath("nothere"), &o, &d, names, &skipped, &err) == DL_ERR &&
+	   strstr(errstr(&err), "/nothere: error: No such file or directory"), "a missing folder");
+
+	/* data_load: a test folder takes its labels by name */
+	make_dir("t");
+	make_dir("t/caf\xc3\xa9");
+	write_png(tpath("t/caf\xc3\xa9/x.png"), ink, 2, 2, PNG_FORMAT_GRAY);
+	data_spec_defaults(&spec);
+	spec.source = DATA_FOLDER;
+	spec.skip_bad = 1;
+	snprintf(spec.path, sizeof spec.path, "%s", tpath("f"));
+	snprintf(spec.test_path, sizeof spec.test_path, "%s", tpath("t"));
+	ok(data_load(&spec, tmpdir, 1, &split, &err) == DL_OK && split.train.n == 4 &&
+	   split.test.n == 1 && split.test.y[0] == 2 && split.n_classes == 3 &&
+	   !strcmp(split.class_names[2], "caf\xc3\xa9") && split.skipped == 1 &&
+	   split.train.h == 28, "a test folder's classes are the training set's, by name (%s)",
+	   err.msg);
+	data_split_free(&split);
+	make_dir("t/dog");
+	write_png(tpath("t/dog/x.png"), ink, 2, 2, PNG_FORMAT_GRAY);
+	ok(data_load(&spec, tmpdir, 1, &split, &err) == DL_ERR &&
+	   strstr(errstr(&err), "/t/dog: error: class 'dog' is not one of the training set's classes"),
+	   "a test class the training set lacks is refused");
+}
+
+static void test_pixel_csv(void)
+{
+	static const struct { const char *text, *want; } bad[] = {
+		{"", ": error: the file is empty: a header row label,pixel0,... expected"},
+		{"label,pixel0,pixel1,pixel2\n", ":1:1: error: the header names 3 pixel columns: a square number (784 for 28x28) up to 256x256 expected"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n", ": error: no rows after the header"},
+		{"label,pixel0,pixel2\n", ":1:14: error: expected column 'pixel1' in the header (label,pixel0,pixel1,...)"},
+		{"label,pixel0,\n", ":1:14: error: expected column 'pixel1' after the last comma"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n1,0,0,0\n", ":2:8: error: fewer values than the header's columns"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n1,0,0,0,0,0\n", ":2:10: error: more values than the header's columns"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n1,0,256,0,0\n", ":2:5: error: pixel1 is out of range 0..255"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n3,0,0,0,0\n", ":2:1: error: the label is out of range 0..2"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n1,0,-1,0,0\n", ":2:5: error: pixel1 is not an integer 0..255"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n1,0,1.5,0,0\n", ":2:5: error: pixel1 is not an integer 0..255"},
+		{"label,pixel0,pixel1,pixel2,pixel3\n1,,0,0,0\n", ":2:3: error: pixel0 is empty"},
+	};
+	struct dataset d;
+	struct dl_error err;
+	char want[700];
+	int labelled;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_text(tpath("bad.csv"), bad[i].text);
+		snprintf(want, sizeof want, "%s%s", tpath("bad.csv"), bad[i].want);
+		is_str(pixel_csv_read(tpath("bad.csv"), 3, 1, &d, &labelled, &err) == DL_ERR ?
+		       errstr(&err) : "", want, "bad pixel CSV %zu", i);
+	}
+	write_text(tpath("good.csv"), "\xef\xbb\xbfpixel0,pixel1,pixel2,pixel3\r\n0,255,51,0\r\n\r\n");
+	ok(pixel_csv_read(tpath("good.csv"), 10, 0, &d, &labelled, &err) == DL_OK && !labelled &&
+	   d.n == 1 && d.h == 2 && d.w == 2 && d.x[1] == 1.0f && fabsf(d.x[2] - 0.2f) < 1e-6f,
+	   "no label column (a byte order mark, CRLF and a blank line are fine)");
+	dataset_free(&d);
+	ok(pixel_csv_read(tpath("good.csv"), 10, 1, &d, &labelled, &err) == DL_ERR,
+	   "a training set needs a label column");
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -1103,6 +1354,9 @@ int main(void)
 	test_load_idx();
 	test_load_cache();
 	test_fetch_offline();
+	test_images();
+	test_folder();
+	test_pixel_csv();
 	test_dataset_basics(); /* last: it changes HOME and the cache variables */
 	remove_all(tmpdir);
 	return tap_done();

@@ -714,8 +714,8 @@ static void test_summary(void)
 	store_close(s);
 }
 
-/* A store of schema 1, made by opening one and taking away what version 2
- * added, keeps its runs when opened again and gains the new tables. */
+/* A store of schema 1, made by opening one and taking away what versions 2
+ * and 3 added, keeps its runs when opened again and gains the new tables. */
 static void test_migration_2(void)
 {
 	char dir[300], path[320];
@@ -735,17 +735,18 @@ static void test_migration_2(void)
 	snprintf(dir, sizeof dir, "%s/migrate-2", root);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, "DROP TABLE weights; DROP TABLE summaries; PRAGMA user_version = 1",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(db, "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
+			 " PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK)
 		ok(0, "cannot make a schema 1 database");
 	sqlite3_close(db);
 	ok(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('weights', "
 		   "'summaries')") == 0 && sql_int(path, "PRAGMA user_version") == 1,
 	   "a database of schema 1");
 	s = open_in(dir);
-	ok(s && sql_int(path, "PRAGMA user_version") == 2 &&
+	ok(s && sql_int(path, "PRAGMA user_version") == STORE_SCHEMA_VERSION &&
 	   sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('weights', "
-		   "'summaries')") == 2, "is brought to schema 2 when opened");
+		   "'summaries', 'classes')") == 3,
+	   "is brought to schema %d when opened, through every migration", STORE_SCHEMA_VERSION);
 	ok(s && status_of(s, id) == STORE_QUEUED && store_get_summary(s, id, &text, &found,
 								      &err) == DL_OK && !found,
 	   "its run is kept, without a summary");
@@ -1271,6 +1272,71 @@ static void test_checkpoint_paths(void)
 		store_run_free(&r);
 	}
 	store_close(s);
+/* Class names: stored in label order, replaced, read back safe to print,
+ * gone with their run; a schema 2 database gains the table on opening. */
+static void test_class_names(void)
+{
+	static const char *const names[3] = {"cat", "dog", "caf\xc3\xa9"};
+	static const char *const two[2] = {"yes", "no"};
+	char got[STORE_MAX_CLASSES][STORE_CLASS_NAME_MAX], dir[300], path[320], sql[200];
+	struct store *s = fresh_store("classes");
+	struct dl_error err;
+	int64_t id, other;
+	sqlite3 *db;
+	int n = -1;
+
+	if (!s)
+		return;
+	id = add(s, "named", 0, 0);
+	other = add(s, "numbered", 0, 0);
+	ok(store_get_class_names(s, id, got, &n, &err) == DL_OK && n == 0,
+	   "a run without names has none (its classes are numbered)");
+	ok(store_set_class_names(s, id, 3, names, &err) == DL_OK &&
+	   store_get_class_names(s, id, got, &n, &err) == DL_OK && n == 3 &&
+	   !strcmp(got[0], "cat") && !strcmp(got[2], "caf\xc3\xa9"),
+	   "three names stored and read back in label order");
+	ok(store_set_class_names(s, id, 2, two, &err) == DL_OK &&
+	   store_get_class_names(s, id, got, &n, &err) == DL_OK && n == 2 && !strcmp(got[1], "no"),
+	   "storing again replaces them all");
+	ok(store_get_class_names(s, other, got, &n, &err) == DL_OK && n == 0,
+	   "another run's names are its own");
+	is_str(store_set_class_names(s, 999, 2, two, &err) == DL_ERR ? err.msg : "", "no run 999",
+	       "names for a run that does not exist are refused");
+	ok(store_set_class_names(s, id, 0, two, &err) == DL_ERR &&
+	   store_set_class_names(s, id, STORE_MAX_CLASSES + 1, two, &err) == DL_ERR,
+	   "0 names, or more than %d, are refused", STORE_MAX_CLASSES);
+	snprintf(path, sizeof path, "%s/classes/runs.db", root);
+	snprintf(sql, sizeof sql, "UPDATE classes SET name = 'a\033[2Jb\xc2\x9b' WHERE run_id = %lld"
+		 " AND label = 0", (long long)id);
+	if (sqlite3_open(path, &db) == SQLITE_OK) {
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	ok(store_get_class_names(s, id, got, &n, &err) == DL_OK && !strcmp(got[0], "a?[2Jb?"),
+	   "control characters written behind the store's back read back as '?'");
+	ok(store_rm_run(s, id, &err) == DL_OK &&
+	   sql_int(path, "SELECT count(*) FROM classes") == 0, "removing the run removes its names");
+	store_close(s);
+
+	/* schema 2: the database before class names were kept */
+	snprintf(dir, sizeof dir, "%s/classes-v2", root);
+	s = open_in(dir);
+	store_close(s);
+	snprintf(path, sizeof path, "%s/runs.db", dir);
+	if (sqlite3_open(path, &db) == SQLITE_OK) {
+		sqlite3_exec(db, "DROP TABLE classes; PRAGMA user_version = 2", NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	ok(sql_int(path, "PRAGMA user_version") == 2, "a schema 2 database");
+	s = open_in(dir);
+	ok(s && sql_int(path, "PRAGMA user_version") == 3 &&
+	   sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'classes'") == 1,
+	   "opening it migrates it to schema 3, with the classes table");
+	if (s) {
+		id = add(s, "after", 0, 0);
+		ok(store_set_class_names(s, id, 2, two, &err) == DL_OK, "and names can be kept in it");
+		store_close(s);
+	}
 }
 
 int main(void)
@@ -1289,6 +1355,7 @@ int main(void)
 	test_weights();
 	test_summary();
 	test_migration_2();
+	test_class_names();
 	test_requests();
 	test_stale();
 	test_rm();

@@ -213,7 +213,7 @@ static void confusion_layout(const struct run_view *v, struct confusion_layout *
 {
 	memset(l, 0, sizeof *l);
 	l->labels = v->n_names == v->n_classes ? v->labels : NULL;
-	widget_confusion_fit(v->n_classes, 80 - 2 - 30, v->n_classes + 1, -1, -1, l);
+	widget_confusion_fit(v->n_classes, 80 - 2 - 24, v->n_classes + 1, -1, -1, l);
 	if (l->compact)
 		l->rows = 0;
 }

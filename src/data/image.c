@@ -53,7 +53,7 @@ static int finish_png(png_image *img, const char *name, int invert, float **pixe
 				   (unsigned)img->width, (unsigned)img->height);
 	}
 	if (!png_image_finish_read(img, &background, grey, 0, NULL)) {
-		dl_error_at(err, name, 0, 0, "bad PNG data: %s", img->message);
+		dl_error_at(err, name, 0, 0, "truncated or bad PNG (libpng: %s)", img->message);
 		free(grey);
 		free(*pixels);
 		*pixels = NULL;
@@ -77,7 +77,7 @@ int image_read_png_memory(const void *data, size_t size, const char *name, int i
 	memset(&img, 0, sizeof img);
 	img.version = PNG_IMAGE_VERSION;
 	if (!png_image_begin_read_from_memory(&img, data, size)) {
-		dl_error_at(err, name, 0, 0, "bad PNG header: %s", img.message);
+		dl_error_at(err, name, 0, 0, "truncated or bad PNG (libpng: %s)", img.message);
 		png_image_free(&img);
 		return DL_ERR;
 	}
@@ -92,7 +92,7 @@ static int read_png_file(FILE *f, const char *path, int invert, float **pixels, 
 	memset(&img, 0, sizeof img);
 	img.version = PNG_IMAGE_VERSION;
 	if (!png_image_begin_read_from_stdio(&img, f)) {
-		dl_error_at(err, path, 0, 0, "bad PNG header: %s", img.message);
+		dl_error_at(err, path, 0, 0, "truncated or bad PNG (libpng: %s)", img.message);
 		png_image_free(&img);
 		return DL_ERR;
 	}
