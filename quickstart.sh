@@ -23,10 +23,13 @@ say() { printf '==> %s\n' "$*"; }
 # The test suite also drives the dashboard in tmux, runs memcheck, and
 # damages stores behind digitlab's back with the sqlite3 shell.
 # libpng-dev reads the PNG images of folder data sets and `digitlab predict`.
+# The ONNX test checks exported models with Debian's python3-onnx (for
+# Debian's own python3, whatever python3 comes first in PATH).
 need_packages() {
 	missing=""
 	test_tools=""
-	[ "$mode" = check ] && test_tools="tmux:cmd:tmux valgrind:cmd:valgrind sqlite3:cmd:sqlite3"
+	[ "$mode" = check ] &&
+		test_tools="tmux:cmd:tmux valgrind:cmd:valgrind sqlite3:cmd:sqlite3 python3-onnx:py:onnx nodejs:cmd:node"
 	for pair in $test_tools \
 		gcc:cmd:gcc make:cmd:make autoconf:cmd:autoconf automake:cmd:automake \
 		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm \
@@ -38,6 +41,7 @@ need_packages() {
 		cmd) command -v "$what" >/dev/null 2>&1 || missing="$missing $pkg" ;;
 		pc) { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$what"; } ||
 			missing="$missing $pkg" ;;
+		py) /usr/bin/python3 -c "import $what" >/dev/null 2>&1 || missing="$missing $pkg" ;;
 		esac
 	done
 	echo "$missing"
@@ -71,11 +75,21 @@ fetch_data() {
 	./digitlab data fetch mnist
 }
 
+# ONNX Runtime for the ONNX test: npm's onnxruntime-web (WebAssembly, no
+# native download), in tests/onnx/node_modules, never globally.
+install_onnx_runtime() {
+	[ -d tests/onnx/node_modules/onnxruntime-web ] && return 0
+	say "installing onnxruntime-web into tests/onnx (npm)"
+	npm install --prefix tests/onnx --no-audit --no-fund --loglevel=error ||
+		say "onnxruntime-web could not be installed: the ONNX test will skip, saying why"
+}
+
 install_packages
 build
 fetch_data
 
 if [ "$mode" = check ]; then
+	install_onnx_runtime
 	say "running the test suite"
 	make -j"$(nproc 2>/dev/null || echo 2)" check
 	exit 0

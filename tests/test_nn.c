@@ -4,9 +4,11 @@
  * passes; spec_check's exact messages; initialiser statistics; determinism. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/layer.h"
 #include "nn/model.h"
+#include "nn/onnx.h"
 #include "nn/optim.h"
 #include "tap.h"
 
@@ -1473,9 +1475,69 @@ static void test_names(void)
 	is_str(nn_activation_name((enum nn_activation)42), "?", "an out-of-range enum prints as ?");
 }
 
+/* Does the buffer hold these bytes somewhere? */
+static int holds(const unsigned char *p, size_t n, const void *what, size_t len)
+{
+	for (size_t i = 0; i + len <= n; i++)
+		if (!memcmp(p + i, what, len))
+			return 1;
+	return 0;
+}
+
+/* The ONNX encoding of a 4-3-2 net, byte by byte where it matters (the
+ * checker and ONNX Runtime prove the rest in tests/onnx.sh). */
+static void test_onnx_encoding(void)
+{
+	static const char *const names[2] = {"yes", "no"};
+	struct nn_model_spec spec = {.input = {1, 2, 2}, .n_layers = 2};
+	struct nn_onnx_opts o = {.input_scale = 0.5f, .n_classes = 2, .class_names = names,
+				 .graph_name = "tiny", .producer_version = "9.9"};
+	struct nn_model *m;
+	struct dl_error err;
+	unsigned char *bytes;
+	size_t len;
+	float *p;
+
+	spec.layers[0] = (struct nn_layer_spec){.kind = NN_LAYER_DENSE, .units = 3,
+						.activation = NN_ACT_RELU};
+	spec.layers[1] = (struct nn_layer_spec){.kind = NN_LAYER_DENSE, .units = 2,
+						.activation = NN_ACT_SOFTMAX};
+	if (nn_model_new(&m, &spec, 1, &err) != DL_OK) {
+		ok(0, "onnx: the model builds (%s)", err.msg);
+		return;
+	}
+	p = nn_model_params(m);
+	for (size_t i = 0; i < nn_model_param_count(m); i++)
+		p[i] = (float)i;
+	ok(nn_onnx_encode(m, &o, &bytes, &len, &err) == DL_OK, "onnx: a dense net encodes");
+	/* ir_version 7: field 1 varint; opset_import {version 13}: field 8 */
+	ok(len > 2 && bytes[0] == 0x08 && bytes[1] == 7, "onnx: the model opens with ir_version 7");
+	ok(holds(bytes, len, "\x42\x02\x10\x0d", 4), "onnx: opset 13 is imported");
+	ok(holds(bytes, len, "\x22\x04Gemm", 6) && holds(bytes, len, "\x22\x04Relu", 6) &&
+	   holds(bytes, len, "\x22\x07Softmax", 9) && holds(bytes, len, "\x22\x03Mul", 5),
+	   "onnx: Mul (the scale), Gemm, Relu and Softmax nodes");
+	{
+		/* W_0 as raw little-endian floats: parameters 0..11 */
+		unsigned char raw[2 + 48];
+
+		raw[0] = 0x4a;          /* raw_data: field 9, length-delimited */
+		raw[1] = 48;
+		for (int i = 0; i < 12; i++) {
+			float f = (float)i;
+			memcpy(raw + 2 + 4 * i, &f, 4);
+		}
+		ok(holds(bytes, len, raw, sizeof raw), "onnx: the first kernel is stored as it is held");
+	}
+	ok(holds(bytes, len, "\x0a\x07" "classes\x12\x06" "yes\nno", 17),
+	   "onnx: the class names are metadata \"classes\", one a line");
+	free(bytes);
+	nn_model_free(m);
+}
+
 int main(void)
 {
 	test_activation_values();
+	test_onnx_encoding();
 	test_activation_grads();
 	test_dense_grads();
 	test_loss_grads();

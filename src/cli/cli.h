@@ -36,6 +36,7 @@ int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_export_model(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_note(int argc, char **argv);

@@ -14,6 +14,7 @@
 #include "util/text.h"
 #include "cli/cli.h"
 #include "cli/print_digits.h"
+#include "cli/report.h"
 #include "data/idx.h"
 #include "data/image.h"
 #include "data/pixel_csv.h"
@@ -22,6 +23,7 @@
 
 static const char predict_help[] =
 	"usage: digitlab predict MODEL FILE... [--invert] [--limit N] [--saliency] [--ascii]\n"
+	"                        [--json]\n"
 	"\n"
 	"Classify images with a model file written by `digitlab run --checkpoint`.\n"
 	"FILE is a PNG or PGM image (any size: it is fitted to the model's input\n"
@@ -39,11 +41,13 @@ static const char predict_help[] =
 	"              those that argue against\n"
 	"  --limit N   classify at most N images of each IDX file (default: all;\n"
 	"              4 with --saliency)\n"
-	"  --ascii     ASCII characters instead of Unicode shades\n";
+	"  --ascii     ASCII characters instead of Unicode shades\n"
+	"  --json      one JSON object per image instead: file, index (IDX and\n"
+	"              CSV), class, and the probabilities to float precision\n";
 
 struct predict_opts {
 	int inverted;           /* invert the images: --invert, or data.invert */
-	int saliency, ascii;
+	int saliency, ascii, json;
 	int limit;              /* images per IDX file, 0: all */
 	int n_names;            /* class names the model file holds; 0: numbers */
 	const char (*names)[CHECKPOINT_CLASS_NAME_MAX];
@@ -73,6 +77,19 @@ static void print_prediction(const char *file, int index, const float *p, int K,
 {
 	char buf[16];
 
+	if (o->json) {
+		fputs("{\"file\":", stdout);
+		json_string(stdout, file);
+		if (index >= 0)
+			printf(",\"index\":%d", index);
+		fputs(",\"class\":", stdout);
+		json_string(stdout, class_name(o, argmax(p, K), buf, sizeof buf));
+		fputs(",\"probabilities\":[", stdout);
+		for (int k = 0; k < K; k++)
+			printf("%s%.9g", k ? "," : "", p[k]);
+		fputs("]}\n", stdout);
+		return;
+	}
 	text_fputs(file, stdout, TEXT_ONE_LINE);
 	if (index >= 0)
 		printf("[%d]: %s ", index, class_name(o, argmax(p, K), buf, sizeof buf));
@@ -366,6 +383,8 @@ int cmd_predict(int argc, char **argv)
 			o.saliency = 1;
 		} else if (!strcmp(argv[i], "--ascii")) {
 			o.ascii = 1;
+		} else if (!strcmp(argv[i], "--json")) {
+			o.json = 1;
 		} else if (!strcmp(argv[i], "--limit")) {
 			if ((o.limit = cli_parse_count("predict", argv[i],
 						      i + 1 < argc ? argv[i + 1] : NULL, 1 << 30)) < 0)
@@ -384,6 +403,8 @@ int cmd_predict(int argc, char **argv)
 	}
 	if (!model_path || !n_files)
 		return cli_usage_error("predict", "a model file and at least one image are needed");
+	if (o.json && o.saliency)
+		return cli_usage_error("predict", "--json and --saliency do not mix");
 	if (o.saliency && !have_limit)
 		o.limit = 4;
 	dl_error_clear(&err);
