@@ -143,6 +143,21 @@ static void test_golden_file(void)
 	   ((unsigned char *)back.trainer_state)[0] == 0xcc,
 	   "and the golden bytes read back as those fields");
 	checkpoint_free(&back);
+
+	/* with class names: version 2, their length at 56, after the states */
+	c.n_classes = 2;
+	snprintf(c.class_names[0], sizeof c.class_names[0], "cat");
+	snprintf(c.class_names[1], sizeof c.class_names[1], "owl");
+	snprintf(path, sizeof path, "%s/names.model", dir);
+	ok(checkpoint_write(path, &c, &err) == DL_OK, "a checkpoint with class names is written");
+	bytes = slurp(path, &n);
+	ok(n == sizeof golden + 8 && bytes[8] == 2 && bytes[56] == 8 &&
+	   !memcmp(bytes + sizeof golden - 4, "cat\0owl\0", 8),
+	   "version 2: the names' length at 56, the names before the CRC");
+	free(bytes);
+	ok(checkpoint_read(path, &back, &err) == DL_OK && back.n_classes == 2 &&
+	   !strcmp(back.class_names[1], "owl"), "and they read back");
+	checkpoint_free(&back);
 }
 
 /* sgd with momentum 0.5 and lr 1: after a step with gradients 1 and 2 the

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "nn/onnx.h"
 #include "train/checkpoint.h"
+#include "train/restore.h"
 
 static const char export_model_help[] =
 	"usage: digitlab export-model RUN|MODEL_FILE -o FILE.onnx\n"
@@ -94,42 +95,34 @@ static int write_file(const char *path, const unsigned char *data, size_t len,
 static int export_model(const char *model_path, const char *out_path)
 {
 	const char *names[CHECKPOINT_MAX_CLASSES];
-	struct nn_onnx_opts o = {0};
-	struct checkpoint ck;
-	struct experiment exp;
-	struct nn_model *m = NULL;
+	struct restored_model r;
+	struct nn_onnx_opts o;
 	struct dl_error err;
 	unsigned char *bytes = NULL;
 	size_t len;
 	int rc = 1;
 
 	dl_error_clear(&err);
-	if (checkpoint_read(model_path, &ck, &err) != DL_OK) {
+	if (restore_model(model_path, 1, &r, &err) != DL_OK) {
 		cli_print_error(&err);
 		return 1;
 	}
-	if (cli_parse_experiment(&exp, ck.yaml, model_path) != DL_OK)
-		goto out;
-	if (checkpoint_build_model(&ck, &exp.model, 1, &m, &err) != DL_OK)
-		goto fail;
-	for (int k = 0; k < ck.n_classes; k++)
-		names[k] = ck.class_names[k];
-	o = (struct nn_onnx_opts){.input_scale = exp.data.scale, .n_classes = ck.n_classes,
-				  .class_names = names, .graph_name = exp.name,
+	for (int k = 0; k < r.n_classes; k++)
+		names[k] = r.class_names[k];
+	o = (struct nn_onnx_opts){.input_scale = r.exp.data.scale, .n_classes = r.n_classes,
+				  .class_names = names, .graph_name = r.exp.name,
 				  .producer_version = PACKAGE_VERSION};
-	if (nn_onnx_encode(m, &o, &bytes, &len, &err) != DL_OK ||
-	    write_file(out_path, bytes, len, &err) != DL_OK)
-		goto fail;
-	printf("%s: %s, %d layers, %zu parameters, ONNX opset %d (%zu bytes)\n", out_path,
-	       exp.name, exp.model.n_layers, nn_model_param_count(m), NN_ONNX_OPSET, len);
-	rc = 0;
-	goto out;
-fail:
-	cli_print_error(&err);
-out:
+	if (nn_onnx_encode(r.model, &o, &bytes, &len, &err) != DL_OK ||
+	    write_file(out_path, bytes, len, &err) != DL_OK) {
+		cli_print_error(&err);
+	} else {
+		printf("%s: %s, %d layers, %zu parameters, ONNX opset %d (%zu bytes)\n", out_path,
+		       r.exp.name, r.exp.model.n_layers, nn_model_param_count(r.model),
+		       NN_ONNX_OPSET, len);
+		rc = 0;
+	}
 	free(bytes);
-	nn_model_free(m);
-	checkpoint_free(&ck);
+	restored_model_free(&r);
 	return rc;
 }
 

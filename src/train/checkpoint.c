@@ -72,7 +72,8 @@ static int write_body(int fd, const struct checkpoint *c)
 	uLong crc = crc32(0, Z_NULL, 0);
 
 	memcpy(header, CHECKPOINT_MAGIC, 8);
-	le_put_u32(header + 8, CHECKPOINT_VERSION);
+	/* version 1 when there are no names: the bytes of old digitlab */
+	le_put_u32(header + 8, c->n_classes > 0 ? CHECKPOINT_VERSION : 1);
 	le_put_u32(header + 12, (uint32_t)c->epoch);
 	le_put_u64(header + 16, yaml_len);
 	le_put_u32(header + 24, (uint32_t)c->n_layers);

@@ -15,8 +15,8 @@
  *
  *   offset  size  field
  *   0       8     magic "DLMODEL\0"
- *   8       4     format version (2; version 1 files, without class
- *                 names, are read too)
+ *   8       4     format version: 2 with class names, 1 without (as
+ *                 digitlab wrote before it kept them)
  *   12      4     epochs completed
  *   16      8     length of the canonical experiment YAML (<= 16 MiB)
  *   24      4     number of layers (<= NN_MAX_LAYERS)
