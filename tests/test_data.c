@@ -1273,7 +1273,7 @@ static void test_folder(void)
 	make_dir("one/bad\x1b[31m");
 	write_png(tpath("one/bad\x1b[31m/1.png"), ink, 2, 2, PNG_FORMAT_GRAY);
 	ok(folder_load(tpath("one"), &o, &d, names, &skipped, &err) == DL_ERR &&
-	   strstr(errstr(&err), "error: not usable as a class name: 1 to 63 bytes of UTF-8 without control characters expected"),
+	   strstr(errstr(&err), "error: not usable as a class name: 1 to 63 bytes of UTF-8 without control or bidirectional control characters expected"),
 	   "a folder name with control characters is no class name");
 	ok(folder_load(tpath("nothere"), &o, &d, names, &skipped, &err) == DL_ERR &&
 	   strstr(errstr(&err), "/nothere: error: No such file or directory"), "a missing folder");

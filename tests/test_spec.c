@@ -344,7 +344,9 @@ static const struct bad bad_inputs[] = {
 	{"data:\n  source: csv\n  path: x\n  classes: 200\n" LAYERS,
 	 "t.yaml:4:12: error: data.classes: must be between 2 and 128, found 200"},
 	{"data:\n  source: csv\n  path: x\n  classes: [a, \"b\\tc\"]\n" LAYERS,
-	 "t.yaml:4:16: error: data.classes[1]: a class name must not be empty or hold control characters"},
+	 "t.yaml:4:16: error: data.classes[1]: a class name must not be empty or hold control or bidirectional control characters"},
+	{"data:\n  source: csv\n  path: x\n  classes: [a, \"b\\u202ec\"]\n" LAYERS,
+	 "t.yaml:4:16: error: data.classes[1]: a class name must not be empty or hold control or bidirectional control characters"},
 	{"data:\n  source: idx\n  train_images: a\n  test_images: b\n  test_labels: c\n" LAYERS,
 	 "t.yaml:2:3: error: missing required key 'train_labels' (source: idx)"},
 	/* missing required keys */

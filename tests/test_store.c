@@ -1272,6 +1272,8 @@ static void test_checkpoint_paths(void)
 		store_run_free(&r);
 	}
 	store_close(s);
+}
+
 /* Class names: stored in label order, replaced, read back safe to print,
  * gone with their run; a schema 2 database gains the table on opening. */
 static void test_class_names(void)
@@ -1312,8 +1314,8 @@ static void test_class_names(void)
 		sqlite3_exec(db, sql, NULL, NULL, NULL);
 		sqlite3_close(db);
 	}
-	ok(store_get_class_names(s, id, got, &n, &err) == DL_OK && !strcmp(got[0], "a?[2Jb?"),
-	   "control characters written behind the store's back read back as '?'");
+	ok(store_get_class_names(s, id, got, &n, &err) == DL_OK && !strcmp(got[0], "a\\x1b[2Jb\\u009b"),
+	   "control characters written behind the store's back read back escaped");
 	ok(store_rm_run(s, id, &err) == DL_OK &&
 	   sql_int(path, "SELECT count(*) FROM classes") == 0, "removing the run removes its names");
 	store_close(s);

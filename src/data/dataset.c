@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "data/font5x7.h"
+#include "util/text.h"
 
 const char *const data_source_names[] = {
 	[DATA_MNIST] = "mnist",
@@ -49,52 +50,13 @@ int data_spec_classes(const struct data_spec *s)
 	}
 }
 
-/* Length of the UTF-8 sequence starting at p, 0 when it is not valid
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static int utf8_length(const unsigned char *p)
-{
-	uint32_t cp;
-	int len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	for (int i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	/* C1 controls (U+0080..U+009F) move terminals as C0 ones do */
-	if (len == 2 && cp < 0xa0)
-		return 0;
-	return len;
-}
-
 int data_class_name_ok(const char *name)
 {
-	const unsigned char *p = (const unsigned char *)name;
 	size_t n = strlen(name);
 
-	if (n == 0 || n >= DATA_CLASS_NAME_MAX)
-		return 0;
-	while (*p) {
-		int len = utf8_length(p);
-
-		if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f)))
-			return 0;
-		p += len;
-	}
-	return 1;
+	/* an identifier as run names are: no control, bidirectional control
+	 * or separator, valid UTF-8 (util/text.h) */
+	return n > 0 && n < DATA_CLASS_NAME_MAX && text_check_identifier(name, NULL, 0) == 0;
 }
 
 const char *data_source_name(enum data_source s)

@@ -88,8 +88,9 @@ const char *data_source_name(enum data_source s);
 /* Number of classes a spec's data has without loading it; 0 for a folder
  * (known once its subfolders are read). */
 int data_spec_classes(const struct data_spec *s);
-/* Is name usable as a class name: 1 to DATA_CLASS_NAME_MAX-1 bytes of
- * valid UTF-8 without control characters? 1 when it is. */
+/* Is name usable as a class name: 1 to DATA_CLASS_NAME_MAX-1 bytes that
+ * pass text_check_identifier() (valid UTF-8, no control or bidirectional
+ * control character)? 1 when it is. */
 int data_class_name_ok(const char *name);
 int data_source_from_name(const char *name);   /* -1 when unknown */
 

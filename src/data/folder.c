@@ -122,7 +122,7 @@ static int list_classes(const char *dir, const struct folder_opts *o, struct nam
 		snprintf(path, sizeof path, "%s/%s", dir, classes->v[k]);
 		if (!data_class_name_ok(classes->v[k]))
 			return dl_error_at(err, path, 0, 0,
-					   "not usable as a class name: 1 to %d bytes of UTF-8 without control characters expected",
+					   "not usable as a class name: 1 to %d bytes of UTF-8 without control or bidirectional control characters expected",
 					   DATA_CLASS_NAME_MAX - 1);
 		if (label_of(classes->v[k], o, k) < 0)
 			return dl_error_at(err, path, 0, 0,

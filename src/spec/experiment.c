@@ -505,7 +505,7 @@ static int read_classes(struct ctx *c, const struct ynode *v, struct data_spec *
 			return DL_ERR;
 		if (!data_class_name_ok(d->class_names[i]))
 			return fail(c, v->kids[i], "%s: a class name must not be empty or hold "
-				    "control characters", p);
+				    "control or bidirectional control characters", p);
 		for (int j = 0; j < i; j++)
 			if (!strcmp(d->class_names[j], d->class_names[i]))
 				return fail(c, v->kids[i], "%s: '%s' is also class %d", p,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/text.h"
 #include "util/le.h"
 
 #define MAX_SIDE 4096           /* a sample's height or width */
@@ -61,23 +62,6 @@ fail:
 	return DL_ERR;
 }
 
-/* Copy a name from the database, control characters made '?': a store
- * is a file anyone with access may have edited. */
-static void safe_name(char *dst, const unsigned char *src)
-{
-	size_t i = 0;
-
-	for (; *src && i + 1 < STORE_CLASS_NAME_MAX; src++) {
-		if (src[0] == 0xc2 && src[1] >= 0x80 && src[1] <= 0x9f) {
-			dst[i++] = '?';
-			src++;
-		} else {
-			dst[i++] = *src < 0x20 || *src == 0x7f ? '?' : (char)*src;
-		}
-	}
-	dst[i] = '\0';
-}
-
 int store_get_class_names(struct store *s, int64_t id, char names[][STORE_CLASS_NAME_MAX],
 			  int *n, struct dl_error *err)
 {
@@ -99,7 +83,9 @@ int store_get_class_names(struct store *s, int64_t id, char names[][STORE_CLASS_
 			return dl_error_set(err, "%s: run %lld's class names are damaged",
 					    store_path(s), (long long)id);
 		}
-		safe_name(names[count++], name);
+		/* a store is a file anyone with access may have edited */
+		text_escape(names[count++], STORE_CLASS_NAME_MAX, (const char *)name,
+			    TEXT_ONE_LINE);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

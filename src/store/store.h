@@ -352,8 +352,8 @@ int store_set_class_names(struct store *s, int64_t id, int n, const char *const 
 			  struct dl_error *err);
 /* Read them into names (STORE_MAX_CLASSES entries, the caller's); *n is 0
  * when none were stored (a run from before names were kept, or not yet
- * started): its classes are then called by their numbers. Control
- * characters (C0, DEL, C1) read back as '?', so a name is safe to print. */
+ * started): its classes are then called by their numbers. A name is read
+ * back escaped (text_escape: "\x1b", "\u202e"), so it is safe to print. */
 int store_get_class_names(struct store *s, int64_t id, char names[][STORE_CLASS_NAME_MAX],
 			  int *n, struct dl_error *err);
 
