@@ -212,6 +212,55 @@ static void test_run(int ascii, enum run_tab tab, const char *name)
 	   "%s: the confusion cell drawn at (true 4, predicted 9) is where a click finds it", name);
 }
 
+/* A data set of named classes (a folder of cat, dog and owl drawings), and
+ * EMNIST Balanced's 47 at 80x24: the heatmap names the classes, or turns
+ * compact and scrolls to the selected cell. */
+static void test_run_classes(int ascii)
+{
+	static const char *const names[3] = {"cat", "dog", "owl"};
+	struct store_row rows[N_ROWS];
+	struct store_epoch e[EPOCHS];
+	struct store_sample samples[2];
+	struct app a;
+	static struct run_state s;
+	struct canvas *c;
+
+	make_app(&a, rows);
+	make_run_state(&s, &rows[0], e, samples);
+	s.tab = TAB_CONFUSION;
+	s.k = 3;
+	for (int t = 0; t < 3; t++)
+		for (int p = 0; p < 3; p++)
+			s.confusion[t * 3 + p] = t == p ? 90 + 3 * t : 2 + t + p;
+	for (int i = 0; i < 3; i++) {
+		snprintf(s.class_names[i], sizeof s.class_names[i], "%s", names[i]);
+		s.labels[i] = s.class_names[i];
+	}
+	samples[0].truth = 1, samples[0].predicted = 2;
+	samples[1].truth = 2, samples[1].predicted = 0;
+	s.conf_t = 1;
+	s.conf_p = 2;
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	finish(&a, c, "run-confusion-names");
+
+	s.k = 47;
+	s.labels[0] = NULL;
+	for (int t = 0; t < 47; t++)
+		for (int p = 0; p < 47; p++)
+			s.confusion[t * 47 + p] = t == p ? 380 + t : (t * 7 + p * 3) % 11 == 0 ? 9 : (t + p) % 5 == 0;
+	s.conf_t = 40;
+	s.conf_p = 3;
+	s.layout = (struct confusion_layout){0};
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	finish(&a, c, "run-confusion-47");
+	ok(s.layout.top <= 40 && 40 < s.layout.top + s.layout.rows &&
+	   hit_grid_item(&s.conf_hit, s.conf_hit.x + (3 - s.layout.left) * s.conf_hit.cell_w,
+			 s.conf_hit.y + 40 - s.layout.top) >= 0,
+	   "47 classes at 80x24: the heatmap scrolls to keep the selected cell on screen");
+}
+
 static void test_compare(int ascii)
 {
 	struct store_row rows[N_ROWS];
@@ -297,6 +346,7 @@ int main(void)
 		test_run(ascii, TAB_CONFUSION, "run-confusion");
 		test_run(ascii, TAB_DIGITS, "run-digits");
 		test_compare(ascii);
+		test_run_classes(ascii);
 	}
 	test_selection();
 	return tap_done();

@@ -101,8 +101,34 @@ static const char *split_name(const struct run_state *s)
 	return s->split && !strcmp(s->split, "val") ? "validation" : "test";
 }
 
+/* Class i as the data set names it, else its number. */
+static const char *class_label(const struct run_state *s, int i, char *buf, size_t size)
+{
+	if (s->labels[0] && i >= 0 && i < s->k)
+		snprintf(buf, size, "%s", s->labels[i]);
+	else
+		snprintf(buf, size, "%d", i);
+	return buf;
+}
+
+/* The same cut to at most cols columns, never inside a character. */
+static const char *class_label_short(const struct run_state *s, int i, int cols, char *buf,
+				     size_t size)
+{
+	size_t at = 0;
+
+	class_label(s, i, buf, size);
+	for (int n = 0; buf[at] && n < cols; n++)
+		do
+			at++;
+		while (((unsigned char)buf[at] & 0xc0) == 0x80);
+	buf[at] = '\0';
+	return buf;
+}
+
 static void draw_cell_digits(const struct run_state *s, struct canvas *c, int top, int bottom)
 {
+	char truth[STORE_CLASS_NAME_MAX], pred[STORE_CLASS_NAME_MAX];
 	int x = 0, n = 0;
 
 	if (s->conf_t < 0 || s->conf_p < 0) {
@@ -111,8 +137,9 @@ static void draw_cell_digits(const struct run_state *s, struct canvas *c, int to
 	}
 	for (int i = 0; i < s->n_samples; i++)
 		n += s->samples[i].truth == s->conf_t && s->samples[i].predicted == s->conf_p;
-	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "true %d predicted %d: %d digit%s%s", s->conf_t,
-		      s->conf_p, n, n == 1 ? "" : "s",
+	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "true %s predicted %s: %d digit%s%s",
+		      class_label(s, s->conf_t, truth, sizeof truth),
+		      class_label(s, s->conf_p, pred, sizeof pred), n, n == 1 ? "" : "s",
 		      s->conf_t == s->conf_p ? " (the diagonal: correct)" : "");
 	for (int i = 0; i < s->n_samples && bottom - top > 2; i++) {
 		const struct store_sample *d = &s->samples[i];
@@ -126,28 +153,43 @@ static void draw_cell_digits(const struct run_state *s, struct canvas *c, int to
 	}
 }
 
-static void draw_confusion(const struct run_state *s, struct canvas *c, int top, int bottom,
-			   struct hit_grid *hit)
+/* Rows the confusion tab keeps for the selected cell's digits under the
+ * heatmap, when the heatmap must scroll to leave them. */
+#define CELL_DIGITS_ROWS 8
+#define CLASS_ERROR_MIN_W 24
+
+static void draw_confusion(struct run_state *s, struct canvas *c, int top, int bottom)
 {
-	int cw, ch, dx, dy, cell_w;
+	struct confusion_layout *l = &s->layout;
+	struct confusion_layout whole = {.labels = s->labels[0] ? s->labels : NULL};
+	int cw, ch, dx, dy, cell_w, heat_h = bottom - top - 1;
 
 	if (!s->k) {
 		canvas_text(c, 2, top + 1, "No confusion matrix yet: it is made when the run is done.",
 			    COLOR_DIM, 0, 0);
 		return;
 	}
-	cw = widget_confusion_width(s->k);
-	ch = widget_confusion_height(s->k);
-	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s", split_name(s),
-		      s->chart_metric ? "% of each true class (m: counts)" : "counts (m: % of each row)");
-	widget_confusion(c, 0, top + 1, s->confusion, s->k,
-			 s->chart_metric ? CONFUSION_ROW_PERCENT : CONFUSION_COUNTS, s->conf_t, s->conf_p);
-	widget_confusion_cells(&dx, &dy, &cell_w);
-	*hit = (struct hit_grid){.x = dx, .y = top + 1 + dy, .cell_w = cell_w, .cell_h = 1,
-				 .cols = s->k, .rows = s->k, .n_items = s->k * s->k};
+	/* the whole heatmap when it fits; else a window, and room for digits */
+	l->labels = whole.labels;
+	if (widget_confusion_layout_height(s->k, &whole) > heat_h)
+		heat_h -= CELL_DIGITS_ROWS;
+	widget_confusion_fit(s->k, c->w - CLASS_ERROR_MIN_W, heat_h, s->conf_t, s->conf_p, l);
+	cw = widget_confusion_layout_width(s->k, l);
+	ch = widget_confusion_layout_height(s->k, l);
+	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s%s", split_name(s),
+		      s->chart_metric ? "% of each true class (m: counts)" : "counts (m: % of each row)",
+		      l->rows && l->rows < s->k ? "; arrows scroll" : "");
+	widget_confusion_layout(c, 0, top + 1, s->confusion, s->k,
+				s->chart_metric ? CONFUSION_ROW_PERCENT : CONFUSION_COUNTS, s->conf_t,
+				s->conf_p, l);
+	widget_confusion_layout_cells(s->k, l, &dx, &dy, &cell_w);
+	s->conf_hit = (struct hit_grid){.x = dx, .y = top + 1 + dy, .cell_w = cell_w, .cell_h = 1,
+					.cols = l->cols ? l->cols : s->k, .rows = l->rows ? l->rows : s->k};
+	s->conf_hit.n_items = s->conf_hit.cols * s->conf_hit.rows;
+	/* beside the heatmap's column labels, clear of the title above them */
 	if (c->w - cw - 2 >= 20) {
-		canvas_text(c, cw + 2, top, "error per class", COLOR_TITLE, ATTR_BOLD, 0);
-		widget_class_error(c, cw + 2, top + 2, c->w - cw - 2, s->confusion, s->k);
+		canvas_text(c, cw + 2, top + 1, "error per class", COLOR_TITLE, ATTR_BOLD, 0);
+		widget_class_error_layout(c, cw + 2, top + 1 + dy, c->w - cw - 2, s->confusion, s->k, l);
 	}
 	draw_cell_digits(s, c, top + ch + 1, bottom);
 }
@@ -163,11 +205,13 @@ static int draw_selected_digit(const struct run_state *s, struct canvas *c, int 
 {
 	const struct store_sample *d = &s->samples[s->digit_sel];
 	int bw = widget_image_width(d->w), bx = c->w - 2 * bw - 3;
+	char truth[STORE_CLASS_NAME_MAX], pred[STORE_CLASS_NAME_MAX];
 
 	if (bx <= 20)
 		return c->w / DIGIT_CELL_W;
-	canvas_printf(c, bx, top + 1, COLOR_ACCENT, ATTR_BOLD, "#%d: %d%s%d %.2f", d->index, d->truth,
-		      c->ascii ? ">" : "\u2192", d->predicted, d->confidence);
+	canvas_printf(c, bx, top + 1, COLOR_ACCENT, ATTR_BOLD, "#%d: %s%s%s %.2f", d->index,
+		      class_label(s, d->truth, truth, sizeof truth), c->ascii ? ">" : "\u2192",
+		      class_label(s, d->predicted, pred, sizeof pred), d->confidence);
 	widget_image(c, bx, top + 2, d->pixels, d->h, d->w, 0);
 	if (d->saliency) {
 		canvas_text(c, bx + bw + 2, top + 1, "saliency (+ for, - against)", COLOR_DIM, 0, 0);
@@ -180,6 +224,7 @@ static void draw_digits(struct run_state *s, struct canvas *c, int top, int bott
 {
 	int x = 0, y = top + 1, per_row, shown = 0;
 	struct hit_grid *hit = &s->digits_hit;
+	char truth[STORE_CLASS_NAME_MAX], pred[STORE_CLASS_NAME_MAX];
 
 	if (!s->n_samples) {
 		canvas_printf(c, 2, top + 1, COLOR_DIM, 0, "No misclassified %s digits kept (yet).",
@@ -211,9 +256,12 @@ static void draw_digits(struct run_state *s, struct canvas *c, int top, int bott
 		if (y + DIGIT_CELL_H - 1 > bottom)
 			break;
 		hit->rows = (y - hit->y) / DIGIT_CELL_H + 1;
+		/* names cut to 3 columns each: the caption fits the 12-column cell */
 		canvas_printf(c, x, y, i == s->digit_sel ? COLOR_ACCENT : COLOR_DEFAULT,
-			      i == s->digit_sel ? ATTR_REVERSE : 0, "%d%s%d %.2f", d->truth,
-			      c->ascii ? ">" : "\u2192", d->predicted, d->confidence);
+			      i == s->digit_sel ? ATTR_REVERSE : 0, "%s%s%s %.2f",
+			      class_label_short(s, d->truth, 3, truth, sizeof truth),
+			      c->ascii ? ">" : "\u2192",
+			      class_label_short(s, d->predicted, 3, pred, sizeof pred), d->confidence);
 		widget_digit_thumb(c, x, y + 1, d->pixels, d->h, d->w);
 		x += DIGIT_CELL_W;
 	}
@@ -265,7 +313,7 @@ void run_tab_draw(const struct app *a, struct run_state *s, struct canvas *c, in
 	(void)a;
 	switch (s->tab) {
 	case TAB_CURVES: draw_curves(s, c, top, bottom); break;
-	case TAB_CONFUSION: draw_confusion(s, c, top, bottom, &s->conf_hit); break;
+	case TAB_CONFUSION: draw_confusion(s, c, top, bottom); break;
 	case TAB_DIGITS: draw_digits(s, c, top, bottom); break;
 	case TAB_WEIGHTS: draw_weights(s, c, top, bottom); break;
 	case TAB_MODEL: draw_lines(s, c, top, bottom, s->summary, s->n_summary); break;

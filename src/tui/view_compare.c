@@ -194,6 +194,12 @@ static void draw_confusion_diff(struct canvas *c, int y, const char *split,
 			      "V switches set)", split);
 		return;
 	}
+	if (x0 + k * 5 > c->w) {
+		canvas_printf(c, 0, y, COLOR_DIM, 0, "(%d classes: their confusion difference is wider "
+			      "than the screen; `digitlab compare %lld %lld` prints it)", k,
+			      (long long)a->run.row.id, (long long)b->run.row.id);
+		return;
+	}
 	canvas_printf(c, 0, y, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s minus %s", split, b->label,
 		      a->label);
 	for (int p = 0; p < k; p++)

@@ -57,7 +57,21 @@ static void forget(struct run_state *s)
 	s->epochs = NULL;
 	s->samples = NULL;
 	s->n_epochs = s->n_samples = s->k = s->n_wrong = s->has_val = 0;
+	s->labels[0] = NULL;
 	s->tags[0] = s->weights_note[0] = '\0';
+}
+
+/* The data set's class names, when it has them for each of the k classes. */
+static void read_class_names(struct app *a, struct run_state *s)
+{
+	struct dl_error err;
+	int n = 0;
+
+	s->labels[0] = NULL;
+	if (store_get_class_names(a->store, s->id, s->class_names, &n, &err) != DL_OK || n != s->k)
+		return;
+	for (int i = 0; i < n; i++)
+		s->labels[i] = s->class_names[i];
 }
 
 /* The split's confusion, its misclassified digits, and how many were wrong. */
@@ -76,6 +90,7 @@ static int read_analysis(struct app *a, struct run_state *s, struct dl_error *er
 	for (int t = 0; t < s->k; t++)
 		for (int p = 0; p < s->k; p++)
 			s->n_wrong += t != p ? s->confusion[t * s->k + p] : 0;
+	read_class_names(a, s);
 	return store_get_misclassified(a->store, s->id, s->split, 0, &s->samples, &s->n_samples, err);
 }
 
@@ -153,6 +168,7 @@ static void run_enter(struct app *a, void *state)
 	if (s->id != a->open_run) {
 		s->conf_t = s->conf_p = -1;
 		s->digit_sel = s->scroll = 0;
+		s->layout = (struct confusion_layout){0};
 	}
 	if (app_row(a, a->open_run))
 		read_run(a, s);
@@ -247,8 +263,8 @@ static enum key_result click(struct run_state *s, const struct key_event *k)
 	int item;
 
 	if ((item = hit_grid_item(&s->conf_hit, k->x, k->y)) >= 0) {
-		s->conf_t = item / s->conf_hit.cols;
-		s->conf_p = item % s->conf_hit.cols;
+		s->conf_t = s->layout.top + item / s->conf_hit.cols;
+		s->conf_p = s->layout.left + item % s->conf_hit.cols;
 	} else if ((item = hit_grid_item(&s->digits_hit, k->x, k->y)) >= 0) {
 		s->digit_sel = item;
 	} else if (k->y == s->tab_y) {

@@ -25,6 +25,7 @@
 #include "tui/chrome.h"
 #include "tui/keys.h"
 #include "tui/runlist.h"
+#include "tui/widgets.h"
 
 struct view_ops {
 	const char *name;
@@ -91,6 +92,8 @@ struct run_state {
 	int k;                          /* classes of the confusion, 0: none */
 	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES];
 	int n_wrong;                    /* misclassified in the split, by the confusion */
+	char class_names[STORE_MAX_CLASSES][STORE_CLASS_NAME_MAX]; /* the data set's, if named */
+	const char *labels[STORE_MAX_CLASSES]; /* into class_names; labels[0] NULL: numbers */
 	int has_val;                    /* a validation confusion was kept */
 	struct store_sample *samples;   /* the misclassified kept, by true class */
 	int n_samples;
@@ -109,8 +112,10 @@ struct run_state {
 	int digit_sel;
 	int scroll;                     /* weights, model, YAML */
 
+	struct confusion_layout layout; /* the heatmap's window (scrolls with the cell) */
+
 	/* what the last frame drew where a click selects something */
-	struct hit_grid conf_hit;       /* item = true * k + predicted */
+	struct hit_grid conf_hit;       /* item = row * cols + column of the window */
 	struct hit_grid digits_hit;     /* item = sample index */
 	int tab_y;                      /* the tab bar's row, -1: not drawn */
 	int tab_x[TAB_COUNT + 1];       /* where each tab starts, then where the last ends */
