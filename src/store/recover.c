@@ -227,7 +227,7 @@ static int decode_record(const unsigned char *rec, uint64_t size, struct value *
 			return -1;
 		len = type >= 12 ? (type - 12) / 2 : type <= 4 ? type : type == 5 ? 6 :
 		      type <= 7 ? 8 : 0;
-		if (body + len > end)
+		if (len > (uint64_t)(end - body))
 			return -1;
 		if (type == 0) {
 			v[n].type = SQLITE_NULL;

@@ -362,7 +362,7 @@ static int run_check(struct store *s, const char *sql, char *first, size_t first
 		     char **report, int *problems, struct dl_error *err)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
