@@ -152,11 +152,15 @@ static int take_lock(const char *dir, struct serve_lock *lock)
 		return 0;
 	case SERVE_LOCK_TAKEN:
 		if (lock->holder_pid > 0)
-			fprintf(stderr, "digitlab serve: another serve (pid %ld) is running for %s; "
-				"stop it first (kill %ld)\n", lock->holder_pid, dir, lock->holder_pid);
+			fprintf(stderr, "digitlab serve: another serve (pid %ld) is running for ",
+				lock->holder_pid);
 		else
-			fprintf(stderr, "digitlab serve: another serve (pid ?) is running for %s; "
-				"stop it first (kill PID)\n", dir);
+			fputs("digitlab serve: another serve (pid ?) is running for ", stderr);
+		text_fputs(dir, stderr, TEXT_ONE_LINE);
+		if (lock->holder_pid > 0)
+			fprintf(stderr, "; stop it first (kill %ld)\n", lock->holder_pid);
+		else
+			fputs("; stop it first (kill PID)\n", stderr);
 		return EXIT_LOCKED;
 	default:
 		fputs("digitlab serve: ", stderr);
