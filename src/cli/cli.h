@@ -97,6 +97,10 @@ void cli_store_dir(const struct store *s, char *buf, size_t size);
  * EXIT_USAGE for a RUN that names no run, 1 when the store failed. */
 int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *id);
 
+/* `digitlab serve --stop` (serve_stop.c): SIGTERM to the serve holding the
+ * store's lock, then wait for it to exit. Returns the exit status. */
+int cli_serve_stop(void);
+
 /* `digitlab queue ls` (cmd_browse.c). */
 int cli_list_queue(int argc, char **argv);
 

@@ -19,6 +19,7 @@
 static const char serve_help[] =
 	"usage: digitlab serve [--workers N] [--cores N] [--drain] [--detach]\n"
 	"                      [--checkpoint-every SECONDS]\n"
+	"       digitlab serve --stop\n"
 	"\n"
 	"Train the queued runs of the store ($DIGITLAB_HOME, else\n"
 	"$XDG_DATA_HOME/digitlab) with a pool of worker threads until stopped.\n"
@@ -29,6 +30,8 @@ static const char serve_help[] =
 	"  --drain       exit once nothing is queued and nothing is running\n"
 	"  --detach      leave the terminal: run in the background, logging to\n"
 	"                STORE/serve.log, and print the pid\n"
+	"  --stop        stop the serve that is running (detached or not) and wait\n"
+	"                until it has; its runs resume on the next start\n"
 	"  --checkpoint-every SECONDS\n"
 	"                write a run's checkpoint at most this often (default 1;\n"
 	"                0: after every epoch), and always when it ends or stops\n"
@@ -55,7 +58,7 @@ static void on_signal(int sig)
 }
 
 struct serve_options {
-	int workers, cores, drain, detach;
+	int workers, cores, drain, detach, stop;
 	double checkpoint_seconds;
 };
 
@@ -77,6 +80,10 @@ static int parse_serve_options(int argc, char **argv, struct serve_options *o)
 			o->drain = 1;
 		} else if (!strcmp(a, "--detach")) {
 			o->detach = 1;
+		} else if (!strcmp(a, "--stop")) {
+			if (argc != 2)
+				return cli_usage_error("serve", "--stop takes no other option");
+			o->stop = 1;
 		} else if ((taken = cli_option_value("serve", argc, argv, &i, "--workers", &v))) {
 			if (taken < 0 || (o->workers = cli_parse_count("serve", "--workers", v, 64)) < 0)
 				return EXIT_USAGE;
@@ -128,6 +135,8 @@ static int detach(const char *dir)
 		printf("digitlab serve: running as pid %ld, logging to ", (long)pid);
 		text_fputs(log, stdout, TEXT_ONE_LINE);
 		putchar('\n');
+		/* _exit skips stdio's flush, and a redirected stdout is buffered */
+		fflush(stdout);
 		_exit(0);
 	}
 	setsid();
@@ -184,6 +193,8 @@ int cmd_serve(int argc, char **argv)
 	status = parse_serve_options(argc, argv, &o);
 	if (status)
 		return status < 0 ? 0 : status;
+	if (o.stop)
+		return cli_serve_stop();
 	/* opened to create and find the store, and closed again: a SQLite
 	 * connection must not cross the fork of --detach */
 	if (cli_open_store(&s) != DL_OK)
