@@ -113,7 +113,8 @@ case "$out" in
 *) ok 1 "an unknown command is echoed escaped"; printf '# %s\n' "$out";;
 esac
 out=$(dl ls --status "${ESC}[2J" 2>&1 | head -n 1)
-is "$out" "digitlab ls: --status: unknown status '\\x1b[2J'" "usage errors echo arguments escaped"
+is "$out" "digitlab ls: --status: unknown value '\\x1b[2J' (expected one of: queued, running, done, failed, diverged, cancelled, interrupted, paused)" \
+	"usage errors echo arguments escaped"
 
 # ---- CSV: formulas are text, cells are quoted when they must be ----
 for n in '=HYPERLINK("http://x","y")' '+1+1' '-2' '"@SUM(A1)"' 'a,b' '" pad"'; do

@@ -187,7 +187,7 @@ static const struct bad bad_inputs[] = {
 	{LAYERS "augment: {shear: 1}\n",
 	 "t.yaml:4:11: error: unknown key 'shear' in augment"},
 	{LAYERS "train:\n  optimizer: {type: adam, learning_rate: 0.1}\n",
-	 "t.yaml:5:27: error: unknown key 'learning_rate' in train.optimizer"},
+	 "t.yaml:5:27: error: unknown key 'learning_rate' in train.optimizer (did you mean 'lr'?)"},
 	{"model:\n  layers:\n    - dense: {units: 10, activaton: relu}\n",
 	 "t.yaml:3:26: error: unknown key 'activaton' in model.layers[0].dense "
 	 "(did you mean 'activation'?)"},
@@ -271,8 +271,31 @@ static const struct bad bad_inputs[] = {
 	{LAYERS "train:\n  regularization: {l1: null}\n",
 	 "t.yaml:5:24: error: train.regularization.l1: expected a number, found null"},
 	{"model:\n  layers:\n    - dense\n",
+	 "t.yaml:3:7: error: model.layers[0]: a layer kind is a key with its settings: "
+	 "write '- dense: {units: 10}'"},
+	{"model:\n  layers:\n    - dense: {units: 10}\n    - batchnorm\n",
+	 "t.yaml:4:7: error: model.layers[1]: a layer kind is a key with its settings: "
+	 "write '- batchnorm: {}'"},
+	{"model:\n  layers:\n    - relu\n",
 	 "t.yaml:3:7: error: model.layers[0]: expected a layer such as {dense: {units: 10}}, "
-	 "found 'dense'"},
+	 "found 'relu'"},
+	/* keys in the wrong place or under another name */
+	{"epochs: 5\n" LAYERS,
+	 "t.yaml:1:1: error: unknown key 'epochs' at top level (did you mean 'train.epochs'?)"},
+	{LAYERS "train:\n  lr: 0.1\n",
+	 "t.yaml:5:3: error: unknown key 'lr' in train (did you mean 'train.optimizer.lr'?)"},
+	{LAYERS "train:\n  early_stopping: {monitor: loss, restore_best_weights: true}\n",
+	 "t.yaml:5:35: error: unknown key 'restore_best_weights' in train.early_stopping "
+	 "(did you mean 'restore_best'?)"},
+	{"model:\n  layers:\n    - conv2d: {filters: 8, kernel_size: 3}\n",
+	 "t.yaml:3:28: error: unknown key 'kernel_size' in model.layers[0].conv2d "
+	 "(did you mean 'kernel'?)"},
+	/* YAML mistakes, said as what to do */
+	{"model:\n\tlayers: []\n",
+	 "t.yaml:2:1: error: invalid YAML: a tab where YAML wants spaces: indent with spaces only"},
+	{LAYERS "sweep:\n  grid: {model.layers[0].dense.units: [5, 10]}\n",
+	 "t.yaml:5:22: error: invalid YAML: a key with [ ] inside { } must be quoted, as in "
+	 "{\"model.layers[0].dense.units\": [...]}"},
 	{"model:\n  layers:\n    - dense: {units: 10}\n      dropout: 0.5\n",
 	 "t.yaml:4:7: error: model.layers[0]: a layer has exactly one key, its kind (found "
 	 "'dense' and 'dropout'; start each layer with '- ')"},

@@ -70,6 +70,23 @@ int cli_option_value(const char *command, int argc, char **argv, int *i,
 /* When argv[1] is --help or -h: print help to stdout and return 1. */
 int cli_wants_help(int argc, char **argv, const char *help);
 
+/* ---- mistakes, with the fix suggested (hints.c) ---- */
+
+/* "digitlab: unknown command 'trian' (did you mean 'run'?)" and a pointer
+ * to --help, for argv[1] that names none of `names` (NULL-terminated).
+ * Returns EXIT_USAGE. */
+int cli_unknown_command(const char *word, const char *const *names);
+
+/* argv[i] is an option `command` does not know: say so, with --set for one
+ * that names a key of the experiment ("--epochs 1": "use --set
+ * train.epochs=1"). Returns EXIT_USAGE. */
+int cli_unknown_option(const char *command, int argc, char **argv, int i);
+
+/* "--sort: unknown key 'accuracy' (expected one of: id, name, ...)" with
+ * the closest name when one is close. Returns EXIT_USAGE. */
+int cli_unknown_value(const char *command, const char *option, const char *value,
+		      const char *const *names);
+
 /* Parse a positive integer option value; on failure print and return -1. */
 int cli_parse_count(const char *command, const char *option, const char *value,
 		    int max);

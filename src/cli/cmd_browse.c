@@ -40,12 +40,32 @@ static const char ls_help[] =
 	"  --name GLOB  only runs whose name matches (*, ?, [...]; case-sensitive)\n"
 	"  --tag T      only runs tagged T\n"
 	"  --sort KEY   id, name, status, params, epochs, train_acc, val_acc,\n"
-	"               test_acc, seconds or created; -KEY sorts descending.\n"
+	"               test_acc, seconds or created (or test_accuracy,\n"
+	"               val_accuracy, as --json names them); -KEY sorts descending.\n"
 	"               Runs without the value come last. Default: id\n"
 	"  --limit N    at most N runs\n"
 	"  --group      one line per sweep point: the repeats' count, and the mean\n"
 	"               and spread (sample standard deviation) of test accuracy\n"
 	"  --json       an array of objects instead of the table\n";
+
+static const char *const sort_keys[] = {"id", "name", "status", "params", "epochs",
+	"train_acc", "val_acc", "test_acc", "seconds", "created", NULL};
+/* The names `ls --json` gives the same values. */
+static const char *const sort_json_names[][2] = {
+	{"train_accuracy", "train_acc"}, {"val_accuracy", "val_acc"},
+	{"test_accuracy", "test_acc"},
+};
+
+static const char *sort_key_name(const char *v)
+{
+	for (size_t i = 0; i < sizeof sort_json_names / sizeof sort_json_names[0]; i++)
+		if (!strcmp(v, sort_json_names[i][0]))
+			return sort_json_names[i][1];
+	return v;
+}
+
+static const char *const statuses[] = {"queued", "running", "done", "failed", "diverged",
+	"cancelled", "interrupted", "paused", NULL};
 
 struct ls_options {
 	struct store_filter filter;
@@ -71,7 +91,7 @@ static int parse_ls(int argc, char **argv, struct ls_options *o)
 			if (taken < 0)
 				return EXIT_USAGE;
 			if ((o->filter.status = store_status_from_name(v)) < 0)
-				return cli_usage_error("ls", "--status: unknown status '%s'", v);
+				return cli_unknown_value("ls", "--status", v, statuses);
 		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--name", &v))) {
 			if (taken < 0)
 				return EXIT_USAGE;
@@ -86,8 +106,9 @@ static int parse_ls(int argc, char **argv, struct ls_options *o)
 			if (taken < 0)
 				return EXIT_USAGE;
 			o->filter.descending = v[0] == '-';
-			if ((key = store_sort_from_name(v + o->filter.descending)) < 0)
-				return cli_usage_error("ls", "--sort: unknown key '%s'", v);
+			if ((key = store_sort_from_name(sort_key_name(v + o->filter.descending))) < 0)
+				return cli_unknown_value("ls", "--sort", v + o->filter.descending,
+							 sort_keys);
 			o->filter.sort = (enum store_sort)key;
 		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--limit", &v))) {
 			if (taken < 0 || (o->filter.limit = cli_parse_count("ls", "--limit", v,

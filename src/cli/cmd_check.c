@@ -48,7 +48,7 @@ static int parse_file_args(const char *command, const char *help, int argc,
 			if (taken < 0)
 				return EXIT_USAGE;
 		} else if (s[0] == '-' && s[1] != '\0') {
-			return cli_usage_error(command, "unknown option '%s'", s);
+			return cli_unknown_option(command, argc, argv, i);
 		} else if (a->n_files == (int)(sizeof a->files / sizeof a->files[0])) {
 			return cli_usage_error(command, "too many files");
 		} else {

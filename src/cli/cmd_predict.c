@@ -179,6 +179,42 @@ static int prepare_input(const float *img, int h, int w, const struct experiment
 	return DL_OK;
 }
 
+/* The mean brightness of an image's outermost pixels, in [0, 1]. */
+static float border_brightness(const float *img, int h, int w)
+{
+	double sum = 0;
+	int n = 0;
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			if (y == 0 || x == 0 || y == h - 1 || x == w - 1) {
+				sum += img[y * w + x];
+				n++;
+			}
+	return n ? (float)(sum / n) : 0.0f;
+}
+
+/* The model sees light digits on a dark ground (MNIST's, or its own
+ * training images inverted); an image whose border says the other way
+ * round would get a confident wrong answer without a word. */
+static void check_background(const char *path, const float *img, int h, int w, int inverted)
+{
+	float border = border_brightness(img, h, w);
+
+	if (inverted ? border >= 0.5f : border <= 0.5f)
+		return;
+	fputs("digitlab predict: ", stderr);
+	text_fputs(path, stderr, TEXT_ONE_LINE);
+	if (!inverted)
+		fprintf(stderr, ": warning: the border is light (mean %.2f) and the model reads light "
+			"digits on a dark ground: for a dark digit on a light ground add --invert\n",
+			border);
+	else
+		fprintf(stderr, ": warning: the border is dark (mean %.2f) and the image is inverted "
+			"(--invert, or the model's data.invert): for a light digit on a dark ground "
+			"invert it the other way\n", border);
+}
+
 static int predict_image(struct nn_model *m, const struct experiment *exp, const char *path,
 			 const struct predict_opts *o, struct dl_error *err)
 {
@@ -193,6 +229,7 @@ static int predict_image(struct nn_model *m, const struct experiment *exp, const
 		free(pixels);
 		return dl_error_set(err, "out of memory");
 	}
+	check_background(path, pixels, h, w, o->inverted);
 	if (prepare_input(pixels, h, w, exp, o->inverted, x) != DL_OK)
 		rc = dl_error_set(err, "out of memory");
 	else
@@ -362,7 +399,12 @@ static int predict_path(struct nn_model *m, const struct experiment *exp, const 
 	if ((got >= 5 && !memcmp(head, "label", 5)) || (got >= 5 && !memcmp(head, "pixel", 5)) ||
 	    (got >= 8 && !memcmp(head, "\xef\xbb\xbf", 3)))
 		return predict_csv(m, exp, path, o, err);
-	return predict_idx(m, exp, path, o, err);
+	/* an IDX file, raw (00 00 08 ..) or gzipped; the reader says why a
+	 * file that cannot be opened cannot */
+	if (!f || (got >= 2 && ((!head[0] && !head[1]) || (head[0] == 0x1f && head[1] == 0x8b))))
+		return predict_idx(m, exp, path, o, err);
+	return dl_error_at(err, path, 0, 0, "not an image digitlab reads: a PNG or PGM image, a "
+			   "folder of them, an IDX image file or a pixel CSV file");
 }
 
 int cmd_predict(int argc, char **argv)

@@ -83,9 +83,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	fputs("digitlab: unknown command '", stderr);
-	text_fputs(argv[1], stderr, TEXT_ONE_LINE);
-	fputs("'\n", stderr);
-	print_help(stderr);
-	return EXIT_USAGE;
+	{
+		const char *names[sizeof commands / sizeof commands[0] + 1];
+
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			names[i] = commands[i].name;
+		names[sizeof commands / sizeof commands[0]] = NULL;
+		return cli_unknown_command(argv[1], names);
+	}
 }

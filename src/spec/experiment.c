@@ -11,7 +11,9 @@
  */
 #include "spec/experiment.h"
 #include "data/font5x7.h"
+#include "spec/key_hints.h"
 #include "spec/yaml_tree.h"
+#include "util/suggest.h"
 #include "util/text.h"
 
 #include <ctype.h>
@@ -65,56 +67,6 @@ int monitor_from_name(const char *name) { return find_name(monitor_names, name);
 /* Keras's RandomUniform bounds, used for `init: uniform` without bounds. */
 #define SPEC_UNIFORM_LOW (-0.05f)
 #define SPEC_UNIFORM_HIGH 0.05f
-
-/* ---- suggestions ---- */
-
-static int levenshtein(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	int row[64];
-
-	if (la > 60 || lb > 60)
-		return 1000;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int diag = row[0];
-
-		row[0] = (int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			int up = row[j];
-			int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			int best = diag + cost;
-
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			if (up + 1 < best)
-				best = up + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* The closest name of a NULL-terminated table, or NULL if none is close. */
-static const char *closest(const char *word, const char *const *names)
-{
-	const char *best = NULL;
-	int best_d = 1000;
-
-	for (int i = 0; names[i]; i++) {
-		int d = levenshtein(word, names[i]);
-		size_t la = strlen(word), lb = strlen(names[i]);
-		size_t longest = la > lb ? la : lb;
-
-		if (d <= 3 && (size_t)d * 2 <= longest && d < best_d) {
-			best = names[i];
-			best_d = d;
-		}
-	}
-	return best;
-}
 
 /* ---- the parse context and error reporting ---- */
 
@@ -197,7 +149,7 @@ static int check_keys(struct ctx *c, const struct ynode *map, const char *where,
 		const char *hint;
 
 		if (!in_table(k->text, keys)) {
-			hint = closest(k->text, keys);
+			hint = spec_key_hint(k->text, keys);
 			if (hint)
 				return fail(c, k, "unknown key '%s' %s (did you mean '%s'?)",
 					    k->text, where, hint);
@@ -433,7 +385,7 @@ static int get_enum(struct ctx *c, const struct ynode *n, const char *path,
 			break;
 		used += (size_t)w;
 	}
-	hint = closest(n->text, names);
+	hint = suggest_closest(n->text, names);
 	if (hint)
 		return fail(c, n, "unknown %s '%.100s' (expected one of: %s; did you mean '%s'?)",
 			    what, n->text, list, hint);
@@ -980,6 +932,20 @@ static const layer_parse_fn layer_parsers[] = {
 	[NN_LAYER_BATCHNORM] = parse_batchnorm,
 };
 
+/* The smallest settings of a layer kind, for the hint to a bare "- kind". */
+static const char *layer_example(const char *kind)
+{
+	static const char *const examples[][2] = {
+		{"dense", "{units: 10}"}, {"dropout", "0.5"}, {"conv2d", "{filters: 32, kernel: 3}"},
+		{"maxpool2d", "2"}, {"avgpool2d", "2"},
+	};
+
+	for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
+		if (!strcmp(kind, examples[i][0]))
+			return examples[i][1];
+	return "{}";
+}
+
 static int read_layers(struct ctx *c, const struct ynode *seq, struct nn_model_spec *m)
 {
 	if (seq->type != YNODE_SEQUENCE)
@@ -1003,6 +969,10 @@ static int read_layers(struct ctx *c, const struct ynode *seq, struct nn_model_s
 				return fail(c, item->kids[2], "%s: a layer has exactly one key, its kind "
 					    "(found '%s' and '%s'; start each layer with '- ')",
 					    p, item->kids[0]->text, item->kids[2]->text);
+			if (item->type == YNODE_SCALAR && in_table(item->text, nn_layer_kind_names))
+				return fail(c, item, "%s: a layer kind is a key with its settings: "
+					    "write '- %s: %s'", p, item->text,
+					    layer_example(item->text));
 			return type_error(c, item, p, "a layer such as {dense: {units: 10}}");
 		}
 		if (get_enum(c, item->kids[0], p, "layer kind", nn_layer_kind_names, &k))

@@ -145,8 +145,38 @@ static void offset_to_position(const char *text, size_t len, size_t offset,
 	}
 }
 
+/*
+ * Two mistakes libyaml words for its own grammar, said as what to do: a tab
+ * where YAML wants spaces, and a key with [ ] inside { } (a grid key such
+ * as model.layers[0].dense.units), which must be quoted there. The key is
+ * cut from the text around the mark into key (empty when it cannot be).
+ */
+static const char *yaml_hint(const struct builder *b, const yaml_parser_t *p, char *key,
+			     size_t size)
+{
+	size_t at = p->problem_mark.index, from, to;
+	char c = at < b->len ? b->text[at] : '\0';
+
+	key[0] = '\0';
+	if (c == '\t')
+		return "a tab where YAML wants spaces: indent with spaces only";
+	if ((c != '[' && c != ']') || !p->context || !strstr(p->context, "flow mapping"))
+		return NULL;
+	for (from = at; from > 0 && !strchr("{,\n", b->text[from - 1]); from--)
+		;
+	while (b->text[from] == ' ')
+		from++;
+	for (to = at; to < b->len && !strchr(":,}\n", b->text[to]); to++)
+		;
+	if (to < b->len && b->text[to] == ':' && to - from < size)
+		snprintf(key, size, "%.*s", (int)(to - from), b->text + from);
+	return "a key with [ ] inside { } must be quoted";
+}
+
 static int b_parse_error(struct builder *b, yaml_parser_t *p)
 {
+	char key[200];
+	const char *hint;
 	char msg[600];
 	int line, col;
 
@@ -172,7 +202,12 @@ static int b_parse_error(struct builder *b, yaml_parser_t *p)
 		offset_to_position(b->text, b->len, p->problem_offset, &line, &col);
 		return dl_error_at(b->err, b->errfile, line, col, "%s", msg);
 	}
-	if (p->context && b->origin < 0)
+	hint = yaml_hint(b, p, key, sizeof key);
+	if (hint && key[0])
+		snprintf(msg, sizeof msg, "invalid YAML: %s, as in {\"%s\": [...]}", hint, key);
+	else if (hint)
+		snprintf(msg, sizeof msg, "invalid YAML: %s", hint);
+	else if (p->context && b->origin < 0)
 		snprintf(msg, sizeof msg, "invalid YAML: %s (%s at line %d, column %d)",
 			 p->problem ? p->problem : "syntax error", p->context,
 			 (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
