@@ -80,7 +80,8 @@ is "$got" "digitlab: gone: error: sweep point train_images=gone: No such file or
 out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb003-dense16.yaml)
 ok $? "summary runs"
 is "$(printf '%s\n' "$out" | grep '^Total')" "Total params: 12,730" "notebook 003's Dense16 net has 12,730 parameters"
-is "$(printf '%s\n' "$out" | grep '^dense_1' | tr -s ' ')" "dense_1 (relu) (16) 12,560" "summary row of the first layer"
+is "$(printf '%s\n' "$out" | grep '^\[0\]' | tr -s ' ')" "[0] dense (relu) (16) 12,560" \
+	"summary row of the first layer, numbered as --set numbers it"
 
 out=$(cd "$top_srcdir" && "$DIGITLAB" summary experiments/nb003-dense16.yaml --set 'model.layers[0].dense.units=32')
 is "$(printf '%s\n' "$out" | grep '^Total')" "Total params: 25,450" "--set changes the model"

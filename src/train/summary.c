@@ -4,12 +4,14 @@
 
 #include "train/summary.h"
 
+/* (height, width, channels), the order the images are stored in and
+ * Keras prints; a vector as (units). */
 static void format_shape(char *buf, size_t size, struct nn_shape s)
 {
 	if (s.h == 1 && s.w == 1)
 		snprintf(buf, size, "(%d)", s.c);
 	else
-		snprintf(buf, size, "(%d, %d, %d)", s.c, s.h, s.w);
+		snprintf(buf, size, "(%d, %d, %d)", s.h, s.w, s.c);
 }
 
 /* 1234567 -> "1,234,567" */
@@ -31,18 +33,19 @@ void model_summary_print(FILE *out, const struct experiment *exp, const struct n
 	char shape[64], count[32], name[64];
 
 	fprintf(out, "Model: \"%s\"\n", exp->name);
-	fprintf(out, "%-28s %-18s %12s\n", "Layer (type)", "Output Shape", "Param #");
+	fprintf(out, "%-28s %-18s %12s\n", "Layer (activation)", "Output Shape", "Param #");
 	fprintf(out, "%.*s\n", 60, "============================================================");
 	format_shape(shape, sizeof shape, exp->model.input);
 	fprintf(out, "%-28s %-18s %12s\n", "input", shape, "0");
 	for (int i = 0; i < exp->model.n_layers; i++) {
 		const struct nn_layer_spec *l = &exp->model.layers[i];
 
+		/* numbered as --set and sweeps address them: model.layers[i] */
 		if (l->kind == NN_LAYER_DENSE || l->kind == NN_LAYER_CONV2D)
-			snprintf(name, sizeof name, "%s_%d (%s)", nn_layer_kind_name(l->kind),
-				 i + 1, nn_activation_name(l->activation));
+			snprintf(name, sizeof name, "[%d] %s (%s)", i, nn_layer_kind_name(l->kind),
+				 nn_activation_name(l->activation));
 		else
-			snprintf(name, sizeof name, "%s_%d", nn_layer_kind_name(l->kind), i + 1);
+			snprintf(name, sizeof name, "[%d] %s", i, nn_layer_kind_name(l->kind));
 		format_shape(shape, sizeof shape, nn_model_layer_output(m, i));
 		format_count(count, sizeof count, nn_model_layer_param_count(m, i));
 		fprintf(out, "%-28s %-18s %12s\n", name, shape, count);

@@ -2,7 +2,9 @@
  * summary.h - a model as Keras prints it: one line per layer with its
  * output shape and parameter count, then the totals, trainable and not.
  * `digitlab summary` prints it; the store keeps it with every run
- * (store_put_summary), for the dashboard's model tab.
+ * (store_put_summary), for the dashboard's model tab. Layers are numbered
+ * from 0, as --set and sweeps address them (model.layers[0]); shapes are
+ * (height, width, channels), as the images are stored.
  */
 #ifndef DL_TRAIN_SUMMARY_H
 #define DL_TRAIN_SUMMARY_H
