@@ -50,7 +50,7 @@ first=$(dl queue ls | sed -n 2p | awk '{print $1}')
 is "$first" "1" "and follows a changed priority"
 
 out=$(dl cancel 8)
-is "$out" "run 8: cancelled (a running run stops at its next batch)" "a queued run is cancelled"
+is "$out" "run 8: cancelled" "a queued run is cancelled, without talk of batches"
 out=$(dl pause 7)
 is "$out" "run 7: paused" "a queued run is paused"
 dl serve --drain --workers 2 > "$scratch/serve.log" 2>&1
@@ -118,7 +118,7 @@ for i in $(seq 1 100); do
 	sleep 0.05
 done
 out=$(dl stop 10)
-is "$out" "run 10: stopping (a running run ends after its epoch)" "stop asks a running run to end after its epoch"
+is "$out" "run 10: stopping (it ends after its epoch)" "stop asks a running run to end after its epoch"
 for i in $(seq 1 100); do
 	[ "$(status_of 10)" = paused ] && break
 	sleep 0.05
@@ -186,5 +186,15 @@ echo "$cmp" | grep -q '^validation confusion difference, run [0-9]* minus run [0
 ok $? "compare --validation: the difference of the validation confusion matrices"
 dl compare A-1 held-out --validation | grep -q '^(no pair of validation confusion matrices to compare)$'
 ok $? "compare --validation: a run without one is said to have none"
+
+# ---- stop on a queued run holds it; a run of one epoch is "1 epoch" ----
+dl queue add "$scratch/glyphs.yaml" --set name=one --set train.epochs=1 >/dev/null
+one=$(dl ls --name one --json | sed 's/.*"id":\([0-9]*\).*/\1/')
+is "$(dl stop one)" "run $one: paused (\`resume\` queues it again)" "stop on a queued run holds it paused, and says so"
+dl resume one >/dev/null
+dl serve --drain --workers 1 > "$scratch/serve4.log" 2>&1
+grep -q "run $one one done: test accuracy [0-9.]*, 1 epoch in " "$scratch/serve4.log"
+ok $? "serve's log says 1 epoch, not 1 epochs"
+dl show one | grep -q '^history (1 epoch)$'; ok $? "show: history (1 epoch)"
 
 done_testing

@@ -77,7 +77,7 @@ static int parse_add(int argc, char **argv, struct add_options *o)
 			if (taken < 0 || (o->threads = cli_parse_count("queue", "--threads", v, 256)) < 0)
 				return EXIT_USAGE;
 		} else if (a[0] == '-' && a[1]) {
-			return cli_usage_error("queue", "unknown option '%s'", a);
+			return cli_unknown_option("queue", argc, argv, i);
 		} else if (o->n_files == 256) {
 			return cli_usage_error("queue", "at most 256 files at once");
 		} else {
@@ -202,16 +202,33 @@ static const char request_help[] =
 struct request_kind {
 	const char *command;
 	enum store_request req;
-	const char *done;               /* what happened, for the message */
+	const char *done;               /* what happened to a run that was not running */
+	const char *running;            /* what happens to one that was */
 };
 
 static const struct request_kind request_kinds[] = {
-	{"cancel", STORE_REQUEST_CANCEL, "cancelled (a running run stops at its next batch)"},
-	{"stop", STORE_REQUEST_STOP, "stopping (a running run ends after its epoch)"},
-	{"pause", STORE_REQUEST_PAUSE, "paused"},
-	{"resume", STORE_REQUEST_RESUME, "resumed"},
-	{"retry", STORE_REQUEST_RETRY, "queued again"},
+	{"cancel", STORE_REQUEST_CANCEL, "cancelled", "cancelling (it stops at its next batch)"},
+	{"stop", STORE_REQUEST_STOP, "paused (`resume` queues it again)",
+	 "stopping (it ends after its epoch)"},
+	{"pause", STORE_REQUEST_PAUSE, "paused", "stopping (it ends after its epoch)"},
+	{"resume", STORE_REQUEST_RESUME, "resumed", "going on (the stop is withdrawn)"},
+	{"retry", STORE_REQUEST_RETRY, "queued again", "queued again"},
 };
+
+/* The run's status before the request, -1 when it cannot be read (the
+ * request then reports the error). */
+static int status_before(struct store *s, int64_t id)
+{
+	struct store_run r;
+	struct dl_error err;
+	int found, st = -1;
+
+	if (store_get_run(s, id, &r, &found, &err) == DL_OK && found) {
+		st = (int)r.row.status;
+		store_run_free(&r);
+	}
+	return st;
+}
 
 int cmd_request(int argc, char **argv)
 {
@@ -232,20 +249,22 @@ int cmd_request(int argc, char **argv)
 		struct store_run r;
 		struct dl_error err;
 		int64_t id;
-		int changed, found, rc;
+		int changed, found, rc, before;
 
 		dl_error_clear(&err);
 		if ((rc = cli_run_id(k->command, s, argv[i], &id))) {
 			status = rc;
 			continue;
 		}
+		before = status_before(s, id);
 		if (store_request(s, id, k->req, &changed, &err) != DL_OK) {
 			cli_print_error(&err);
 			status = 1;
 			continue;
 		}
 		if (changed) {
-			printf("run %lld: %s\n", (long long)id, k->done);
+			printf("run %lld: %s\n", (long long)id,
+			       before == STORE_RUNNING ? k->running : k->done);
 			continue;
 		}
 		status = status ? status : 1;

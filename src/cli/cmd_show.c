@@ -199,7 +199,7 @@ static void show_history(const struct run_view *v, int ascii)
 {
 	if (!v->n_epochs)
 		return;
-	printf("\nhistory (%d epochs)\n", v->n_epochs);
+	printf("\nhistory (%d epoch%s)\n", v->n_epochs, v->n_epochs == 1 ? "" : "s");
 	print_canvas(80, 5, ascii, draw_sparklines, v);
 	if (v->n_epochs > 1) {
 		printf("\n");
@@ -265,7 +265,8 @@ static void show_epochs(const struct run_view *v)
 			continue;
 		}
 		if (skipped)
-			printf("%6s (%d epochs without events)\n", "...", skipped);
+			printf("%6s (%d epoch%s without events)\n", "...", skipped,
+			       skipped == 1 ? "" : "s");
 		skipped = 0;
 		printf("%6d %9s %9s %9s %9s %10.4g %8.1f  ", e->epoch,
 		       fmt_metric(e->loss, l, sizeof l), fmt_metric(e->accuracy, a, sizeof a),

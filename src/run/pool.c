@@ -82,8 +82,9 @@ static void log_end(const struct pool_opts *o, struct store *s, const char *work
 	text_escape(w, sizeof w, worker, TEXT_ONE_LINE);
 	text_escape(n, sizeof n, r.row.name, TEXT_ONE_LINE);
 	if (r.row.status == STORE_DONE) {
-		fprintf(o->log, "%s: run %lld %s done: test accuracy %.4f, %d epochs in %.1fs\n",
-			w, (long long)id, n, r.row.test_accuracy, r.row.epochs, r.row.seconds);
+		fprintf(o->log, "%s: run %lld %s done: test accuracy %.4f, %d epoch%s in %.1fs\n",
+			w, (long long)id, n, r.row.test_accuracy, r.row.epochs,
+			r.row.epochs == 1 ? "" : "s", r.row.seconds);
 	} else {
 		fprintf(o->log, "%s: run %lld %s %s%s", w, (long long)id, n,
 			store_status_name(r.row.status), r.message ? ": " : "");
