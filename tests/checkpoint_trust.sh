@@ -56,18 +56,18 @@ dl rm 3 > /dev/null
 ok "$([ ! -e "$DIGITLAB_HOME/checkpoints/run-3.model" ]; echo $?)" "rm removes the moved checkpoint"
 
 # ---- two `run --resume` of one model file at once never trip over each other ----
-"$DIGITLAB" run "$scratch/long.yaml" --checkpoint "$scratch/twice.model" > "$scratch/t0.out" 2>&1 &
+"$DIGITLAB" run "$scratch/long.yaml" --log-every 1 --checkpoint "$scratch/twice.model" > "$scratch/t0.out" 2>&1 &
 pid=$!
 waited=0
-while ! grep -q '^Epoch 5/' "$scratch/t0.out" 2>/dev/null && [ $waited -lt 300 ]; do
+while ! grep -q '^ *5/3000 ' "$scratch/t0.out" 2>/dev/null && [ $waited -lt 300 ]; do
 	sleep 0.1
 	waited=$((waited + 1))
 done
 kill -TERM $pid
 wait $pid 2>/dev/null
-"$DIGITLAB" run --resume "$scratch/twice.model" --json > "$scratch/t1.out" 2> "$scratch/t1.err" &
+"$DIGITLAB" run --resume "$scratch/twice.model" --json --quiet > "$scratch/t1.out" 2> "$scratch/t1.err" &
 first=$!
-"$DIGITLAB" run --resume "$scratch/twice.model" --json > "$scratch/t2.out" 2> "$scratch/t2.err"
+"$DIGITLAB" run --resume "$scratch/twice.model" --json --quiet > "$scratch/t2.out" 2> "$scratch/t2.err"
 second=$?
 wait $first
 is "$?:$second" "0:0" "two runs resuming one model file at once both finish"

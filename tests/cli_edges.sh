@@ -48,10 +48,10 @@ is "$(dl queue ls | grep -c waits)" 0 "a cancelled waiter is no longer named"
 
 # ---- SIGHUP stops `digitlab run` as SIGTERM does, with a word ----
 sed 's/epochs: 20/epochs: 100000/' "$glyphs" > "$scratch/long.yaml"
-"$DIGITLAB" run "$scratch/long.yaml" > "$scratch/run.out" 2> "$scratch/run.err" &
+"$DIGITLAB" run "$scratch/long.yaml" --log-every 1 > "$scratch/run.out" 2> "$scratch/run.err" &
 pid=$!
 waited=0
-while ! grep -q '^Epoch 2/' "$scratch/run.out" 2>/dev/null && [ $waited -lt 300 ]; do
+while ! grep -q '^ *2/100000 ' "$scratch/run.out" 2>/dev/null && [ $waited -lt 300 ]; do
 	sleep 0.1
 	waited=$((waited + 1))
 done
@@ -68,7 +68,7 @@ sed 's/epochs: 20/epochs: 400/' "$glyphs" > "$scratch/resume.yaml"
 "$DIGITLAB" run "$scratch/resume.yaml" --checkpoint "$scratch/r.model" > "$scratch/r1.out" 2>/dev/null &
 pid=$!
 waited=0
-while ! grep -q '^Epoch 300/' "$scratch/r1.out" 2>/dev/null && [ $waited -lt 600 ]; do
+while ! grep -q '^ *300/400 ' "$scratch/r1.out" 2>/dev/null && [ $waited -lt 600 ]; do
 	sleep 0.1
 	waited=$((waited + 1))
 done

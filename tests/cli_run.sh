@@ -29,9 +29,10 @@ ok "$(awk -v a="$acc" 'BEGIN { print (a >= 0.95) ? 0 : 1 }')" "learns the 5x7 gl
 is "$(json_field "$json" epochs)" 40 "JSON reports 40 epochs"
 is "$(json_field "$json" status)" '"done"' "JSON reports status done"
 is "$(json_field "$json" params)" 1482 "JSON reports (35*32+32) + (32*10+10) = 1482 parameters"
-is "$(printf '%s\n' "$run1" | grep -c '^Epoch [0-9]*/40 - loss: ')" 40 "one Keras-like line per epoch"
-ok "$(printf '%s\n' "$run1" | grep -q '^Confusion matrix'; echo $?)" "prints the confusion matrix"
-ok "$(printf '%s\n' "$run1" | grep -q '^Per-class error'; echo $?)" "prints the per-class error"
+is "$(printf '%s\n' "$run1" | wc -l | tr -d ' ')" 1 "--json: standard output is the JSON alone"
+is "$(grep -c '^ *[0-9]*/40  ' "$scratch/err")" 40 "the rest goes to standard error: a row per epoch"
+ok "$(grep -q '^Confusion matrix' "$scratch/err"; echo $?)" "the confusion matrix"
+ok "$(grep -q '^Per-class error' "$scratch/err"; echo $?)" "and the per-class error"
 
 # Same file, seed and threads: every metric identical (only timings differ).
 strip_times() { sed -e 's/ - [0-9.]*s$//' -e 's/"seconds":[0-9.e+-]*//g' -e 's/in [0-9.]*s$//'; }

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "store/store.h"
+#include "util/format.h"
 #include "util/text.h"
 
 const char *run_status_name(enum run_status s)
@@ -17,22 +18,65 @@ const char *run_status_name(enum run_status s)
 	return "unknown";
 }
 
-static void metric(FILE *out, const char *name, double v)
+void report_wrapped(FILE *out, const char *text, int indent)
 {
-	if (!isnan(v))
-		fprintf(out, " - %s: %.4f", name, v);
+	enum { COLUMNS = 80 };
+	int col = 0, line_empty = 1;
+
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (!line_empty && col + 1 + (int)word > COLUMNS) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (!line_empty) {
+			fputc(' ', out);
+			col++;
+		}
+		line_empty = 0;
+		fprintf(out, "%.*s", (int)word, text);
+		col += (int)word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
 }
 
-void report_epoch_line(FILE *out, const struct epoch_metrics *m, int epochs)
+void report_epoch_header(FILE *out, int epoch_width, int has_val)
 {
-	fprintf(out, "Epoch %d/%d", m->epoch, epochs);
-	metric(out, "loss", m->loss);
-	metric(out, "accuracy", m->accuracy);
-	metric(out, "val_loss", m->val_loss);
-	metric(out, "val_accuracy", m->val_accuracy);
-	fprintf(out, " - lr: %.4g - %.1fs\n", m->lr, m->seconds);
+	fprintf(out, "%*s %9s %9s", epoch_width, "epoch", "loss", "accuracy");
+	if (has_val)
+		fprintf(out, " %9s %13s", "val_loss", "val_accuracy");
+	fprintf(out, " %9s %7s\n", "lr", "time");
+}
+
+/* A metric in 9 columns: 4 decimals while they fit, else 4 digits. */
+static void metric_cell(FILE *out, double v, int width)
+{
+	if (isnan(v))
+		fprintf(out, " %*s", width, "-");
+	else if (fabs(v) < 1000)
+		fprintf(out, " %*.4f", width, v);
+	else
+		fprintf(out, " %*.4g", width, v);
+}
+
+void report_epoch_row(FILE *out, const struct epoch_metrics *m, int epochs, int epoch_width,
+		      int has_val)
+{
+	char epoch[32], secs[16];
+
+	snprintf(epoch, sizeof epoch, "%d/%d", m->epoch, epochs);
+	fprintf(out, "%*s", epoch_width, epoch);
+	metric_cell(out, m->loss, 9);
+	metric_cell(out, m->accuracy, 9);
+	if (has_val) {
+		metric_cell(out, m->val_loss, 9);
+		metric_cell(out, m->val_accuracy, 13);
+	}
+	fprintf(out, " %9.4g %7s\n", m->lr, format_duration(m->seconds, secs, sizeof secs));
 	if (m->events[0]) {
-		fputs("  ", out);
+		fprintf(out, "%*s ", epoch_width, "");
 		text_fputs(m->events, out, TEXT_ONE_LINE);
 		fputc('\n', out);
 	}

@@ -10,8 +10,25 @@
 
 #include "train/trainer.h"
 
-/* "Epoch 3/10 - loss: 0.1234 - accuracy: 0.9650 - ... - 2.1s" */
-void report_epoch_line(FILE *out, const struct epoch_metrics *m, int epochs);
+/*
+ * The table of epochs `run` prints, within 80 columns:
+ *
+ *      epoch    loss  accuracy  val_loss  val_accuracy        lr    time
+ *       3/10  0.1234    0.9650    0.1022        0.9698     0.001    2.1s
+ *             lr 0.001 -> 0.0002
+ *
+ * epoch_width is the width of the EPOCH column (that of "10/10"); without
+ * validation (has_val 0) the val_ columns are left out. An epoch's events
+ * follow its row, indented.
+ */
+void report_epoch_header(FILE *out, int epoch_width, int has_val);
+
+/* text on lines of at most 80 columns, broken at spaces, the lines after
+ * the first indented by `indent` spaces. A word longer than a line is
+ * printed whole. */
+void report_wrapped(FILE *out, const char *text, int indent);
+void report_epoch_row(FILE *out, const struct epoch_metrics *m, int epochs, int epoch_width,
+		      int has_val);
 
 /* The confusion matrix with row/column labels (rows: true class), the
  * labels from names (ev->n_classes of them; NULL: the class numbers). */

@@ -36,8 +36,10 @@ static void on_started(void *ctx, const struct run_info *info)
 		record_failure(ss, &err);
 }
 
-static void on_progress(void *ctx, int epoch, int batch, int batches, double samples_per_s)
+static void on_progress(void *ctx, const struct train_progress *p)
 {
+	int epoch = p->epoch, batch = p->batch, batches = p->batches;
+	double samples_per_s = p->samples_per_s;
 	struct store_sink *ss = ctx;
 	double now = clock_seconds(), eta = NAN, done;
 	struct dl_error err;

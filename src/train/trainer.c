@@ -326,8 +326,13 @@ static enum run_status train_epoch(struct training *t, int epoch,
 		now = clock_seconds();
 		if (t->sink->progress &&
 		    (now - last_report >= PROGRESS_INTERVAL_S || b == batches - 1)) {
-			t->sink->progress(t->sink->ctx, epoch, b + 1, batches,
-					  seen / (now - start > 1e-9 ? now - start : 1e-9));
+			struct train_progress p = {
+				.epoch = epoch, .batch = b + 1, .batches = batches,
+				.samples_per_s = seen / (now - start > 1e-9 ? now - start : 1e-9),
+				.loss = loss_sum / seen, .accuracy = (double)correct / seen,
+			};
+
+			t->sink->progress(t->sink->ctx, &p);
 			last_report = now;
 		}
 	}

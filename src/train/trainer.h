@@ -70,6 +70,14 @@ struct run_result {
 	char message[256];          /* why a run diverged or was cancelled */
 };
 
+/* Where a run is inside an epoch (run_sink.progress). */
+struct train_progress {
+	int epoch;                  /* 1-based */
+	int batch, batches;         /* batches done of the epoch's */
+	double samples_per_s;       /* over the epoch so far */
+	double loss, accuracy;      /* running means over the epoch's batches so far */
+};
+
 /* A misclassified test or validation sample (run_sink.misclassified). */
 struct misclassified {
 	int index;                  /* in its split */
@@ -90,8 +98,7 @@ struct run_sink {
 	 * loss of each candidate initialisation and the one kept (the lowest). */
 	void (*initialised)(void *ctx, const double *losses, int n, int kept);
 	/* Called at most every few hundred milliseconds, and after each epoch's last batch. */
-	void (*progress)(void *ctx, int epoch, int batch, int batches,
-			 double samples_per_s);
+	void (*progress)(void *ctx, const struct train_progress *p);
 	void (*epoch_done)(void *ctx, const struct epoch_metrics *m);
 	/* After epoch_done: the model as that epoch left it, to read during the
 	 * call only (the next batch changes it). */
