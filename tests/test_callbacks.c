@@ -99,9 +99,34 @@ static void test_early_stop(void)
 	is_near(epoch - 1, 6, 0, "patience 3: stops after three epochs without improvement");
 	is_near(st.best_epoch, 3, 0, "remembers the best epoch");
 
+	/* Keras's EarlyStopping(): patience 0 stops at the first epoch that does
+	 * not improve, as patience 1 does */
+	for (int p = 0; p <= 1; p++) {
+		early_stop_defaults(&e);
+		e.enabled = 1;
+		e.monitor = MONITOR_VAL_ACCURACY;
+		e.patience = p;
+		early_stop_init(&st, &e);
+		stop = 0;
+		for (epoch = 1; epoch <= 7 && !stop; epoch++)
+			stop = early_stop_update(&st, &e, epoch, acc[epoch - 1], &improved);
+		is_near(epoch - 1, 4, 0, "patience %d: stops at the first epoch without improvement", p);
+	}
+
 	early_stop_defaults(&e);
 	e.enabled = 1;
 	e.monitor = MONITOR_VAL_ACCURACY;
+	e.patience = -1;
+	early_stop_init(&st, &e);
+	stop = 0;
+	for (epoch = 1; epoch <= 7 && !stop; epoch++)
+		stop = early_stop_update(&st, &e, epoch, acc[epoch - 1], &improved);
+	ok(!stop, "patience -1: never stops for lack of improvement");
+
+	early_stop_defaults(&e);
+	e.enabled = 1;
+	e.monitor = MONITOR_VAL_ACCURACY;
+	e.patience = -1;
 	e.has_target = 1;
 	e.target = 0.955f;
 	early_stop_init(&st, &e);
@@ -113,6 +138,7 @@ static void test_early_stop(void)
 	early_stop_defaults(&e);
 	e.enabled = 1;
 	e.monitor = MONITOR_LOSS;
+	e.patience = -1;
 	e.has_target = 1;
 	e.target = 0.001f;
 	early_stop_init(&st, &e);

@@ -122,6 +122,7 @@ static void test_full(void)
 	   e.train.early_stopping.monitor == MONITOR_VAL_ACCURACY,
 	   "early stopping with target");
 	is_near(e.train.early_stopping.target, 0.9962, 1e-7, "target");
+	ok(e.train.early_stopping.patience == -1, "a target without patience: no patience");
 
 	/* the defaults */
 	dl_error_clear(&err);
@@ -279,6 +280,24 @@ static const struct bad bad_inputs[] = {
 	{"model:\n  layers:\n    - relu\n",
 	 "t.yaml:3:7: error: model.layers[0]: expected a layer such as {dense: {units: 10}}, "
 	 "found 'relu'"},
+	/* monitors of a validation set that is not there */
+	{LAYERS "train:\n  early_stopping: {monitor: val_loss, patience: 2}\n",
+	 "t.yaml:5:29: error: train.early_stopping: monitor val_loss needs a validation set: "
+	 "add data.validation (a fraction such as 0.1, or test), or monitor loss"},
+	{LAYERS "train:\n  early_stopping: {}\n",
+	 "t.yaml:5:3: error: train.early_stopping: monitor val_loss needs a validation set: "
+	 "add data.validation (a fraction such as 0.1, or test), or monitor loss"},
+	{LAYERS "train:\n  schedule: {type: reduce_on_plateau, monitor: val_accuracy}\n",
+	 "t.yaml:5:48: error: train.schedule: reduce_on_plateau's monitor val_accuracy needs "
+	 "a validation set: add data.validation (a fraction such as 0.1, or test), or monitor "
+	 "loss"},
+	{LAYERS "train:\n  schedule: reduce_on_plateau\n",
+	 "t.yaml:5:3: error: train.schedule: reduce_on_plateau's monitor val_loss needs "
+	 "a validation set: add data.validation (a fraction such as 0.1, or test), or monitor "
+	 "loss"},
+	{LAYERS "train:\n  early_stopping: {monitor: loss, patience: null}\n",
+	 "t.yaml:5:45: error: train.early_stopping: without patience or a target it would "
+	 "never stop; give patience (epochs without improvement) or target"},
 	/* keys in the wrong place or under another name */
 	{"epochs: 5\n" LAYERS,
 	 "t.yaml:1:1: error: unknown key 'epochs' at top level (did you mean 'train.epochs'?)"},
@@ -717,6 +736,18 @@ static void test_round_trip(void)
 		   "  train_images: \"\\x01\\e[2J\\x7f\\N\\x9b\\u202e\\u2066\\L\\P\\ufeff\\uffff\"\n"
 		   "  train_labels: \"\\U0001F522 r\xc3\xa9sum\xc3\xa9 \\\\ \\\" \\n\\r\"\n"
 		   "  test_images: a\n  test_labels: b\n" LAYERS, "every escape");
+	{
+		const char *text = "data: {validation: 0.1}\n" LAYERS "train: {early_stopping: {}}\n";
+
+		ok(experiment_parse(&e, text, strlen(text), "t.yaml", NULL, 0, &err) == DL_OK && e.train.early_stopping.enabled &&
+		   e.train.early_stopping.monitor == MONITOR_VAL_LOSS &&
+		   e.train.early_stopping.patience == 0,
+		   "early_stopping: {} is Keras's: val_loss, patience 0");
+		round_trip(text, "early_stopping: {}");
+		text = LAYERS "train: {early_stopping: {monitor: loss, target: 0.01}}\n";
+		round_trip(text, "early_stopping with a target and no patience");
+	}
+
 	round_trip(LAYERS, "defaults");
 	round_trip("name: \"odd: name \\\"q\\\" \"\nseed: 18446744073709551615\n"
 		   "data:\n  source: idx\n  train_images: \"./x\\ty.gz\"\n  train_labels: true.idx\n"

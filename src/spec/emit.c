@@ -425,9 +425,13 @@ static void emit_train(struct sbuf *b, const struct train_spec *t)
 		put(b, "  early_stopping: null\n");
 		return;
 	}
-	put(b, "  early_stopping: {monitor: %s, patience: %d, min_delta: %s, restore_best: %s",
-	    monitor_name(e->monitor), e->patience,
-	    fmt_float(e->min_delta, f1, sizeof f1), e->restore_best ? "true" : "false");
+	put(b, "  early_stopping: {monitor: %s, ", monitor_name(e->monitor));
+	if (e->patience < 0)
+		put(b, "patience: null");
+	else
+		put(b, "patience: %d", e->patience);
+	put(b, ", min_delta: %s, restore_best: %s", fmt_float(e->min_delta, f1, sizeof f1),
+	    e->restore_best ? "true" : "false");
 	if (e->has_target)
 		put(b, ", target: %s}\n", fmt_float(e->target, f2, sizeof f2));
 	else

@@ -1206,7 +1206,7 @@ static int read_early_stop(struct ctx *c, const struct ynode *n, struct early_st
 			return DL_ERR;
 		e->monitor = (enum monitor)k;
 	}
-	if ((v = ynode_get(n, "patience")) &&
+	if ((v = ynode_get(n, "patience")) && !ynode_is_null(v) &&
 	    get_int32(c, v, "train.early_stopping.patience", 0, 1000000, &e->patience))
 		return DL_ERR;
 	if ((v = ynode_get(n, "min_delta")) &&
@@ -1219,6 +1219,58 @@ static int read_early_stop(struct ctx *c, const struct ynode *n, struct early_st
 		if (get_float(c, v, "train.early_stopping.target", R_ANY, &e->target))
 			return DL_ERR;
 		e->has_target = 1;
+	}
+	/* Keras's patience 0 (stop at the first epoch without improvement)
+	 * unless a target is the reason to stop; patience: null says so */
+	v = ynode_get(n, "patience");
+	if (!v)
+		e->patience = e->has_target ? -1 : 0;
+	else if (ynode_is_null(v) && !e->has_target)
+		return fail(c, v, "train.early_stopping: without patience or a target it would "
+			    "never stop; give patience (epochs without improvement) or target");
+	else if (ynode_is_null(v))
+		e->patience = -1;
+	return DL_OK;
+}
+
+/* The monitor's node, or the section's key when the monitor is the default. */
+static const struct ynode *monitor_node(const struct ynode *section_key,
+					const struct ynode *section)
+{
+	const struct ynode *m = section->type == YNODE_MAPPING ? ynode_get(section, "monitor")
+							       : NULL;
+
+	return m ? m : section_key;
+}
+
+/*
+ * Early stopping and reduce_on_plateau that watch the validation set need
+ * one: without it their monitor is never measured and they would do
+ * nothing, silently, for the whole run.
+ */
+static int check_monitors(struct ctx *c, const struct ynode *root, const struct experiment *e)
+{
+	const struct train_spec *t = &e->train;
+	const struct ynode *train = ynode_get(root, "train"), *n;
+	const char *monitor;
+
+	if (e->data.validation != DATA_VAL_NONE || !train || train->type != YNODE_MAPPING)
+		return DL_OK;
+	if (t->early_stopping.enabled && (t->early_stopping.monitor == MONITOR_VAL_LOSS ||
+					  t->early_stopping.monitor == MONITOR_VAL_ACCURACY)) {
+		monitor = monitor_name(t->early_stopping.monitor);
+		n = monitor_node(key_node(train, "early_stopping"), ynode_get(train, "early_stopping"));
+		return fail(c, n, "train.early_stopping: monitor %s needs a validation set: add "
+			    "data.validation (a fraction such as 0.1, or test), or monitor loss",
+			    monitor);
+	}
+	if (t->schedule.type == SCHEDULE_REDUCE_ON_PLATEAU &&
+	    (t->schedule.monitor == MONITOR_VAL_LOSS || t->schedule.monitor == MONITOR_VAL_ACCURACY)) {
+		monitor = monitor_name(t->schedule.monitor);
+		n = monitor_node(key_node(train, "schedule"), ynode_get(train, "schedule"));
+		return fail(c, n, "train.schedule: reduce_on_plateau's monitor %s needs a validation "
+			    "set: add data.validation (a fraction such as 0.1, or test), or monitor "
+			    "loss", monitor);
 	}
 	return DL_OK;
 }
@@ -1387,7 +1439,7 @@ static int read_top(struct ctx *c, const struct ynode *root, struct experiment *
 		return DL_ERR;
 	if ((v = ynode_get(root, "train")) && read_train(c, v, &e->train))
 		return DL_ERR;
-	return DL_OK;
+	return check_monitors(c, root, e);
 }
 
 void schedule_defaults(struct schedule_spec *s, enum schedule_type type)

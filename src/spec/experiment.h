@@ -79,7 +79,9 @@ struct schedule_spec {
 struct early_stop_spec {
 	int enabled;
 	enum monitor monitor;        /* default val_loss */
-	int patience;                /* epochs without improvement; 0 with target only */
+	int patience;                /* stop after this many epochs without improvement
+	                                (0 as 1, as in Keras); -1: never for that
+	                                (a target only). Default 0, or -1 with a target */
 	float min_delta;
 	int restore_best;            /* end with the weights of the best epoch */
 	int has_target;              /* stop as soon as the monitor reaches target */

@@ -107,5 +107,6 @@ int early_stop_update(struct early_stop_state *st, const struct early_stop_spec 
 		if (reached)
 			return 1;
 	}
-	return e->patience > 0 && st->wait >= e->patience;
+	/* Keras: patience 0 stops at the first epoch without improvement, as 1 does */
+	return !*improved && e->patience >= 0 && st->wait >= e->patience;
 }
