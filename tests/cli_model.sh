@@ -100,4 +100,15 @@ is "$("$DIGITLAB" run --resume "$scratch/v1.model" --json 2>/dev/null | strip_ti
 	"$(cat "$top_srcdir/tests/golden/resume-font-v1.json")" \
 	"and resumes to the history and results it had"
 
+# A checkpoint of an earlier format (trainer state version 1, whose history
+# kept 160 bytes of events per epoch) still resumes: interrupted after
+# epoch 2 of 4.
+cp "$top_srcdir/tests/data/trainer-state-v1.model" "$scratch/v1.model"
+out=$("$DIGITLAB" run --resume "$scratch/v1.model" --json 2>"$scratch/err")
+ok $? "a version-1 checkpoint resumes"
+is "$(json_field "$out" status):$(json_field "$out" epochs)" '"done":4' "and ends done after its 4 epochs"
+is "$(head -n 1 "$scratch/err")" "resuming $scratch/v1.model after epoch 2" "from epoch 2"
+is "$(printf '%s\n' "$out" | grep -o '"epoch":[0-9]*' | tr '\n' ' ')" '"epoch":1 "epoch":2 "epoch":3 "epoch":4 ' \
+	"with the history it kept"
+
 done_testing

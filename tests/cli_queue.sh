@@ -109,8 +109,8 @@ out=$(dl show 4 2>&1)
 is "$out" "digitlab show: no run 4 in $DIGITLAB_HOME/runs.db" "a removed run is gone"
 
 # ---- stop after an epoch, then resume: the same result as without ----
-dl queue add "$scratch/glyphs.yaml" --set train.epochs=3000 --set name=long >/dev/null
-dl queue add "$scratch/glyphs.yaml" --set train.epochs=3000 --set name=long-twin >/dev/null
+dl queue add "$scratch/glyphs.yaml" --set train.epochs=100000 --set name=long >/dev/null
+dl queue add "$scratch/glyphs.yaml" --set train.epochs=100000 --set name=long-twin >/dev/null
 "$DIGITLAB" serve --drain --workers 1 > "$scratch/serve.log" 2>&1 &
 serve=$!
 for i in $(seq 1 100); do

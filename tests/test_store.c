@@ -532,6 +532,77 @@ static void test_history(void)
 		ok(store_add_epoch(s, 555555, &ep, &err) == DL_ERR &&
 		   !strcmp(err.msg, "no run 555555"), "an epoch of no run is refused");
 	}
+	{
+		/* a batch of epochs: one transaction, the summary from the last */
+		struct store_epoch batch[3] = {
+			{4, 0.15, 0.96, NAN, 0.9, 0.0002, 1.0, NULL},
+			{5, 0.12, 0.97, NAN, 0.85, 0.0002, 1.0, "early stop"},
+			{6, 0.11, 0.98, NAN, 0.84, 0.0002, 1.0, NULL},
+		};
+		char db[400];
+		sqlite3 *raw;
+
+		snprintf(db, sizeof db, "%s/history/runs.db", root);
+		sqlite3_open(db, &raw);
+		sqlite3_exec(raw, "CREATE TRIGGER no_six BEFORE INSERT ON epochs WHEN NEW.epoch = 6 "
+			     "BEGIN SELECT RAISE(ABORT, 'disk full'); END", NULL, NULL, NULL);
+		ok(store_add_epochs(s, id, batch, 3, &err) == DL_ERR &&
+		   store_get_history(s, id, &h, &n, &err) == DL_OK && n == 3,
+		   "a batch whose last epoch cannot be written leaves none of it");
+		store_epochs_free(h, n);
+		sqlite3_exec(raw, "DROP TRIGGER no_six", NULL, NULL, NULL);
+		sqlite3_close(raw);
+		ok(store_add_epochs(s, id, batch, 3, &err) == DL_OK &&
+		   store_get_history(s, id, &h, &n, &err) == DL_OK && n == 6 && h[4].events &&
+		   !strcmp(h[4].events, "early stop"), "a batch of three epochs is recorded whole");
+		store_epochs_free(h, n);
+		run = get(s, id);
+		ok(run.row.epochs == 6 && run.row.loss == 0.11 &&
+		   fabs(run.row.best_val_accuracy - 0.9) < 1e-12,
+		   "the run shows the batch's last epoch and the best of all");
+		store_run_free(&run);
+		ok(store_add_epochs(s, id, batch, 0, &err) == DL_OK, "an empty batch is nothing");
+	}
+	store_close(s);
+}
+
+/* A store of schema version 3 (before planned_epochs) is brought up to
+ * date with its runs, which learn their planned epochs when they start. */
+static void test_migration(void)
+{
+	struct store_new_run r = {.name = "planned", .yaml = "y", .planned_epochs = 30};
+	char dir[300], db[400];
+	struct store_run run;
+	struct dl_error err;
+	struct store *s;
+	sqlite3 *raw;
+	int64_t old, id;
+
+	snprintf(dir, sizeof dir, "%s/migration", root);
+	snprintf(db, sizeof db, "%s/runs.db", dir);
+	if (!(s = open_in(dir)))
+		return;
+	old = add(s, "old", 0, 0);
+	store_close(s);
+	sqlite3_open(db, &raw);
+	ok(sqlite3_exec(raw, "ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 3",
+			NULL, NULL, NULL) == SQLITE_OK, "a store made version 3 again");
+	sqlite3_close(raw);
+	if (!(s = open_in(dir)))
+		return;
+	ok(sql_int(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION,
+	   "opening it migrates it to version %d", STORE_SCHEMA_VERSION);
+	run = get(s, old);
+	ok(run.row.id == old && run.row.planned_epochs == 0, "its run is kept, planned epochs unknown");
+	store_run_free(&run);
+	ok(store_set_planned_epochs(s, old, 12, &err) == DL_OK, "it says its planned epochs");
+	run = get(s, old);
+	ok(run.row.planned_epochs == 12, "when it starts");
+	store_run_free(&run);
+	store_add_run(s, &r, &id, &err);
+	run = get(s, id);
+	ok(run.row.planned_epochs == 30, "a run queued now has them from the start");
+	store_run_free(&run);
 	store_close(s);
 }
 
@@ -579,6 +650,16 @@ static void test_artifacts(void)
 	}
 	ok(store_get_misclassified(s, id, "test", 0, &m, &n, &err) == DL_OK && n == 4,
 	   "four misclassified samples");
+	{
+		int kept, total;
+
+		/* the matrix says 1 + 2 wrong; four were stored, whatever it says */
+		ok(store_count_misclassified(s, id, "test", &kept, &total, &err) == DL_OK &&
+		   kept == 4 && total == 3, "kept and total misclassified counted (%d of %d)",
+		   kept, total);
+		ok(store_count_misclassified(s, id, "val", &kept, &total, &err) == DL_OK &&
+		   kept == 0 && total == 0, "none of a split without a matrix");
+	}
 	ok(n == 4 && m[0].truth == 1 && m[0].index == 7 && m[1].index == 8 && m[2].index == 10 &&
 	   m[3].truth == 9 && m[3].index == 9, "in order of true class, then index");
 	ok(n == 4 && m[2].h == 2 && m[2].w == 3 && !memcmp(m[2].pixels, pix, sizeof pix) &&
@@ -736,7 +817,8 @@ static void test_migration_2(void)
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
 	    sqlite3_exec(db, "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
-			 " PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK)
+			 " ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 1",
+			 NULL, NULL, NULL) != SQLITE_OK)
 		ok(0, "cannot make a schema 1 database");
 	sqlite3_close(db);
 	ok(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('weights', "
@@ -1326,14 +1408,15 @@ static void test_class_names(void)
 	store_close(s);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) == SQLITE_OK) {
-		sqlite3_exec(db, "DROP TABLE classes; PRAGMA user_version = 2", NULL, NULL, NULL);
+		sqlite3_exec(db, "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
+			     "PRAGMA user_version = 2", NULL, NULL, NULL);
 		sqlite3_close(db);
 	}
 	ok(sql_int(path, "PRAGMA user_version") == 2, "a schema 2 database");
 	s = open_in(dir);
-	ok(s && sql_int(path, "PRAGMA user_version") == 3 &&
+	ok(s && sql_int(path, "PRAGMA user_version") == STORE_SCHEMA_VERSION &&
 	   sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'classes'") == 1,
-	   "opening it migrates it to schema 3, with the classes table");
+	   "opening it migrates it to schema %d, with the classes table", STORE_SCHEMA_VERSION);
 	if (s) {
 		id = add(s, "after", 0, 0);
 		ok(store_set_class_names(s, id, 2, two, &err) == DL_OK, "and names can be kept in it");
@@ -1353,6 +1436,7 @@ int main(void)
 	test_add_runs();
 	test_progress_and_finish();
 	test_history();
+	test_migration();
 	test_artifacts();
 	test_weights();
 	test_summary();

@@ -52,6 +52,7 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 			.name = r->exp.name, .yaml = yaml[i], .priority = o->priority,
 			.after = o->after, .sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
 			.threads = o->threads < 1 ? 1 : o->threads, .summary = summary[i],
+			.planned_epochs = r->exp.train.epochs,
 		};
 	}
 	/* the sweep only once every run is ready to go in: no empty sweeps */

@@ -18,6 +18,38 @@ static void record_failure(struct store_sink *ss, const struct dl_error *err)
 	ss->cancel = 1;         /* a run whose results cannot be kept should stop */
 }
 
+void store_sink_flush(struct store_sink *ss)
+{
+	struct store_epoch e[STORE_SINK_MAX_PENDING];
+	struct dl_error err;
+
+	if (ss->failed || ss->n_pending == 0)
+		return;
+	for (int i = 0; i < ss->n_pending; i++) {
+		const struct epoch_metrics *m = &ss->pending[i];
+
+		e[i] = (struct store_epoch){
+			.epoch = m->epoch, .loss = m->loss, .accuracy = m->accuracy,
+			.val_loss = m->val_loss, .val_accuracy = m->val_accuracy, .lr = m->lr,
+			.seconds = m->seconds, .events = m->events,
+		};
+	}
+	if (store_add_epochs(ss->store, ss->run_id, e, ss->n_pending, &err) != DL_OK)
+		record_failure(ss, &err);
+	ss->n_pending = 0;
+	ss->weights_due = 1;
+	ss->last_history = clock_seconds();
+}
+
+/* Queue an epoch for the store, writing the queue when it is full or old. */
+static void add_pending(struct store_sink *ss, const struct epoch_metrics *m)
+{
+	ss->pending[ss->n_pending++] = *m;
+	if (ss->n_pending == STORE_SINK_MAX_PENDING ||
+	    clock_seconds() - ss->last_history >= STORE_SINK_HISTORY_PERIOD)
+		store_sink_flush(ss);
+}
+
 static void on_started(void *ctx, const struct run_info *info)
 {
 	struct store_sink *ss = ctx;
@@ -31,9 +63,20 @@ static void on_started(void *ctx, const struct run_info *info)
 	for (int k = 0; k < d->n_classes && k < DATA_MAX_CLASSES; k++)
 		names[k] = d->class_names[k];
 	if (store_set_params(ss->store, ss->run_id, (int64_t)info->params, &err) != DL_OK ||
+	    store_set_planned_epochs(ss->store, ss->run_id, ss->epochs, &err) != DL_OK ||
 	    (d->n_classes > 0 &&
-	     store_set_class_names(ss->store, ss->run_id, d->n_classes, names, &err) != DL_OK))
+	     store_set_class_names(ss->store, ss->run_id, d->n_classes, names, &err) != DL_OK)) {
 		record_failure(ss, &err);
+		return;
+	}
+	/* the checkpoint's history: what was written already is rewritten
+	 * the same, and what was not is no longer missing */
+	for (int i = 0; i < info->resumed_epochs && !ss->failed; i++) {
+		ss->pending[ss->n_pending++] = info->resumed_history[i];
+		if (ss->n_pending == STORE_SINK_MAX_PENDING)
+			store_sink_flush(ss);
+	}
+	store_sink_flush(ss);
 }
 
 static void on_progress(void *ctx, const struct train_progress *p)
@@ -44,7 +87,10 @@ static void on_progress(void *ctx, const struct train_progress *p)
 	double now = clock_seconds(), eta = NAN, done;
 	struct dl_error err;
 
-	if (batch < batches && now - ss->last_progress < STORE_SINK_PROGRESS_PERIOD)
+	/* an epoch's last batch too (runs of tiny epochs end one a
+	 * millisecond), except the run's very last, where it comes to rest */
+	if (now - ss->last_progress < STORE_SINK_PROGRESS_PERIOD &&
+	    !(epoch == ss->epochs && batch == batches))
 		return;
 	ss->last_progress = now;
 	/*
@@ -114,16 +160,7 @@ static void on_misclassified(void *ctx, const char *split, const struct misclass
 
 static void on_epoch_done(void *ctx, const struct epoch_metrics *m)
 {
-	struct store_sink *ss = ctx;
-	struct store_epoch e = {
-		.epoch = m->epoch, .loss = m->loss, .accuracy = m->accuracy,
-		.val_loss = m->val_loss, .val_accuracy = m->val_accuracy, .lr = m->lr,
-		.seconds = m->seconds, .events = m->events,
-	};
-	struct dl_error err;
-
-	if (store_add_epoch(ss->store, ss->run_id, &e, &err) != DL_OK)
-		record_failure(ss, &err);
+	add_pending(ctx, m);
 }
 
 /* The first weighted layer's weights as images, replacing the last
@@ -136,8 +173,10 @@ static void on_epoch_model(void *ctx, int epoch, const struct nn_model *m)
 	struct store_weights w;
 	struct dl_error err;
 
-	if (layer < 0 || ss->failed)
+	/* with the history: not a transaction per tiny epoch */
+	if (layer < 0 || ss->failed || (!ss->weights_due && epoch != ss->epochs))
 		return;
+	ss->weights_due = 0;
 	if (analysis_weight_images(m, layer, &wi, &err) != DL_OK) {
 		record_failure(ss, &err);
 		return;
@@ -195,6 +234,7 @@ static void on_finished(void *ctx, const struct run_result *r)
 	};
 	struct dl_error err;
 
+	store_sink_flush(ss);
 	/* the owner marks a failed run failed, and a stopped one interrupted */
 	if (ss->failed || (r->status == RUN_CANCELLED && ss->requested != STORE_REQUEST_CANCEL))
 		return;
@@ -212,6 +252,8 @@ void store_sink_init(struct store_sink *ss, struct store *store, int64_t run_id)
 	ss->store = store;
 	ss->run_id = run_id;
 	ss->last_progress = -1e30;
+	ss->last_history = -1e30;       /* the first epoch shows at once */
+	ss->weights_due = 1;
 	ss->sink = (struct run_sink){
 		.ctx = ss, .started = on_started, .progress = on_progress,
 		.initialised = on_initialised, .epoch_done = on_epoch_done,

@@ -2,10 +2,16 @@
  * store_sink.h - the run sink that writes a training run into the store
  * (DESIGN.md: the trainer reports to a sink; the store implements one).
  *
- * History is committed once per epoch, and with it the first weighted
- * layer's weights as images (store_put_weights, replacing the epoch
- * before's), live progress at most a few times a second, the final metrics
- * and the test confusion matrix when the run ends.
+ * History is committed in batches, at most a few times a second (the first
+ * epoch at once, and every epoch when epochs take longer than
+ * STORE_SINK_HISTORY_PERIOD), and with
+ * it the first weighted layer's weights as images (store_put_weights,
+ * replacing the ones before); live progress at most a few times a second,
+ * the final metrics and the test confusion matrix when the run ends: a run
+ * of 20,000 epochs of a millisecond writes a few hundred transactions, not
+ * 40,000. A run resumed from a checkpoint records the checkpoint's history
+ * first, so epochs that were trained but not yet written when the process
+ * died are not lost.
  * The sink's callbacks cannot fail back into the trainer, so the first
  * store error is kept in the sink and the sink raises its cancel flag: pass
  * store_sink.cancel to the trainer (train_options.cancel), and after
@@ -32,6 +38,10 @@
 
 /* Progress is written at most this often (seconds). */
 #define STORE_SINK_PROGRESS_PERIOD 0.25
+/* History is written at most this often (seconds), and whenever this many
+ * epochs wait. */
+#define STORE_SINK_HISTORY_PERIOD 0.5
+#define STORE_SINK_MAX_PENDING 256
 
 struct store_sink {
 	struct run_sink sink;       /* hand this to trainer_run */
@@ -48,10 +58,18 @@ struct store_sink {
 	enum store_request requested; /* the last request read with the progress */
 	int failed;
 	struct dl_error error;      /* the first store error */
+	double last_history;        /* clock_seconds() of the last history write */
+	int n_pending;              /* epochs done but not yet written */
+	int weights_due;            /* the weight images follow the next epoch */
+	struct epoch_metrics pending[STORE_SINK_MAX_PENDING];
 };
 
 /* Point the sink at run `run_id` of `store`. */
 void store_sink_init(struct store_sink *ss, struct store *store, int64_t run_id);
+
+/* Write the epochs still waiting. The sink does it when the run ends;
+ * call it again after trainer_run returns DL_ERR (no finished event). */
+void store_sink_flush(struct store_sink *ss);
 
 /* Whether a store write failed during the run; the error is in ss->error. */
 int store_sink_failed(const struct store_sink *ss);

@@ -164,6 +164,7 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 							    o->checkpoint_seconds,
 				      .resume = resumed ? &ck : NULL, .threads = threads};
 	rc = trainer_run(&exp, &data, &ss.sink, &opts, &result, &why);
+	store_sink_flush(&ss);          /* a run that ended in an error heard no finish */
 	if (resumed)
 		checkpoint_free(&ck);
 	data_split_free(&data);

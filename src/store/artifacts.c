@@ -258,6 +258,34 @@ static int sample_from(sqlite3_stmt *st, struct store_sample *m)
 	return 1;
 }
 
+int store_count_misclassified(struct store *s, int64_t id, const char *split, int *kept,
+			      int *total, struct dl_error *err)
+{
+	const char *what = "cannot count misclassified samples";
+	int counts[STORE_MAX_CLASSES * STORE_MAX_CLASSES], n, found;
+	sqlite3_stmt *st;
+
+	*kept = *total = 0;
+	if (store_get_confusion(s, id, split, &n, counts, &found, err) != DL_OK)
+		return DL_ERR;
+	for (int t = 0; found && t < n; t++)
+		for (int p = 0; p < n; p++)
+			*total += t == p ? 0 : counts[t * n + p];
+	if (store_prepare(s, "SELECT count(*) FROM misclassified WHERE run_id = ?1 AND split = ?2",
+			  &st, what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		store_fail(s, what, err);
+		sqlite3_finalize(st);
+		return DL_ERR;
+	}
+	*kept = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return DL_OK;
+}
+
 int store_get_misclassified(struct store *s, int64_t id, const char *split, int limit,
 			    struct store_sample **samples, int *n, struct dl_error *err)
 {

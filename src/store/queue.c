@@ -69,8 +69,8 @@ static int insert_run(struct store *s, const struct store_new_run *r, double now
 		return dl_error_set(err, "cannot queue the run: its name %s", why);
 	if (check_references(s, r, err) != DL_OK ||
 	    store_prepare(s, "INSERT INTO runs (name, priority, after_id, sweep_id, "
-			  "sweep_point, repeat_index, threads, params, created) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st, what, err) != DL_OK)
+			  "sweep_point, repeat_index, threads, params, created, planned_epochs) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st, what, err) != DL_OK)
 		return DL_ERR;
 	sqlite3_bind_text(st, 1, r->name ? r->name : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, r->priority);
@@ -83,6 +83,7 @@ static int insert_run(struct store *s, const struct store_new_run *r, double now
 	sqlite3_bind_int(st, 7, r->threads > 0 ? r->threads : 1);
 	sqlite3_bind_int64(st, 8, r->params);
 	sqlite3_bind_double(st, 9, now);
+	sqlite3_bind_int(st, 10, r->planned_epochs > 0 ? r->planned_epochs : 0);
 	if (store_step_done(s, st, what, NULL, err) != DL_OK)
 		return DL_ERR;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -307,6 +308,12 @@ int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_erro
 			  "cannot record the parameter count", err);
 }
 
+int store_set_planned_epochs(struct store *s, int64_t id, int epochs, struct dl_error *err)
+{
+	return store_update_int(s, "UPDATE runs SET planned_epochs = ?2 WHERE id = ?1", id, epochs,
+				"cannot record the planned epochs", err);
+}
+
 int store_set_checkpoint(struct store *s, int64_t id, const char *path, struct dl_error *err)
 {
 	char stored[4096];
@@ -342,8 +349,9 @@ static int epoch_summary(struct store *s, int64_t id, const struct store_epoch *
 	return store_update_run(s, st, id, what, err);
 }
 
-static int insert_epoch(struct store *s, int64_t id, const struct store_epoch *e,
-			struct dl_error *err)
+/* n epochs through one prepared statement. */
+static int insert_epochs(struct store *s, int64_t id, const struct store_epoch *e, int n,
+			 struct dl_error *err)
 {
 	const char *what = "cannot record the epoch";
 	sqlite3_stmt *st;
@@ -352,13 +360,22 @@ static int insert_epoch(struct store *s, int64_t id, const struct store_epoch *e
 			  "val_loss, val_accuracy, lr, seconds, events) VALUES "
 			  "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st, what, err) != DL_OK)
 		return DL_ERR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, e->epoch);
-	bind_epoch_metrics(st, 3, e);
-	store_bind_real(st, 7, e->lr);
-	store_bind_real(st, 8, e->seconds);
-	store_bind_text(st, 9, e->events && e->events[0] ? e->events : NULL);
-	return store_step_done(s, st, what, NULL, err);
+	for (int i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int(st, 2, e[i].epoch);
+		bind_epoch_metrics(st, 3, &e[i]);
+		store_bind_real(st, 7, e[i].lr);
+		store_bind_real(st, 8, e[i].seconds);
+		store_bind_text(st, 9, e[i].events && e[i].events[0] ? e[i].events : NULL);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			store_fail(s, what, err);
+			sqlite3_finalize(st);
+			return DL_ERR;
+		}
+	}
+	sqlite3_finalize(st);
+	return DL_OK;
 }
 
 /* best_val_accuracy is over the whole history: a replaced epoch may have
@@ -375,17 +392,25 @@ static int best_val_accuracy(struct store *s, int64_t id, struct dl_error *err)
 	return store_step_done(s, st, what, NULL, err);
 }
 
-int store_add_epoch(struct store *s, int64_t id, const struct store_epoch *e,
-		    struct dl_error *err)
+int store_add_epochs(struct store *s, int64_t id, const struct store_epoch *e, int n,
+		     struct dl_error *err)
 {
+	if (n <= 0)
+		return DL_OK;
 	if (store_begin(s, err) != DL_OK)
 		return DL_ERR;
-	if (epoch_summary(s, id, e, err) != DL_OK || insert_epoch(s, id, e, err) != DL_OK ||
-	    best_val_accuracy(s, id, err) != DL_OK) {
+	if (epoch_summary(s, id, &e[n - 1], err) != DL_OK ||
+	    insert_epochs(s, id, e, n, err) != DL_OK || best_val_accuracy(s, id, err) != DL_OK) {
 		store_rollback(s);
 		return DL_ERR;
 	}
 	return store_commit(s, err);
+}
+
+int store_add_epoch(struct store *s, int64_t id, const struct store_epoch *e,
+		    struct dl_error *err)
+{
+	return store_add_epochs(s, id, e, 1, err);
 }
 
 int store_finish_run(struct store *s, int64_t id, const struct store_result *r,

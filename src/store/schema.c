@@ -105,6 +105,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" label INTEGER NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY (run_id, label)) WITHOUT ROWID;",
+	/* 3 -> 4: the epochs a run is to train, for its progress */
+	"ALTER TABLE runs ADD COLUMN planned_epochs INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* ---- the directory and the file ---- */

@@ -40,7 +40,7 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 3  /* the newest schema this code knows */
+#define STORE_SCHEMA_VERSION 4  /* the newest schema this code knows */
 #define STORE_MAX_CLASSES 128   /* confusion matrices are at most 128 x 128 */
 #define STORE_CLASS_NAME_MAX 64 /* bytes of a class name, NUL included */
 
@@ -182,6 +182,7 @@ struct store_new_run {
 	int threads;            /* threads the run asks for (< 1 means 1) */
 	int64_t params;         /* parameter count, 0 when unknown */
 	const char *summary;    /* the model summary (store_put_summary); may be NULL */
+	int planned_epochs;     /* train.epochs, 0 when unknown */
 };
 
 /* Queue a run; *id receives its id (ids count up and are never reused).
@@ -239,6 +240,11 @@ int store_set_progress(struct store *s, int64_t id, int epoch, int batch, int ba
 /* The parameter count, once the model is built. */
 int store_set_params(struct store *s, int64_t id, int64_t params, struct dl_error *err);
 
+/* The epochs the run is to train (train.epochs), for progress as epochs
+ * done of those planned; runs queued before the store kept it learn it
+ * when they start. */
+int store_set_planned_epochs(struct store *s, int64_t id, int epochs, struct dl_error *err);
+
 /* Where the run's checkpoint is written: kept through interruptions, so the
  * next claim can resume from it. */
 int store_set_checkpoint(struct store *s, int64_t id, const char *path, struct dl_error *err);
@@ -254,6 +260,13 @@ struct store_epoch {
  * transaction. An epoch recorded again (after a resume) replaces it. */
 int store_add_epoch(struct store *s, int64_t id, const struct store_epoch *e,
 		    struct dl_error *err);
+
+/* The same for n epochs in one transaction, the summary columns following
+ * the last of them (e[n - 1]): a run of many tiny epochs (notebook 000's
+ * 20,000 of a millisecond) records its history a batch at a time instead
+ * of a commit per epoch. n may be 0. */
+int store_add_epochs(struct store *s, int64_t id, const struct store_epoch *e, int n,
+		     struct dl_error *err);
 
 struct store_result {
 	enum store_status status;       /* done, failed, diverged, cancelled, interrupted */
@@ -357,6 +370,12 @@ int store_set_class_names(struct store *s, int64_t id, int n, const char *const 
 int store_get_class_names(struct store *s, int64_t id, char names[][STORE_CLASS_NAME_MAX],
 			  int *n, struct dl_error *err);
 
+/* Of a split's misclassified samples, how many are kept (*kept, at most
+ * the trainer's limit) and how many there were (*total, the off-diagonal
+ * sum of its confusion matrix; 0 without one): "200 of 569 kept". */
+int store_count_misclassified(struct store *s, int64_t id, const char *split, int *kept,
+			      int *total, struct dl_error *err);
+
 /* Per-class error from a confusion matrix: error[c] = 1 - correct / samples
  * of true class c, NAN for a class with no samples. error has n entries. */
 void store_class_error(int n, const int *counts, double *error);
@@ -435,6 +454,8 @@ struct store_row {
 	int priority;
 	int64_t params;
 	int epochs;                     /* completed */
+	int planned_epochs;             /* train.epochs; 0: unknown (queued before
+	                                   the store kept it, and not yet started) */
 	int epoch, batch, batches;      /* live progress */
 	double samples_per_s, eta_s;    /* NAN: unknown */
 	double progress_at, heartbeat;  /* unix seconds, 0: never */

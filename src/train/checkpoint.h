@@ -33,9 +33,9 @@
  *           N     the class names in label order, each ended by a NUL
  *           4     CRC-32 (zlib) of every byte before it
  *
- * The trainer state (version 1):
+ * The trainer state (version 2; version 1 differs only in the events):
  *
- *   0       4     version (1)
+ *   0       4     version (2)
  *   4       32    shuffling stream, then
  *   36      32    dropout stream: four u64 each (struct rng)
  *   68      4     reduce_on_plateau's learning rate (f32)
@@ -46,9 +46,10 @@
  *                 completed, stopped early (0 or 1)
  *   112     4     1 when the best weights follow, else 0
  *   116     4*P   the best epoch's weights (f32), when present
- *           212*E per epoch completed: epoch (i32); loss, accuracy,
+ *           ...   per epoch completed: epoch (i32); loss, accuracy,
  *                 val_loss, val_accuracy, lr, seconds (f64 each; NaN for
- *                 none); its events, text NUL-terminated within 160 bytes
+ *                 none); its events: a length N < 160 (u8) and N bytes of
+ *                 text (version 1: 160 bytes, the text NUL-terminated)
  *
  * A reader checks the magic, the version and that the declared sizes add up
  * to the file's real size before it allocates anything, so a hostile header

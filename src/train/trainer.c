@@ -405,8 +405,13 @@ static int end_of_epoch(struct training *t, struct epoch_metrics *m, struct run_
  * The trainer's own state in a checkpoint: the random streams, the schedule
  * and early-stopping state, the best weights and the history, every field
  * little-endian (the layout is in checkpoint.h).
+ *
+ * Version 2 writes an epoch's events as a length and the text, not the
+ * whole 160-byte field: the history of notebook 000's 20,569 epochs took
+ * 4.3 MB of every checkpoint, now 1.1 MB. Version 1 is still read.
  */
-#define TRAINER_STATE_VERSION 1
+#define TRAINER_STATE_VERSION 2
+#define TRAINER_STATE_FIXED_EVENTS 1    /* the version with 160-byte events */
 
 struct bytes {
 	unsigned char *p;
@@ -575,24 +580,34 @@ static void save_history_entry(struct bytes *b, const struct epoch_metrics *m)
 {
 	double v[6] = {m->loss, m->accuracy, m->val_loss, m->val_accuracy, m->lr, m->seconds};
 
+	uint8_t len = (uint8_t)strnlen(m->events, sizeof m->events - 1);
+
 	put_u32(b, (uint32_t)m->epoch);
 	for (int i = 0; i < 6; i++)
 		put_f64(b, v[i]);
-	put_raw(b, m->events, sizeof m->events);
+	put_raw(b, &len, sizeof len);
+	put_raw(b, m->events, len);
 }
 
-static int load_history_entry(struct cursor *c, struct epoch_metrics *m)
+static int load_history_entry(struct cursor *c, uint32_t version, struct epoch_metrics *m)
 {
 	uint32_t epoch;
 	double v[6];
+	uint8_t len;
 
 	if (!get_u32(c, &epoch))
 		return 0;
 	for (int i = 0; i < 6; i++)
 		if (!get_f64(c, &v[i]))
 			return 0;
-	if (!get_raw(c, m->events, sizeof m->events))
+	memset(m->events, 0, sizeof m->events);
+	if (version == TRAINER_STATE_FIXED_EVENTS) {
+		if (!get_raw(c, m->events, sizeof m->events))
+			return 0;
+	} else if (!get_raw(c, &len, sizeof len) || len >= sizeof m->events ||
+		   !get_raw(c, m->events, len)) {
 		return 0;
+	}
 	m->events[sizeof m->events - 1] = '\0';
 	m->epoch = (int32_t)epoch;
 	m->loss = v[0];
@@ -633,7 +648,8 @@ static int load_trainer_state(struct training *t, const struct checkpoint *c,
 	uint32_t version, has_best, u[6];
 	int32_t counters[6];
 
-	if (!get_u32(&cur, &version) || version != TRAINER_STATE_VERSION)
+	if (!get_u32(&cur, &version) ||
+	    (version != TRAINER_STATE_VERSION && version != TRAINER_STATE_FIXED_EVENTS))
 		return dl_error_set(err, "the checkpoint's trainer state has an unknown version");
 	if (!get_rng(&cur, &t->shuffle_rng) || !get_rng(&cur, &t->dropout_rng) ||
 	    !get_f32(&cur, &t->plateau.lr) || !get_f64(&cur, &t->plateau.best) ||
@@ -656,7 +672,7 @@ static int load_trainer_state(struct training *t, const struct checkpoint *c,
 	if (has_best && !get_f32s(&cur, t->best_params, nn_model_param_count(t->model)))
 		goto short_state;
 	for (int i = 0; i < counters[4]; i++)
-		if (!load_history_entry(&cur, &r->history[i]))
+		if (!load_history_entry(&cur, version, &r->history[i]))
 			goto short_state;
 	r->epochs = counters[4];
 	r->best_epoch = t->early.best_epoch;
@@ -822,6 +838,8 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		.exp = exp, .data = data, .params = result->params,
 		.batch_size = t.batch_size,
 		.batches_per_epoch = (data->train.n + t.batch_size - 1) / t.batch_size,
+		.resumed_epochs = result->epochs,
+		.resumed_history = result->epochs ? result->history : NULL,
 	};
 	if (sink->started)
 		sink->started(sink->ctx, &info);

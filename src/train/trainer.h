@@ -53,6 +53,11 @@ struct run_info {
 	size_t params;
 	int batch_size;             /* effective: full batch resolved */
 	int batches_per_epoch;
+	/* A run resumed from a checkpoint: the epochs it had done, whose
+	 * epoch_done the sink heard (or missed) before the interruption and
+	 * will not hear again. 0 and NULL for a run that starts afresh. */
+	int resumed_epochs;
+	const struct epoch_metrics *resumed_history;
 };
 
 struct run_result {
