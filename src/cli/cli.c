@@ -76,9 +76,11 @@ int cli_load_experiment(struct experiment *exp, const char *path,
 			const char *const *sets, int n_sets)
 {
 	struct dl_error err;
+	char found[4096];
 
 	dl_error_clear(&err);
-	if (trainer_load_experiment(exp, path, sets, n_sets, &err) != DL_OK) {
+	if (experiment_find(path, found, sizeof found, &err) != DL_OK ||
+	    trainer_load_experiment(exp, found, sets, n_sets, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}

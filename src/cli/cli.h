@@ -91,8 +91,8 @@ int cli_unknown_value(const char *command, const char *option, const char *value
 int cli_parse_count(const char *command, const char *option, const char *value,
 		    int max);
 
-/* Load an experiment file with overrides, its model input shape filled
- * (trainer_load_experiment). Prints the error and returns DL_ERR on failure. */
+/* Load an experiment file (or one found by name: experiment_find) with
+ * overrides, its model input shape filled (trainer_load_experiment). Prints the error and returns DL_ERR on failure. */
 int cli_load_experiment(struct experiment *exp, const char *path,
 			const char *const *sets, int n_sets);
 

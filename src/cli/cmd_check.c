@@ -84,11 +84,13 @@ static int check_sweep(const char *file, const struct file_args *a, int *runs)
 {
 	struct sweep_plan plan;
 	struct dl_error err;
+	char path[4096];
 	int rc = DL_OK;
 
 	dl_error_clear(&err);
 	*runs = 0;
-	if (trainer_load_plan(&plan, file, a->sets, a->n_sets, &err) != DL_OK) {
+	if (experiment_find(file, path, sizeof path, &err) != DL_OK ||
+	    trainer_load_plan(&plan, path, a->sets, a->n_sets, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}

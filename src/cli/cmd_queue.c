@@ -3,6 +3,7 @@
  * `digitlab queue add|ls|pause|resume`, `cancel`, `stop`, `pause`,
  * `resume`, `retry` and `priority`.
  */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,11 @@ static const char queue_help[] =
 	"usage: digitlab queue add FILE... [--set KEY=VALUE]... [--priority N]\n"
 	"                          [--after RUN] [--threads N]\n"
 	"       digitlab queue ls [--all]\n"
+	"       digitlab queue experiments\n"
 	"       digitlab queue pause | resume\n"
 	"\n"
-	"add     queue each experiment file; a file with `sweep:` becomes one run\n"
+	"add     queue each experiment file (or NAME: experiments/NAME.yaml here,\n"
+	"        else the installed experiment NAME); a file with `sweep:` becomes one run\n"
 	"        per grid point and repeat, grouped by a sweep id. Every run is\n"
 	"        checked before any is queued, and a file's runs are queued at once.\n"
 	"  --set KEY=VALUE  override a key of every file (repeatable)\n"
@@ -28,6 +31,7 @@ static const char queue_help[] =
 	"ls      the runs waiting or running, in the order they will be taken;\n"
 	"        --all adds the runs that ended\n"
 	"pause   claim nothing more (running runs go on); resume undoes it\n"
+	"experiments  the experiments queue add finds by name, and their files\n"
 	"\n"
 	"`digitlab serve` trains the queue. RUN is a run id or a run name (the\n"
 	"newest run of that name).\n";
@@ -125,8 +129,11 @@ static int queue_add(int argc, char **argv)
 				   .threads = o.threads};
 	/* every file checked before anything is queued */
 	for (; n < o.n_files; n++) {
+		char path[4096];
+
 		dl_error_clear(&err);
-		if (enqueue_plan(&plans[n], o.files[n], &eo, &err) != DL_OK) {
+		if (experiment_find(o.files[n], path, sizeof path, &err) != DL_OK ||
+		    enqueue_plan(&plans[n], path, &eo, &err) != DL_OK) {
 			cli_print_error(&err);
 			status = EXIT_USAGE;
 			goto out;
@@ -167,6 +174,36 @@ static int queue_pause(int pause)
 	return rc == DL_OK ? 0 : 1;
 }
 
+/* The experiments found by name: ./experiments, then the installed ones
+ * that it does not shadow. */
+static int queue_experiments(void)
+{
+	const char *dirs[2] = {"experiments", experiment_install_dir()};
+	char pattern[4200], shown[4096] = "|";
+
+	for (int d = 0; d < 2; d++) {
+		glob_t g;
+
+		snprintf(pattern, sizeof pattern, "%s/*.yaml", dirs[d]);
+		if (glob(pattern, 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+			char name[256], key[260];
+
+			snprintf(name, sizeof name, "%.*s", (int)(strlen(base) - 5), base);
+			snprintf(key, sizeof key, "|%s|", name);
+			if (strstr(shown, key))
+				continue;       /* ./experiments comes first */
+			if (strlen(shown) + strlen(name) + 2 < sizeof shown)
+				strcat(strcat(shown, name), "|");
+			printf("%-28s %s\n", name, g.gl_pathv[i]);
+		}
+		globfree(&g);
+	}
+	return 0;
+}
+
 int cmd_queue(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -177,11 +214,14 @@ int cmd_queue(int argc, char **argv)
 		return queue_add(argc, argv);
 	if (!strcmp(argv[1], "ls"))
 		return cli_list_queue(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "experiments") && argc == 2)
+		return queue_experiments();
 	if (!strcmp(argv[1], "pause") && argc == 2)
 		return queue_pause(1);
 	if (!strcmp(argv[1], "resume") && argc == 2)
 		return queue_pause(0);
-	return cli_usage_error("queue", "expected add, ls, pause or resume, found '%s'", argv[1]);
+	return cli_usage_error("queue", "expected add, ls, experiments, pause or resume, found '%s'",
+			       argv[1]);
 }
 
 /* ---- requests of runs ---- */

@@ -148,6 +148,18 @@ int experiment_load(struct experiment *e, const char *path,
  * a malloc'd NUL-terminated *text. */
 int experiment_read_file(const char *path, char **text, size_t *len, struct dl_error *err);
 
+/* Experiment files by name, for `digitlab queue add nb004-cnn`: a NAME that
+ * is no file and holds no '/' is looked for as experiments/NAME.yaml in the
+ * current directory, then as NAME.yaml among the installed examples
+ * (experiment_install_dir(): $(pkgdatadir)/experiments). path receives the
+ * file to read; an argument that is a file, "-" or holds a '/' is taken
+ * as it is. Not found: err names the places looked in. */
+int experiment_find(const char *name, char *path, size_t size, struct dl_error *err);
+const char *experiment_install_dir(void);
+/* Where to list experiments from (the dashboard's picker): "experiments"
+ * when the current directory has one, else the installed examples. */
+const char *experiment_default_dir(void);
+
 /* Emit the experiment as canonical YAML (every key, defaults included, in a
  * fixed order), so that parsing the result gives back an equal struct.
  * Returns a malloc'd string or NULL on allocation failure. */
