@@ -48,10 +48,12 @@ static void make_rows(struct store_row *rows)
 	rows[3].epoch = 4;
 	rows[3].batch = 600;
 	rows[3].batches = 1688;
+	rows[3].planned_epochs = 30;
 	rows[3].samples_per_s = 862;
 	rows[3].eta_s = 1834;
 	rows[3].best_val_accuracy = 0.9871;
 	rows[4] = make_row(5, "nb003-mlp", STORE_QUEUED, 0);
+	rows[4].planned_epochs = 5;
 	rows[5] = make_row(6, "glyphs", STORE_FAILED, 1);
 }
 

@@ -80,7 +80,8 @@ wait_for "queue file: experiments/quickstart.yaml" 5; ok $? "Tab completes a pat
 keys Enter
 wait_for "queued run 1 quickstart" 10; ok $? "Enter queues it"
 wait_for "running" 30; ok $? "and it starts"
-epoch_now() { screen | awk '$1 == 1 && $2 == "quickstart" && $3 == "running" { for (i = 4; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }'; }
+# EPOCH reads "3/6": the epoch training of those planned
+epoch_now() { screen | awk '$1 == 1 && $2 == "quickstart" && $3 == "running" { for (i = 4; i <= NF; i++) if ($i ~ /^[0-9]+\/6$/) { sub(/\/.*/, "", $i); print $i; exit } }'; }
 first=""
 for i in $(seq 1 100); do first=$(epoch_now); [ -n "$first" ] && break; sleep 0.1; done
 later=$first

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "tui/chrome.h"
+#include "tui/runlist.h"
 
 void chrome_header(const struct app *a, struct canvas *c)
 {
@@ -125,12 +126,22 @@ const char *row_label_fit(const struct store_row *r, int width, int ascii, char 
 
 double row_progress(const struct store_row *r)
 {
-	return r->batches > 0 ? (double)r->batch / r->batches : 0;
+	double in_epoch = r->batches > 0 ? (double)r->batch / r->batches : 0, done;
+
+	if (r->planned_epochs <= 0)
+		return in_epoch;
+	done = (r->epochs + in_epoch) / r->planned_epochs;
+	return done > 1 ? 1 : done;
 }
 
-const char *row_epochs(const struct store_row *r, char *buf, size_t size)
+const char *row_epochs(const struct store_row *r, int width, char *buf, size_t size)
 {
-	snprintf(buf, size, "%d", r->status == STORE_RUNNING ? r->epoch : r->epochs);
+	int epoch = r->status == STORE_RUNNING ? r->epoch : r->epochs;
+
+	if (run_is_active(r->status) && r->planned_epochs > 0 &&
+	    snprintf(buf, size, "%d/%d", epoch, r->planned_epochs) <= width)
+		return buf;
+	snprintf(buf, size, "%d", epoch);
 	return buf;
 }
 

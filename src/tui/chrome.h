@@ -37,10 +37,13 @@ const char *row_label(const struct store_row *r, char *buf, size_t size);
 /* The same in at most `width` columns: the name cut (marked with an
  * ellipsis, '~' on ASCII) before the sweep point is. */
 const char *row_label_fit(const struct store_row *r, int width, int ascii, char *buf, size_t size);
-/* A running run's progress in [0, 1]: its batches done of the epoch's. */
+/* A running run's progress in [0, 1]: epochs and batches done of those
+ * planned (of the epoch's batches when the plan is unknown). Time spent
+ * loading or paused does not count. */
 double row_progress(const struct store_row *r);
-/* Its epochs: the one training when running, else those completed. */
-const char *row_epochs(const struct store_row *r, char *buf, size_t size);
+/* Its epochs: the one training when running, else those completed; "5/25"
+ * for a run still to finish when its plan is known and that fits width. */
+const char *row_epochs(const struct store_row *r, int width, char *buf, size_t size);
 
 /* A grid of equal cells on screen: top-left cell at (x, y), items counted
  * from `first` left to right, then down; rows == 0 when none was drawn. */

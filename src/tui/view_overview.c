@@ -102,7 +102,7 @@ static void draw_row(const struct app *a, const struct spark *sp, struct canvas 
 	if (running)
 		widget_progress(c, x, y, 10, row_progress(r), COLOR_RUNNING);
 	x += 11;
-	row_epochs(r, epoch, sizeof epoch);
+	row_epochs(r, 7, epoch, sizeof epoch);
 	x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%7s ", epoch);
 	x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%6s ",
 			   running ? format_duration(r->eta_s, eta, sizeof eta) : "");

@@ -181,7 +181,7 @@ static void draw_info(const struct app *a, struct run_state *s, struct canvas *c
 	static const char *const names[TAB_COUNT] = {"Curves", "Confusion", "Digits", "Weights",
 						     "Model", "YAML"};
 	const struct store_row *r = &s->run.row;
-	char label[300], acc[16], eta[16];
+	char label[300], acc[16], eta[16], epochs[24];
 	int x = 0;
 
 	(void)a;
@@ -190,7 +190,8 @@ static void draw_info(const struct app *a, struct run_state *s, struct canvas *c
 	x += canvas_printf(c, x, 1, chrome_status_color(r->status), ATTR_BOLD, "%s ",
 			   store_status_name(r->status));
 	if (r->status == STORE_RUNNING && r->batches > 0) {
-		x += canvas_printf(c, x, 1, COLOR_DEFAULT, 0, "epoch %d ", r->epoch);
+		x += canvas_printf(c, x, 1, COLOR_DEFAULT, 0, "epoch %s ",
+				   row_epochs(r, 16, epochs, sizeof epochs));
 		widget_progress(c, x, 1, 16, row_progress(r), COLOR_RUNNING);
 		x += 17;
 		x += canvas_printf(c, x, 1, COLOR_DEFAULT, 0, "ETA %s  %.0f samples/s ",
