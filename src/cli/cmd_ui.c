@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "spec/experiment.h"
 #include "tui/dashboard.h"
 
 static const char ui_help[] =
@@ -24,7 +25,8 @@ static const char ui_help[] =
 int cmd_ui(int argc, char **argv)
 {
 	static char self[4096];
-	struct dashboard_opts o = {.experiments_dir = "experiments"};
+	/* ./experiments when there is one, else the installed examples */
+	struct dashboard_opts o = {.experiments_dir = experiment_default_dir()};
 	struct dl_error err;
 	ssize_t n;
 
