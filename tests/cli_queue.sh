@@ -83,7 +83,7 @@ is "$(echo "$kept" | cut -d' ' -f1)" "$(echo "$kept" | cut -d' ' -f2)" "the cand
 
 # ---- browsing ----
 show=$(dl show 5 --ascii)
-echo "$show" | grep -q '^run 5  glyphs  done$'; ok $? "show: the summary line"
+echo "$show" | grep -q '^run 5  glyphs units=15 lr=1  done$'; ok $? "show: the summary line, with the sweep point"
 echo "$show" | grep -q '^sweep 1, point units=15 lr=1, repeat 0$'; ok $? "show: the sweep point"
 echo "$show" | grep -q '^  loss          [_.:=+*#-]*  '; ok $? "show: an ASCII sparkline of the loss"
 echo "$show" | grep -q '^Confusion matrix'; ok $? "show: the confusion matrix"
@@ -103,7 +103,7 @@ is "$(dl ls --tag best | awk 'NR > 1 {print $1}')" 3 "ls --tag finds the tagged 
 dl show 3 | grep -q '^note: the one to beat$'; ok $? "show prints the note"
 ck="$DIGITLAB_HOME/checkpoints/run-4.model"
 [ -f "$ck" ]; ok $? "a run's checkpoint is in the store"
-is "$(dl rm 4)" "removed run 4 glyphs" "rm removes a run"
+is "$(dl rm 4)" "removed run 4 glyphs units=5 lr=0.1" "rm removes a run, naming it with its point"
 [ ! -e "$ck" ] && [ "$(count_runs)" = 8 ]; ok $? "with its checkpoint"
 out=$(dl show 4 2>&1)
 is "$out" "digitlab show: no run 4 in $DIGITLAB_HOME/runs.db" "a removed run is gone"
@@ -196,5 +196,31 @@ dl serve --drain --workers 1 > "$scratch/serve4.log" 2>&1
 grep -q "run $one one done: test accuracy [0-9.]*, 1 epoch in " "$scratch/serve4.log"
 ok $? "serve's log says 1 epoch, not 1 epochs"
 dl show one | grep -q '^history (1 epoch)$'; ok $? "show: history (1 epoch)"
+
+# ---- a sweep's runs are named with their point ----
+is "$(dl ls | sed -n 2p | cut -c1-52)" "$(printf '%5s  %-30s %-14s' 1 'glyphs units=5 lr=1' done)" \
+	"ls: a sweep's run with its point"
+dl queue add "$scratch/sweep.yaml" --set name=a-sweep-with-a-rather-long-name >/dev/null
+long=$(dl ls --name 'a-sweep-*' --json | tr '{' '\n' | sed -n 's/^"id":\([0-9]*\),.*/\1/p' |
+	sort -n | head -n 1)
+is "$(dl queue ls | awk -v id="$long" '$1 == id' | cut -c8-37)" "a-sweep-with-a-r~ units=5 lr=1" \
+	"queue ls: a long name is cut, the point kept whole"
+
+# ---- rm takes ranges and whole sweeps ----
+n_before=$(count_runs)
+is "$(dl rm 2-3)" "removed run 2 glyphs units=5 lr=1
+removed run 3 glyphs units=5 lr=0.1" "rm 2-3 removes the runs of the range"
+out=$(dl rm 9990-9999 2>&1)
+is "$?:$out" "2:digitlab rm: no runs with ids 9990-9999" "a range of no runs is said to be one"
+out=$(dl rm 7-5 2>&1)
+is "$?:$out" "2:digitlab rm: 7-5: a range goes from the smaller id to the larger
+Try 'digitlab rm --help'." "a range the wrong way round is refused"
+sweep=$(dl ls --name 'a-sweep-*' --json | sed 's/.*"sweep_id":\([0-9]*\).*/\1/' | head -n 1)
+out=$(dl rm --sweep "$sweep")
+is "$(echo "$out" | grep -c '^removed run [0-9]* a-sweep-with-a-rather-long-name units=')" 8 \
+	"rm --sweep N removes every run of the sweep"
+is "$(count_runs)" "$((n_before - 10))" "and nothing else"
+out=$(dl rm --sweep "$sweep" 2>&1)
+is "$?:$out" "2:digitlab rm: no runs of sweep $sweep" "a sweep with no runs left is said to have none"
 
 done_testing

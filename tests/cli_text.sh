@@ -79,12 +79,12 @@ sqlite3 "$db" "UPDATE runs SET name = 'n' || char(27) || ']0;pwned' || char(7) |
 want_name='n\x1b]0;pwned\x07\u009bx\u202e'
 out=$(dl ls)
 clean "$out" "ls"
-is "$(printf '%s\n' "$out" | awk 'NR == 3 {print $2}')" 'n\x1b]0;pwned\x07\u009bx' \
-	"ls shows the name escaped (cut to its column)"
+is "$(printf '%s\n' "$out" | awk 'NR == 3 {print $2}')" 'n\x1b]0;pwned\x07\u009bx\u202e' \
+	"ls shows the name escaped (cut, with its sweep point, to their column)"
 clean "$(dl ls --group)" "ls --group"
 clean "$(dl queue ls)" "queue ls"
 clean "$(dl show 2)" "show"
-is "$(dl show 2 | head -n 1)" "run 2  $want_name  queued" "show's first line"
+is "$(dl show 2 | head -n 1)" "run 2  $want_name p\\x1b[2J  queued" "show's first line"
 clean "$(dl compare 1 2)" "compare"
 clean "$(dl export)" "export (CSV)"
 clean "$(dl ls --json)" "ls --json"
@@ -101,7 +101,7 @@ clean "$(cat "$scratch/serve.out")" "serve's output"
 is "$(grep -c -F "run 2 $want_name started" "$scratch/serve.out")" 1 "serve names the run escaped"
 
 out=$(dl rm 2)
-is "$out" "removed run 2 $want_name" "rm's echo of the name"
+is "$out" "removed run 2 $want_name p\\x1b[2J" "rm's echo of the name and its sweep point"
 
 # run's own output: file names in its errors
 out=$(dl run "$scratch/no${ESC}]0;x${BEL}.yaml" 2>&1)

@@ -13,6 +13,9 @@
 #include "util/format.h"
 #include "util/text.h"
 
+/* The NAME column of ls and queue ls: a run's name and its sweep point. */
+#define NAME_WIDTH 30
+
 /* What the status column says: the status, and a running run's progress. */
 static const char *fmt_status(const struct store_row *r, char *buf, size_t size)
 {
@@ -123,19 +126,20 @@ static int parse_ls(int argc, char **argv, struct ls_options *o)
 
 static void print_table_head(void)
 {
-	printf("%5s  %-24s %-14s %9s %6s %9s %9s %8s\n", "ID", "NAME", "STATUS", "PARAMS",
-	       "EPOCHS", "TRAIN ACC", "TEST ACC", "TIME");
+	printf("%5s  %-*s %-14s %9s %6s %9s %9s %8s\n", "ID", NAME_WIDTH, "NAME", "STATUS",
+	       "PARAMS", "EPOCHS", "TRAIN ACC", "TEST ACC", "TIME");
 }
 
 static void print_table_row(const struct store_row *r)
 {
-	char st[32], p[32], a[16], t[16], s[16], name[4 * 24 + 1];
+	char st[32], p[32], a[16], t[16], s[16], name[300], cell[4 * NAME_WIDTH + 1];
 	double secs = r->seconds;
 
 	if (r->status == STORE_RUNNING && r->started > 0)
 		secs = (double)time(NULL) - r->started;
 	printf("%5lld  %s %-14s %9s %6d %9s %9s %8s\n", (long long)r->id,
-	       text_cell(name, sizeof name, r->name, 24),
+	       text_cell(cell, sizeof cell, report_run_name(r, NAME_WIDTH, name, sizeof name),
+			 NAME_WIDTH),
 	       fmt_status(r, st, sizeof st), fmt_count(r->params, p, sizeof p), r->epochs,
 	       fmt_metric(r->accuracy, a, sizeof a), fmt_metric(r->test_accuracy, t, sizeof t),
 	       format_duration(secs, s, sizeof s));
@@ -295,11 +299,11 @@ int cli_list_queue(int argc, char **argv)
 	qsort(rows, (size_t)kept, sizeof *rows, queue_order);
 	if (paused)
 		printf("the queue is paused: nothing more is started (digitlab queue resume)\n");
-	printf("%5s  %-24s %-14s %4s %-13s %10s %8s  %s\n", "ID", "NAME", "STATUS", "PRIO",
-	       "EPOCH", "SAMPLES/S", "ETA", "WORKER");
+	printf("%5s  %-*s %-14s %4s %-13s %10s %8s  %s\n", "ID", NAME_WIDTH, "NAME", "STATUS",
+	       "PRIO", "EPOCH", "SAMPLES/S", "ETA", "WORKER");
 	for (int i = 0; i < kept; i++) {
 		const struct store_row *r = &rows[i];
-		char st[32], ep[32], sps[16], eta[16], name[4 * 24 + 1];
+		char st[32], ep[32], sps[16], eta[16], name[300], cell[4 * NAME_WIDTH + 1];
 		char worker[TEXT_ESCAPED_SIZE(sizeof r->worker)];
 
 		snprintf(ep, sizeof ep, "%d", r->epochs);
@@ -309,7 +313,8 @@ int cli_list_queue(int argc, char **argv)
 		if (r->status == STORE_RUNNING && !isnan(r->samples_per_s))
 			snprintf(sps, sizeof sps, "%.0f", r->samples_per_s);
 		printf("%5lld  %s %-14s %4d %-13s %10s %8s  %s\n", (long long)r->id,
-		       text_cell(name, sizeof name, r->name, 24), fmt_status(r, st, sizeof st),
+		       text_cell(cell, sizeof cell, report_run_name(r, NAME_WIDTH, name, sizeof name),
+				 NAME_WIDTH), fmt_status(r, st, sizeof st),
 		       r->priority, ep, sps,
 		       r->status == STORE_RUNNING ? format_duration(r->eta_s, eta, sizeof eta) : "-",
 		       text_escape(worker, sizeof worker, r->status == STORE_RUNNING ? r->worker : "",

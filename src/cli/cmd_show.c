@@ -89,11 +89,12 @@ static void print_text_line(const char *label, const char *text)
 static void show_summary(const struct run_view *v)
 {
 	const struct store_row *r = &v->run.row;
-	char name[TEXT_ESCAPED_SIZE(sizeof r->name)];
+	char name[300], escaped[TEXT_ESCAPED_SIZE(300)];
 	char point[TEXT_ESCAPED_SIZE(sizeof r->sweep_point)];
 
 	printf("run %lld  %s  %s", (long long)r->id,
-	       text_escape(name, sizeof name, r->name, TEXT_ONE_LINE), store_status_name(r->status));
+	       text_escape(escaped, sizeof escaped, report_run_name(r, 0, name, sizeof name),
+			   TEXT_ONE_LINE), store_status_name(r->status));
 	if (r->status == STORE_RUNNING && r->batches > 0)
 		printf(" (epoch %d, batch %d/%d, %.0f samples/s)", r->epoch, r->batch, r->batches,
 		       r->samples_per_s);
@@ -497,9 +498,11 @@ static void compare_metrics(const struct run_view *v, int n)
 {
 	printf("\nmetrics\n  %-36s", "run");
 	for (int q = 0; q < n; q++) {
-		char head[160], cell[4 * 22 + 1];
+		char head[340], name[300], cell[4 * 22 + 1];
+		int id_width = snprintf(NULL, 0, "%lld ", (long long)v[q].run.row.id);
 
-		snprintf(head, sizeof head, "%lld %s", (long long)v[q].run.row.id, v[q].run.row.name);
+		snprintf(head, sizeof head, "%lld %s", (long long)v[q].run.row.id,
+			 report_run_name(&v[q].run.row, 22 - id_width, name, sizeof name));
 		printf(" %s", text_cell(cell, sizeof cell, head, 22));
 	}
 	printf("\n  %-36s", "status");

@@ -351,6 +351,49 @@ static void json_field_time(FILE *out, const char *key, double t)
 		fprintf(out, ",\"%s\":null", key);
 }
 
+/* Bytes of the first n characters of s (a byte that is not UTF-8 counts
+ * as one character, as text_escape shows it as one escape). */
+static size_t utf8_prefix(const char *s, int n)
+{
+	size_t at = 0, len = strlen(s);
+	uint32_t cp;
+
+	for (int i = 0; i < n && at < len; i++) {
+		int k = text_utf8_next((const unsigned char *)s + at, len - at, &cp);
+
+		at += k > 0 ? (size_t)k : 1;
+	}
+	return at;
+}
+
+static int utf8_length(const char *s)
+{
+	int n = 0;
+
+	for (size_t at = 0, len = strlen(s); at < len; n++)
+		at += utf8_prefix(s + at, 1);
+	return n;
+}
+
+const char *report_run_name(const struct store_row *r, int width, char *buf, size_t size)
+{
+	const char *name = r->name, *point = r->sweep_point;
+	int name_n = utf8_length(name), point_n = utf8_length(point);
+
+	if (!point[0] && (width <= 0 || name_n <= width))
+		snprintf(buf, size, "%s", name);
+	else if (!point[0])
+		snprintf(buf, size, "%.*s~", (int)utf8_prefix(name, width - 1), name);
+	else if (width <= 0 || name_n + 1 + point_n <= width)
+		snprintf(buf, size, "%s %s", name, point);
+	else if (point_n + 3 <= width)
+		snprintf(buf, size, "%.*s~ %s", (int)utf8_prefix(name, width - point_n - 2), name,
+			 point);
+	else
+		snprintf(buf, size, "~%s", point + utf8_prefix(point, point_n - (width - 1)));
+	return buf;
+}
+
 void report_row_json(FILE *out, const struct store_row *r)
 {
 	fprintf(out, "\"id\":%lld", (long long)r->id);

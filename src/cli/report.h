@@ -50,6 +50,14 @@ struct store_row;
 void json_field_number(FILE *out, const char *key, double v);
 void json_field_string(FILE *out, const char *key, const char *s);
 
+/* A run's name as the commands show it: the sweep point after the name of
+ * a run of a sweep ("nb000-hidden-sweep units=15"). With width > 0 it is
+ * cut to at most width characters, keeping the point whole
+ * ("nb000-hidd~ units=15"), or the point's end when the point alone is too
+ * long. The text is the user's, not escaped: print it with text_cell() or
+ * text_fputs(). Writes buf (300 bytes hold any). */
+const char *report_run_name(const struct store_row *r, int width, char *buf, size_t size);
+
 /* A run's row as the fields of a JSON object, "id" first, no braces: what
  * `ls --json` prints of each run, and `export --format json` starts with. */
 void report_row_json(FILE *out, const struct store_row *r);

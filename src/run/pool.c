@@ -72,7 +72,8 @@ static void log_line(const struct pool_opts *o, const char *fmt, const char *wor
 static void log_end(const struct pool_opts *o, struct store *s, const char *worker,
 		    int64_t id)
 {
-	char w[TEXT_ESCAPED_SIZE(128)], n[TEXT_ESCAPED_SIZE(128)];
+	/* the name, and a sweep's point after it: "nb000-hidden-sweep units=15" */
+	char w[TEXT_ESCAPED_SIZE(128)], n[TEXT_ESCAPED_SIZE(300)], name[300];
 	struct store_run r;
 	struct dl_error err;
 	int found;
@@ -80,7 +81,9 @@ static void log_end(const struct pool_opts *o, struct store *s, const char *work
 	if (!o->log || store_get_run(s, id, &r, &found, &err) != DL_OK || !found)
 		return;
 	text_escape(w, sizeof w, worker, TEXT_ONE_LINE);
-	text_escape(n, sizeof n, r.row.name, TEXT_ONE_LINE);
+	snprintf(name, sizeof name, "%s%s%s", r.row.name, r.row.sweep_point[0] ? " " : "",
+		 r.row.sweep_point);
+	text_escape(n, sizeof n, name, TEXT_ONE_LINE);
 	if (r.row.status == STORE_DONE) {
 		fprintf(o->log, "%s: run %lld %s done: test accuracy %.4f, %d epoch%s in %.1fs\n",
 			w, (long long)id, n, r.row.test_accuracy, r.row.epochs,
