@@ -88,7 +88,20 @@ echo "$show" | grep -q '^sweep 1, point units=15 lr=1, repeat 0$'; ok $? "show: 
 echo "$show" | grep -q '^  loss          [_.:=+*#-]*  '; ok $? "show: an ASCII sparkline of the loss"
 echo "$show" | grep -q '^Confusion matrix'; ok $? "show: the confusion matrix"
 echo "$show" | grep -q 'error per class$'; ok $? "show: the error of each class"
-echo "$show" | grep -q '^misclassified test digits (true>predicted confidence'; ok $? "show: misclassified digits"
+echo "$show" | grep -q '^misclassified test digits (true>predicted confidence): [1-6] of [0-9]*, one of each true class first$'
+ok $? "show: misclassified digits, how many of how many"
+if command -v sqlite3 >/dev/null 2>&1; then
+	# the first kept mistake of each true class, then the second of each, ...
+	want=$(sqlite3 "$DIGITLAB_HOME/runs.db" "SELECT idx, truth FROM (SELECT idx, truth, \
+		row_number() OVER (PARTITION BY truth ORDER BY idx) AS r FROM misclassified \
+		WHERE run_id = 5 AND split = 'test' ORDER BY r, truth LIMIT 6) ORDER BY truth, idx" |
+		tr '|' ' ')
+	got=$(echo "$show" | grep -o '#[0-9]* [0-9]>' | tr -d '#>')
+	is "$(echo "$got" | tr '\n' ';')" "$(echo "$want" | tr '\n' ';')" \
+		"show: the digits drawn are the first of each true class, not six of class 0"
+else
+	ok 0 "# SKIP needs the sqlite3 shell"
+fi
 cmp=$(dl compare 1 5)
 echo "$cmp" | grep -q '^  model.layers\[0\].dense.units  *5  *15 *$'; ok $? "compare: the layer size that differs"
 echo "$cmp" | grep -q 'seed'; ok $((! $?)) "compare: not what is the same"

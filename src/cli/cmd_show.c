@@ -306,23 +306,57 @@ static const char *split_name(const struct run_view *v)
 	return strcmp(v->split, "val") ? "test" : "validation";
 }
 
+/*
+ * At most max of the kept samples m (in order of true class, then index),
+ * spread over the true classes: the first of each class, then the second
+ * of each, and so on, so that the mistakes of class 0 do not fill the
+ * picture. The picks, into pick, keep m's order. Returns how many.
+ */
+static int spread_by_class(const struct store_sample *m, int n, int *pick, int max)
+{
+	int k = 0;
+
+	for (int round = 0, more = 1; more && k < max; round++) {
+		more = 0;
+		for (int i = 0, rank = 0; i < n && k < max; i++) {
+			rank = i > 0 && m[i].truth == m[i - 1].truth ? rank + 1 : 0;
+			more |= rank > round;
+			if (rank == round)
+				pick[k++] = i;
+		}
+	}
+	for (int a = 1; a < k; a++)             /* back into m's order */
+		for (int b = a; b > 0 && pick[b - 1] > pick[b]; b--) {
+			int t = pick[b];
+
+			pick[b] = pick[b - 1];
+			pick[b - 1] = t;
+		}
+	return k;
+}
+
 static int show_misclassified(struct store *s, const struct run_view *v, int ascii)
 {
-	struct store_sample *m;
+	struct store_sample *m, shown[SHOW_DIGITS];
 	struct dl_error err;
-	int n;
+	int n, k, pick[SHOW_DIGITS], kept, total;
 
 	dl_error_clear(&err);
-	if (store_get_misclassified(s, v->run.row.id, v->split, SHOW_DIGITS, &m, &n, &err) != DL_OK) {
+	if (store_get_misclassified(s, v->run.row.id, v->split, 0, &m, &n, &err) != DL_OK ||
+	    store_count_misclassified(s, v->run.row.id, v->split, &kept, &total, &err) != DL_OK) {
 		cli_print_error(&err);
 		return DL_ERR;
 	}
-	if (n > 0 && m[0].w <= 38) {
-		struct digits_view dv = {m, n, v};
+	k = spread_by_class(m, n, pick, SHOW_DIGITS);
+	for (int i = 0; i < k; i++)
+		shown[i] = m[pick[i]];
+	if (k > 0 && m[0].w <= 38) {
+		struct digits_view dv = {shown, k, v};
 
-		printf("\nmisclassified %s digits (true%spredicted confidence; first %d by true class)\n",
-		       split_name(v), ascii ? ">" : "\u2192", n);
-		print_canvas(80, (n + 1) / 2 * (widget_image_height(m[0].h) + 2), ascii, draw_digits, &dv);
+		printf("\nmisclassified %s digits (true%spredicted confidence): %d of %d, one of "
+		       "each true class first\n", split_name(v), ascii ? ">" : "\u2192", k,
+		       total > n ? total : n);
+		print_canvas(80, (k + 1) / 2 * (widget_image_height(m[0].h) + 2), ascii, draw_digits, &dv);
 	}
 	store_samples_free(m, n);
 	return DL_OK;
