@@ -38,4 +38,24 @@ ok "$([ -z "$state" ] || [ "$state" = Z ]; echo $?)" "and it has exited when --s
 is "$(tail -n 1 "$DIGITLAB_HOME/serve.log")" \
 	"digitlab serve: stopped; interrupted runs resume on the next start" "its log says it stopped"
 
+# ---- queue add tells a person that nothing trains the runs without a serve ----
+if command -v script >/dev/null 2>&1; then
+	hint="digitlab queue: no serve is running, so nothing trains them yet: start one (digitlab serve --detach) or open the dashboard (digitlab)"
+	script -qc "'$DIGITLAB' queue add '$top_srcdir/tests/data/glyphs.yaml'" /dev/null \
+		< /dev/null > "$scratch/tty"
+	tr -d '\r' < "$scratch/tty" | grep -qxF "$hint"
+	ok $? "queue add in a terminal, with no serve: it says nothing trains the runs yet"
+	out=$(dl queue add "$top_srcdir/tests/data/glyphs.yaml" 2>&1)
+	is "$out" "queued run 2 glyphs" "to a script it says only what it queued"
+	dl serve --detach > "$scratch/detach2.out"
+	pid=$(sed -n 's/^digitlab serve: running as pid \([0-9]*\),.*/\1/p' "$scratch/detach2.out")
+	script -qc "'$DIGITLAB' queue add '$top_srcdir/tests/data/glyphs.yaml'" /dev/null \
+		< /dev/null > "$scratch/tty"
+	tr -d '\r' < "$scratch/tty" | grep -qF "no serve is running"
+	ok $((!$?)) "with a serve running it does not"
+	dl serve --stop > /dev/null
+else
+	for i in 1 2 3; do ok 0 "# SKIP no script(1) for a terminal"; done
+fi
+
 done_testing

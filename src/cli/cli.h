@@ -118,6 +118,10 @@ int cli_run_id(const char *command, struct store *s, const char *arg, int64_t *i
  * store's lock, then wait for it to exit. Returns the exit status. */
 int cli_serve_stop(void);
 
+/* Whether a serve (or a dashboard training the queue) holds the lock of
+ * the store in dir. */
+int cli_serve_running(const char *dir);
+
 /* `digitlab queue ls` (cmd_browse.c). */
 int cli_list_queue(int argc, char **argv);
 

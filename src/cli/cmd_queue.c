@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "run/enqueue.h"
@@ -148,6 +149,15 @@ static int queue_add(int argc, char **argv)
 	for (int i = 0; !status && i < n; i++)
 		if (queue_plan(s, &plans[i], &eo) != DL_OK)
 			status = 1;
+	/* to a person (not a script): queued runs wait for a serve */
+	if (!status && isatty(STDERR_FILENO)) {
+		char dir[4096];
+
+		cli_store_dir(s, dir, sizeof dir);
+		if (!cli_serve_running(dir))
+			fputs("digitlab queue: no serve is running, so nothing trains them yet: start "
+			      "one (digitlab serve --detach) or open the dashboard (digitlab)\n", stderr);
+	}
 	store_close(s);
 out:
 	for (int i = 0; i < n; i++)

@@ -33,6 +33,19 @@ static int lock_held(int fd)
 	return 0;
 }
 
+int cli_serve_running(const char *dir)
+{
+	char path[4200];
+	int fd, held;
+
+	snprintf(path, sizeof path, "%s/serve.pid", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	held = lock_held(fd);
+	close(fd);
+	return held;
+}
+
 static long read_pid(int fd)
 {
 	char buf[32];
