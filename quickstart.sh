@@ -69,6 +69,7 @@ build() {
 	fi
 	say "building"
 	make -j"$(nproc 2>/dev/null || echo 2)"
+	say "built ./digitlab here; run it as ./digitlab (make install puts it and its man pages on the PATH)"
 }
 
 fetch_data() {
