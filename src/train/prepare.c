@@ -43,15 +43,13 @@ int trainer_load_experiment(struct experiment *exp, const char *path,
 			    const char *const *overrides, int n_overrides,
 			    struct dl_error *err)
 {
-	char *text;
-	size_t len;
-	int rc;
+	struct experiment e;
 
-	if (experiment_read_file(path, &text, &len, err) != DL_OK)
+	if (experiment_load(&e, path, overrides, n_overrides, err) != DL_OK ||
+	    fill_input(&e, err) != DL_OK)
 		return DL_ERR;
-	rc = trainer_parse_experiment(exp, text, len, path, overrides, n_overrides, err);
-	free(text);
-	return rc;
+	*exp = e;
+	return DL_OK;
 }
 
 int trainer_load_plan(struct sweep_plan *plan, const char *path,

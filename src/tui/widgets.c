@@ -354,11 +354,11 @@ static int shown(int k, int first, int limit)
 	return limit > 0 && limit < k - first ? limit : k - first;
 }
 
-/* The label column of the heatmap: the widest label, 3 to 8 columns. */
-static int label_width(int k, const struct confusion_layout *l)
+/* Columns of the widest of the k labels, from `least` up to 8. */
+static int widest_label(int k, const struct confusion_layout *l, int least)
 {
 	char buf[16];
-	int w = 3;
+	int w = least;
 
 	for (int t = 0; t < k; t++) {
 		int n = text_columns(class_label(l, t, buf, sizeof buf));
@@ -366,6 +366,12 @@ static int label_width(int k, const struct confusion_layout *l)
 		w = n > w ? n : w;
 	}
 	return w < 8 ? w : 8;
+}
+
+/* The label column of the heatmap: the widest label, 3 to 8 columns. */
+static int label_width(int k, const struct confusion_layout *l)
+{
+	return widest_label(k, l, 3);
 }
 
 static int cell_width(const struct confusion_layout *l)
@@ -583,18 +589,10 @@ void widget_confusion(struct canvas *c, int x, int y, const int *counts, int k,
 
 /* ---- per-class error ---- */
 
-/* The per-class label column: the widest label shown, at most 8. */
+/* The per-class label column: the widest label, 1 to 8 columns. */
 static int error_label_width(int k, const struct confusion_layout *l)
 {
-	char buf[16];
-	int w = 1;
-
-	for (int t = 0; t < k; t++) {
-		int n = text_columns(class_label(l, t, buf, sizeof buf));
-
-		w = n > w ? n : w;
-	}
-	return w < 8 ? w : 8;
+	return widest_label(k, l, 1);
 }
 
 void widget_class_error_layout(struct canvas *c, int x, int y, int w, const int *counts, int k,
