@@ -1,5 +1,5 @@
 #!/bin/sh
-# SIGKILL of serve at random moments, twenty times over one run: every
+# SIGKILL of serve at random moments, up to twenty times over one run: every
 # restart resumes it from its last checkpoint, and it ends with exactly the
 # metrics of an uninterrupted twin. Generated 5x7 glyphs, no data to fetch.
 . "${top_srcdir:-.}/tests/tap.sh"
@@ -22,20 +22,25 @@ YAML
 
 # The run's epochs so far, from the store.
 epochs_done() {
-	"$DIGITLAB" ls --json | tr '{' '\n' | sed -n 's/^"id":1,.*"epochs":\([0-9]*\).*/\1/p'
+	n=$("$DIGITLAB" ls --json | tr '{' '\n' | sed -n 's/^"id":1,.*"epochs":\([0-9]*\).*/\1/p')
+	echo "${n:-0}"
 }
 
-# Kill serve after a pseudo-random 20 to 139 more epochs, twenty times; with
-# a checkpoint every epoch, each kill lands at a different point of one.
+# Kill serve after a pseudo-random 20 to 139 more epochs, up to twenty times;
+# with a checkpoint every epoch, each kill lands at a different point of one.
+# How far a run gets between two looks at the store depends on the machine
+# (an epoch here is a fraction of a millisecond), so the kills stop once
+# three quarters of the run are done: the last quarter is the final serve's.
+# Even a machine that overshoots each target by 600 epochs kills five times.
 kills=0 seed=7
-while [ $kills -lt 20 ]; do
+while [ $kills -lt 20 ] && [ "$(epochs_done)" -lt 3000 ]; do
 	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
 	target=$(( $(epochs_done) + 20 + seed % 120 ))
 	"$DIGITLAB" serve --workers 1 --checkpoint-every 0 > "$scratch/serve.log" 2>&1 &
 	pid=$!
 	i=0
-	while [ $i -lt 300 ] && [ "$(epochs_done)" -lt $target ]; do
-		sleep 0.02
+	while [ $i -lt 600 ] && [ "$(epochs_done)" -lt $target ]; do
+		sleep 0.01
 		i=$((i + 1))
 	done
 	kill -9 $pid 2>/dev/null
@@ -43,7 +48,7 @@ while [ $kills -lt 20 ]; do
 	"$DIGITLAB" ls --status done --json | grep -q '"name":"killed"' && break
 	kills=$((kills + 1))
 done
-ok "$([ $kills -eq 20 ] && echo 0 || echo 1)" "serve was killed 20 times during the run ($kills)"
+ok "$([ $kills -ge 5 ] && echo 0 || echo 1)" "serve was killed at least 5 times during the run ($kills)"
 "$DIGITLAB" serve --drain --workers 1 > "$scratch/serve.log" 2>&1
 ok $? "the last serve drains the queue"
 is "$("$DIGITLAB" ls --status done --json | grep -o '"name":"[a-z]*"' | sort | tr '\n' ' ')" \
