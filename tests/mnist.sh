@@ -14,20 +14,14 @@ acc=$(json_field "$json" test_accuracy)
 ok "$(awk -v a="$acc" 'BEGIN { print (a >= 0.97) ? 0 : 1 }')" "quickstart.yaml reaches >= 97% on MNIST's test set ($acc)"
 
 # notebook 003's CNN (two convolutions, max pooling, dropout) on the first
-# 6,000 training images, tested on all 10,000 test images: ~97% in ~10 s
-start=$(date +%s)
+# 6,000 training images, tested on all 10,000 test images: ~97%. How fast
+# it trains is measured by `digitlab bench --model cnn`, not here: a timed
+# test fails on a loaded machine and passes on a fast one for no reason.
 out=$(cd "$top_srcdir" && "$DIGITLAB" run experiments/nb003-cnn.yaml --set data.limit=6000 \
 	--set train.batch_size=32 --json 2>&1)
 ok $? "nb003-cnn.yaml trains on 6,000 images"
-secs=$(( $(date +%s) - start ))
 json=$(printf '%s\n' "$out" | tail -n 1)
 acc=$(json_field "$json" test_accuracy)
 ok "$(awk -v a="$acc" 'BEGIN { print (a >= 0.95) ? 0 : 1 }')" "the CNN reaches >= 95% on MNIST's test set ($acc)"
-if [ -n "${DIGITLAB_SANITIZERS:-}" ]; then
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - in under a minute # SKIP not timed in a sanitizer build ($secs s)"
-else
-	ok "$(( secs < 60 ? 0 : 1 ))" "in under a minute ($secs s)"
-fi
 
 done_testing
