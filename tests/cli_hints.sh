@@ -44,7 +44,7 @@ Try 'digitlab ls --help'." "ls --sort -test_ac: the close one"
 "$DIGITLAB" ls --sort -test_accuracy >/dev/null
 ok $? "ls --sort takes the names ls --json prints (test_accuracy)"
 out=$("$DIGITLAB" ls --status finished 2>&1)
-is "$out" "digitlab ls: --status: unknown value 'finished' (expected one of: queued, running, done, failed, diverged, cancelled, interrupted, paused)
+is "$out" "digitlab ls: --status: unknown value 'finished' (expected one of: queued, running, done, failed, diverged, cancelled, interrupted, paused, pruned)
 Try 'digitlab ls --help'." "ls --status finished: the statuses listed"
 
 # YAML slips: an unquoted grid key with [ ] in { }, a tab, a bare layer kind

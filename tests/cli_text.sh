@@ -113,7 +113,7 @@ case "$out" in
 *) ok 1 "an unknown command is echoed escaped"; printf '# %s\n' "$out";;
 esac
 out=$(dl ls --status "${ESC}[2J" 2>&1 | head -n 1)
-is "$out" "digitlab ls: --status: unknown value '\\x1b[2J' (expected one of: queued, running, done, failed, diverged, cancelled, interrupted, paused)" \
+is "$out" "digitlab ls: --status: unknown value '\\x1b[2J' (expected one of: queued, running, done, failed, diverged, cancelled, interrupted, paused, pruned)" \
 	"usage errors echo arguments escaped"
 
 # ---- CSV: formulas are text, cells are quoted when they must be ----

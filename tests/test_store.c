@@ -566,6 +566,23 @@ static void test_history(void)
 	store_close(s);
 }
 
+/* What migration 4 -> 5 added, taken away again: a store of schema 4. */
+#define UNDO_SCHEMA_5 \
+	"PRAGMA writable_schema = ON;" \
+	"UPDATE sqlite_schema SET sql = replace(sql, ', ''pruned'')', ')') WHERE name = 'runs';" \
+	"PRAGMA writable_schema = OFF;" \
+	"ALTER TABLE runs DROP COLUMN sweep_values;" \
+	"ALTER TABLE sweeps DROP COLUMN objective; ALTER TABLE sweeps DROP COLUMN maximize;" \
+	"ALTER TABLE sweeps DROP COLUMN constraint_metric;" \
+	"ALTER TABLE sweeps DROP COLUMN constraint_at_least;" \
+	"ALTER TABLE sweeps DROP COLUMN constraint_value; ALTER TABLE sweeps DROP COLUMN search;" \
+	"ALTER TABLE sweeps DROP COLUMN planned_points; ALTER TABLE sweeps DROP COLUMN prune;" \
+	"ALTER TABLE sweeps DROP COLUMN prune_min_epochs;" \
+	"ALTER TABLE sweeps DROP COLUMN prune_factor;" \
+	"ALTER TABLE sweeps DROP COLUMN prune_min_runs; ALTER TABLE sweeps DROP COLUMN stopped;" \
+	"ALTER TABLE sweeps DROP COLUMN source; ALTER TABLE sweeps DROP COLUMN source_path;" \
+	"ALTER TABLE sweeps DROP COLUMN source_sets;"
+
 /* A store of schema version 3 (before planned_epochs) is brought up to
  * date with its runs, which learn their planned epochs when they start. */
 static void test_migration(void)
@@ -585,7 +602,8 @@ static void test_migration(void)
 	old = add(s, "old", 0, 0);
 	store_close(s);
 	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, "ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 3",
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
+			"PRAGMA user_version = 3",
 			NULL, NULL, NULL) == SQLITE_OK, "a store made version 3 again");
 	sqlite3_close(raw);
 	if (!(s = open_in(dir)))
@@ -603,6 +621,90 @@ static void test_migration(void)
 	run = get(s, id);
 	ok(run.row.planned_epochs == 30, "a run queued now has them from the start");
 	store_run_free(&run);
+	store_close(s);
+}
+
+/* A store of schema 4 learns the status pruned, and its sweeps read as
+ * grids that maximise val_accuracy with the runs they have. */
+static void test_migration_5(void)
+{
+	struct store_result end = {.status = STORE_PRUNED, .epochs = 2, .loss = NAN,
+				   .accuracy = NAN, .val_loss = NAN, .val_accuracy = NAN,
+				   .test_loss = NAN, .test_accuracy = NAN, .seconds = 1};
+	struct store_new_run r = {.name = "pt", .yaml = "y"};
+	char dir[300], db[400];
+	struct store_sweep sw;
+	struct store_run run;
+	struct dl_error err;
+	struct store *s;
+	sqlite3 *raw;
+	int64_t sweep, id;
+
+	snprintf(dir, sizeof dir, "%s/migration-5", root);
+	snprintf(db, sizeof db, "%s/runs.db", dir);
+	if (!(s = open_in(dir)))
+		return;
+	store_add_sweep(s, "old", &sweep, &err);
+	r.sweep_id = sweep;
+	store_add_run(s, &r, &id, &err);
+	store_add_run(s, &r, &id, &err);
+	store_close(s);
+	sqlite3_open(db, &raw);
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_5 "PRAGMA user_version = 4", NULL, NULL, NULL) ==
+	   SQLITE_OK, "a store made version 4 again");
+	ok(sqlite3_exec(raw, "UPDATE runs SET status = 'pruned'", NULL, NULL, NULL) ==
+	   SQLITE_CONSTRAINT, "which refuses the status pruned");
+	sqlite3_close(raw);
+	if (!(s = open_in(dir)))
+		return;
+	ok(sql_int(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION,
+	   "opening it migrates it to version %d", STORE_SCHEMA_VERSION);
+	ok(store_get_sweep(s, sweep, &sw, &err) == DL_OK && !strcmp(sw.name, "old") &&
+	   !strcmp(sw.objective, "val_accuracy") && sw.maximize && !sw.constraint_metric[0] &&
+	   !strcmp(sw.search, "grid") && sw.planned_points == 2,
+	   "its sweep: a grid of the runs it has, maximising val_accuracy");
+	store_claim_run(s, "w", &(struct store_claim){0}, &(int){0}, &err);
+	ok(store_finish_run(s, 1, &end, &err) == DL_OK, "a run can end pruned (%s)", err.msg);
+	run = get(s, 1);
+	ok(run.row.status == STORE_PRUNED && run.row.epochs == 2, "and reads back pruned");
+	store_run_free(&run);
+	ok(sql_int(db, "SELECT count(*) FROM runs WHERE status = 'bogus'") == 0 &&
+	   sqlite3_open(db, &raw) == SQLITE_OK &&
+	   sqlite3_exec(raw, "UPDATE runs SET status = 'bogus'", NULL, NULL, NULL) ==
+	   SQLITE_CONSTRAINT, "other statuses are still refused");
+	ok(sqlite3_exec(raw, "PRAGMA foreign_keys = ON; UPDATE runs SET status = 'pruned' "
+			"WHERE id = 2", NULL, NULL, NULL) == SQLITE_OK, "a new connection takes pruned too");
+	sqlite3_close(raw);
+	ok(store_get_sweep(s, 99, &sw, &err) == DL_ERR && !strcmp(err.msg, "no sweep 99"),
+	   "a sweep that does not exist: %s", err.msg);
+	store_close(s);
+}
+
+/* A sweep keeps what it is for. */
+static void test_sweep_row(void)
+{
+	struct store *s = fresh_store("sweep-row");
+	struct store_sweep in = {.maximize = 0, .constraint_at_least = 1, .constraint_value = 0.97,
+				 .planned_points = 27, .prune_min_epochs = 2, .prune_factor = 3,
+				 .prune_min_runs = 4}, out;
+	struct dl_error err;
+	int64_t id;
+
+	if (!s)
+		return;
+	snprintf(in.name, sizeof in.name, "fewest");
+	snprintf(in.objective, sizeof in.objective, "params");
+	snprintf(in.constraint_metric, sizeof in.constraint_metric, "test_accuracy");
+	snprintf(in.search, sizeof in.search, "tpe");
+	snprintf(in.prune, sizeof in.prune, "asha");
+	ok(store_create_sweep(s, &in, &id, &err) == DL_OK && id > 0, "a sweep with an objective");
+	ok(store_get_sweep(s, id, &out, &err) == DL_OK && out.id == id &&
+	   !strcmp(out.name, "fewest") && !strcmp(out.objective, "params") && !out.maximize &&
+	   !strcmp(out.constraint_metric, "test_accuracy") && out.constraint_at_least &&
+	   out.constraint_value == 0.97 && !strcmp(out.search, "tpe") &&
+	   out.planned_points == 27 && !strcmp(out.prune, "asha") && out.prune_min_epochs == 2 &&
+	   out.prune_factor == 3 && out.prune_min_runs == 4 && !out.stopped && out.created > 0,
+	   "reads back as it was made");
 	store_close(s);
 }
 
@@ -816,7 +918,7 @@ static void test_migration_2(void)
 	snprintf(dir, sizeof dir, "%s/migrate-2", root);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
+	    sqlite3_exec(db, UNDO_SCHEMA_5 "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
 			 " ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 1",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		ok(0, "cannot make a schema 1 database");
@@ -1408,7 +1510,7 @@ static void test_class_names(void)
 	store_close(s);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) == SQLITE_OK) {
-		sqlite3_exec(db, "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
+		sqlite3_exec(db, UNDO_SCHEMA_5 "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
 			     "PRAGMA user_version = 2", NULL, NULL, NULL);
 		sqlite3_close(db);
 	}
@@ -1437,6 +1539,8 @@ int main(void)
 	test_progress_and_finish();
 	test_history();
 	test_migration();
+	test_migration_5();
+	test_sweep_row();
 	test_artifacts();
 	test_weights();
 	test_summary();

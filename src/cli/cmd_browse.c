@@ -39,7 +39,7 @@ static const char ls_help[] =
 	"epochs, train and test accuracy, time.\n"
 	"\n"
 	"  --status S   only runs with that status (queued, running, done, failed,\n"
-	"               diverged, cancelled, interrupted, paused)\n"
+	"               diverged, cancelled, interrupted, paused, pruned)\n"
 	"  --name GLOB  only runs whose name matches (*, ?, [...]; case-sensitive)\n"
 	"  --tag T      only runs tagged T\n"
 	"  --sort KEY   id, name, status, params, epochs, train_acc, val_acc,\n"
@@ -68,7 +68,7 @@ static const char *sort_key_name(const char *v)
 }
 
 static const char *const statuses[] = {"queued", "running", "done", "failed", "diverged",
-	"cancelled", "interrupted", "paused", NULL};
+	"cancelled", "interrupted", "paused", "pruned", NULL};
 
 struct ls_options {
 	struct store_filter filter;

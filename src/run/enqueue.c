@@ -25,6 +25,25 @@ int enqueue_plan(struct sweep_plan *plan, const char *path, const struct enqueue
 	return DL_OK;
 }
 
+/* The sweep's row: its objective and how it searches. */
+static int add_sweep(struct store *s, const struct sweep_plan *plan, int64_t *sweep,
+		     struct dl_error *err)
+{
+	const struct sweep_objective *o = &plan->objective;
+	struct store_sweep sw = {.maximize = o->maximize, .constraint_at_least = o->at_least,
+				 .constraint_value = o->constraint_value,
+				 .planned_points = plan->n, .prune_min_epochs = 1, .prune_factor = 3,
+				 .prune_min_runs = 5};
+
+	snprintf(sw.name, sizeof sw.name, "%s", plan->runs[0].exp.name);
+	snprintf(sw.objective, sizeof sw.objective, "%s", sweep_metric_names[o->metric]);
+	if (o->has_constraint)
+		snprintf(sw.constraint_metric, sizeof sw.constraint_metric, "%s",
+			 sweep_metric_names[o->constraint_metric]);
+	snprintf(sw.search, sizeof sw.search, "grid");
+	return store_create_sweep(s, &sw, sweep, err);
+}
+
 int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct enqueue_opts *o,
 		  int64_t *first, int64_t *last, int64_t *sweep, struct dl_error *err)
 {
@@ -56,7 +75,7 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 		};
 	}
 	/* the sweep only once every run is ready to go in: no empty sweeps */
-	if (plan->has_sweep && store_add_sweep(s, plan->runs[0].exp.name, sweep, err) != DL_OK)
+	if (plan->has_sweep && add_sweep(s, plan, sweep, err) != DL_OK)
 		goto out;
 	for (int i = 0; i < plan->n; i++)
 		runs[i].sweep_id = *sweep;

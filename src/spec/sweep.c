@@ -12,7 +12,26 @@ struct grid {
 	const char *keys[SWEEP_MAX_AXES];
 	const struct ynode *values[SWEEP_MAX_AXES]; /* sequences of scalars */
 	int repeats, inits;
+	struct sweep_objective objective;
+	int has_objective;
+	const struct ynode *objective_node; /* for a metric the data cannot give */
 };
+
+const char *const sweep_metric_names[] = {
+	[SWEEP_METRIC_VAL_ACCURACY] = "val_accuracy", [SWEEP_METRIC_TEST_ACCURACY] = "test_accuracy",
+	[SWEEP_METRIC_VAL_LOSS] = "val_loss", [SWEEP_METRIC_LOSS] = "loss",
+	[SWEEP_METRIC_PARAMS] = "params", [SWEEP_METRIC_SECONDS] = "seconds", NULL,
+};
+
+#define METRIC_LIST "val_accuracy, test_accuracy, val_loss, loss, params or seconds"
+
+int sweep_metric_from_name(const char *name)
+{
+	for (int i = 0; sweep_metric_names[i]; i++)
+		if (!strcmp(name, sweep_metric_names[i]))
+			return i;
+	return -1;
+}
 
 static int at(struct dl_error *err, const char *path, const struct ynode *n,
 	      const char *what)
@@ -67,16 +86,74 @@ static int read_axes(const char *path, const struct ynode *g, struct grid *grid,
 	return DL_OK;
 }
 
+/* objective: {maximize: METRIC} or {minimize: METRIC} */
+static int read_objective(const char *path, const struct ynode *o, struct grid *grid,
+			  struct dl_error *err)
+{
+	const struct ynode *k, *v;
+	int m;
+
+	if (o->type != YNODE_MAPPING || o->n != 2 || (strcmp(o->kids[0]->text, "maximize") &&
+						       strcmp(o->kids[0]->text, "minimize")))
+		return at(err, path, o, "sweep.objective: expected {maximize: METRIC} or "
+			  "{minimize: METRIC}, METRIC one of " METRIC_LIST);
+	k = o->kids[0];
+	v = o->kids[1];
+	if (v->type != YNODE_SCALAR || (m = sweep_metric_from_name(v->text)) < 0)
+		return dl_error_at(err, path, v->line, v->col, "sweep.objective.%s: unknown metric "
+				   "'%s' (expected " METRIC_LIST ")", k->text,
+				   v->type == YNODE_SCALAR ? v->text : "");
+	grid->objective.metric = (enum sweep_metric)m;
+	grid->objective.maximize = !strcmp(k->text, "maximize");
+	grid->has_objective = 1;
+	grid->objective_node = v;
+	return DL_OK;
+}
+
+/* subject_to: "METRIC >= NUMBER" or "METRIC <= NUMBER" */
+static int read_constraint(const char *path, const struct ynode *c, struct grid *grid,
+			   struct dl_error *err)
+{
+	static const char *const expected = "sweep.subject_to: expected \"METRIC >= NUMBER\" or "
+		"\"METRIC <= NUMBER\", e.g. \"test_accuracy >= 0.97\"";
+	char metric[32], op[3], *end;
+	const char *p;
+	int m, used = 0;
+	double value;
+
+	if (c->type != YNODE_SCALAR)
+		return at(err, path, c, expected);
+	if (sscanf(c->text, " %31[a-z_] %2[<>=] %n", metric, op, &used) != 2 || !used ||
+	    (strcmp(op, ">=") && strcmp(op, "<=")))
+		return at(err, path, c, expected);
+	p = c->text + used;
+	value = strtod(p, &end);
+	while (*end == ' ')
+		end++;
+	if (end == p || *end)
+		return at(err, path, c, expected);
+	if ((m = sweep_metric_from_name(metric)) < 0)
+		return dl_error_at(err, path, c->line, c->col, "sweep.subject_to: unknown metric "
+				   "'%s' (expected " METRIC_LIST ")", metric);
+	grid->objective.has_constraint = 1;
+	grid->objective.constraint_metric = (enum sweep_metric)m;
+	grid->objective.at_least = op[0] == '>';
+	grid->objective.constraint_value = value;
+	return DL_OK;
+}
+
 static int read_grid(const char *path, const struct ynode *sw, struct grid *grid,
 		     struct dl_error *err)
 {
-	static const char *const keys[] = {"grid", "repeats", "inits", "keep"};
+	static const char *const keys[] = {"grid", "repeats", "inits", "keep", "objective",
+					   "subject_to"};
 	const struct ynode *v;
 
 	memset(grid, 0, sizeof *grid);
 	grid->repeats = 1;
 	if (sw->type != YNODE_MAPPING)
-		return at(err, path, sw, "sweep: expected a mapping with grid, repeats, inits, keep");
+		return at(err, path, sw, "sweep: expected a mapping with grid, repeats, inits, keep, "
+			  "objective, subject_to");
 	for (int i = 0; i < sw->n / 2; i++) {
 		const struct ynode *k = sw->kids[2 * i];
 		size_t j = 0;
@@ -85,7 +162,8 @@ static int read_grid(const char *path, const struct ynode *sw, struct grid *grid
 			j++;
 		if (j == sizeof keys / sizeof keys[0])
 			return dl_error_at(err, path, k->line, k->col, "unknown key '%s' in sweep "
-					   "(expected grid, repeats, inits or keep)", k->text);
+					   "(expected grid, repeats, inits, keep, objective or "
+					   "subject_to)", k->text);
 	}
 	if ((v = ynode_get(sw, "grid")) && read_axes(path, v, grid, err) != DL_OK)
 		return DL_ERR;
@@ -99,8 +177,46 @@ static int read_grid(const char *path, const struct ynode *sw, struct grid *grid
 	    (v->type != YNODE_SCALAR || strcmp(v->text, "best_initial")))
 		return at(err, path, v, "sweep.keep: expected best_initial (train the candidate "
 			  "of lowest initial loss)");
+	if ((v = ynode_get(sw, "objective")) && read_objective(path, v, grid, err) != DL_OK)
+		return DL_ERR;
+	if ((v = ynode_get(sw, "subject_to")) && read_constraint(path, v, grid, err) != DL_OK)
+		return DL_ERR;
 	return DL_OK;
 }
+
+void sweep_default_objective(const struct experiment *e, struct sweep_objective *o)
+{
+	memset(o, 0, sizeof *o);
+	o->metric = e->data.validation != DATA_VAL_NONE ? SWEEP_METRIC_VAL_ACCURACY
+							: SWEEP_METRIC_TEST_ACCURACY;
+	o->maximize = 1;
+}
+
+/* The default objective, and a validation metric refused without a
+ * validation set (the runs would have nothing to measure it by). */
+static int settle_objective(const char *path, const struct experiment *base, struct grid *g,
+			    struct dl_error *err)
+{
+	struct sweep_objective *o = &g->objective;
+	int has_val = base->data.validation != DATA_VAL_NONE;
+
+	if (!g->has_objective) {
+		struct sweep_objective c = *o;  /* a constraint may come alone */
+
+		sweep_default_objective(base, o);
+		o->has_constraint = c.has_constraint;
+		o->constraint_metric = c.constraint_metric;
+		o->at_least = c.at_least;
+		o->constraint_value = c.constraint_value;
+		return DL_OK;
+	}
+	if (!has_val && (o->metric == SWEEP_METRIC_VAL_ACCURACY ||
+			 o->metric == SWEEP_METRIC_VAL_LOSS))
+		return at(err, path, g->objective_node, "sweep.objective: a validation metric needs a validation set: add "
+			  "data.validation (a fraction such as 0.1, or test), or use test_accuracy");
+	return DL_OK;
+}
+
 
 /* The last part of a --set path, for a point's label: "units" for
  * model.layers[0].dense.units. */
@@ -233,12 +349,15 @@ int sweep_plan_load(struct sweep_plan *plan, const char *path,
 		}
 		plan->runs[0].exp = base;
 		plan->n = 1;
+		sweep_default_objective(&base, &plan->objective);
 		rc = DL_OK;
 		goto out;
 	}
 	plan->has_sweep = 1;
-	if (read_grid(path, sw, &grid, err) != DL_OK)
+	if (read_grid(path, sw, &grid, err) != DL_OK ||
+	    settle_objective(path, &base, &grid, err) != DL_OK)
 		goto out;
+	plan->objective = grid.objective;
 	x = (struct expansion){path, text, len, overrides, n_overrides, &grid, base.seed};
 	rc = expand(plan, &x, err);
 out:

@@ -7,6 +7,14 @@
  *     repeats: 3          # seeds seed, seed + 1, seed + 2 at every point
  *     inits: 100          # optional: train.inits for every run (notebook 000)
  *     keep: best_initial  # what inits keeps; the only choice, and the default
+ *     objective: {maximize: val_accuracy}   # or {minimize: params}, ...
+ *     subject_to: "test_accuracy >= 0.97"   # optional: a run must meet it
+ *
+ * The objective is what the sweep is for: the metric its best run
+ * maximises or minimises (val_accuracy, test_accuracy, val_loss, loss,
+ * params, seconds), and optionally a constraint a run must meet to count
+ * (METRIC >= NUMBER or METRIC <= NUMBER). Without one a sweep maximises
+ * val_accuracy, or test_accuracy when the experiment has no validation set.
  *
  * A grid key is anything `--set` accepts and its values are YAML scalars;
  * the points are the cross product, the first key varying slowest. Each
@@ -27,6 +35,27 @@
 #define SWEEP_MAX_RUNS 10000
 #define SWEEP_MAX_OVERRIDES 300     /* the caller's --set and a point's together */
 
+/* What a sweep's runs are measured by (sweep_metric_names). */
+enum sweep_metric {
+	SWEEP_METRIC_VAL_ACCURACY,
+	SWEEP_METRIC_TEST_ACCURACY,
+	SWEEP_METRIC_VAL_LOSS,
+	SWEEP_METRIC_LOSS,              /* the final training loss */
+	SWEEP_METRIC_PARAMS,            /* the model's parameter count */
+	SWEEP_METRIC_SECONDS,           /* the run's training time */
+};
+extern const char *const sweep_metric_names[]; /* indexed by the enum, NULL-terminated */
+int sweep_metric_from_name(const char *name);  /* -1 when unknown */
+
+struct sweep_objective {
+	enum sweep_metric metric;
+	int maximize;                   /* 1: larger is better */
+	int has_constraint;
+	enum sweep_metric constraint_metric;
+	int at_least;                   /* 1: metric >= value; 0: metric <= value */
+	double constraint_value;
+};
+
 /* One concrete run of a sweep. */
 struct sweep_run {
 	struct experiment exp;          /* parsed; the input shape is filled by
@@ -39,6 +68,7 @@ struct sweep_plan {
 	int has_sweep;                  /* 0: the file had no sweep: one run */
 	int n;                          /* runs */
 	struct sweep_run *runs;         /* malloc'd */
+	struct sweep_objective objective; /* the default one without a sweep */
 };
 
 /* Read the experiment file at path with the caller's overrides and expand
@@ -47,5 +77,9 @@ struct sweep_plan {
 int sweep_plan_load(struct sweep_plan *plan, const char *path,
 		    const char *const *overrides, int n_overrides, struct dl_error *err);
 void sweep_plan_free(struct sweep_plan *plan);
+
+/* The objective of a sweep that names none: maximize val_accuracy, or
+ * test_accuracy when e has no validation set. */
+void sweep_default_objective(const struct experiment *e, struct sweep_objective *o);
 
 #endif

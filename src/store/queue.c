@@ -119,23 +119,6 @@ int store_add_run(struct store *s, const struct store_new_run *r, int64_t *id,
 	return store_add_runs(s, r, 1, id, err);
 }
 
-int store_add_sweep(struct store *s, const char *name, int64_t *sweep_id,
-		    struct dl_error *err)
-{
-	const char *what = "cannot create the sweep";
-	sqlite3_stmt *st;
-
-	if (store_prepare(s, "INSERT INTO sweeps (name, created) VALUES (?1, ?2)", &st, what,
-			  err) != DL_OK)
-		return DL_ERR;
-	store_bind_text(st, 1, name);
-	sqlite3_bind_double(st, 2, store_now());
-	if (store_step_done(s, st, what, NULL, err) != DL_OK)
-		return DL_ERR;
-	*sweep_id = sqlite3_last_insert_rowid(s->db);
-	return DL_OK;
-}
-
 /* ---- claiming ---- */
 
 void store_claim_free(struct store_claim *c)

@@ -107,6 +107,38 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" PRIMARY KEY (run_id, label)) WITHOUT ROWID;",
 	/* 3 -> 4: the epochs a run is to train, for its progress */
 	"ALTER TABLE runs ADD COLUMN planned_epochs INTEGER NOT NULL DEFAULT 0;",
+	/* 4 -> 5: sweeps that search and prune. A status 'pruned' joins the
+	 * CHECK of runs.status. SQLite cannot alter a CHECK, and rebuilding
+	 * runs is not possible here: with foreign keys on (they cannot be
+	 * turned off inside the migration's transaction) dropping it would
+	 * delete every run's history. Widening an IN list leaves every stored
+	 * row valid, the case for which SQLite's ALTER TABLE page allows
+	 * editing sqlite_schema; the ALTER TABLEs after it change the schema
+	 * cookie, so every connection (this one too) reads the new text. The
+	 * edit comes first: ADD COLUMN splices the text at offsets taken from
+	 * the parsed schema. */
+	"PRAGMA writable_schema = ON;"
+	"UPDATE sqlite_schema SET sql = replace(sql, '''paused'')', '''paused'', ''pruned'')')"
+	" WHERE type = 'table' AND name = 'runs';"
+	"PRAGMA writable_schema = OFF;"
+	"ALTER TABLE sweeps ADD COLUMN objective TEXT NOT NULL DEFAULT 'val_accuracy';"
+	"ALTER TABLE sweeps ADD COLUMN maximize INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE sweeps ADD COLUMN constraint_metric TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE sweeps ADD COLUMN constraint_at_least INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE sweeps ADD COLUMN constraint_value REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE sweeps ADD COLUMN search TEXT NOT NULL DEFAULT 'grid';"
+	"ALTER TABLE sweeps ADD COLUMN planned_points INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sweeps ADD COLUMN prune TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE sweeps ADD COLUMN prune_min_epochs INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE sweeps ADD COLUMN prune_factor INTEGER NOT NULL DEFAULT 3;"
+	"ALTER TABLE sweeps ADD COLUMN prune_min_runs INTEGER NOT NULL DEFAULT 5;"
+	"ALTER TABLE sweeps ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0;"
+	/* a growing sweep's experiment, to make its next points from */
+	"ALTER TABLE sweeps ADD COLUMN source TEXT;"
+	"ALTER TABLE sweeps ADD COLUMN source_path TEXT;"
+	"ALTER TABLE sweeps ADD COLUMN source_sets TEXT;"
+	/* a run's coordinates in its sweep's search space */
+	"ALTER TABLE runs ADD COLUMN sweep_values TEXT;",
 };
 
 /* ---- the directory and the file ---- */

@@ -187,7 +187,7 @@ static const char *const status_names[] = {
 	[STORE_QUEUED] = "queued", [STORE_RUNNING] = "running", [STORE_DONE] = "done",
 	[STORE_FAILED] = "failed", [STORE_DIVERGED] = "diverged",
 	[STORE_CANCELLED] = "cancelled", [STORE_INTERRUPTED] = "interrupted",
-	[STORE_PAUSED] = "paused",
+	[STORE_PAUSED] = "paused", [STORE_PRUNED] = "pruned",
 };
 #define N_STATUS (int)(sizeof status_names / sizeof status_names[0])
 

@@ -40,7 +40,7 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 4  /* the newest schema this code knows */
+#define STORE_SCHEMA_VERSION 5  /* the newest schema this code knows */
 #define STORE_MAX_CLASSES 128   /* confusion matrices are at most 128 x 128 */
 #define STORE_CLASS_NAME_MAX 64 /* bytes of a class name, NUL included */
 
@@ -55,6 +55,8 @@ enum store_status {
 	STORE_CANCELLED,        /* stopped for good; retry continues it */
 	STORE_INTERRUPTED,      /* its worker stopped or died; the next claim resumes it */
 	STORE_PAUSED,           /* held (paused or stopped by someone) until resumed */
+	STORE_PRUNED,           /* stopped early by its sweep's pruning rule, its
+	                           history kept: an end, like done */
 };
 
 /* What people ask of a run (store_request). The first three are also what a
@@ -196,8 +198,41 @@ int store_add_runs(struct store *s, const struct store_new_run *runs, int n, int
 		   struct dl_error *err);
 
 /* A new sweep id, to group the runs of one sweep (and the repeats of each
- * point, so that their mean and spread can be shown). */
+ * point, so that their mean and spread can be shown), with the grid
+ * defaults of struct store_sweep below (maximize val_accuracy). */
 int store_add_sweep(struct store *s, const char *name, int64_t *sweep_id,
+		    struct dl_error *err);
+
+/* What a sweep is for and how it searches, as its experiment file says
+ * (spec/sweep.h). Sweeps queued before the store kept these read as a
+ * grid that maximises val_accuracy, with planned_points the runs it has. */
+struct store_sweep {
+	int64_t id;
+	char name[128];
+	char objective[32];             /* val_accuracy test_accuracy val_loss loss
+	                                   params seconds */
+	int maximize;                   /* 1: larger is better */
+	char constraint_metric[32];     /* "" none */
+	int constraint_at_least;        /* 1: >=, 0: <= */
+	double constraint_value;
+	char search[16];                /* grid random tpe */
+	int planned_points;             /* runs the sweep will have in all */
+	char prune[16];                 /* "" none, "asha", "median" */
+	int prune_min_epochs;           /* asha: the first rung; median: warm-up epochs */
+	int prune_factor;               /* asha: the reduction factor */
+	int prune_min_runs;             /* median: runs that must have reached an
+	                                   epoch before any is stopped at it */
+	int stopped;                    /* growing sweeps: cancelled, no new points */
+	double created;                 /* unix seconds */
+};
+
+/* Create a sweep from everything in *sw but its id and created time;
+ * *sweep_id receives the id. */
+int store_create_sweep(struct store *s, const struct store_sweep *sw, int64_t *sweep_id,
+		       struct dl_error *err);
+
+/* Read sweep sweep_id; "no sweep ID" when there is none. */
+int store_get_sweep(struct store *s, int64_t sweep_id, struct store_sweep *out,
 		    struct dl_error *err);
 
 /* A claimed run, for its worker. yaml is malloc'd: store_claim_free(). */

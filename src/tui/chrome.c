@@ -65,6 +65,7 @@ int chrome_status_color(enum store_status st)
 	case STORE_DONE: return COLOR_GOOD;
 	case STORE_FAILED: case STORE_DIVERGED: return COLOR_BAD;
 	case STORE_PAUSED: case STORE_INTERRUPTED: case STORE_CANCELLED: return COLOR_WARN;
+	case STORE_PRUNED: return COLOR_DIM;
 	default: return COLOR_DEFAULT;
 	}
 }

@@ -237,7 +237,7 @@ static enum key_result runs_key(struct app *a, void *state, const struct key_eve
 	case 'T': return ask(a, s, "only runs tagged (empty: all): ", s->tag, tag_filter_done);
 	case 'e': return ask(a, s, "export CSV to: ", "runs.csv", export_done);
 	case 'f':
-		s->status = s->status + 1 > (int)STORE_PAUSED ? -1 : s->status + 1;
+		s->status = s->status + 1 > (int)STORE_PRUNED ? -1 : s->status + 1;
 		build(a, s);
 		return KEY_REDRAW;
 	case 'S':
