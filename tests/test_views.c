@@ -1,6 +1,7 @@
 /* The dashboard's views drawn from states built in memory, with no store,
  * and compared with golden canvases in tests/golden/views/ (golden.h);
  * and the selection, which is a run and not a row, across reloads. */
+#include <curses.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "golden.h"
 #include "spec/flat.h"
 #include "tap.h"
+#include "tui/actions.h"
 #include "tui/views.h"
 
 #define N_ROWS 6
@@ -338,6 +340,113 @@ static void test_selection(void)
 	run_list_free(&l);
 }
 
+/* ---- the sweep view ---- */
+
+#define SWEEP_ROWS 40
+
+static int sweep_row(struct store_row *rows, int n, int64_t sweep, const char *point, double val,
+		     enum store_status st)
+{
+	rows[n] = make_row(100 + n, sweep == 1 ? "lr-sweep" : sweep == 2 ? "grid" : "search",
+			   st, st == STORE_DONE ? 5 : 1);
+	rows[n].sweep_id = sweep;
+	snprintf(rows[n].sweep_point, sizeof rows[n].sweep_point, "%s", point);
+	rows[n].val_accuracy = st == STORE_DONE ? val : NAN;
+	return n + 1;
+}
+
+/* Three sweeps: one key (a learning rate over four decades, three
+ * repeats), two (units by lr, one cell still training) and four. */
+static int make_sweeps(struct store_row *rows)
+{
+	const char *lr[] = {"0.001", "0.01", "0.1", "1"}, *units[] = {"16", "32", "64"};
+	const double lr_acc[] = {.80, .90, .93, .60};
+	int n = 0;
+
+	for (int i = 0; i < 4; i++)
+		for (int r = 0; r < 3; r++) {
+			char point[32];
+
+			snprintf(point, sizeof point, "lr=%s", lr[i]);
+			n = sweep_row(rows, n, 1, point, lr_acc[i] + 0.01 * (r - 1) * (i + 1),
+				      STORE_DONE);
+		}
+	for (int u = 0; u < 3; u++)
+		for (int i = 0; i < 3; i++) {
+			char point[32];
+
+			snprintf(point, sizeof point, "units=%s lr=%s", units[u], lr[i]);
+			n = sweep_row(rows, n, 2, point, .85 + .03 * u + .02 * i - .03 * (i == 2),
+				      u == 2 && i == 2 ? STORE_RUNNING : STORE_DONE);
+		}
+	for (int i = 0; i < 16; i++) {
+		char point[96];
+
+		snprintf(point, sizeof point, "units=%s lr=%s dropout=%s batch=%d", units[i % 3],
+			 lr[i % 4], i % 2 ? "0.5" : "0", 16 << (i % 3));
+		n = sweep_row(rows, n, 3, point, .80 + .01 * (i % 3) + .03 * (i % 4 == 2) +
+			      .005 * (i % 2), i == 15 ? STORE_QUEUED : STORE_DONE);
+	}
+	rows[n++] = make_row(1, "quickstart", STORE_DONE, 6);
+	return n;
+}
+
+static void test_sweep_view(int ascii, int64_t sweep, const char *name)
+{
+	static struct store_row rows[SWEEP_ROWS];
+	struct sweep_state s = {0};
+	struct app a;
+	struct canvas *c;
+
+	make_app(&a, rows);
+	a.rows = rows;
+	a.n_rows = make_sweeps(rows);
+	a.open_sweep = sweep;
+	sweep_view.enter(&a, &s);
+	c = frame(&a, ascii);
+	sweep_view.draw(&a, &s, c);
+	finish(&a, c, name);
+	sweep_state_free(&s);
+}
+
+/* Enter on a heatmap cell lists its runs; Esc comes back. */
+static void test_sweep_keys(void)
+{
+	static struct store_row rows[SWEEP_ROWS];
+	struct sweep_state s = {0};
+	struct runs_state rs = {.status = -1};
+	struct app a;
+	struct key_event enter = {.key = '\n'}, left = {.key = KEY_LEFT};
+
+	make_app(&a, rows);
+	a.rows = rows;
+	a.n_rows = make_sweeps(rows);
+	a.view = VIEW_OVERVIEW;
+	a.selected = 113;
+	is_int(action_run_key(&a, 113, 'w'), KEY_RELOAD, "w opens the sweep of the selected run");
+	is_int(a.view, VIEW_SWEEP, "in the sweep view");
+	is_int((int)a.open_sweep, 2, "its sweep");
+	sweep_view.enter(&a, &s);
+	ok(s.sel_row == 2 && s.sel_col == 1, "the best cell is selected first (units=64 lr=0.01)");
+	is_int(sweep_view.key(&a, &s, &left), KEY_REDRAW, "left moves the selection");
+	is_int(sweep_view.key(&a, &s, &enter), KEY_RELOAD, "Enter opens the cell's runs");
+	is_int(a.view, VIEW_RUNS, "in the runs list");
+	is_str(a.point, "units=64 lr=0.001", "of that point");
+	runs_view.enter(&a, &rs);
+	is_int(rs.list.n, 1, "one run listed");
+	is_int((int)a.selected, 118, "and selected");
+	app_go_back(&a);
+	is_int(a.view, VIEW_SWEEP, "Esc goes back to the sweep");
+	ok(!a.point_sweep, "and the runs list shows every run again");
+	app_go_back(&a);
+	is_int(a.view, VIEW_OVERVIEW, "Esc again: where the sweep was opened from");
+	a.selected = 1;
+	is_int(action_run_key(&a, 1, 'w'), KEY_REDRAW, "w on a run of no sweep");
+	is_str(a.message, "run 1 is not part of a sweep", "says so");
+	runs_view.free(&rs);
+	sweep_state_free(&s);
+}
+
 int main(void)
 {
 	for (int ascii = 0; ascii <= 1; ascii++) {
@@ -349,7 +458,11 @@ int main(void)
 		test_run(ascii, TAB_DIGITS, "run-digits");
 		test_compare(ascii);
 		test_run_classes(ascii);
+		test_sweep_view(ascii, 1, "sweep-1-key");
+		test_sweep_view(ascii, 2, "sweep-2-keys");
+		test_sweep_view(ascii, 3, "sweep-4-keys");
 	}
+	test_sweep_keys();
 	test_selection();
 	return tap_done();
 }

@@ -418,6 +418,107 @@ static void test_digit_pairs(void)
 	free(s);
 }
 
+/* ---- sweeps ---- */
+
+/* A learning rate swept over four decades, three repeats a value. */
+static void test_value_plot(int ascii)
+{
+	struct canvas *c = canvas_new(60, 14, ascii, 256);
+	const char *labels[] = {"0.001", "0.01", "0.1", "1"};
+	const double x[] = {0.001, 0.01, 0.1, 1}, mean[] = {.80, .90, .93, .60};
+	const double spread[] = {.02, .01, .005, .15};
+	const int run_value[] = {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3};
+	const double run_y[] = {.78, .80, .82, .89, .90, .91, .925, .93, .935, .45, .60, .75};
+	struct value_plot p = {.n = 4, .labels = labels, .x = x, .log_x = 1, .mean = mean,
+			       .spread = spread, .n_runs = 12, .run_value = run_value,
+			       .run_y = run_y, .best = 2, .key = "lr"};
+
+	widget_value_plot(c, 0, 0, 60, 14, &p);
+	golden(c, "value-plot");
+	if (ascii) {
+		int best = 0;
+
+		for (int i = 0; i < c->w * c->h; i++)
+			best += c->cells[i].ch == '@';
+		ok(best > 0, "the best mean is drawn '@'");
+	}
+	canvas_free(c);
+}
+
+/* Units down, learning rate across; one cell not yet done. */
+static void test_heatmap(int ascii)
+{
+	struct canvas *c = canvas_new(50, 8, ascii, 0), *col = canvas_new(50, 8, ascii, 256);
+	const char *rows[] = {"16", "32", "64", "128"}, *cols[] = {"0.001", "0.01", "0.1"};
+	const double v[] = {.90, .93, .91, .92, .95, .94, .93, .97, NAN, .93, .96, .95};
+	const char *text[] = {".9000", ".9300", ".9100", ".9200", ".9500", ".9400",
+			      ".9300", ".9700", NULL, ".9300", ".9600", ".9500"};
+	struct heatmap m = {.rows = 4, .cols = 3, .row_labels = rows, .col_labels = cols,
+			    .row_key = "units", .col_key = "lr", .v = v, .text = text,
+			    .higher_better = 1, .best = 7, .sel = 4};
+
+	widget_heatmap(c, 0, 0, 50, 8, &m);
+	golden(c, "heatmap");
+	widget_heatmap(col, 0, 0, 50, 8, &m);
+	{
+		int cw = widget_heatmap_cell_width(&m), gx = widget_heatmap_label_width(&m) + 1;
+
+		ok(canvas_at(col, gx + cw + cw - 2, 4)->ch == '*', "the best cell is marked '*'");
+		is_int(canvas_at(col, gx + cw + 1, 4)->bg, COLOR_HEAT_LAST, "the best is hottest");
+		is_int(canvas_at(col, gx + 1, 2)->bg, COLOR_HEAT0, "the worst is coldest");
+		ok(canvas_at(col, gx + cw + 1, 3)->attr & ATTR_REVERSE, "the selected cell is reversed");
+	}
+	/* three rows fit in 5 lines: scrolled to keep the selection (row 3) */
+	m.sel = 10;
+	widget_heatmap_fit(&m, 50, 5);
+	is_int(m.top, 1, "scrolled down one row to show the selection");
+	canvas_clear(c);
+	widget_heatmap(c, 0, 0, 50, 5, &m);
+	golden(c, "heatmap-scrolled");
+	canvas_free(c);
+	canvas_free(col);
+}
+
+/* Four keys and the objective; twelve runs. */
+static void test_parallel(int ascii)
+{
+	struct canvas *c = canvas_new(64, 14, ascii, 256);
+	const char *names[] = {"units", "lr", "dropout", "batch", "val_acc"};
+	const char *top[] = {"128", "0.1", "0.5", "128", ".9700"};
+	const char *bottom[] = {"16", "0.001", "0", "16", ".8100"};
+	double pos[12 * 5], level[12];
+
+	for (int i = 0; i < 12; i++) {
+		pos[i * 5 + 0] = (i % 4) / 3.0;
+		pos[i * 5 + 1] = (i % 3) / 2.0;
+		pos[i * 5 + 2] = (i % 2);
+		pos[i * 5 + 3] = ((i * 7) % 5) / 4.0;
+		level[i] = ((i * 5) % 12) / 11.0;
+		pos[i * 5 + 4] = level[i];
+	}
+	pos[3 * 5 + 2] = NAN;           /* a run without that key skips its axis */
+	{
+		struct parallel_plot p = {.n_axes = 5, .names = names, .top = top, .bottom = bottom,
+					  .n_lines = 12, .pos = pos, .level = level, .best = 7};
+
+		widget_parallel(c, 0, 0, 64, 14, &p);
+	}
+	golden(c, "parallel");
+	{
+		int best = 0, top = 0;
+
+		for (int i = 0; i < c->w * c->h; i++)
+			best += c->cells[i].fg == COLOR_ACCENT && (c->cells[i].attr & ATTR_BOLD) &&
+				(!ascii || c->cells[i].ch == '@');
+		for (int x = 0; x < c->w; x++)
+			top += canvas_at(c, x, 1)->fg == COLOR_ACCENT;
+		ok(best > 10, "the best run is drawn bold in the accent colour%s",
+		   ascii ? ", '@'" : "");
+		ok(top > 0, "and reaches the top of the objective's axis");
+	}
+	canvas_free(c);
+}
+
 int main(void)
 {
 	test_canvas();
@@ -430,6 +531,9 @@ int main(void)
 		test_confusion_many(ascii);
 		test_confusion_names(ascii);
 		test_image(ascii);
+		test_value_plot(ascii);
+		test_heatmap(ascii);
+		test_parallel(ascii);
 	}
 	test_digit_grid();
 	test_digit_pairs();

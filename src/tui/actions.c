@@ -123,7 +123,7 @@ static enum key_result ask_about(struct app *a, int64_t id, const char *verb, in
 enum key_result action_run_key(struct app *a, int64_t id, int key)
 {
 	if (!id)
-		return strchr("cspr+-tndEv", key) && key ? KEY_HANDLED : KEY_IGNORED;
+		return strchr("cspr+-tndEvw", key) && key ? KEY_HANDLED : KEY_IGNORED;
 	switch (key) {
 	case 'c': return cancel(a, id);
 	case 's': return request(a, id, STORE_REQUEST_STOP, "stopping after its epoch");
@@ -136,8 +136,24 @@ enum key_result action_run_key(struct app *a, int64_t id, int key)
 	case 'd': return ask_about(a, id, "delete", 1, delete_done);
 	case 'E': child_clone_and_edit(a, id); return KEY_RELOAD;
 	case 'v': child_preview_run(a, id); return KEY_REDRAW;
+	case 'w': return action_open_sweep(a, id);
 	default: return KEY_IGNORED;
 	}
+}
+
+enum key_result action_open_sweep(struct app *a, int64_t id)
+{
+	const struct store_row *r = app_row(a, id);
+
+	if (!r)
+		return KEY_HANDLED;
+	if (!r->sweep_id) {
+		app_message(a, "run %lld is not part of a sweep", (long long)id);
+		return KEY_REDRAW;
+	}
+	a->open_sweep = r->sweep_id;
+	app_go(a, VIEW_SWEEP);
+	return KEY_RELOAD;
 }
 
 /* ---- queueing ---- */

@@ -14,7 +14,7 @@
 #include "tui/keys.h"
 #include "tui/runlist.h"
 
-/* c s p r + - t n d E v on run id; KEY_IGNORED for other keys. */
+/* c s p r + - t n d E v w on run id; KEY_IGNORED for other keys. */
 enum key_result action_run_key(struct app *a, int64_t id, int key);
 
 /* a: pick an experiment file to queue; A: type its path. */
@@ -30,5 +30,7 @@ enum key_result list_key(struct app *a, struct run_list *l, int top, const struc
 
 /* Open run id in the run view. */
 enum key_result action_open_run(struct app *a, int64_t id);
+/* w: open the sweep of run id in the sweep view (a message when it has none). */
+enum key_result action_open_sweep(struct app *a, int64_t id);
 
 #endif

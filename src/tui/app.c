@@ -66,6 +66,8 @@ void app_go(struct app *a, enum view_id v)
 		return;
 	if (v == VIEW_HELP)
 		a->help_back = a->view;
+	else if (v == VIEW_SWEEP && a->view != VIEW_HELP)
+		a->sweep_back = a->view;
 	else if ((v == VIEW_RUN || v == VIEW_COMPARE) &&
 		 (a->view == VIEW_OVERVIEW || a->view == VIEW_RUNS))
 		a->back = a->view;
@@ -78,6 +80,12 @@ void app_go_back(struct app *a)
 		a->view = a->help_back;
 	else if (a->view == VIEW_RUN || a->view == VIEW_COMPARE)
 		a->view = a->back;
+	else if (a->view == VIEW_SWEEP)
+		a->view = a->sweep_back;
+	else if (a->view == VIEW_RUNS && a->point_sweep) {
+		a->point_sweep = 0;     /* the sweep view remembers where it came from */
+		a->view = VIEW_SWEEP;
+	}
 }
 
 int app_is_marked(const struct app *a, int64_t id)

@@ -23,7 +23,8 @@
 #define APP_MAX_MARKS 8
 #define APP_MESSAGE_SECONDS 4.0
 
-enum view_id { VIEW_OVERVIEW, VIEW_RUNS, VIEW_RUN, VIEW_COMPARE, VIEW_HELP, VIEW_COUNT };
+enum view_id { VIEW_OVERVIEW, VIEW_RUNS, VIEW_RUN, VIEW_COMPARE, VIEW_HELP, VIEW_SWEEP,
+	       VIEW_COUNT };
 
 struct app {
 	struct store *store;            /* the UI thread's own connection */
@@ -52,6 +53,10 @@ struct app {
 	int64_t marked[APP_MAX_MARKS];  /* marked for compare, in marking order */
 	int n_marked;
 	int show_val;                   /* the validation set's analysis, not the test set's */
+	int64_t open_sweep;             /* the sweep view's sweep */
+	enum view_id sweep_back;        /* the view Esc returns to from the sweep view */
+	int64_t point_sweep;            /* the runs list shows only this sweep's point; 0: all */
+	char point[128];                /* that point */
 
 	int reload;                     /* read the store at the next turn of the loop */
 	char message[256];              /* the message line; "" none */
@@ -72,9 +77,11 @@ void app_message(struct app *a, const char *fmt, ...) __attribute__((format(prin
 /* Forget the message once its time is up; 1 when it was forgotten. */
 int app_expire_message(struct app *a, double now);
 
-/* Show a view. Going to help, run or compare remembers where Esc returns. */
+/* Show a view. Going to help, run, compare or sweep remembers where Esc
+ * returns. */
 void app_go(struct app *a, enum view_id v);
-/* Esc from the run, compare or help view. */
+/* Esc from the run, compare, sweep or help view, or from the runs list of
+ * one sweep point (back to its sweep). */
 void app_go_back(struct app *a);
 
 int app_is_marked(const struct app *a, int64_t id);

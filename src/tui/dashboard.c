@@ -49,11 +49,12 @@ struct dashboard {
 	struct run_state run;
 	struct compare_state compare;
 	struct help_state help;
+	struct sweep_state sweep;
 };
 
 static const struct view_ops *const view_table[VIEW_COUNT] = {
 	[VIEW_OVERVIEW] = &overview_view, [VIEW_RUNS] = &runs_view, [VIEW_RUN] = &run_view,
-	[VIEW_COMPARE] = &compare_view, [VIEW_HELP] = &help_view,
+	[VIEW_COMPARE] = &compare_view, [VIEW_HELP] = &help_view, [VIEW_SWEEP] = &sweep_view,
 };
 
 static void *view_state(struct dashboard *d, enum view_id v)
@@ -63,6 +64,7 @@ static void *view_state(struct dashboard *d, enum view_id v)
 	case VIEW_RUNS: return &d->runs;
 	case VIEW_RUN: return &d->run;
 	case VIEW_COMPARE: return &d->compare;
+	case VIEW_SWEEP: return &d->sweep;
 	default: return &d->help;
 	}
 }
@@ -183,14 +185,16 @@ static enum key_result global_key(struct dashboard *d, int key)
 		else
 			app_go(a, VIEW_HELP);
 		return KEY_RELOAD;
-	case 'O': app_go(a, VIEW_OVERVIEW); return KEY_RELOAD;
-	case 'L': app_go(a, VIEW_RUNS); return KEY_RELOAD;
+	case 'O': case 'L':
+		a->point_sweep = 0;     /* the lists show every run again */
+		app_go(a, key == 'O' ? VIEW_OVERVIEW : VIEW_RUNS);
+		return KEY_RELOAD;
 	case 'a': return action_pick_file(a);
 	case 'A': return action_ask_path(a);
 	case 'P': return action_toggle_queue(a);
 	case 'q': return a->view == VIEW_HELP ? KEY_IGNORED : ask_quit(d);
 	case KEY_ESCAPE: case KEY_BACKSPACE: case 127:
-		if (a->view == VIEW_OVERVIEW || a->view == VIEW_RUNS)
+		if (a->view == VIEW_OVERVIEW || (a->view == VIEW_RUNS && !a->point_sweep))
 			return KEY_HANDLED;
 		app_go_back(a);
 		return KEY_RELOAD;

@@ -115,6 +115,8 @@ static int keeps(const struct run_filter *f, const struct store_row *r)
 {
 	if (f->status >= 0 && (int)r->status != f->status)
 		return 0;
+	if (f->sweep_id && (r->sweep_id != f->sweep_id || strcmp(r->sweep_point, f->point)))
+		return 0;
 	if (f->n_tagged >= 0 &&
 	    !bsearch(&r->id, f->tagged, (size_t)f->n_tagged, sizeof *f->tagged, cmp_id))
 		return 0;

@@ -31,6 +31,8 @@ struct run_filter {
 	enum store_sort sort;
 	int descending;
 	int group;                      /* one line per sweep point: its first run */
+	int64_t sweep_id;               /* only the runs of this sweep's point; 0: any */
+	const char *point;              /* that point */
 };
 
 /* The overview: running runs, then waiting ones in queue order, then the

@@ -143,10 +143,17 @@ static void overview_draw(const struct app *a, void *state, struct canvas *c)
 		canvas_text(c, 2, 3, "The store cannot be read: the line below says why.", COLOR_BAD, 0, 0);
 	else if (s->list.n == 0)
 		canvas_text(c, 2, 3, "No runs yet. Press a to queue an experiment file.", COLOR_DIM, 0, 0);
-	chrome_keys(c, c->w >= 120 ?
-		    " ?help  Enter open  a add  A add path  c cancel  s stop  p pause  r retry  +/- priority"
-		    "  L all runs  P pause queue  q quit " :
-		    " ?help  Enter open  a add  c cancel  s stop  p pause  r retry  L runs  q quit ");
+	/* w is in the bar when the selected run belongs to a sweep */
+	if (app_row(a, a->selected) && app_row(a, a->selected)->sweep_id)
+		chrome_keys(c, c->w >= 120 ?
+			    " ?help  Enter open  w sweep  a add  c cancel  s stop  p pause  r retry"
+			    "  +/- priority  L all runs  P pause queue  q quit " :
+			    " ?help  Enter open  w sweep  c cancel  s stop  p pause  r retry  L runs  q quit");
+	else
+		chrome_keys(c, c->w >= 120 ?
+			    " ?help  Enter open  a add  A add path  c cancel  s stop  p pause  r retry"
+			    "  +/- priority  L all runs  P pause queue  q quit " :
+			    " ?help  Enter open  a add  c cancel  s stop  p pause  r retry  L runs  q quit ");
 }
 
 static enum key_result overview_key(struct app *a, void *state, const struct key_event *k)

@@ -67,7 +67,8 @@ static void build(struct app *a, struct runs_state *s)
 {
 	struct run_filter f = {.text = s->text, .status = s->status, .tagged = s->tagged,
 			       .n_tagged = s->tag[0] ? s->n_tagged : -1, .sort = s->sort,
-			       .descending = s->descending, .group = s->group};
+			       .descending = s->descending, .group = s->group,
+			       .sweep_id = a->point_sweep, .point = a->point};
 
 	run_list_filter(&s->list, a->rows, a->n_rows, &f);
 	a->selected = run_list_keep(&s->list, a->rows, a->selected);
@@ -137,6 +138,11 @@ static void draw_summary(const struct app *a, const struct runs_state *s, struct
 {
 	char what[96];
 
+	if (a->point_sweep) {   /* opened from the sweep view: say which point, and the way back */
+		canvas_printf(c, 0, 1, COLOR_ACCENT, 0, "%d runs of sweep %lld at %s  (Esc: back to "
+			      "the sweep)", s->list.n, (long long)a->point_sweep, a->point);
+		return;
+	}
 	if (s->group)
 		snprintf(what, sizeof what, "%d sweep points and single runs, of %d runs", s->list.n,
 			 a->n_rows);
@@ -166,10 +172,16 @@ static void runs_draw(const struct app *a, void *state, struct canvas *c)
 	run_list_scroll(&s->list, rows);
 	for (int i = 0; i < rows && s->list.top + i < s->list.n; i++)
 		draw_row(a, s, c, LIST_TOP + i, s->list.top + i, name_w);
-	chrome_keys(c, c->w >= 140 ?
-		    " ?help  Enter run  / filter  f status  T tag  S sort  i reverse  g group"
-		    "  space mark  C compare  t tag  n note  d delete  e export  O overview " :
-		    " ?help  / filter  f status  S sort  g group  space mark  C compare  e export ");
+	if (app_row(a, a->selected) && app_row(a, a->selected)->sweep_id)
+		chrome_keys(c, c->w >= 140 ?
+			    " ?help  Enter run  w sweep  / filter  f status  T tag  S sort  i reverse"
+			    "  g group  space mark  C compare  t tag  n note  d delete  e export " :
+			    " ?help  / filter  f status  S sort  g group  space mark  C compare  w sweep ");
+	else
+		chrome_keys(c, c->w >= 140 ?
+			    " ?help  Enter run  / filter  f status  T tag  S sort  i reverse  g group"
+			    "  space mark  C compare  t tag  n note  d delete  e export  O overview " :
+			    " ?help  / filter  f status  S sort  g group  space mark  C compare  e export ");
 }
 
 /* ---- keys ---- */

@@ -14,7 +14,7 @@
  *   key     a key or a click; says what happened (keys.h)
  *
  * One file each: view_overview.c, view_runs.c, view_run.c (its tabs drawn
- * by run_tabs.c), view_compare.c, view_help.c.
+ * by run_tabs.c), view_compare.c, view_help.c, view_sweep.c.
  */
 #ifndef DL_TUI_VIEWS_H
 #define DL_TUI_VIEWS_H
@@ -25,6 +25,7 @@
 #include "tui/chrome.h"
 #include "tui/keys.h"
 #include "tui/runlist.h"
+#include "tui/sweepstat.h"
 #include "tui/widgets.h"
 
 struct view_ops {
@@ -151,12 +152,41 @@ struct compare_state {
 	int show_confusion;             /* short terminals: x swaps it for curves and settings */
 };
 
+/* ---- sweep: what one sweep found ---- */
+
+struct sweep_state {
+	int64_t id;                     /* the sweep read; 0: none */
+	struct sweep_stats stats;
+	int goal_stored;                /* the goal is the sweep's own, not the default */
+	int sel_row, sel_col;           /* the heatmap's selected cell (two keys) */
+	int top, left;                  /* the heatmap's scroll */
+	char problem[256];              /* "" or why the sweep cannot be shown */
+};
+
+/* The sweep's page in rows top .. bottom - 1 of c: its name and goal, its
+ * progress, the chart for its number of keys (the objective against one
+ * key, a heatmap of two, parallel coordinates of three or more), the keys
+ * by their share of the objective's variance, and the best point and run.
+ * The dashboard's sweep view and `digitlab sweep show` draw it. */
+void sweep_page_draw(struct sweep_state *s, struct canvas *c, int top, int bottom);
+/* Rows the page takes with a chart of chart_rows rows. */
+int sweep_page_rows(const struct sweep_state *s, int chart_rows);
+/* Rows the chart of s wants when nothing limits it (a heatmap's rows,
+ * else a plot's 14). */
+int sweep_page_chart_rows(const struct sweep_state *s);
+/* Compute the sweep's stats from rows (the goal: the stored one when
+ * goal is not NULL, else the default), and select its best cell. */
+int sweep_state_build(struct sweep_state *s, const struct store_row *rows, int n,
+		      int64_t sweep_id, const struct sweep_goal *goal, struct dl_error *err);
+void sweep_state_free(struct sweep_state *s);
+
 /* ---- help ---- */
 
 struct help_state {
 	int scroll;
 };
 
-extern const struct view_ops overview_view, runs_view, run_view, compare_view, help_view;
+extern const struct view_ops overview_view, runs_view, run_view, compare_view, help_view,
+	sweep_view;
 
 #endif

@@ -888,3 +888,418 @@ int widget_digit_grid(struct canvas *c, int x, int y, const float *pixels,
 	}
 	return y - top;
 }
+/* ---- sweeps ---- */
+
+/* draw_dots with an ASCII glyph per series from `table`, and the series
+ * `bold` (-1: none) in bold. */
+static void draw_dots_table(struct canvas *c, int x, int y, const struct dots *d,
+			    const char *table, int bold)
+{
+	int n = (int)strlen(table);
+
+	for (int cy = 0; cy < d->ch; cy++)
+		for (int cx = 0; cx < d->cw; cx++) {
+			int i = cy * d->cw + cx;
+			uint32_t ch;
+
+			if (!d->bits[i])
+				continue;
+			ch = c->ascii ? (uint32_t)table[d->last[i] % n] : 0x2800u + d->bits[i];
+			canvas_put(c, x + cx, y + cy, ch, d->color[i], COLOR_DEFAULT,
+				   d->last[i] == bold ? ATTR_BOLD : 0);
+		}
+}
+
+static int dots_alloc(struct dots *d, int cw, int ch)
+{
+	*d = (struct dots){.cw = cw, .ch = ch};
+	d->bits = calloc((size_t)(cw * ch), 1);
+	d->color = calloc((size_t)(cw * ch), 1);
+	d->last = calloc((size_t)(cw * ch), 1);
+	return d->bits && d->color && d->last;
+}
+
+static void dots_free(struct dots *d)
+{
+	free(d->bits);
+	free(d->color);
+	free(d->last);
+}
+
+/* Text centred on column cx, cut to w columns; returns the first column
+ * used. */
+static int text_centred(struct canvas *c, int cx, int y, const char *s, int w, int fg, int attr)
+{
+	int n = text_columns(s) < w ? text_columns(s) : w;
+
+	canvas_text(c, cx - n / 2, y, s, fg, attr, n);
+	return cx - n / 2;
+}
+
+enum { PLOT_LINE, PLOT_SPREAD, PLOT_RUN, PLOT_MEAN, PLOT_BEST };
+static const char plot_ascii[] = ".|o*@";
+
+/* Where value i sits along px_w pixels, a cell's margin at either end. */
+static int value_px(const struct value_plot *p, int i, int px_w)
+{
+	double t;
+
+	if (!p->x)
+		return (int)lround((i + 0.5) * px_w / p->n - 0.5);
+	if (p->n < 2 || p->x[p->n - 1] <= p->x[0])
+		t = 0.5;
+	else if (p->log_x)
+		t = (log(p->x[i]) - log(p->x[0])) / (log(p->x[p->n - 1]) - log(p->x[0]));
+	else
+		t = (p->x[i] - p->x[0]) / (p->x[p->n - 1] - p->x[0]);
+	return 2 + (int)lround(t * (px_w - 5));
+}
+
+static void value_range_of(const struct value_plot *p, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (int i = 0; i < p->n_runs; i++)
+		if (isfinite(p->run_y[i])) {
+			*lo = fmin(*lo, p->run_y[i]);
+			*hi = fmax(*hi, p->run_y[i]);
+		}
+	for (int i = 0; i < p->n; i++)
+		if (isfinite(p->mean[i])) {
+			double s = isfinite(p->spread[i]) ? p->spread[i] : 0;
+
+			*lo = fmin(*lo, p->mean[i] - s);
+			*hi = fmax(*hi, p->mean[i] + s);
+		}
+	if (isfinite(*lo) && *hi - *lo < 1e-12 * fmax(1, fabs(*hi))) {
+		double pad = fabs(*hi) > 0 ? fabs(*hi) * 0.05 : 0.5;
+
+		*lo -= pad;
+		*hi += pad;
+	}
+}
+
+/* The pixel row of objective v, hi at the top. */
+static int pixel_y(double v, double lo, double hi, int px_h)
+{
+	return (int)lround((hi - v) / (hi - lo) * (px_h - 1));
+}
+
+static void plot_value_dots(struct dots *d, const struct value_plot *p, double lo, double hi)
+{
+	int px_w = d->cw * 2, px_h = d->ch * 4, have = 0, lx = 0, ly = 0;
+
+	for (int i = 0; i < p->n; i++) {
+		int px = value_px(p, i, px_w);
+
+		if (!isfinite(p->mean[i]))
+			continue;
+		if (have)
+			dot_line(d, lx, ly, px, pixel_y(p->mean[i], lo, hi, px_h), COLOR_ACCENT, PLOT_LINE);
+		lx = px;
+		ly = pixel_y(p->mean[i], lo, hi, px_h);
+		have = 1;
+	}
+	for (int i = 0; i < p->n; i++) {
+		int px = value_px(p, i, px_w);
+
+		if (isfinite(p->mean[i]) && isfinite(p->spread[i]))
+			dot_line(d, px, pixel_y(p->mean[i] + p->spread[i], lo, hi, px_h), px,
+				 pixel_y(p->mean[i] - p->spread[i], lo, hi, px_h), COLOR_DIM, PLOT_SPREAD);
+	}
+	for (int r = 0; r < p->n_runs; r++)
+		if (isfinite(p->run_y[r]))
+			set_dot(d, value_px(p, p->run_value[r], px_w) + 1,
+				pixel_y(p->run_y[r], lo, hi, px_h), COLOR_SECOND, PLOT_RUN);
+	for (int i = 0; i < p->n; i++) {
+		int px = value_px(p, i, px_w), py;
+
+		if (!isfinite(p->mean[i]))
+			continue;
+		py = pixel_y(p->mean[i], lo, hi, px_h);
+		for (int dy = -1; dy <= 1; dy++)
+			set_dot(d, px, py + dy, i == p->best ? COLOR_GOOD : COLOR_ACCENT,
+				i == p->best ? PLOT_BEST : PLOT_MEAN);
+	}
+}
+
+/* The ticks and the labels that fit, left to right, the best's first. */
+static void value_axis(struct canvas *c, int x, int plot_x, int y, int plot_w,
+		       const struct value_plot *p)
+{
+	int used_to = x - 1;
+	char key[96];
+
+	for (int i = -1; i < plot_w; i++)
+		canvas_put(c, plot_x + i, y, i < 0 ? (c->ascii ? '+' : 0x2514) :
+			   (c->ascii ? '-' : 0x2500), COLOR_DIM, COLOR_DEFAULT, 0);
+	for (int i = 0; i < p->n; i++)
+		canvas_put(c, plot_x + value_px(p, i, plot_w * 2) / 2, y, c->ascii ? '+' : 0x252c,
+			   i == p->best ? COLOR_GOOD : COLOR_DIM, COLOR_DEFAULT, 0);
+	for (int i = 0; i < p->n; i++) {
+		int cx = plot_x + value_px(p, i, plot_w * 2) / 2;
+		int n = text_columns(p->labels[i]), at = cx - n / 2;
+
+		if (n > 12 || at <= used_to || at + n > plot_x + plot_w)
+			continue;
+		canvas_text(c, at, y + 1, p->labels[i], i == p->best ? COLOR_GOOD : COLOR_DIM,
+			    i == p->best ? ATTR_BOLD : 0, n);
+		used_to = at + n;
+	}
+	snprintf(key, sizeof key, "%s%s", p->key ? p->key : "", p->log_x ? " (log scale)" : "");
+	text_centred(c, plot_x + plot_w / 2, y + 2, key, plot_w, COLOR_TITLE, 0);
+}
+
+void widget_value_plot(struct canvas *c, int x, int y, int w, int h, const struct value_plot *p)
+{
+	char top[32], mid[32], bot[32];
+	int label_w, plot_x, plot_w, plot_h = h - 3;
+	double lo, hi;
+	struct dots d;
+
+	if (w < 24 || h < 7 || p->n < 1)
+		return;
+	value_range_of(p, &lo, &hi);
+	if (!isfinite(lo)) {
+		lo = 0;
+		hi = 1;
+	}
+	snprintf(top, sizeof top, "%.4g", hi);
+	snprintf(mid, sizeof mid, "%.4g", (hi + lo) / 2);
+	snprintf(bot, sizeof bot, "%.4g", lo);
+	label_w = (int)fmax(strlen(top), fmax(strlen(mid), strlen(bot)));
+	plot_x = x + label_w + 1;
+	plot_w = w - label_w - 1;
+	canvas_printf(c, x, y, COLOR_DIM, 0, "%*s", label_w, top);
+	canvas_printf(c, x, y + plot_h / 2, COLOR_DIM, 0, "%*s", label_w, mid);
+	canvas_printf(c, x, y + plot_h - 1, COLOR_DIM, 0, "%*s", label_w, bot);
+	for (int j = 0; j < plot_h; j++)
+		canvas_put(c, plot_x - 1, y + j, c->ascii ? '|' : 0x2502, COLOR_DIM, COLOR_DEFAULT, 0);
+	value_axis(c, x, plot_x, y + plot_h, plot_w, p);
+	if (dots_alloc(&d, plot_w, plot_h)) {
+		plot_value_dots(&d, p, lo, hi);
+		draw_dots_table(c, plot_x, y, &d, plot_ascii, PLOT_BEST);
+	}
+	dots_free(&d);
+}
+
+/* ---- heatmap ---- */
+
+#define HEAT_LABEL_MAX 10
+
+static const char *heat_text(const struct heatmap *m, int i)
+{
+	return m->text && m->text[i] ? m->text[i] : "-";
+}
+
+int widget_heatmap_cell_width(const struct heatmap *m)
+{
+	int w = 4;
+
+	for (int i = 0; i < m->rows * m->cols; i++)
+		w = text_columns(heat_text(m, i)) > w ? text_columns(heat_text(m, i)) : w;
+	for (int j = 0; j < m->cols; j++)
+		w = text_columns(m->col_labels[j]) > w ? text_columns(m->col_labels[j]) : w;
+	w = w > 8 ? 8 : w;
+	return w + 3;           /* a shade glyph before, a space and the best mark after */
+}
+
+int widget_heatmap_label_width(const struct heatmap *m)
+{
+	int w = m->row_key ? text_columns(m->row_key) : 0;
+
+	for (int i = 0; i < m->rows; i++)
+		w = text_columns(m->row_labels[i]) > w ? text_columns(m->row_labels[i]) : w;
+	return (w > HEAT_LABEL_MAX ? HEAT_LABEL_MAX : w < 3 ? 3 : w) + 1;
+}
+
+/* Rows and columns of cells that fit in w x h. */
+static void heat_fits(const struct heatmap *m, int w, int h, int *rows, int *cols)
+{
+	*cols = (w - widget_heatmap_label_width(m) - 1) / widget_heatmap_cell_width(m);
+	*rows = h - 2;
+	*cols = *cols < 1 ? 1 : *cols > m->cols ? m->cols : *cols;
+	*rows = *rows < 1 ? 1 : *rows > m->rows ? m->rows : *rows;
+}
+
+void widget_heatmap_fit(struct heatmap *m, int w, int h)
+{
+	int rows, cols;
+
+	heat_fits(m, w, h, &rows, &cols);
+	m->top = m->top > m->rows - rows ? m->rows - rows : m->top < 0 ? 0 : m->top;
+	m->left = m->left > m->cols - cols ? m->cols - cols : m->left < 0 ? 0 : m->left;
+	if (m->sel < 0)
+		return;
+	if (m->sel / m->cols < m->top)
+		m->top = m->sel / m->cols;
+	if (m->sel / m->cols >= m->top + rows)
+		m->top = m->sel / m->cols - rows + 1;
+	if (m->sel % m->cols < m->left)
+		m->left = m->sel % m->cols;
+	if (m->sel % m->cols >= m->left + cols)
+		m->left = m->sel % m->cols - cols + 1;
+}
+
+/* 0 .. levels - 1: how good v is between the worst and the best cell. */
+static int goodness(const struct heatmap *m, double v, double lo, double hi, int levels)
+{
+	double t = hi > lo ? (v - lo) / (hi - lo) : 1;
+
+	if (!m->higher_better)
+		t = 1 - t;
+	return (int)(t * (levels - 1) + 0.5);
+}
+
+static void heat_cell(struct canvas *c, int cx, int cy, int cw, const struct heatmap *m, int i,
+		      double lo, double hi)
+{
+	const char *text = heat_text(m, i);
+	int has = isfinite(m->v[i]), attr = i == m->sel ? ATTR_REVERSE : 0;
+	int bg = has && c->colors ? COLOR_HEAT0 + goodness(m, m->v[i], lo, hi, CANVAS_HEATS)
+				  : COLOR_DEFAULT;
+	int fg = has ? COLOR_DEFAULT : COLOR_DIM, n = text_columns(text);
+
+	if (n > cw - 3)
+		n = cw - 3;
+	canvas_fill(c, cx, cy, cw - 1, 1, ' ', fg, bg);
+	canvas_text(c, cx + cw - 2 - n, cy, text, fg, attr, n);
+	for (int k = 0; k < cw - 1; k++) {
+		struct cell *cell = canvas_at(c, cx + k, cy);
+
+		if (cell) {     /* the text keeps the cell's heat; a selection reverses it all */
+			cell->bg = (uint8_t)bg;
+			cell->attr |= (uint8_t)attr;
+		}
+	}
+	if (has && !c->colors) {
+		int level = goodness(m, m->v[i], lo, hi, 5);
+
+		canvas_put(c, cx + cw - 3 - n, cy, c->ascii ? (uint32_t)ascii5[level] : shade5[level],
+			   fg, COLOR_DEFAULT, attr);
+	}
+	if (i == m->best)
+		canvas_put(c, cx + cw - 2, cy, '*', COLOR_GOOD, bg, ATTR_BOLD | attr);
+}
+
+void widget_heatmap(struct canvas *c, int x, int y, int w, int h, const struct heatmap *m)
+{
+	int lw = widget_heatmap_label_width(m), cw = widget_heatmap_cell_width(m), rows, cols;
+	int gx = x + lw + 1;
+	double lo = INFINITY, hi = -INFINITY;
+
+	if (m->rows < 1 || m->cols < 1 || w < lw + 1 + cw || h < 3)
+		return;
+	heat_fits(m, w, h, &rows, &cols);
+	for (int i = 0; i < m->rows * m->cols; i++)
+		if (isfinite(m->v[i])) {
+			lo = fmin(lo, m->v[i]);
+			hi = fmax(hi, m->v[i]);
+		}
+	if (m->col_key)
+		text_centred(c, gx + cols * cw / 2, y, m->col_key, cols * cw, COLOR_TITLE, 0);
+	if (m->row_key)
+		canvas_text(c, x, y + 1, m->row_key, COLOR_TITLE, 0, lw - 1);
+	if (m->left > 0)
+		canvas_put(c, gx - 1, y + 1, '<', COLOR_DIM, COLOR_DEFAULT, 0);
+	if (m->left + cols < m->cols)
+		canvas_put(c, gx + cols * cw, y + 1, '>', COLOR_DIM, COLOR_DEFAULT, 0);
+	for (int j = 0; j < cols; j++)
+		text_right(c, gx + j * cw, y + 1, cw - 2, m->col_labels[m->left + j], COLOR_DIM);
+	for (int r = 0; r < rows; r++) {
+		int row = m->top + r;
+
+		canvas_text(c, x, y + 2 + r, m->row_labels[row], COLOR_DIM, 0, lw - 1);
+		for (int j = 0; j < cols; j++)
+			heat_cell(c, gx + j * cw, y + 2 + r, cw, m, row * m->cols + m->left + j, lo, hi);
+	}
+	if (m->top > 0)
+		canvas_put(c, x + lw - 1, y + 2, '^', COLOR_DIM, COLOR_DEFAULT, 0);
+	if (m->top + rows < m->rows)
+		canvas_put(c, x + lw - 1, y + 1 + rows, 'v', COLOR_DIM, COLOR_DEFAULT, 0);
+}
+
+/* ---- parallel coordinates ---- */
+
+static const char parallel_ascii[] = ".:-=+*#%@";
+#define PARALLEL_BEST 8
+
+struct by_level {
+	double level;
+	int line;
+};
+
+static int by_level_cmp(const void *a, const void *b)
+{
+	const struct by_level *x = a, *y = b;
+
+	if (x->level != y->level)
+		return (x->level > y->level) - (x->level < y->level);
+	return (x->line < y->line) - (x->line > y->line);
+}
+
+static void parallel_line(struct dots *d, const struct parallel_plot *p, int line, int series,
+			  int color)
+{
+	int px_w = d->cw * 2, px_h = d->ch * 4, have = 0, lx = 0, ly = 0;
+
+	for (int a = 0; a < p->n_axes; a++) {
+		double t = p->pos[line * p->n_axes + a];
+		int px = (int)lround((double)a * (px_w - 1) / (p->n_axes - 1)), py;
+
+		if (!isfinite(t)) {
+			have = 0;
+			continue;
+		}
+		py = (int)lround((1 - fmin(1, fmax(0, t))) * (px_h - 1));
+		if (have)
+			dot_line(d, lx, ly, px, py, color, series);
+		else
+			set_dot(d, px, py, color, series);
+		lx = px;
+		ly = py;
+		have = 1;
+	}
+}
+
+void widget_parallel(struct canvas *c, int x, int y, int w, int h, const struct parallel_plot *p)
+{
+	int plot_h = h - 3, margin, plot_w, spacing;
+	struct by_level *order;
+	struct dots d = {0};
+
+	if (p->n_axes < 2 || p->n_axes > 16 || w < 8 * p->n_axes || h < 6)
+		return;
+	/* room at either side for the outer axes' labels */
+	spacing = (w - 1) / p->n_axes;
+	margin = spacing / 2;
+	plot_w = w - 2 * margin;
+	for (int a = 0; a < p->n_axes; a++) {
+		int ax = x + margin + (int)lround((double)a * (plot_w * 2 - 1) / (p->n_axes - 1)) / 2;
+
+		for (int j = 0; j < plot_h; j++)
+			canvas_put(c, ax, y + 1 + j, c->ascii ? '|' : 0x2502, COLOR_DIM, COLOR_DEFAULT, 0);
+		text_centred(c, ax, y, p->top[a], spacing - 1, COLOR_DIM, 0);
+		text_centred(c, ax, y + 1 + plot_h, p->bottom[a], spacing - 1, COLOR_DIM, 0);
+		text_centred(c, ax, y + 2 + plot_h, p->names[a], spacing - 1, COLOR_TITLE,
+			     a == p->n_axes - 1 ? ATTR_BOLD : 0);
+	}
+	order = malloc(sizeof *order * (size_t)(p->n_lines ? p->n_lines : 1));
+	if (order && dots_alloc(&d, plot_w, plot_h)) {
+		for (int i = 0; i < p->n_lines; i++)
+			order[i] = (struct by_level){isfinite(p->level[i]) ? p->level[i] : -1, i};
+		qsort(order, (size_t)p->n_lines, sizeof *order, by_level_cmp);
+		for (int i = 0; i < p->n_lines; i++) {
+			int line = order[i].line;
+			int level = (int)(fmax(0, order[i].level) * (CANVAS_HEATS - 1) + 0.5);
+
+			if (line != p->best)
+				parallel_line(&d, p, line, level, COLOR_HEAT0 + level);
+		}
+		if (p->best >= 0 && p->best < p->n_lines)
+			parallel_line(&d, p, p->best, PARALLEL_BEST, COLOR_ACCENT);
+		draw_dots_table(c, x + margin, y + 1, &d, parallel_ascii, PARALLEL_BEST);
+	}
+	dots_free(&d);
+	free(order);
+}

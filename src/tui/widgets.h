@@ -198,4 +198,91 @@ int widget_digit_grid_rows(const struct canvas *c, int n, int h, int w, int colu
 #define WIDGET_THUMB_MAX 16
 int widget_digit_thumb(struct canvas *c, int x, int y, const float *pixels, int h, int w);
 
+/*
+ * Sweeps: what a sweep found, drawn by the number of keys it swept. The
+ * caller (the sweep view, `digitlab sweep show`) computes the numbers
+ * (tui/sweepstat.h) and formats the labels; these only draw them.
+ */
+
+/* One key: the objective (y) against the key's values (x). */
+struct value_plot {
+	int n;                          /* values of the key, 1 .. 256 */
+	const char *const *labels;      /* n texts, drawn under their ticks where they fit */
+	const double *x;                /* n numbers, ascending; NULL: categories, evenly spaced */
+	int log_x;                      /* x on a log scale (every x > 0) */
+	const double *mean, *spread;    /* n each: the objective's mean and standard
+	                                   deviation over the value's runs; NAN: none */
+	int n_runs;                     /* finished runs, each drawn as a dot */
+	const int *run_value;           /* n_runs indexes into the values */
+	const double *run_y;            /* n_runs objectives */
+	int best;                       /* the value of the best mean, marked; -1: none */
+	const char *key;                /* the key's name, under the labels */
+};
+
+/* The plot in the w x h rectangle: a y axis with its top, middle and
+ * bottom values, the means joined by a line, each mean's spread (mean
+ * +- one standard deviation) as a vertical bar and each run as a dot,
+ * braille in Unicode; ASCII draws '.' for the line, '|' for a spread, 'o'
+ * for a run, '*' for a mean and '@' for the best one. Below the plot an
+ * axis with a tick per value, the values' labels and the key's name ("(log
+ * scale)" after it when log_x). Needs w >= 24, h >= 7; smaller draws
+ * nothing. */
+void widget_value_plot(struct canvas *c, int x, int y, int w, int h, const struct value_plot *p);
+
+/* Two keys: the objective over their grid. */
+struct heatmap {
+	int rows, cols;                 /* values of the first key (down), the second (across) */
+	const char *const *row_labels;  /* rows texts */
+	const char *const *col_labels;  /* cols texts */
+	const char *row_key, *col_key;  /* the keys' names */
+	const double *v;                /* rows * cols, row-major; NAN: no result */
+	const char *const *text;        /* rows * cols: each cell's value as printed;
+	                                   NULL (or a NULL entry): "-" */
+	int higher_better;              /* heat follows better, not larger */
+	int best;                       /* the best cell (row * cols + col), marked '*'; -1 */
+	int sel;                        /* the selected cell, reversed; -1: none */
+	int top, left;                  /* first row and column shown (a scroll offset) */
+};
+
+/* Columns of one cell, and of the label column, for m. */
+int widget_heatmap_cell_width(const struct heatmap *m);
+int widget_heatmap_label_width(const struct heatmap *m);
+
+/* Scroll m (its top and left) the least that keeps the selected cell in a
+ * w x h rectangle. */
+void widget_heatmap_fit(struct heatmap *m, int w, int h);
+
+/* The heatmap at (x, y) in w x h: the column key's name, then a header row
+ * of the column labels under the row key's name, then a row per value of
+ * the first key, its label and its cells. A cell is its text on a heat
+ * colour (COLOR_HEAT*, better is hotter, scaled from the worst to the best
+ * cell); without colours a shade glyph before the text carries the heat.
+ * The best cell has a '*' after its text. Rows and columns past the
+ * rectangle are left out ("<" and ">" or "^" and "v" say that more lie
+ * beyond). */
+void widget_heatmap(struct canvas *c, int x, int y, int w, int h, const struct heatmap *m);
+
+/* Three keys or more: parallel coordinates, one vertical axis per key and
+ * one for the objective, one line per run. */
+struct parallel_plot {
+	int n_axes;                     /* 2 .. 16 */
+	const char *const *names;       /* n_axes: under each axis */
+	const char *const *top, *const *bottom; /* n_axes: the values at each axis' ends */
+	int n_lines;
+	const double *pos;              /* n_lines * n_axes, line-major: where each line
+	                                   crosses each axis, 0 (bottom) .. 1 (top); NAN:
+	                                   the line skips that axis */
+	const double *level;            /* n_lines: how good the line is, 0 worst .. 1 best */
+	int best;                       /* the line drawn last and bold; -1: none */
+};
+
+/* The plot in w x h: the axes' top labels on the first row, the axes
+ * (dim) and lines in braille between, their bottom labels and names on the
+ * last two rows. Lines are drawn worst first, so the best lie on top; each
+ * in its level's heat colour. ASCII draws a glyph per cell by the level of
+ * the last line through it (".:-=+*#%", '@' for the best line); without
+ * colours the objective's own axis still says how good each line is.
+ * Needs w >= 8 * n_axes and h >= 6; smaller draws nothing. */
+void widget_parallel(struct canvas *c, int x, int y, int w, int h, const struct parallel_plot *p);
+
 #endif
