@@ -34,6 +34,7 @@ int cmd_request(int argc, char **argv);      /* cancel, stop, pause, resume, ret
 int cmd_priority(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);       /* sweep ls, sweep show */
 int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_export_model(int argc, char **argv);

@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{"priority", cmd_priority, "change a run's place in the queue"},
 	{"ls", cmd_ls, "list the runs of the store"},
 	{"show", cmd_show, "one run in detail: history, confusion, misclassified digits"},
+	{"sweep", cmd_sweep, "what sweeps found: list them, or draw one (sweep show ID)"},
 	{"compare", cmd_compare, "runs side by side"},
 	{"export", cmd_export, "runs as CSV or JSON"},
 	{"export-model", cmd_export_model, "a trained model as an ONNX file"},

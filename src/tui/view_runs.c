@@ -139,8 +139,9 @@ static void draw_summary(const struct app *a, const struct runs_state *s, struct
 	char what[96];
 
 	if (a->point_sweep) {   /* opened from the sweep view: say which point, and the way back */
-		canvas_printf(c, 0, 1, COLOR_ACCENT, 0, "%d runs of sweep %lld at %s  (Esc: back to "
-			      "the sweep)", s->list.n, (long long)a->point_sweep, a->point);
+		canvas_printf(c, 0, 1, COLOR_ACCENT, 0, "%d run%s of sweep %lld at %s  (Esc: back to "
+			      "the sweep)", s->list.n, s->list.n == 1 ? "" : "s",
+			      (long long)a->point_sweep, a->point);
 		return;
 	}
 	if (s->group)

@@ -168,8 +168,8 @@ static void draw_two_keys(struct sweep_state *s, struct canvas *c, int y, int h)
 			    .sel = s->sel_row * k1->n_values + s->sel_col, .top = s->top,
 			    .left = s->left};
 
-	canvas_printf(c, 0, y, COLOR_DIM, 0, "mean %s of each point; * best; arrows select, "
-		      "Enter lists its runs", st->goal.objective);
+	canvas_printf(c, 0, y, COLOR_DIM, 0, "mean %s of each point; * best%s", st->goal.objective,
+		      s->printed ? "" : "; arrows select, Enter lists its runs");
 	if (!v || !text || !texts)
 		goto out;
 	for (int i = 0; i < k0->n_values; i++)
@@ -370,6 +370,7 @@ static void draw_best(const struct sweep_state *s, struct canvas *c, int y)
 void sweep_page_draw(struct sweep_state *s, struct canvas *c, int top, int bottom)
 {
 	int footer = footer_rows(s), chart_y = top + 2, chart_h, key_rows = s->stats.n_keys;
+	int least = sweep_page_chart_rows(s) < 8 ? sweep_page_chart_rows(s) : 8;
 
 	if (s->problem[0]) {
 		canvas_text(c, 0, top, s->problem, COLOR_BAD, 0, 0);
@@ -377,7 +378,7 @@ void sweep_page_draw(struct sweep_state *s, struct canvas *c, int top, int botto
 	}
 	/* a short terminal shows fewer keys in the ranking before the chart shrinks */
 	chart_h = bottom - chart_y - footer;
-	while (chart_h < 8 && key_rows > 1) {
+	while (chart_h < least && key_rows > 1) {
 		key_rows--;
 		footer--;
 		chart_h++;

@@ -161,6 +161,7 @@ struct sweep_state {
 	int sel_row, sel_col;           /* the heatmap's selected cell (two keys) */
 	int top, left;                  /* the heatmap's scroll */
 	char problem[256];              /* "" or why the sweep cannot be shown */
+	int printed;                    /* drawn as text (sweep show): no keys to hint */
 };
 
 /* The sweep's page in rows top .. bottom - 1 of c: its name and goal, its
