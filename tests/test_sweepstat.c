@@ -72,6 +72,7 @@ static void test_one_key(void)
 	is_int(s.points[2].done, 2, "two of them done");
 	ok(isnan(s.points[3].mean) && s.points[3].runs == 1, "units=20 has no result yet");
 	is_near(s.keys[0].share, 206.0 / 233.0, 1e-9, "share: between / total = 206/233");
+	is_int(s.keys[0].groups, 3, "three values compared");
 	is_int(s.best_point, 0, "best point: units=15 (mean .93)");
 	is_int(s.best_trial, 1, "best run: .95");
 	is_int(s.trials[s.best_trial].id, 11, "run 11");
@@ -119,6 +120,7 @@ static void test_two_keys_constraint(void)
 	is_str(s.keys[1].values[1], "y", "its values in queue order");
 	is_near(s.keys[0].share, .8, 1e-12, "a explains .8");
 	is_near(s.keys[1].share, .2, 1e-12, "b explains .2");
+	is_int(s.keys[1].groups, 2, "two groups of two runs");
 	sweep_keys_by_share(&s, order);
 	ok(order[0] == 0 && order[1] == 1, "a ranks first");
 	is_int(s.best_point, 0, "best point a=1 b=x (minimised)");
@@ -215,6 +217,7 @@ static void test_bins_and_progress(void)
 	is_int(s.keys[0].n_values, 13, "13 values");
 	is_int(s.n_trials, 12, "12 finished");
 	is_near(s.keys[0].share, 1.0 / 9.0, 1e-12, "binned share 1/9");
+	is_int(s.keys[0].groups, SWEEP_BINS, "in SWEEP_BINS groups");
 	is_int(s.progress.failed, 2, "failed and diverged count as failed");
 	is_int(s.progress.other, 2, "paused and interrupted as other");
 	is_int(s.progress.done, 12, "12 done");

@@ -347,6 +347,7 @@ static void key_share(struct sweep_stats *s, int k, double mean, double total, i
 			}
 		if (n)
 			between += n * (sum / n - mean) * (sum / n - mean);
+		s->keys[k].groups += n > 0;
 	}
 	s->keys[k].share = total > 0 ? between / total : NAN;
 }
@@ -356,8 +357,10 @@ static void shares(struct sweep_stats *s)
 	double mean = 0, total = 0;
 	int *group;
 
-	for (int k = 0; k < s->n_keys; k++)
+	for (int k = 0; k < s->n_keys; k++) {
 		s->keys[k].share = NAN;
+		s->keys[k].groups = 0;
+	}
 	if (s->n_trials < 2 || !(group = malloc(sizeof *group * (size_t)s->n_trials)))
 		return;
 	for (int t = 0; t < s->n_trials; t++)

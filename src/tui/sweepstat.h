@@ -65,6 +65,9 @@ struct sweep_key {
 	int log_spaced;                 /* numeric, positive, and evenly spaced on a log
 	                                   scale rather than a linear one */
 	double share;                   /* of the objective's variance; NAN: no variance */
+	int groups;                     /* groups of finished runs the share compared (values,
+	                                   or bins); as many as runs: the share is 1 by
+	                                   construction, there being no repeats */
 };
 
 struct sweep_point {

@@ -13,7 +13,7 @@
 #include "tui/widgets.h"
 
 #define PLOT_ROWS 14            /* a plot's rows when nothing limits it */
-#define SHARE_BAR 20            /* columns of a variance share's bar */
+#define SHARE_BAR 16            /* columns of a variance share's bar */
 
 /* ---- reading ---- */
 
@@ -302,10 +302,11 @@ static void draw_shares(const struct sweep_state *s, struct canvas *c, int y, in
 			continue;
 		}
 		widget_progress(c, x, y + 1 + i, SHARE_BAR, k->share, COLOR_ACCENT);
-		canvas_printf(c, x + SHARE_BAR + 1, y + 1 + i, COLOR_DEFAULT, 0, "%5.1f%%  %d value%s%s%s",
+		canvas_printf(c, x + SHARE_BAR + 1, y + 1 + i, COLOR_DEFAULT, 0, "%5.1f%%  %d value%s%s%s%s",
 			      100 * k->share, k->n_values, k->n_values == 1 ? "" : "s",
 			      k->log_spaced ? ", log-spaced" : "",
-			      k->numeric && k->n_values > SWEEP_BIN_ABOVE ? ", in 4 bins" : "");
+			      k->numeric && k->n_values > SWEEP_BIN_ABOVE ? ", in 4 bins" : "",
+			      k->groups == st->n_trials ? ", no repeats" : "");
 	}
 }
 
