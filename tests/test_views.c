@@ -395,6 +395,7 @@ static void test_sweep_view(int ascii, int64_t sweep, const char *name)
 {
 	static struct store_row rows[SWEEP_ROWS];
 	struct sweep_state s = {0};
+	struct dl_error err;
 	struct app a;
 	struct canvas *c;
 
@@ -402,10 +403,55 @@ static void test_sweep_view(int ascii, int64_t sweep, const char *name)
 	a.rows = rows;
 	a.n_rows = make_sweeps(rows);
 	a.open_sweep = sweep;
-	sweep_view.enter(&a, &s);
+	ok(sweep_state_build(&s, rows, a.n_rows, sweep, NULL, &err) == DL_OK, "%s: built", name);
 	c = frame(&a, ascii);
 	sweep_view.draw(&a, &s, c);
 	finish(&a, c, name);
+	sweep_state_free(&s);
+}
+
+/* A sweep with its own goal, stored: fewest parameters subject to
+ * val_accuracy >= .9, a random search planned to 12 points, pruned by
+ * ASHA from 1 epoch by a factor of 3 (rungs 1, 3, 9 of 9 epochs). */
+static void test_sweep_goal(int ascii)
+{
+	static struct store_row rows[SWEEP_ROWS];
+	struct store_sweep sw = {.id = 2, .maximize = 0, .constraint_at_least = 1,
+				 .constraint_value = 0.9, .planned_points = 12,
+				 .prune_min_epochs = 1, .prune_factor = 3};
+	struct sweep_state s = {0};
+	struct dl_error err;
+	struct app a;
+	struct canvas *c;
+	int n;
+
+	snprintf(sw.objective, sizeof sw.objective, "params");
+	snprintf(sw.constraint_metric, sizeof sw.constraint_metric, "val_accuracy");
+	snprintf(sw.search, sizeof sw.search, "random");
+	snprintf(sw.prune, sizeof sw.prune, "asha");
+	make_app(&a, rows);
+	n = make_sweeps(rows);
+	for (int i = 0; i < n; i++) {
+		if (rows[i].sweep_id != 2)
+			continue;
+		rows[i].params = 1000 + 10 * (i % 5) * (i % 3 + 1);
+		rows[i].planned_epochs = 9;
+		rows[i].epochs = rows[i].status == STORE_DONE ? 9 : 2;
+	}
+	rows[13].status = STORE_PRUNED;         /* stopped at its first rung */
+	rows[13].epochs = 1;
+	rows[14].status = STORE_PRUNED;
+	rows[14].epochs = 3;
+	a.rows = rows;
+	a.n_rows = n;
+	ok(sweep_state_build(&s, rows, n, 2, &sw, &err) == DL_OK, "a sweep with a stored goal");
+	is_int(s.stats.progress.pruned, 2, "two runs pruned");
+	ok(s.stats.progress.n_rungs == 3 && s.stats.progress.rung_epochs[2] == 9,
+	   "rungs at 1, 3 and 9 epochs");
+	is_int(s.stats.progress.rung_runs[1], 7, "seven runs trained 3 epochs or more");
+	c = frame(&a, ascii);
+	sweep_view.draw(&a, &s, c);
+	finish(&a, c, "sweep-goal");
 	sweep_state_free(&s);
 }
 
@@ -415,6 +461,7 @@ static void test_sweep_keys(void)
 	static struct store_row rows[SWEEP_ROWS];
 	struct sweep_state s = {0};
 	struct runs_state rs = {.status = -1};
+	struct dl_error err;
 	struct app a;
 	struct key_event enter = {.key = '\n'}, left = {.key = KEY_LEFT};
 
@@ -426,7 +473,7 @@ static void test_sweep_keys(void)
 	is_int(action_run_key(&a, 113, 'w'), KEY_RELOAD, "w opens the sweep of the selected run");
 	is_int(a.view, VIEW_SWEEP, "in the sweep view");
 	is_int((int)a.open_sweep, 2, "its sweep");
-	sweep_view.enter(&a, &s);
+	ok(sweep_state_build(&s, rows, a.n_rows, 2, NULL, &err) == DL_OK, "sweep 2 built");
 	ok(s.sel_row == 2 && s.sel_col == 1, "the best cell is selected first (units=64 lr=0.01)");
 	is_int(sweep_view.key(&a, &s, &left), KEY_REDRAW, "left moves the selection");
 	is_int(sweep_view.key(&a, &s, &enter), KEY_RELOAD, "Enter opens the cell's runs");
@@ -461,6 +508,7 @@ int main(void)
 		test_sweep_view(ascii, 1, "sweep-1-key");
 		test_sweep_view(ascii, 2, "sweep-2-keys");
 		test_sweep_view(ascii, 3, "sweep-4-keys");
+		test_sweep_goal(ascii);
 	}
 	test_sweep_keys();
 	test_selection();

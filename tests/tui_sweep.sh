@@ -59,7 +59,7 @@ ok $? "the key bar offers w on a run of a sweep"
 filter sweep-lr
 wait_for "8 runs shown of 33" 5
 keys w
-wait_for "sweep 1 sweep-lr  1 key, 4 points" 5; ok $? "w opens the run's sweep"
+wait_for "sweep 1 sweep-lr  grid, 1 key, 4 points" 5; ok $? "w opens the run's sweep"
 wait_for "lr (log scale)" 2; ok $? "one key: the objective against lr, on a log axis"
 screen | grep -q "test_accuracy by lr: mean ± sd over repeats"
 ok $? "with mean and spread over the repeats"
@@ -76,7 +76,7 @@ wait_for "8 runs shown of 33" 5; ok $? "Esc returns to the runs list"
 filter sweep-grid
 wait_for "9 runs shown of 33" 5
 keys w
-wait_for "sweep 2 sweep-grid  2 keys, 9 points" 5; ok $? "a two-key sweep"
+wait_for "sweep 2 sweep-grid  grid, 2 keys, 9 points" 5; ok $? "a two-key sweep"
 screen | grep -q "^units    0.01     0.1       1"
 ok $? "draws a heatmap: lr across, units down"
 best=$(screen | sed -n 's/^best point \(units=[0-9]* lr=[0-9.]*\) .*/\1/p')
@@ -99,7 +99,7 @@ wait_for "9 runs shown of 33" 5; ok $? "and Esc twice returns to the list it cam
 filter sweep-four
 wait_for "16 runs shown of 33" 5
 keys w
-wait_for "sweep 3 sweep-four  4 keys, 16 points" 5; ok $? "a four-key sweep"
+wait_for "sweep 3 sweep-four  grid, 4 keys, 16 points" 5; ok $? "a four-key sweep"
 screen | grep -q "units *lr *batch_size *epochs *test_accuracy"
 ok $? "draws parallel coordinates: an axis per key and one for the objective"
 [ "$(screen | grep -c "^  \(units\|lr\|batch_size\|epochs\) ")" = 4 ]

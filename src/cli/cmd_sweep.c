@@ -32,8 +32,10 @@ static const char sweep_help[] =
 	"  --ascii   ASCII characters instead of Unicode (also chosen when the\n"
 	"            locale is not UTF-8)\n"
 	"\n"
-	"The objective is val_accuracy, maximised (test_accuracy when the runs\n"
-	"have no validation set). Only done runs count towards it.\n";
+	"The objective is the sweep's own (objective: and subject_to: in its\n"
+	"file; by default val_accuracy maximised, or test_accuracy without a\n"
+	"validation set). Only done runs count towards it; with a constraint the\n"
+	"best run meeting it is named, or the page says that none did.\n";
 
 /* Every run of the store, by id; prints the error. */
 static int read_rows(struct store *s, struct store_row **rows, int *n)
@@ -46,6 +48,17 @@ static int read_rows(struct store *s, struct store_row **rows, int *n)
 		return DL_ERR;
 	}
 	return DL_OK;
+}
+
+/* The page's state for sweep id: its goal as stored, or the default for a
+ * sweep the store has no row for. */
+static int sweep_build(struct store *s, struct sweep_state *st, const struct store_row *rows,
+		       int n, int64_t id, struct dl_error *err)
+{
+	struct store_sweep sw;
+	int stored = store_get_sweep(s, id, &sw, err) == DL_OK;
+
+	return sweep_state_build(st, rows, n, id, stored ? &sw : NULL, err);
 }
 
 static void print_cell(const char *s, int width)
@@ -79,7 +92,7 @@ static int sweep_ls(void)
 			seen = rows[j].sweep_id == rows[i].sweep_id;
 		if (seen)
 			continue;
-		if (sweep_state_build(&st, rows, n, rows[i].sweep_id, NULL, &err) != DL_OK) {
+		if (sweep_build(s, &st, rows, n, rows[i].sweep_id, &err) != DL_OK) {
 			cli_print_error(&err);
 			status = 1;
 			break;
@@ -138,7 +151,7 @@ static int sweep_show(int64_t id, int ascii)
 		store_close(s);
 		return 1;
 	}
-	if (sweep_state_build(&st, rows, n, id, NULL, &err) != DL_OK) {
+	if (sweep_build(s, &st, rows, n, id, &err) != DL_OK) {
 		cli_print_error(&err);
 		status = 1;
 	} else if (st.stats.progress.runs == 0) {

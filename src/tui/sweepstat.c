@@ -45,6 +45,25 @@ void sweep_goal_default(struct sweep_goal *g, const struct store_row *rows, int 
 	snprintf(g->objective, sizeof g->objective, "%s", has_val ? "val_accuracy" : "test_accuracy");
 }
 
+void sweep_goal_from_store(struct sweep_goal *g, const struct store_sweep *sw,
+			   const struct store_row *rows, int n)
+{
+	int has_val = 0;
+
+	*g = (struct sweep_goal){.maximize = sw->maximize, .at_least = sw->constraint_at_least,
+				 .bound = sw->constraint_value, .planned = sw->planned_points};
+	snprintf(g->objective, sizeof g->objective, "%s", sw->objective);
+	snprintf(g->constraint, sizeof g->constraint, "%s", sw->constraint_metric);
+	if (!strcmp(sw->prune, "asha") && sw->prune_min_epochs > 0 && sw->prune_factor > 1) {
+		g->rung_epochs = sw->prune_min_epochs;
+		g->rung_factor = sw->prune_factor;
+	}
+	for (int i = 0; i < n && !has_val; i++)
+		has_val = rows[i].sweep_id == sw->id && !isnan(rows[i].val_accuracy);
+	if (!strcmp(g->objective, "val_accuracy") && !has_val)
+		snprintf(g->objective, sizeof g->objective, "test_accuracy");
+}
+
 int sweep_better(const struct sweep_goal *g, double a, double b)
 {
 	if (isnan(a))
@@ -237,8 +256,6 @@ static int add_point(struct sweep_stats *s, const struct store_row *r, int *cap)
 
 static void count_status(struct sweep_progress *pr, enum store_status st)
 {
-	const char *name = store_status_name(st);
-
 	pr->runs++;
 	if (st == STORE_DONE)
 		pr->done++;
@@ -246,7 +263,7 @@ static void count_status(struct sweep_progress *pr, enum store_status st)
 		pr->running++;
 	else if (st == STORE_QUEUED)
 		pr->queued++;
-	else if (!strcmp(name, "pruned"))
+	else if (st == STORE_PRUNED)
 		pr->pruned++;
 	else if (st == STORE_FAILED || st == STORE_DIVERGED || st == STORE_CANCELLED)
 		pr->failed++;
@@ -402,6 +419,28 @@ static void find_best(struct sweep_stats *s)
 	}
 }
 
+/* ASHA's rungs, r, r * f, r * f^2 ... up to the longest planned run, and
+ * the runs of the sweep that trained at least that many epochs. */
+static void count_rungs(struct sweep_stats *s, const struct store_row *rows, int n)
+{
+	struct sweep_progress *pr = &s->progress;
+	int longest = 0;
+
+	if (s->goal.rung_epochs < 1 || s->goal.rung_factor < 2)
+		return;
+	for (int i = 0; i < n; i++)
+		if (rows[i].sweep_id == s->sweep_id && rows[i].planned_epochs > longest)
+			longest = rows[i].planned_epochs;
+	for (int e = s->goal.rung_epochs; e <= longest && pr->n_rungs < SWEEP_MAX_RUNGS;
+	     e *= s->goal.rung_factor) {
+		pr->rung_epochs[pr->n_rungs] = e;
+		for (int i = 0; i < n; i++)
+			pr->rung_runs[pr->n_rungs] += rows[i].sweep_id == s->sweep_id &&
+						      rows[i].epochs >= e;
+		pr->n_rungs++;
+	}
+}
+
 static int fail(struct sweep_stats *s, struct dl_error *err)
 {
 	sweep_stats_free(s);
@@ -440,6 +479,7 @@ int sweep_stats_build(struct sweep_stats *s, const struct store_row *rows, int n
 	}
 	for (int k = 0; k < s->n_keys; k++)
 		finish_key(s, k);
+	count_rungs(s, rows, n);
 	point_means(s);
 	shares(s);
 	find_best(s);

@@ -37,14 +37,24 @@
 #define SWEEP_BIN_ABOVE 8
 #define SWEEP_BINS 4
 
-/* What the sweep optimises, and under which constraint. */
+/* What the sweep optimises, under which constraint, and how it prunes. */
 struct sweep_goal {
 	char objective[32];             /* a metric name (sweep_metric) */
 	int maximize;
 	char constraint[32];            /* a metric name; "" none */
 	int at_least;                   /* 1: constraint >= value, 0: <= value */
 	double bound;
+	int planned;                    /* runs the sweep will have in all; 0: those it has */
+	int rung_epochs, rung_factor;   /* ASHA: the first rung and the reduction factor;
+	                                   0: no rungs */
 };
+
+/* The goal a sweep stored (store_get_sweep), with one repair: a sweep that
+ * maximises val_accuracy but none of whose runs has one (queued before the
+ * store kept goals, on data with no validation set) is read as the default
+ * (sweep_goal_default) would read it. */
+void sweep_goal_from_store(struct sweep_goal *g, const struct store_sweep *sw,
+			   const struct store_row *rows, int n);
 
 /* The value of metric `name` in a row ("val_accuracy", "test_accuracy",
  * "accuracy", "loss", "val_loss", "test_loss", "params", "seconds" or
@@ -87,10 +97,15 @@ struct sweep_trial {
 	int feasible;                   /* meets the constraint (1 when there is none) */
 };
 
+#define SWEEP_MAX_RUNGS 8
+
 struct sweep_progress {
 	int runs, done, running, queued, pruned, failed; /* failed: failed, diverged or
 	                                                   cancelled */
 	int other;                      /* paused, interrupted */
+	int n_rungs;                    /* ASHA: rungs up to the longest planned run */
+	int rung_epochs[SWEEP_MAX_RUNGS];
+	int rung_runs[SWEEP_MAX_RUNGS]; /* runs that trained at least that many epochs */
 };
 
 struct sweep_stats {

@@ -18,16 +18,17 @@
 /* ---- reading ---- */
 
 int sweep_state_build(struct sweep_state *s, const struct store_row *rows, int n,
-		      int64_t sweep_id, const struct sweep_goal *goal, struct dl_error *err)
+		      int64_t sweep_id, const struct store_sweep *sw, struct dl_error *err)
 {
 	struct sweep_goal g;
 	int status;
 
 	sweep_stats_free(&s->stats);
 	s->id = sweep_id;
-	s->goal_stored = goal != NULL;
-	if (goal)
-		g = *goal;
+	s->goal_stored = sw != NULL;
+	snprintf(s->search, sizeof s->search, "%s", sw ? sw->search : "");
+	if (sw)
+		sweep_goal_from_store(&g, sw, rows, n);
 	else
 		sweep_goal_default(&g, rows, n, sweep_id);
 	status = sweep_stats_build(&s->stats, rows, n, sweep_id, &g, err);
@@ -48,11 +49,15 @@ void sweep_state_free(struct sweep_state *s)
 static void sweep_update(struct app *a, void *state)
 {
 	struct sweep_state *s = state;
-	int sel_row = s->sel_row, sel_col = s->sel_col, same = s->id == a->open_sweep;
+	int sel_row = s->sel_row, sel_col = s->sel_col, same = s->id == a->open_sweep, stored;
+	struct store_sweep sw;
 	struct dl_error err;
 
 	s->problem[0] = '\0';
-	if (sweep_state_build(s, a->rows, a->n_rows, a->open_sweep, NULL, &err) != DL_OK)
+	/* a sweep the store has no row for (removed) still shows what its runs hold */
+	stored = store_get_sweep(a->store, a->open_sweep, &sw, &err) == DL_OK;
+	if (sweep_state_build(s, a->rows, a->n_rows, a->open_sweep, stored ? &sw : NULL,
+			      &err) != DL_OK)
 		snprintf(s->problem, sizeof s->problem, "%.200s", err.msg);
 	else if (s->stats.progress.runs == 0)
 		snprintf(s->problem, sizeof s->problem, "sweep %lld has no runs (they were removed)",
@@ -85,16 +90,17 @@ static void draw_title(const struct sweep_state *s, struct canvas *c, int y)
 	canvas_fill(c, 0, y, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
 	x = canvas_printf(c, 0, y, COLOR_TITLE, ATTR_BOLD, "sweep %lld ", (long long)st->sweep_id);
 	x += canvas_text(c, x, y, st->name, COLOR_TITLE, ATTR_BOLD, 40);
-	canvas_printf(c, x, y, COLOR_DEFAULT, 0, "  %d key%s, %d point%s  %s %s%s", st->n_keys,
-		      st->n_keys == 1 ? "" : "s", st->n_points, st->n_points == 1 ? "" : "s",
-		      g->maximize ? "maximise" : "minimise", g->objective,
-		      s->goal_stored ? "" : " (default)");
+	canvas_printf(c, x, y, COLOR_DEFAULT, 0, "  %s%s%d key%s, %d point%s  %s %s", s->search,
+		      s->search[0] ? ", " : "", st->n_keys, st->n_keys == 1 ? "" : "s", st->n_points,
+		      st->n_points == 1 ? "" : "s", g->maximize ? "maximise" : "minimise",
+		      g->objective);
 }
 
 static void draw_progress(const struct sweep_state *s, struct canvas *c, int y)
 {
 	const struct sweep_progress *p = &s->stats.progress;
 	int x = 0, ended = p->done + p->pruned + p->failed;
+	int planned = s->stats.goal.planned > p->runs ? s->stats.goal.planned : p->runs;
 
 	x += canvas_printf(c, x, y, COLOR_GOOD, 0, "done %d", p->done);
 	x += canvas_printf(c, x, y, COLOR_RUNNING, 0, "  running %d", p->running);
@@ -104,10 +110,13 @@ static void draw_progress(const struct sweep_state *s, struct canvas *c, int y)
 		x += canvas_printf(c, x, y, COLOR_BAD, 0, "  failed %d", p->failed);
 	if (p->other)
 		x += canvas_printf(c, x, y, COLOR_WARN, 0, "  paused or interrupted %d", p->other);
-	x += canvas_printf(c, x, y, COLOR_DIM, 0, "  of %d  ", p->runs);
+	if (planned > p->runs)  /* a sweep that grows: its points are made as workers free up */
+		x += canvas_printf(c, x, y, COLOR_DIM, 0, "  of %d planned  ", planned);
+	else
+		x += canvas_printf(c, x, y, COLOR_DIM, 0, "  of %d  ", p->runs);
 	if (c->w - x >= 12)
-		widget_progress(c, x, y, c->w - x > 30 ? 30 : c->w - x, p->runs ? (double)ended / p->runs
-				: 0, COLOR_GOOD);
+		widget_progress(c, x, y, c->w - x > 30 ? 30 : c->w - x,
+				planned ? (double)ended / planned : 0, COLOR_GOOD);
 }
 
 /* The objective against the one key. */
@@ -266,7 +275,8 @@ out:
 
 static int footer_rows(const struct sweep_state *s)
 {
-	return 1 + s->stats.n_keys + 2 + (s->stats.goal.constraint[0] != '\0');
+	return 1 + s->stats.n_keys + 2 + (s->stats.goal.constraint[0] != '\0') +
+	       (s->stats.progress.n_rungs > 0);
 }
 
 int sweep_page_chart_rows(const struct sweep_state *s)
@@ -359,13 +369,28 @@ static void draw_best(const struct sweep_state *s, struct canvas *c, int y)
 			      g->constraint, g->at_least ? ">=" : "<=", g->bound, st->n_trials);
 		return;
 	}
-	x = canvas_printf(c, 0, y + 2, COLOR_TITLE, ATTR_BOLD, "best with %s %s %g ", g->constraint,
+	x = canvas_printf(c, 0, y + 2, COLOR_TITLE, ATTR_BOLD, "best with %s %s %g", g->constraint,
 			  g->at_least ? ">=" : "<=", g->bound);
-	canvas_printf(c, x, y + 2, COLOR_GOOD, 0, "run %lld  %s %s  at %s  (%d of %d met it)",
-		      (long long)st->trials[st->best_feasible].id, g->objective,
+	canvas_printf(c, x, y + 2, COLOR_GOOD, 0, " (%d of %d): run %lld  %s %s  at %s",
+		      st->n_feasible, st->n_trials, (long long)st->trials[st->best_feasible].id,
+		      g->objective,
 		      sweep_format(g, st->trials[st->best_feasible].objective, v, sizeof v),
-		      st->points[st->trials[st->best_feasible].point].label, st->n_feasible,
-		      st->n_trials);
+		      st->points[st->trials[st->best_feasible].point].label);
+}
+
+/* ASHA: how many runs reached each rung. */
+static void draw_rungs(const struct sweep_state *s, struct canvas *c, int y)
+{
+	const struct sweep_progress *p = &s->stats.progress;
+	int x;
+
+	if (!p->n_rungs)
+		return;
+	x = canvas_text(c, 0, y, "runs at each rung ", COLOR_TITLE, ATTR_BOLD, 0);
+	x += canvas_printf(c, x, y, COLOR_DIM, 0, "(ASHA, epochs: runs)");
+	for (int r = 0; r < p->n_rungs; r++)
+		x += canvas_printf(c, x, y, COLOR_DEFAULT, 0, "  %d: %d", p->rung_epochs[r],
+				   p->rung_runs[r]);
 }
 
 void sweep_page_draw(struct sweep_state *s, struct canvas *c, int top, int bottom)
@@ -398,6 +423,7 @@ void sweep_page_draw(struct sweep_state *s, struct canvas *c, int top, int botto
 		draw_many_keys(s, c, chart_y, chart_h);
 	draw_shares(s, c, chart_y + chart_h, key_rows + 1);
 	draw_best(s, c, chart_y + chart_h + key_rows + 1);
+	draw_rungs(s, c, chart_y + chart_h + key_rows + 3 + (s->stats.goal.constraint[0] != '\0'));
 }
 
 static void sweep_draw(const struct app *a, void *state, struct canvas *c)

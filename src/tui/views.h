@@ -158,6 +158,7 @@ struct sweep_state {
 	int64_t id;                     /* the sweep read; 0: none */
 	struct sweep_stats stats;
 	int goal_stored;                /* the goal is the sweep's own, not the default */
+	char search[16];                /* grid, random, tpe; "" unknown */
 	int sel_row, sel_col;           /* the heatmap's selected cell (two keys) */
 	int top, left;                  /* the heatmap's scroll */
 	char problem[256];              /* "" or why the sweep cannot be shown */
@@ -175,10 +176,10 @@ int sweep_page_rows(const struct sweep_state *s, int chart_rows);
 /* Rows the chart of s wants when nothing limits it (a heatmap's rows,
  * else a plot's 14). */
 int sweep_page_chart_rows(const struct sweep_state *s);
-/* Compute the sweep's stats from rows (the goal: the stored one when
- * goal is not NULL, else the default), and select its best cell. */
+/* Compute the sweep's stats from rows, for the goal the sweep stored (sw;
+ * NULL: the default goal), and select its best cell. */
 int sweep_state_build(struct sweep_state *s, const struct store_row *rows, int n,
-		      int64_t sweep_id, const struct sweep_goal *goal, struct dl_error *err);
+		      int64_t sweep_id, const struct store_sweep *sw, struct dl_error *err);
 void sweep_state_free(struct sweep_state *s);
 
 /* ---- help ---- */
