@@ -216,6 +216,55 @@ static void test_run(int ascii, enum run_tab tab, const char *name)
 	   "%s: the confusion cell drawn at (true 4, predicted 9) is where a click finds it", name);
 }
 
+/* The curves' keys: l puts the loss chart on a log y axis, x moves its x
+ * axis to steps; the accuracy chart (m) keeps its own settings, and the
+ * loss chart finds its own again. Steps are epochs times the run's batches
+ * per epoch; wall time adds up the epochs' seconds. */
+static void test_run_chart_settings(int ascii)
+{
+	struct store_row rows[N_ROWS];
+	struct store_epoch e[EPOCHS];
+	struct store_sample samples[2];
+	struct app a;
+	static struct run_state s;
+	struct canvas *c;
+	struct key_event l = {.key = 'l'}, x = {.key = 'x'}, m = {.key = 'm'}, X = {.key = 'X'};
+
+	make_app(&a, rows);
+	make_run_state(&s, &rows[0], e, samples);
+	s.run.row.batches = 469;
+	run_view.key(&a, &s, &l);
+	run_view.key(&a, &s, &x);
+	ok(s.charts[CHART_LOSS].log_y && s.charts[CHART_LOSS].x == CHART_X_STEP,
+	   "l and x set the loss chart's log y and x by step");
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	finish(&a, c, "run-curves-log-steps");
+	run_view.key(&a, &s, &m);
+	ok(!s.charts[CHART_ACCURACY].log_y && s.charts[CHART_ACCURACY].x == CHART_X_EPOCH,
+	   "the accuracy chart keeps its own settings");
+	run_view.key(&a, &s, &x);
+	run_view.key(&a, &s, &x);
+	run_view.key(&a, &s, &X);
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	finish(&a, c, "run-curves-time-logx");
+	run_view.key(&a, &s, &m);
+	ok(s.charts[CHART_LOSS].log_y && s.charts[CHART_LOSS].x == CHART_X_STEP &&
+	   !s.charts[CHART_LOSS].log_x, "and m back to the loss chart finds its settings again");
+	s.run.row.batches = 0;
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	{
+		char *text = golden_canvas_text(c);
+
+		ok(text && strstr(text, "loss per epoch, log y (m: accuracy) (steps unknown"),
+		   "a run that kept no batch count says steps are unknown and draws epochs");
+		free(text);
+	}
+	canvas_free(c);
+}
+
 /* A data set of named classes (a folder of cat, dog and owl drawings), and
  * EMNIST Balanced's 47 at 80x24: the heatmap names the classes, or turns
  * compact and scrolls to the selected cell. */
@@ -503,6 +552,7 @@ int main(void)
 		test_run(ascii, TAB_CURVES, "run-curves");
 		test_run(ascii, TAB_CONFUSION, "run-confusion");
 		test_run(ascii, TAB_DIGITS, "run-digits");
+		test_run_chart_settings(ascii);
 		test_compare(ascii);
 		test_run_classes(ascii);
 		test_sweep_view(ascii, 1, "sweep-1-key");

@@ -56,14 +56,54 @@ static int event_marks(const struct run_state *s, int *marks, int max)
 	return n;
 }
 
+/* The x of each epoch on the axis the chart asks for; NULL when that is
+ * epochs (the widget counts them), or the run cannot say (no batch count
+ * kept: *why says so). malloc'd. */
+static double *x_values(const struct run_state *s, enum chart_x axis, const char **why)
+{
+	double *x, sum = 0;
+
+	*why = NULL;
+	if (axis == CHART_X_EPOCH || s->n_epochs < 1)
+		return NULL;
+	if (axis == CHART_X_STEP && s->run.row.batches < 1) {
+		*why = " (steps unknown: no batch count kept)";
+		return NULL;
+	}
+	if (!(x = malloc(sizeof *x * (size_t)s->n_epochs)))
+		return NULL;
+	for (int i = 0; i < s->n_epochs; i++) {
+		sum += isfinite(s->epochs[i].seconds) ? s->epochs[i].seconds : 0;
+		x[i] = axis == CHART_X_STEP ? (double)s->epochs[i].epoch * s->run.row.batches : sum;
+	}
+	return x;
+}
+
+static const char *const x_titles[CHART_X_COUNT] = {"per epoch", "per step", "over time"};
+static const char *const x_units[CHART_X_COUNT] = {NULL, "steps", "s"};
+
+static void chart_title(char *buf, size_t size, const struct run_state *s, const char *why)
+{
+	const struct chart_view *v = &s->charts[s->chart_metric];
+
+	snprintf(buf, size, "%s %s%s%s%s (m: %s)", s->chart_metric ? "accuracy" : "loss",
+		 x_titles[why ? CHART_X_EPOCH : v->x], v->log_y || v->log_x ? ", log " : "",
+		 v->log_y ? "y" : "", v->log_x ? "x" : "", s->chart_metric ? "loss" : "accuracy");
+	if (why)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s", why);
+}
+
 static void draw_curves(const struct run_state *s, struct canvas *c, int top, int bottom)
 {
 	double *loss = series(s, get_loss), *acc = series(s, get_acc), *vloss = series(s, get_vloss);
-	double *vacc = series(s, get_vacc), *lr = series(s, get_lr);
+	double *vacc = series(s, get_vacc), *lr = series(s, get_lr), *x = NULL;
 	int spark_w = c->w - 40 > 60 ? 60 : c->w - 40, marks[64], n_marks;
 	int lr_h = bottom - top >= 24 ? 8 : 5, chart_h = bottom - top - 5 - lr_h;
+	const struct chart_view *v = &s->charts[s->chart_metric];
 	struct chart_series sr[2];
-	struct chart_opts o = {.smooth = s->smooth};
+	struct chart_opts o = {.smooth = s->smooth, .log_y = v->log_y, .log_x = v->log_x};
+	const char *why;
+	char title[160];
 
 	if (!loss || !acc || !vloss || !vacc || !lr || s->n_epochs == 0) {
 		canvas_text(c, 2, top + 1, "No epoch has finished yet.", COLOR_DIM, 0, 0);
@@ -77,13 +117,18 @@ static void draw_curves(const struct run_state *s, struct canvas *c, int top, in
 				     s->chart_metric ? "accuracy" : "loss"};
 	sr[1] = (struct chart_series){s->chart_metric ? vacc : vloss, s->n_epochs, COLOR_SECOND,
 				     s->chart_metric ? "val_accuracy" : "val_loss"};
-	o.title = s->chart_metric ? "accuracy per epoch (m: loss)" : "loss per epoch (m: accuracy)";
+	x = x_values(s, v->x, &why);
+	o.x = x;
+	o.x_unit = x ? x_units[v->x] : NULL;
+	chart_title(title, sizeof title, s, why);
+	o.title = title;
 	widget_line_chart(c, 0, top + 5, c->w, chart_h, sr,
 			  isnan(sr[1].v[0]) && isnan(sr[1].v[s->n_epochs - 1]) ? 1 : 2, &o);
 	n_marks = event_marks(s, marks, 64);
 	sr[0] = (struct chart_series){lr, s->n_epochs, COLOR_WARN, "lr"};
 	o = (struct chart_opts){.title = "learning rate (ticks: LR reductions, early stop)",
-				.marks = marks, .n_marks = n_marks};
+				.marks = marks, .n_marks = n_marks, .x = x, .x_unit = o.x_unit,
+				.log_x = v->log_x};
 	widget_line_chart(c, 0, bottom - lr_h, c->w, lr_h, sr, 1, &o);
 out:
 	free(loss);
@@ -91,6 +136,7 @@ out:
 	free(vloss);
 	free(vacc);
 	free(lr);
+	free(x);
 }
 
 /* ---- confusion ---- */
@@ -344,8 +390,8 @@ const char *run_tab_keys(enum run_tab tab, int wide)
 			      "  E clone+edit  v augment  Esc back " :
 			      " ?help  1-6 panel  arrows scroll  E clone+edit  v augment  Esc back ";
 	default:
-		return wide ? " ?help  1-6/Tab panel  m metric  z smooth  c cancel  s stop  p pause"
-			      "  r retry  t tag  n note  E clone+edit  v augment  Esc back " :
-			      " ?help  1-6 panel  m metric  z smooth  c cancel  s stop  t tag  Esc back ";
+		return wide ? " ?help  1-6/Tab panel  m metric  l log y  X log x  x epoch/step/time"
+			      "  z smooth  c cancel  s stop  p pause  t tag  n note  Esc back " :
+			      " ?help  1-6 panel  m metric  l log  x axis  z smooth  c cancel  Esc back ";
 	}
 }

@@ -298,6 +298,21 @@ static int page(const struct app *a)
 	return a->term && a->term->h > 8 ? a->term->h - 6 : 10;
 }
 
+/* The curves' keys: l log y, X log x, x the next x axis; for the chart
+ * shown, which keeps them when m shows the other and back. */
+static enum key_result chart_key(struct run_state *s, int key)
+{
+	struct chart_view *v = &s->charts[s->chart_metric];
+
+	if (key == 'l')
+		v->log_y = !v->log_y;
+	else if (key == 'X')
+		v->log_x = !v->log_x;
+	else
+		v->x = (enum chart_x)((v->x + 1) % CHART_X_COUNT);
+	return KEY_REDRAW;
+}
+
 static enum key_result run_key(struct app *a, void *state, const struct key_event *k)
 {
 	struct run_state *s = state;
@@ -305,7 +320,8 @@ static enum key_result run_key(struct app *a, void *state, const struct key_even
 	switch (k->key) {
 	case KEY_MOUSE: return click(s, k);
 	case KEY_LEFT: case 'h': move_in_tab(s, -1, 0); return KEY_REDRAW;
-	case KEY_RIGHT: case 'l': move_in_tab(s, 1, 0); return KEY_REDRAW;
+	case 'l': if (s->tab == TAB_CURVES) return chart_key(s, k->key); /* fall through */
+	case KEY_RIGHT: move_in_tab(s, 1, 0); return KEY_REDRAW;
 	case KEY_UP: case 'k': move_in_tab(s, 0, -1); return KEY_REDRAW;
 	case KEY_DOWN: case 'j': move_in_tab(s, 0, 1); return KEY_REDRAW;
 	case KEY_NPAGE: s->scroll += page(a); return KEY_REDRAW;
@@ -314,6 +330,8 @@ static enum key_result run_key(struct app *a, void *state, const struct key_even
 	case KEY_BTAB: set_tab(s, s->tab - 1); return KEY_REDRAW;
 	case 'm': s->chart_metric = !s->chart_metric; return KEY_REDRAW;
 	case 'z': s->smooth = s->smooth == 0 ? 3 : s->smooth == 3 ? 9 : 0; return KEY_REDRAW;
+	case 'x': case 'X':
+		return s->tab == TAB_CURVES ? chart_key(s, k->key) : action_run_key(a, s->id, k->key);
 	case 'V': return toggle_split(a, s);
 	default:
 		if (k->key >= '1' && k->key < '1' + TAB_COUNT) {

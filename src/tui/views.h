@@ -79,6 +79,18 @@ struct runs_state {
 enum run_tab { TAB_CURVES, TAB_CONFUSION, TAB_DIGITS, TAB_WEIGHTS, TAB_MODEL, TAB_YAML,
 	       TAB_COUNT };
 
+/* What the curves' x axis counts: epochs, optimiser steps (epochs times the
+ * run's batches per epoch, which every epoch of a run has alike), or wall
+ * time (the epochs' training seconds added up). */
+enum chart_x { CHART_X_EPOCH, CHART_X_STEP, CHART_X_TIME, CHART_X_COUNT };
+
+struct chart_view {             /* one chart's settings, kept for the session */
+	int log_y, log_x;
+	enum chart_x x;
+};
+
+enum run_chart { CHART_LOSS, CHART_ACCURACY, CHART_COUNT }; /* the m key's two */
+
 struct run_state {
 	/* what update read; `run.row` is refreshed from the app's rows */
 	int64_t id;                     /* 0: nothing loaded (the run is gone) */
@@ -109,6 +121,8 @@ struct run_state {
 	enum run_tab tab;
 	int chart_metric;               /* 0 loss (confusion: counts), 1 accuracy (row %) */
 	int smooth;                     /* 0, 3, 9 */
+	struct chart_view charts[CHART_COUNT]; /* by chart_metric; the learning rate
+	                                   chart follows the shown chart's x axis */
 	int conf_t, conf_p;             /* the selected confusion cell, -1: none */
 	int digit_sel;
 	int scroll;                     /* weights, model, YAML */

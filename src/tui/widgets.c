@@ -122,20 +122,22 @@ static double *smoothed(const double *v, int n, int k)
 	return out;
 }
 
-static void plot_series(struct dots *d, const double *v, int n, int n_max, double lo, double hi,
-			int color, int series)
+/* Points at (tx[i], ty[i]), already on the axes' scales (logarithms on a
+ * log axis); a point that is not finite breaks the line. */
+static void plot_series(struct dots *d, const double *tx, const double *ty, int n, double x_lo,
+			double x_hi, double lo, double hi, int color, int series)
 {
 	int px_w = d->cw * 2, px_h = d->ch * 4, have = 0, lx = 0, ly = 0;
 
 	for (int i = 0; i < n; i++) {
 		int px, py;
 
-		if (!isfinite(v[i])) {
+		if (!isfinite(ty[i]) || !isfinite(tx[i])) {
 			have = 0;
 			continue;
 		}
-		px = n_max > 1 ? (int)lround((double)i * (px_w - 1) / (n_max - 1)) : 0;
-		py = (int)lround((hi - v[i]) / (hi - lo) * (px_h - 1));
+		px = x_hi > x_lo ? (int)lround((tx[i] - x_lo) / (x_hi - x_lo) * (px_w - 1)) : 0;
+		py = (int)lround((hi - ty[i]) / (hi - lo) * (px_h - 1));
 		if (have)
 			dot_line(d, lx, ly, px, py, color, series);
 		else
@@ -144,6 +146,30 @@ static void plot_series(struct dots *d, const double *v, int n, int n_max, doubl
 		ly = py;
 		have = 1;
 	}
+}
+
+/* v on a linear or a log axis: a value a log axis cannot place is NaN. */
+static double axis_value(double v, int log_scale)
+{
+	if (!log_scale)
+		return v;
+	return v > 0 ? log10(v) : NAN;
+}
+
+/* n values as an axis places them; malloc'd, NULL when out of memory. */
+static double *on_axis(const double *v, int n, int log_scale)
+{
+	double *out = malloc(sizeof *out * (size_t)(n > 0 ? n : 1));
+
+	for (int i = 0; out && i < n; i++)
+		out[i] = axis_value(v[i], log_scale);
+	return out;
+}
+
+/* An axis label for position t of an axis (its logarithm on a log axis). */
+static void axis_label(char *buf, size_t size, double t, int log_scale)
+{
+	snprintf(buf, size, "%.3g", log_scale ? pow(10, t) : t);
 }
 
 static void draw_dots(struct canvas *c, int x, int y, const struct dots *d)
@@ -192,40 +218,118 @@ static void draw_legend(struct canvas *c, int x, int y, int w, const struct char
 	}
 }
 
+/* Steps and seconds run to thousands: whole numbers there, not 5.63e+03. */
+static void x_label(char *buf, size_t size, double t, int log_scale)
+{
+	double v = log_scale ? pow(10, t) : t;
+
+	if (fabs(v) >= 1000 && fabs(v) < 1e12)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.3g", v);
+}
+
+/* The x of every point, on the x axis's scale; malloc'd. */
+static double *x_positions(const struct chart_opts *o, int n)
+{
+	double *tx = malloc(sizeof *tx * (size_t)(n > 0 ? n : 1));
+
+	for (int i = 0; tx && i < n; i++)
+		tx[i] = axis_value(o && o->x ? o->x[i] : i + 1, o && o->log_x);
+	return tx;
+}
+
+/* The first and last x below the axis, the unit after the last. */
+static void draw_x_labels(struct canvas *c, int plot_x, int y, int plot_w, const struct chart_opts *o,
+			  double x_lo, double x_hi)
+{
+	char first[32], last[48];
+	int log_x = o && o->log_x, n;
+
+	x_label(first, sizeof first, x_lo, log_x);
+	x_label(last, sizeof last, x_hi, log_x);
+	if (o && o->x_unit) {
+		size_t len = strlen(last);
+
+		snprintf(last + len, sizeof last - len, " %s", o->x_unit);
+	}
+	canvas_text(c, plot_x, y, first, COLOR_DIM, 0, 0);
+	n = (int)strlen(last);
+	if (plot_x + plot_w - n > plot_x + (int)strlen(first))
+		canvas_text(c, plot_x + plot_w - n, y, last, COLOR_DIM, 0, 0);
+}
+
+static void plot_all(struct canvas *c, int plot_x, int y, int plot_w, int plot_h,
+		     const struct chart_series *s, int n_series, double *const *ty,
+		     const double *tx, double x_lo, double x_hi, double lo, double hi,
+		     const struct chart_opts *o)
+{
+	struct dots d = {.cw = plot_w, .ch = plot_h};
+	int smooth = o && o->smooth > 1;
+
+	d.bits = calloc((size_t)(plot_w * plot_h), 1);
+	d.color = calloc((size_t)(plot_w * plot_h), 1);
+	d.last = calloc((size_t)(plot_w * plot_h), 1);
+	if (d.bits && d.color && d.last) {
+		/* with smoothing the raw values stay, dimmed, under the average */
+		for (int i = 0; i < n_series; i++)
+			plot_series(&d, tx, ty[i], s[i].n, x_lo, x_hi, lo, hi,
+				    smooth ? COLOR_DIM : s[i].color, smooth ? RAW_SERIES : i);
+		for (int i = 0; smooth && i < n_series; i++) {
+			/* averaged as values, then placed on the axis */
+			double *sm = smoothed(s[i].v, s[i].n, o->smooth);
+			double *tsm = sm ? on_axis(sm, s[i].n, o->log_y) : NULL;
+
+			if (tsm)
+				plot_series(&d, tx, tsm, s[i].n, x_lo, x_hi, lo, hi, s[i].color, i);
+			free(sm);
+			free(tsm);
+		}
+		draw_dots(c, plot_x, y, &d);
+	}
+	free(d.bits);
+	free(d.color);
+	free(d.last);
+}
+
 void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
 		       const struct chart_series *s, int n_series, const struct chart_opts *o)
 {
-	double lo = INFINITY, hi = -INFINITY, l, u;
+	double lo = INFINITY, hi = -INFINITY, l, u, x_lo, x_hi, *ty[5] = {0}, *tx = NULL;
 	char top[32], mid[32], bot[32];
-	int label_w, n_max = 0, plot_x, plot_w, plot_h = h - 3;
-	struct dots d;
+	int label_w, n_max = 0, plot_x, plot_w, plot_h = h - 3, log_y = o && o->log_y;
 
 	if (w < 20 || h < 5 || n_series < 1)
 		return;
 	if (n_series > 5)
 		n_series = 5;
-	for (int i = 0; i < n_series; i++) {
-		if (value_range(s[i].v, s[i].n, &l, &u)) {
-			lo = fmin(lo, l);
-			hi = fmax(hi, u);
-		}
+	for (int i = 0; i < n_series; i++)
 		n_max = s[i].n > n_max ? s[i].n : n_max;
-	}
 	/* the legend keeps its place; the title gets what is left */
 	if (o && o->title && w - legend_width(s, n_series) > 1)
 		canvas_text(c, x, y, o->title, COLOR_TITLE, ATTR_BOLD, w - legend_width(s, n_series));
 	draw_legend(c, x, y, w, s, n_series);
+	if (!(tx = x_positions(o, n_max)) || !value_range(tx, n_max, &x_lo, &x_hi))
+		goto out;
+	for (int i = 0; i < n_series; i++) {
+		if (!(ty[i] = on_axis(s[i].v, s[i].n, log_y)))
+			goto out;
+		if (value_range(ty[i], s[i].n, &l, &u)) {
+			lo = fmin(lo, l);
+			hi = fmax(hi, u);
+		}
+	}
 	if (!isfinite(lo))
-		return;
+		goto out;
 	if (hi - lo < 1e-12 * fmax(1, fabs(hi))) {
-		double pad = fabs(hi) > 0 ? fabs(hi) * 0.05 : 0.5;
+		double pad = log_y ? 0.05 : fabs(hi) > 0 ? fabs(hi) * 0.05 : 0.5;
 
 		lo -= pad;
 		hi += pad;
 	}
-	snprintf(top, sizeof top, "%.3g", hi);
-	snprintf(mid, sizeof mid, "%.3g", (hi + lo) / 2);
-	snprintf(bot, sizeof bot, "%.3g", lo);
+	axis_label(top, sizeof top, hi, log_y);
+	axis_label(mid, sizeof mid, (hi + lo) / 2, log_y);
+	axis_label(bot, sizeof bot, lo, log_y);
 	label_w = (int)fmax(strlen(top), fmax(strlen(mid), strlen(bot)));
 	plot_x = x + label_w + 1;
 	plot_w = w - label_w - 1;
@@ -238,41 +342,20 @@ void widget_line_chart(struct canvas *c, int x, int y, int w, int h,
 		canvas_put(c, plot_x + i, y + 1 + plot_h, i < 0 ? (c->ascii ? '+' : 0x2514) :
 			   (c->ascii ? '-' : 0x2500), COLOR_DIM, COLOR_DEFAULT, 0);
 	for (int k = 0; o && k < o->n_marks; k++) {
-		int mx = n_max > 1 ? (int)lround((double)o->marks[k] * (plot_w * 2 - 1) / (n_max - 1)) / 2 : 0;
+		int m = o->marks[k], mx;
 
+		if (m < 0 || m >= n_max || !isfinite(tx[m]))
+			continue;
+		mx = x_hi > x_lo ? (int)lround((tx[m] - x_lo) / (x_hi - x_lo) * (plot_w * 2 - 1)) / 2 : 0;
 		canvas_put(c, plot_x + mx, y + 1 + plot_h, c->ascii ? '^' : 0x2534, COLOR_WARN,
 			   COLOR_DEFAULT, 0);
 	}
-	canvas_printf(c, plot_x, y + 2 + plot_h, COLOR_DIM, 0, "1");
-	{
-		char last[16];
-		int n = snprintf(last, sizeof last, "%d", n_max);
-
-		canvas_text(c, plot_x + plot_w - n, y + 2 + plot_h, last, COLOR_DIM, 0, 0);
-	}
-	d = (struct dots){.cw = plot_w, .ch = plot_h};
-	d.bits = calloc((size_t)(plot_w * plot_h), 1);
-	d.color = calloc((size_t)(plot_w * plot_h), 1);
-	d.last = calloc((size_t)(plot_w * plot_h), 1);
-	if (d.bits && d.color && d.last) {
-		int smooth = o && o->smooth > 1;
-
-		/* with smoothing the raw values stay, dimmed, under the average */
-		for (int i = 0; i < n_series; i++)
-			plot_series(&d, s[i].v, s[i].n, n_max, lo, hi, smooth ? COLOR_DIM : s[i].color,
-				    smooth ? RAW_SERIES : i);
-		for (int i = 0; smooth && i < n_series; i++) {
-			double *sm = smoothed(s[i].v, s[i].n, o->smooth);
-
-			if (sm)
-				plot_series(&d, sm, s[i].n, n_max, lo, hi, s[i].color, i);
-			free(sm);
-		}
-		draw_dots(c, plot_x, y + 1, &d);
-	}
-	free(d.bits);
-	free(d.color);
-	free(d.last);
+	draw_x_labels(c, plot_x, y + 2 + plot_h, plot_w, o, x_lo, x_hi);
+	plot_all(c, plot_x, y + 1, plot_w, plot_h, s, n_series, ty, tx, x_lo, x_hi, lo, hi, o);
+out:
+	for (int i = 0; i < n_series; i++)
+		free(ty[i]);
+	free(tx);
 }
 
 /* ---- progress ---- */

@@ -32,14 +32,22 @@ struct chart_opts {
 	int smooth;             /* > 1: also draw a centred moving average of this
 	                           window in the series' colour, over the raw
 	                           series dimmed ('.' on ASCII), never instead */
-	const int *marks;       /* x positions to mark on the x axis (LR reductions,
-	                           early stopping), may be NULL */
+	const int *marks;       /* points (indexes into the series) to mark on the x
+	                           axis (LR reductions, early stopping), may be NULL */
 	int n_marks;
+	const double *x;        /* the x of each point, increasing, as many as the
+	                           longest series has (steps, seconds); NULL: the
+	                           point's number from 1 (epochs) */
+	const char *x_unit;     /* after the last x label ("steps", "s"); may be NULL */
+	int log_x, log_y;       /* logarithmic axes: a point at x <= 0 or y <= 0 is
+	                           left out, as a gap */
 };
 
 /* A line chart of up to 5 series in the w x h rectangle: a y axis with its
  * top, middle and bottom values on the left, an x axis with the first and
- * last x (1-based, as epochs are counted) below, the plot in braille dots
+ * last x (1-based, as epochs are counted, or o->x's, with o->x_unit) below
+ * (on a log axis the middle value is the geometric mean of the two ends,
+ * and points sit by the logarithm of their value), the plot in braille dots
  * (2 x 4 per cell) or, on ASCII, one glyph per cell ("*o#x%" by series,
  * the last drawn where they meet), and a legend in the top row when a
  * series has a label (the title gets the width the legend leaves). The y
