@@ -1336,6 +1336,59 @@ static void test_pixel_csv(void)
 	   "a training set needs a label column");
 }
 
+/* dst holds exactly `want` (1 inside, 0 elsewhere), to float rounding. */
+static int frame_is(const float *dst, const int *want)
+{
+	for (int i = 0; i < 28 * 28; i++)
+		if (fabsf(dst[i] - (float)want[i]) > 1e-6f)
+			return 0;
+	return 1;
+}
+
+/* MNIST's framing (image_frame_mnist), by hand. A 2x4 block of ink in a
+ * 10x10 image: its box is scaled to 10x20 (the longer side 20), a block
+ * whose centre of mass is (4.5, 9.5), so it goes to rows 9-18 (13.5 - 4.5
+ * = 9) and columns 4-23 (13.5 - 9.5 = 4). A 20x2 image, a full left column
+ * and one pixel at its bottom right: 21 pixels of mass, centre of mass
+ * y = (0 + 1 + ... + 19 + 19) / 21 = 209 / 21 = 9.952, x = 1 / 21 = 0.048;
+ * already 20 high, it stays 20x2 and moves down round(13.5 - 9.952) = 4
+ * and right round(13.5 - 0.048) = 13. */
+static void test_frame_mnist(void)
+{
+	float src[20 * 2] = {0}, block[10 * 10] = {0}, dst[28 * 28];
+	int want[28 * 28] = {0};
+
+	for (int y = 1; y <= 2; y++)
+		for (int x = 3; x <= 6; x++)
+			block[y * 10 + x] = 1.0f;
+	for (int y = 9; y <= 18; y++)
+		for (int x = 4; x <= 23; x++)
+			want[y * 28 + x] = 1;
+	ok(image_frame_mnist(block, 10, 10, 0, dst, 28, 28) == DL_OK && frame_is(dst, want),
+	   "a 2x4 block is scaled to 10x20 and its centre of mass put at (13.5, 13.5)");
+
+	memset(want, 0, sizeof want);
+	for (int y = 0; y < 20; y++) {
+		src[y * 2] = 1.0f;
+		want[(y + 4) * 28 + 13] = 1;
+	}
+	src[19 * 2 + 1] = 1.0f;
+	want[23 * 28 + 14] = 1;
+	ok(image_frame_mnist(src, 20, 2, 0, dst, 28, 28) == DL_OK && frame_is(dst, want),
+	   "an uneven shape moves by its centre of mass (9.952, 0.048), not its box");
+
+	for (int i = 0; i < 40; i++)
+		src[i] = 1.0f - src[i];
+	ok(image_frame_mnist(src, 20, 2, 1, dst, 28, 28) == DL_OK && frame_is(dst, want),
+	   "dark ink on white is inverted first");
+
+	memset(want, 0, sizeof want);
+	for (int i = 0; i < 100; i++)
+		block[i] = 0.05f;
+	ok(image_frame_mnist(block, 10, 10, 0, dst, 28, 28) == DL_OK && frame_is(dst, want),
+	   "an image without ink (nothing above 0.1) comes out black");
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -1355,6 +1408,7 @@ int main(void)
 	test_load_cache();
 	test_fetch_offline();
 	test_images();
+	test_frame_mnist();
 	test_folder();
 	test_pixel_csv();
 	test_dataset_basics(); /* last: it changes HOME and the cache variables */

@@ -19,6 +19,7 @@
 #include "data/image.h"
 #include "data/pixel_csv.h"
 #include "train/analysis.h"
+#include "train/classify.h"
 #include "train/restore.h"
 
 static const char predict_help[] =
@@ -27,7 +28,9 @@ static const char predict_help[] =
 	"\n"
 	"Classify images with a model file written by `digitlab run --checkpoint`.\n"
 	"FILE is a PNG or PGM image (any size: it is fitted to the model's input\n"
-	"as training images are), a folder (every .png and .pgm file in it and its\n"
+	"as training images are; for a model trained on MNIST, as MNIST's were:\n"
+	"the ink's box scaled into 20x20, its centre of mass at the centre of\n"
+	"28x28), a folder (every .png and .pgm file in it and its\n"
 	"subfolders, in name order), an IDX image file or a pixel CSV file such as\n"
 	"Kaggle's test.csv (every image in it is classified). Prints one line per\n"
 	"image: the file (and index in an IDX or CSV file), the class and the\n"
@@ -163,20 +166,14 @@ static int classify(struct nn_model *m, const struct experiment *exp, const floa
 	return DL_OK;
 }
 
-/* An image of any size with pixels in [0, 1] -> one model input x: fitted
- * to the input size (image.h), inverted when asked, scaled as the training
- * data was. */
+/* An image of any size with pixels in [0, 1] -> one model input x, as
+ * the dashboard's pad prepares a drawing (classify.h): MNIST's framing for
+ * a model trained on MNIST, else fitted to the input size (image.h);
+ * inverted when asked, scaled as the training data was. */
 static int prepare_input(const float *img, int h, int w, const struct experiment *exp,
 			 int inverted, float *x)
 {
-	struct nn_shape in = exp->model.input;
-	int n = nn_shape_size(in);
-
-	if (image_fit(img, h, w, inverted, x, in.h, in.w) != DL_OK)
-		return DL_ERR;
-	for (int i = 0; i < n; i++)
-		x[i] *= exp->data.scale;
-	return DL_OK;
+	return classify_prepare(exp, img, h, w, inverted, x);
 }
 
 /* The mean brightness of an image's outermost pixels, in [0, 1]. */

@@ -1,6 +1,7 @@
 #include "data/image.h"
 
 #include <errno.h>
+#include <math.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,5 +151,82 @@ int image_fit(const float *src, int sh, int sw, int invert, float *dst, int dh, 
 			dst[(y + (dh - th) / 2) * dw + x + (dw - tw) / 2] = invert ? 1.0f - v : v;
 		}
 	free(fitted);
+	return DL_OK;
+}
+
+/* The box around the pixels above IMAGE_INK; 0 when there are none. */
+static int ink_box(const float *img, int h, int w, int *y0, int *x0, int *y1, int *x1)
+{
+	*y0 = h;
+	*x0 = w;
+	*y1 = *x1 = -1;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			if (img[y * w + x] > IMAGE_INK) {
+				*y0 = y < *y0 ? y : *y0;
+				*y1 = y > *y1 ? y : *y1;
+				*x0 = x < *x0 ? x : *x0;
+				*x1 = x > *x1 ? x : *x1;
+			}
+	return *y1 >= 0;
+}
+
+/* Where a side of n pixels whose centre of mass is at c goes in a side of
+ * `room`: c nearest the middle, the whole side inside. */
+static int centre_offset(double c, int n, int room)
+{
+	int at = (int)floor((room - 1) / 2.0 - c + 0.5);
+
+	if (at > room - n)
+		at = room - n;
+	return at < 0 ? 0 : at;
+}
+
+int image_frame_mnist(const float *src, int sh, int sw, int invert, float *dst, int dh, int dw)
+{
+	int y0, x0, y1, x1, bh, bw, th, tw, box = ((dh < dw ? dh : dw) * 20 + 14) / 28, oy, ox;
+	float *img = malloc(sizeof(float) * (size_t)sh * sw), *crop = NULL, *scaled = NULL;
+	double mass = 0, my = 0, mx = 0;
+
+	memset(dst, 0, sizeof(float) * (size_t)dh * dw);
+	if (!img)
+		return DL_ERR;
+	for (long i = 0; i < (long)sh * sw; i++)
+		img[i] = invert ? 1.0f - src[i] : src[i];
+	if (!ink_box(img, sh, sw, &y0, &x0, &y1, &x1)) {
+		free(img);
+		return DL_OK;
+	}
+	bh = y1 - y0 + 1;
+	bw = x1 - x0 + 1;
+	th = bh >= bw ? box : (int)(((long)bh * box * 2 + bw) / (2L * bw));
+	tw = bw >= bh ? box : (int)(((long)bw * box * 2 + bh) / (2L * bh));
+	th = th < 1 ? 1 : th;
+	tw = tw < 1 ? 1 : tw;
+	crop = malloc(sizeof(float) * (size_t)bh * bw);
+	scaled = malloc(sizeof(float) * (size_t)th * tw);
+	if (!crop || !scaled) {
+		free(img);
+		free(crop);
+		free(scaled);
+		return DL_ERR;
+	}
+	for (int y = 0; y < bh; y++)
+		memcpy(crop + (size_t)y * bw, img + (size_t)(y0 + y) * sw + x0, sizeof(float) * bw);
+	pgm_resample(crop, bh, bw, scaled, th, tw);
+	for (int y = 0; y < th; y++)
+		for (int x = 0; x < tw; x++) {
+			mass += scaled[y * tw + x];
+			my += (double)y * scaled[y * tw + x];
+			mx += (double)x * scaled[y * tw + x];
+		}
+	oy = centre_offset(mass > 0 ? my / mass : (th - 1) / 2.0, th, dh);
+	ox = centre_offset(mass > 0 ? mx / mass : (tw - 1) / 2.0, tw, dw);
+	for (int y = 0; y < th && y + oy < dh; y++)
+		for (int x = 0; x < tw && x + ox < dw; x++)
+			dst[(y + oy) * dw + x + ox] = scaled[y * tw + x];
+	free(img);
+	free(crop);
+	free(scaled);
 	return DL_OK;
 }

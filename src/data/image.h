@@ -43,6 +43,28 @@ int image_read(const char *path, int invert, float **pixels, int *h, int *w,
 int image_read_png_memory(const void *data, size_t size, const char *name, int invert,
 			  float **pixels, int *h, int *w, struct dl_error *err);
 
+/*
+ * MNIST's own preparation (LeCun et al.): "size normalized to fit in a
+ * 20x20 pixel box while preserving their aspect ratio ... centered in a
+ * 28x28 image by computing the center of mass of the pixels, and
+ * translating the image so as to position this point at the center". Here:
+ *
+ *   1. inverted first when asked;
+ *   2. the box around the ink (pixels above IMAGE_INK) is cut out;
+ *   3. scaled until its longer side is 20/28 of the shorter of dh and dw
+ *      (20 for 28x28), the other side in proportion, with image_fit's
+ *      resampling;
+ *   4. placed, by whole pixels, so that its centre of mass (sum of y * v
+ *      over sum of v, pixel indexes) is nearest the centre (dh - 1) / 2,
+ *      (dw - 1) / 2 (13.5, 13.5 for 28x28; a half rounds up), moved back
+ *      inside when that would cut it.
+ *
+ * An image without ink comes out black. `digitlab predict` prepares an
+ * image so for a model trained on MNIST, and so does the dashboard's pad.
+ */
+#define IMAGE_INK 0.1f
+int image_frame_mnist(const float *src, int sh, int sw, int invert, float *dst, int dh, int dw);
+
 /* src (sh x sw, values in [0, 1]) into dst (dh x dw) as the header says:
  * inverted when asked, scaled to fit keeping its aspect ratio, centred on
  * black. Returns DL_ERR only when out of memory. */
