@@ -2,10 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Next header integer, skipping whitespace and # comments; -1 on failure. */
 static long header_int(FILE *f)
@@ -135,4 +137,33 @@ void pgm_resample(const float *src, int sh, int sw, float *dst, int dh, int dw)
 								  (x + 0.5f) * sx - 0.5f);
 			}
 		}
+}
+
+int pgm_write_new(const char *path, const float *pixels, int h, int w, struct dl_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644), ok;
+	FILE *f;
+
+	if (fd < 0 && errno == EEXIST)
+		return PGM_EXISTS;
+	if (fd < 0 || !(f = fdopen(fd, "wb"))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return dl_error_set(err, "%s: cannot write: %s", path, strerror(e));
+	}
+	ok = fprintf(f, "P5\n%d %d\n255\n", w, h) > 0;
+	for (long i = 0; ok && i < (long)h * w; i++) {
+		float v = pixels[i] < 0 ? 0 : pixels[i] > 1 ? 1 : pixels[i];
+
+		ok = fputc((int)lroundf(v * 255), f) != EOF;
+	}
+	if (fclose(f) != 0 || !ok) {
+		int e = errno;
+
+		unlink(path);
+		return dl_error_set(err, "%s: cannot write: %s", path, strerror(e));
+	}
+	return DL_OK;
 }

@@ -18,4 +18,11 @@ int pgm_read(const char *path, float **pixels, int *h, int *w, struct dl_error *
  * each destination pixel covers (bilinear when enlarging). */
 void pgm_resample(const float *src, int sh, int sw, float *dst, int dh, int dw);
 
+/* Write pixels (h*w floats in [0, 1], clipped) to a new file at path as a
+ * binary PGM (P5, maxval 255: round(v * 255)), never over an existing
+ * file. Returns DL_OK, PGM_EXISTS when path exists (nothing written), or
+ * DL_ERR with err naming path and why. */
+#define PGM_EXISTS 1
+int pgm_write_new(const char *path, const float *pixels, int h, int w, struct dl_error *err);
+
 #endif

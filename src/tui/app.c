@@ -85,6 +85,8 @@ void app_go_back(struct app *a)
 	else if (a->view == VIEW_RUNS && a->point_sweep) {
 		a->point_sweep = 0;     /* the sweep view remembers where it came from */
 		a->view = VIEW_SWEEP;
+	} else if (a->view == VIEW_PAD) {
+		a->view = VIEW_RUN;
 	}
 }
 

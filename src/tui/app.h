@@ -24,7 +24,7 @@
 #define APP_MESSAGE_SECONDS 4.0
 
 enum view_id { VIEW_OVERVIEW, VIEW_RUNS, VIEW_RUN, VIEW_COMPARE, VIEW_HELP, VIEW_SWEEP,
-	       VIEW_COUNT };
+	       VIEW_PAD, VIEW_COUNT };
 
 struct app {
 	struct store *store;            /* the UI thread's own connection */
@@ -80,8 +80,8 @@ int app_expire_message(struct app *a, double now);
 /* Show a view. Going to help, run, compare or sweep remembers where Esc
  * returns. */
 void app_go(struct app *a, enum view_id v);
-/* Esc from the run, compare, sweep or help view, or from the runs list of
- * one sweep point (back to its sweep). */
+/* Esc from the run, compare, sweep, pad (to its run) or help view, or from
+ * the runs list of one sweep point (back to its sweep). */
 void app_go_back(struct app *a);
 
 int app_is_marked(const struct app *a, int64_t id);

@@ -50,11 +50,13 @@ struct dashboard {
 	struct compare_state compare;
 	struct help_state help;
 	struct sweep_state sweep;
+	struct pad_state pad;
 };
 
 static const struct view_ops *const view_table[VIEW_COUNT] = {
 	[VIEW_OVERVIEW] = &overview_view, [VIEW_RUNS] = &runs_view, [VIEW_RUN] = &run_view,
 	[VIEW_COMPARE] = &compare_view, [VIEW_HELP] = &help_view, [VIEW_SWEEP] = &sweep_view,
+	[VIEW_PAD] = &pad_view,
 };
 
 static void *view_state(struct dashboard *d, enum view_id v)
@@ -65,6 +67,7 @@ static void *view_state(struct dashboard *d, enum view_id v)
 	case VIEW_RUN: return &d->run;
 	case VIEW_COMPARE: return &d->compare;
 	case VIEW_SWEEP: return &d->sweep;
+	case VIEW_PAD: return &d->pad;
 	default: return &d->help;
 	}
 }

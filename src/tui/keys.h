@@ -16,7 +16,13 @@ enum key_result {
 	KEY_QUIT,               /* leave the dashboard */
 };
 
-/* One key, or a mouse click at (x, y) when key is KEY_MOUSE. */
+/* The mouse moved with its left button held (a drag), to (x, y): after a
+ * KEY_MOUSE press, before the release. Above every ncurses key code
+ * (KEY_MAX is 0777), so a view that knows nothing of drags ignores it. */
+#define KEY_MOUSE_DRAG 0x10000
+
+/* One key, or a mouse click at (x, y) when key is KEY_MOUSE (a drag when
+ * KEY_MOUSE_DRAG). */
 struct key_event {
 	int key;
 	int x, y;

@@ -391,7 +391,7 @@ const char *run_tab_keys(enum run_tab tab, int wide)
 			      " ?help  1-6 panel  arrows scroll  E clone+edit  v augment  Esc back ";
 	default:
 		return wide ? " ?help  1-6/Tab panel  m metric  l log y  X log x  x epoch/step/time"
-			      "  z smooth  c cancel  s stop  p pause  t tag  n note  Esc back " :
-			      " ?help  1-6 panel  m metric  l log  x axis  z smooth  c cancel  Esc back ";
+			      "  z smooth  d draw  c cancel  s stop  p pause  t tag  Esc back " :
+			      " ?help  1-6 panel  m metric  l log  x axis  z smooth  d draw  Esc back ";
 	}
 }

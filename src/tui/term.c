@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "tui/keys.h"
 #include "tui/term.h"
 
 /* xterm-256 numbers for the semantic colours; greys and heat are ramps. */
@@ -66,6 +67,19 @@ static int color_pair(const struct term *t, int fg, int bg)
 	return pair_of[key];
 }
 
+/*
+ * Drags: ncurses asks xterm (and tmux, screen) for presses and releases
+ * only (mode 1000). Mode 1002 also reports motion while a button is held,
+ * which ncurses reads as REPORT_MOUSE_POSITION in either encoding (X10 or
+ * SGR 1006). Sent after ncurses's own request, which it replaces, and
+ * again on coming back from a child program.
+ */
+static void report_drags(void)
+{
+	fputs("\033[?1002h", stdout);
+	fflush(stdout);
+}
+
 int term_start(struct term *t, int force_ascii, int timeout_ms, char *why, size_t why_size)
 {
 	const char *no_color = getenv("NO_COLOR");
@@ -94,8 +108,9 @@ int term_start(struct term *t, int force_ascii, int timeout_ms, char *why, size_
 	 * mask by reading on, past the timeout, which would hold back the
 	 * redraw a press asked for until the next key. No click interval: a
 	 * press acts at once. */
-	mousemask(ALL_MOUSE_EVENTS, NULL);
+	mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
 	mouseinterval(0);
+	report_drags();
 	if (has_colors() && !(no_color && *no_color)) {
 		start_color();
 		use_default_colors();
@@ -111,6 +126,7 @@ void term_stop(struct term *t)
 		return;
 	t->started = 0;
 	curs_set(1);
+	fputs("\033[?1002l", stdout);
 	endwin();
 }
 
@@ -127,6 +143,8 @@ void term_resume(struct term *t)
 	clearok(stdscr, TRUE);
 	getmaxyx(stdscr, t->h, t->w);
 	refresh();
+	report_drags();
+	t->button_held = 0;
 }
 
 struct canvas *term_canvas(const struct term *t)
@@ -174,7 +192,15 @@ int term_key(struct term *t, int *mx, int *my)
 			return KEY_UP;
 		if (ev.bstate & BUTTON5_PRESSED)
 			return KEY_DOWN;
-		if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		if (ev.bstate & BUTTON1_PRESSED)
+			t->button_held = 1;
+		if (ev.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED)) {
+			t->button_held = 0;
+			return ev.bstate & BUTTON1_CLICKED ? KEY_MOUSE : ERR;
+		}
+		if ((ev.bstate & REPORT_MOUSE_POSITION) && t->button_held)
+			return KEY_MOUSE_DRAG;
+		if (!(ev.bstate & BUTTON1_PRESSED))
 			return ERR;     /* a release (the press did the work), other buttons */
 	}
 	return key;

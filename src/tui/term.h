@@ -18,6 +18,7 @@ struct term {
 	int ascii;              /* no Unicode glyphs */
 	int colors;             /* 0, 8 or 256 */
 	int started;
+	int button_held;        /* the left button is down: motion is a drag */
 };
 
 /* Start curses mode: raw keys, no echo, keypad, mouse clicks, an invisible
@@ -40,7 +41,8 @@ struct canvas *term_canvas(const struct term *t);
 void term_draw(struct term *t, const struct canvas *c);
 
 /* The next key (ncurses codes: KEY_UP, KEY_RESIZE, ...), or -1 when none
- * came within the timeout. For KEY_MOUSE, *mx and *my are the click. On
+ * came within the timeout. For KEY_MOUSE (the left button pressed) and
+ * KEY_MOUSE_DRAG (keys.h: moved while held), *mx and *my are where. On
  * KEY_RESIZE the size in t is updated. */
 int term_key(struct term *t, int *mx, int *my);
 

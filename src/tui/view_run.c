@@ -333,6 +333,12 @@ static enum key_result run_key(struct app *a, void *state, const struct key_even
 	case 'x': case 'X':
 		return s->tab == TAB_CURVES ? chart_key(s, k->key) : action_run_key(a, s->id, k->key);
 	case 'V': return toggle_split(a, s);
+	case 'd':               /* the pad; delete is D here, d in the lists */
+		if (!s->id)
+			return KEY_HANDLED;
+		app_go(a, VIEW_PAD);
+		return KEY_RELOAD;
+	case 'D': return action_run_key(a, s->id, 'd');
 	default:
 		if (k->key >= '1' && k->key < '1' + TAB_COUNT) {
 			set_tab(s, k->key - '1');

@@ -14,7 +14,7 @@
  *   key     a key or a click; says what happened (keys.h)
  *
  * One file each: view_overview.c, view_runs.c, view_run.c (its tabs drawn
- * by run_tabs.c), view_compare.c, view_help.c, view_sweep.c.
+ * by run_tabs.c), view_pad.c, view_compare.c, view_help.c, view_sweep.c.
  */
 #ifndef DL_TUI_VIEWS_H
 #define DL_TUI_VIEWS_H
@@ -196,6 +196,32 @@ int sweep_state_build(struct sweep_state *s, const struct store_row *rows, int n
 		      int64_t sweep_id, const struct store_sweep *sw, struct dl_error *err);
 void sweep_state_free(struct sweep_state *s);
 
+/* ---- pad: draw a digit, and the run's model reads it ---- */
+
+#define PAD_SIDE 28             /* pixels a side: MNIST's */
+
+struct classifier;              /* train/classify.h */
+
+struct pad_state {
+	/* the model: restored in enter and update, never in draw */
+	int64_t id;                     /* the run it is of; 0: none */
+	int loaded_epochs;              /* the run's epochs when it was restored */
+	struct classifier *model;       /* owned; NULL: none, `why` says why */
+	char why[1100];               /* a dl_error message and a little more */
+	char label[300];                /* the run, as the header names it */
+
+	/* the drawing, kept when the pad is left and opened again */
+	float ink[PAD_SIDE * PAD_SIDE]; /* [0, 1], row-major; levels of 1/255, as a PGM keeps them */
+	int row, col;                   /* the keys' pen: a cell (two pixel rows) */
+	int pen_down;                   /* space: the arrows draw */
+	int last_row, last_col;         /* the mouse's last point of a stroke, -1: none */
+	int answered;                   /* the model's answer is the drawing's */
+	int saved;                      /* drawings saved, for the next file name */
+
+	/* where the last frame drew the drawing's first cell */
+	int pad_x, pad_y;
+};
+
 /* ---- help ---- */
 
 struct help_state {
@@ -203,6 +229,6 @@ struct help_state {
 };
 
 extern const struct view_ops overview_view, runs_view, run_view, compare_view, help_view,
-	sweep_view;
+	sweep_view, pad_view;
 
 #endif

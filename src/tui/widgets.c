@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tui/widgets.h"
+#include "util/text.h"
 
 /* ---- sparkline ---- */
 
@@ -1385,4 +1386,104 @@ void widget_parallel(struct canvas *c, int x, int y, int w, int h, const struct 
 	}
 	dots_free(&d);
 	free(order);
+}
+
+/* ---- the pad and a classifier's answer ---- */
+
+static const uint32_t half_blocks[4] = {' ', 0x2580, 0x2584, 0x2588};
+static const char ascii_halves[4] = {' ', '\'', '.', '#'};
+
+int widget_pad_width(int w)
+{
+	return w + 2;
+}
+
+int widget_pad_height(int h)
+{
+	return (h + 1) / 2 + 2;
+}
+
+void widget_pad(struct canvas *c, int x, int y, const float *ink, int h, int w, int cur_row,
+		int cur_col, const char *title)
+{
+	canvas_box(c, x, y, widget_pad_width(w), widget_pad_height(h), title, COLOR_DIM);
+	for (int r = 0; r < (h + 1) / 2; r++)
+		for (int col = 0; col < w; col++) {
+			int top = ink[2 * r * w + col] >= 0.5f;
+			int bottom = 2 * r + 1 < h && ink[(2 * r + 1) * w + col] >= 0.5f;
+			int i = top | bottom << 1, pen = r == cur_row && col == cur_col;
+
+			canvas_put(c, x + 1 + col, y + 1 + r,
+				   c->ascii ? (uint32_t)(pen && !i ? '+' : ascii_halves[i]) : half_blocks[i],
+				   pen ? COLOR_ACCENT : COLOR_DEFAULT, COLOR_DEFAULT, pen ? ATTR_REVERSE : 0);
+		}
+}
+
+/* One bar of `cols` columns for p in [0, 1]: eighth blocks, or '#'. */
+static void prob_bar(struct canvas *c, int x, int y, int cols, double p, int fg)
+{
+	for (int i = 0; i < cols; i++) {
+		double cell = p * cols - i;
+		int eighths = cell >= 1 ? 8 : cell <= 0 ? 0 : (int)(cell * 8);
+
+		if (c->ascii)
+			canvas_put(c, x + i, y, cell >= 0.5 ? '#' : ' ', fg, COLOR_DEFAULT, 0);
+		else if (eighths)
+			canvas_put(c, x + i, y, eighths == 8 ? 0x2588 : 0x2590 - eighths, fg,
+				   COLOR_DEFAULT, 0);
+	}
+}
+
+#define PROB_LABEL_MAX 8
+
+int widget_prob_bars(struct canvas *c, int x, int y, int w, int rows, const float *p, int k,
+		     const char *const *labels)
+{
+	int order[WIDGET_MAX_CLASSES], n = k < WIDGET_MAX_CLASSES ? k : WIDGET_MAX_CLASSES;
+	int shown, label_w = 1, best = 0;
+	char buf[TEXT_ESCAPED_SIZE(64)];
+
+	if (w < 16 || rows < 1 || k < 1)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		order[i] = i;
+		best = p[i] > p[best] ? i : best;
+	}
+	shown = n <= rows ? n : rows - 1;
+	if (n > rows)   /* most probable first, ties by class (insertion sort: few classes) */
+		for (int i = 1; i < n; i++)
+			for (int j = i; j > 0 && p[order[j]] > p[order[j - 1]]; j--) {
+				int t = order[j];
+
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			}
+	for (int i = 0; i < shown; i++) {
+		int len;
+
+		if (labels)
+			text_escape(buf, sizeof buf, labels[order[i]], TEXT_ONE_LINE);
+		else
+			snprintf(buf, sizeof buf, "%d", order[i]);
+		len = text_columns(buf);
+		label_w = len > label_w ? len : label_w;
+	}
+	label_w = label_w < PROB_LABEL_MAX ? label_w : PROB_LABEL_MAX;
+	for (int i = 0; i < shown; i++) {
+		int cls = order[i], fg = cls == best ? COLOR_GOOD : COLOR_ACCENT;
+		int attr = cls == best ? ATTR_BOLD : 0;
+		double v = isfinite(p[cls]) ? fmin(1, fmax(0, p[cls])) : 0;
+
+		if (labels)
+			text_escape(buf, sizeof buf, labels[cls], TEXT_ONE_LINE);
+		else
+			snprintf(buf, sizeof buf, "%d", cls);
+		text_right(c, x, y + i, label_w, buf, fg);
+		prob_bar(c, x + label_w + 1, y + i, w - label_w - 8, v, fg);
+		canvas_printf(c, x + w - 6, y + i, fg, attr, "%5.1f%%", 100 * v);
+	}
+	if (shown < n)
+		canvas_printf(c, x, y + shown, COLOR_DIM, 0, "%d more below %.1f%%", n - shown,
+			      100 * p[order[shown - 1]]);
+	return shown + (shown < n);
 }

@@ -293,4 +293,27 @@ struct parallel_plot {
  * Needs w >= 8 * n_axes and h >= 6; smaller draws nothing. */
 void widget_parallel(struct canvas *c, int x, int y, int w, int h, const struct parallel_plot *p);
 
+/*
+ * The pad: a drawing of h x w pixels (values in [0, 1], row-major, h even)
+ * framed by a box, two pixel rows per text row in half blocks (' ', '▀',
+ * '▄', '█'; ASCII ' ', '\'', '.', '#'), a pixel drawn when >= 0.5. The
+ * cell (cur_row, cur_col) of the drawing is the keyboard's pen, drawn
+ * reversed (-1: none). The drawing's first cell is at (x + 1, y + 1).
+ */
+int widget_pad_width(int w);
+int widget_pad_height(int h);
+void widget_pad(struct canvas *c, int x, int y, const float *ink, int h, int w, int cur_row,
+		int cur_col, const char *title);
+
+/* A classifier's answer: one row per class shown, "label ▇▇▇▇▇▍  97.3%",
+ * bars scaled to probability 1 across what the label and the percentage
+ * leave of w (at least 16). Labels (NULL: class numbers) are escaped
+ * (util/text.h) and cut to 8 columns. The most probable class is
+ * COLOR_GOOD, its percentage bold. With more classes than `rows`, the most
+ * probable ones are shown, most probable first, and the last row says how
+ * many are not.
+ * Returns the rows used. */
+int widget_prob_bars(struct canvas *c, int x, int y, int w, int rows, const float *p, int k,
+		     const char *const *labels);
+
 #endif
