@@ -11,6 +11,7 @@
 #include "spec/flat.h"
 #include "tap.h"
 #include "tui/actions.h"
+#include "train/classify.h"
 #include "tui/views.h"
 
 #define N_ROWS 6
@@ -263,6 +264,59 @@ static void test_run_chart_settings(int ascii)
 		free(text);
 	}
 	canvas_free(c);
+}
+
+/* The pad: a stroke read as 1 by a model (its answer set by hand: draw
+ * shows what the keys left), and a run without a model file, which says
+ * why. */
+static void test_pad(int ascii)
+{
+	struct store_row rows[N_ROWS];
+	struct app a;
+	static struct pad_state s;
+	static struct classifier m;
+	static float x[28 * 28], sal[28 * 28], probs[10] = {0.01f, 0.93f, 0.01f, 0.005f, 0.005f,
+							   0.01f, 0.005f, 0.02f, 0.005f, 0.0f};
+	struct canvas *c;
+
+	make_app(&a, rows);
+	memset(&s, 0, sizeof s);
+	memset(&m, 0, sizeof m);
+	s.id = 1;
+	snprintf(s.label, sizeof s.label, "quickstart");
+	for (int y = 4; y < 24; y++)
+		for (int xx = 13; xx <= 15; xx++) {
+			s.ink[y * 28 + xx] = xx == 14 ? 1.0f : 128.0f / 255.0f;
+			x[y * 28 + xx] = s.ink[y * 28 + xx];
+			sal[y * 28 + xx] = xx == 14 ? 0.5f : -0.2f;
+		}
+	s.row = 11;
+	s.col = 14;
+	m.k = 10;
+	m.in_h = m.in_w = 28;
+	m.n_in = 28 * 28;
+	m.x = x;
+	m.saliency = sal;
+	m.probs = probs;
+	m.best = 1;
+	m.r.epoch = 6;
+	m.r.n_classes = 10;
+	for (int i = 0; i < 10; i++)
+		snprintf(m.r.class_names[i], sizeof m.r.class_names[i], "%d", i);
+	s.model = &m;
+	s.answered = 1;
+	c = frame(&a, ascii);
+	pad_view.draw(&a, &s, c);
+	ok(s.pad_x == 1 && s.pad_y == 3, "the drawing's first cell is where a click finds it");
+	finish(&a, c, "pad");
+
+	s.model = NULL;
+	s.answered = 0;
+	snprintf(s.why, sizeof s.why, "run 1 has no model file yet: its worker writes one as it "
+		 "trains");
+	c = frame(&a, ascii);
+	pad_view.draw(&a, &s, c);
+	finish(&a, c, "pad-no-model");
 }
 
 /* A data set of named classes (a folder of cat, dog and owl drawings), and
@@ -553,6 +607,7 @@ int main(void)
 		test_run(ascii, TAB_CONFUSION, "run-confusion");
 		test_run(ascii, TAB_DIGITS, "run-digits");
 		test_run_chart_settings(ascii);
+		test_pad(ascii);
 		test_compare(ascii);
 		test_run_classes(ascii);
 		test_sweep_view(ascii, 1, "sweep-1-key");

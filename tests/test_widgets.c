@@ -519,6 +519,53 @@ static void test_parallel(int ascii)
 	canvas_free(c);
 }
 
+/* The pad: a "7" of whole pixels and one half-painted (>= 0.5 is ink,
+ * below is not), the pen in an empty cell; and the pen over ink. */
+static void test_pad(int ascii)
+{
+	struct canvas *c = canvas_new(40, 10, ascii, 0);
+	float ink[12 * 10] = {0};
+
+	for (int x = 2; x < 8; x++)
+		ink[1 * 10 + x] = 1.0f;             /* the bar: upper halves of row 0 */
+	for (int y = 2; y < 11; y++)
+		ink[y * 10 + 8 - (y - 2) / 2] = 1.0f;
+	ink[11 * 10 + 0] = 0.5f;                    /* a lower half, at the threshold */
+	ink[10 * 10 + 9] = 0.49f;                   /* below it: blank */
+	is_int(widget_pad_width(10), 12, "a pad of 10 pixels is 12 columns wide, frame included");
+	is_int(widget_pad_height(12), 8, "12 pixel rows take 6 text rows and the frame");
+	widget_pad(c, 1, 1, ink, 12, 10, 5, 4, "pen up");
+	widget_pad(c, 20, 1, ink, 12, 10, 0, 0, "pen down");
+	golden(c, "pad");
+	ok(canvas_at(c, 6, 7)->attr & ATTR_REVERSE, "the pen's cell is reversed");
+	ok(!(canvas_at(c, 7, 7)->attr & ATTR_REVERSE), "and only it");
+	ok(canvas_at(c, 21, 2)->attr & ATTR_REVERSE && canvas_at(c, 21, 2)->ch == (ascii ? '+' : ' '),
+	   "a pen over no ink: a reversed blank, or + in ASCII");
+	canvas_free(c);
+}
+
+/* A classifier's answer: ten digits; named classes with one holding an
+ * escape sequence (shown escaped, never sent); 47 classes in 6 rows (the
+ * most probable five, and how many more). */
+static void test_prob_bars(int ascii)
+{
+	struct canvas *c = canvas_new(60, 20, ascii, 0);
+	float p[47] = {0.01f, 0.9f, 0.02f, 0.005f, 0.0f, 0.015f, 0.0f, 0.04f, 0.01f, 0.0f};
+	const char *names[3] = {"cat", "d\033[2Jog", "a long name"};
+	float q[3] = {0.25f, 0.7f, 0.05f};
+	int rows;
+
+	is_int(widget_prob_bars(c, 0, 0, 30, 10, p, 10, NULL), 10, "ten classes take ten rows");
+	is_int(widget_prob_bars(c, 31, 0, 29, 10, q, 3, names), 3, "three take three");
+	for (int i = 0; i < 47; i++)
+		p[i] = i == 40 ? 0.5f : i % 9 == 3 ? 0.1f : 0.0f;
+	rows = widget_prob_bars(c, 31, 4, 29, 6, p, 47, NULL);
+	is_int(rows, 6, "47 classes in six rows: five and a line saying how many more");
+	golden(c, "prob-bars");
+	ok(canvas_at(c, 0, 1)->fg == COLOR_GOOD, "the most probable class stands out");
+	canvas_free(c);
+}
+
 int main(void)
 {
 	test_canvas();
@@ -534,6 +581,8 @@ int main(void)
 		test_value_plot(ascii);
 		test_heatmap(ascii);
 		test_parallel(ascii);
+		test_pad(ascii);
+		test_prob_bars(ascii);
 	}
 	test_digit_grid();
 	test_digit_pairs();

@@ -1483,7 +1483,7 @@ int widget_prob_bars(struct canvas *c, int x, int y, int w, int rows, const floa
 		canvas_printf(c, x + w - 6, y + i, fg, attr, "%5.1f%%", 100 * v);
 	}
 	if (shown < n)
-		canvas_printf(c, x, y + shown, COLOR_DIM, 0, "%d more below %.1f%%", n - shown,
+		canvas_printf(c, x, y + shown, COLOR_DIM, 0, "%d more, at most %.1f%% each", n - shown,
 			      100 * p[order[shown - 1]]);
 	return shown + (shown < n);
 }
