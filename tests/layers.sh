@@ -1,7 +1,9 @@
 #!/bin/sh
 # The modules of src/ use each other in one direction only, as the folders
-# table of the design says: each module includes headers of the modules
-# listed for it and of no other, so no two modules include each other.
+# table of the design says (and the dashboard's pad, which restores a model
+# through train and saves a drawing through data): each module includes
+# headers of the modules listed for it and of no other, so no two modules
+# include each other.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 # uses MODULE ALLOWED...: every #include "DIR/..." of src/MODULE names
@@ -28,7 +30,7 @@ uses spec nn data util
 uses train nn data spec util
 uses store util
 uses run nn data spec train store util
-uses tui spec store run util
+uses tui data spec train store run util
 uses cli nn data spec train store run tui util
 
 done_testing
