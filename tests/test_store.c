@@ -1526,10 +1526,41 @@ static void test_class_names(void)
 	}
 }
 
+/* A metric over epochs, by hand: the loss falls to 0.3 at epoch 3, rises,
+ * falls to 0.3 again at epoch 5; epoch 4 has no val_accuracy. */
+static void test_metric_summary(void)
+{
+	struct store_epoch e[6] = {
+		{.epoch = 1, .loss = 0.9, .val_accuracy = 0.5},
+		{.epoch = 2, .loss = 0.5, .val_accuracy = 0.7},
+		{.epoch = 3, .loss = 0.3, .val_accuracy = 0.8},
+		{.epoch = 4, .loss = 0.4, .val_accuracy = NAN},
+		{.epoch = 5, .loss = 0.3, .val_accuracy = 0.8},
+		{.epoch = 6, .loss = 0.35, .val_accuracy = NAN},
+	};
+	struct store_metric_summary m;
+
+	for (int i = 0; i < 6; i++)
+		e[i].val_loss = NAN;    /* no validation loss was kept */
+	store_metric_summarize(e, 6, STORE_METRIC_LOSS, &m);
+	ok(m.last == 0.35 && m.best == 0.3 && m.best_epoch == 3,
+	   "loss: last 0.35, best the least, 0.3, first reached at epoch 3");
+	store_metric_summarize(e, 6, STORE_METRIC_VAL_ACCURACY, &m);
+	ok(m.last == 0.8 && m.best == 0.8 && m.best_epoch == 3,
+	   "val_accuracy: epochs without it passed over; best the most, at epoch 3");
+	store_metric_summarize(e, 6, STORE_METRIC_VAL_LOSS, &m);
+	ok(isnan(m.last) && isnan(m.best) && m.best_epoch == 0, "a metric no epoch has: none");
+	store_metric_summarize(e, 0, STORE_METRIC_LOSS, &m);
+	ok(isnan(m.last) && m.best_epoch == 0, "no epochs: none");
+	ok(store_metric_from_name("val_loss") == STORE_METRIC_VAL_LOSS &&
+	   store_metric_from_name("val_los") == -1, "metrics by name");
+}
+
 int main(void)
 {
 	snprintf(root, sizeof root, "/tmp/digitlab-store-test.%d", (int)getpid());
 	test_files();
+	test_metric_summary();
 	test_default_dir();
 	test_newer_schema(0);
 	test_newer_schema(1);

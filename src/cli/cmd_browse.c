@@ -33,7 +33,7 @@ static const char *fmt_status(const struct store_row *r, char *buf, size_t size)
 
 static const char ls_help[] =
 	"usage: digitlab ls [--status S] [--name GLOB] [--tag T] [--sort KEY]\n"
-	"                   [--limit N] [--group] [--json]\n"
+	"                   [--limit N] [--columns LIST] [--group] [--json]\n"
 	"\n"
 	"List the runs of the store, one line each: id, name, status, parameters,\n"
 	"epochs, train and test accuracy, time.\n"
@@ -47,6 +47,11 @@ static const char ls_help[] =
 	"               val_accuracy, as --json names them); -KEY sorts descending.\n"
 	"               Runs without the value come last. Default: id\n"
 	"  --limit N    at most N runs\n"
+	"  --columns LIST  more columns: METRIC (its last value, best value and\n"
+	"               epoch of the best) or METRIC:last, METRIC:best or\n"
+	"               METRIC:best_epoch, comma-separated; METRIC is loss,\n"
+	"               accuracy, val_loss or val_accuracy; best is the least loss\n"
+	"               or the most accuracy, its epoch the first to reach it\n"
 	"  --group      one line per sweep point: the repeats' count, and the mean\n"
 	"               and spread (sample standard deviation) of test accuracy\n"
 	"  --json       an array of objects instead of the table\n";
@@ -73,6 +78,8 @@ static const char *const statuses[] = {"queued", "running", "done", "failed", "d
 struct ls_options {
 	struct store_filter filter;
 	int json, group;
+	struct metric_column columns[REPORT_MAX_COLUMNS];
+	int n_columns;
 };
 
 static int parse_ls(int argc, char **argv, struct ls_options *o)
@@ -99,6 +106,11 @@ static int parse_ls(int argc, char **argv, struct ls_options *o)
 			if (taken < 0)
 				return EXIT_USAGE;
 			o->filter.name_glob = v;
+		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--columns", &v))) {
+			if (taken < 0)
+				return EXIT_USAGE;
+			if (report_parse_columns("ls", v, o->columns, &o->n_columns))
+				return EXIT_USAGE;
 		} else if ((taken = cli_option_value("ls", argc, argv, &i, "--tag", &v))) {
 			if (taken < 0)
 				return EXIT_USAGE;
@@ -121,13 +133,43 @@ static int parse_ls(int argc, char **argv, struct ls_options *o)
 			return cli_usage_error("ls", "unknown argument '%s'", a);
 		}
 	}
+	if (o->group && o->n_columns)
+		return cli_usage_error("ls", "--columns shows runs, --group sweep points: one or "
+				       "the other");
 	return 0;
 }
 
-static void print_table_head(void)
+/* A metric column is as wide as its name, and at least a metric's 9. */
+static int column_width(const struct metric_column *c)
 {
-	printf("%5s  %-*s %-14s %9s %6s %9s %9s %8s\n", "ID", NAME_WIDTH, "NAME", "STATUS",
+	int n = (int)strlen(c->name);
+
+	return n > 9 ? n : 9;
+}
+
+static void print_table_head(const struct ls_options *o)
+{
+	printf("%5s  %-*s %-14s %9s %6s %9s %9s %8s", "ID", NAME_WIDTH, "NAME", "STATUS",
 	       "PARAMS", "EPOCHS", "TRAIN ACC", "TEST ACC", "TIME");
+	for (int i = 0; i < o->n_columns; i++)
+		printf(" %*s", column_width(&o->columns[i]), o->columns[i].name);
+	putchar('\n');
+}
+
+/* The metric columns of one run, from its epochs: a value, an epoch, or -. */
+static void print_metric_cells(const struct ls_options *o, const struct store_epoch *e, int n)
+{
+	for (int i = 0; i < o->n_columns; i++) {
+		const struct metric_column *c = &o->columns[i];
+		double v = report_column_value(c, e, n);
+		char buf[16];
+
+		if (c->part == METRIC_BEST_EPOCH && !isnan(v))
+			snprintf(buf, sizeof buf, "%.0f", v);
+		else
+			fmt_metric(v, buf, sizeof buf);
+		printf(" %*s", column_width(c), buf);
+	}
 }
 
 static void print_table_row(const struct store_row *r)
@@ -137,7 +179,7 @@ static void print_table_row(const struct store_row *r)
 
 	if (r->status == STORE_RUNNING && r->started > 0)
 		secs = (double)time(NULL) - r->started;
-	printf("%5lld  %s %-14s %9s %6d %9s %9s %8s\n", (long long)r->id,
+	printf("%5lld  %s %-14s %9s %6d %9s %9s %8s", (long long)r->id,
 	       text_cell(cell, sizeof cell, report_run_name(r, NAME_WIDTH, name, sizeof name),
 			 NAME_WIDTH),
 	       fmt_status(r, st, sizeof st), fmt_count(r->params, p, sizeof p), r->epochs,
@@ -145,10 +187,17 @@ static void print_table_row(const struct store_row *r)
 	       format_duration(secs, s, sizeof s));
 }
 
-static void json_row(FILE *out, const struct store_row *r)
+static void json_row(FILE *out, const struct store_row *r, const struct ls_options *o,
+		     const struct store_epoch *e, int n)
 {
 	fputc('{', out);
 	report_row_json(out, r);
+	for (int i = 0; i < o->n_columns; i++) {
+		fputc(',', out);
+		json_string(out, o->columns[i].name);
+		fputc(':', out);
+		json_number(out, report_column_value(&o->columns[i], e, n));
+	}
 	if (r->status == STORE_RUNNING)
 		fprintf(out, ",\"progress\":{\"epoch\":%d,\"batch\":%d,\"batches\":%d}", r->epoch,
 			r->batch, r->batches);
@@ -193,6 +242,32 @@ static void print_groups(const struct store_row *rows, int n)
 	free(seen);
 }
 
+/* One run of ls, its epochs read when metric columns ask for them. */
+static int print_run(struct store *s, const struct store_row *r, const struct ls_options *o,
+		     int first)
+{
+	struct store_epoch *e = NULL;
+	struct dl_error err;
+	int n = 0;
+
+	dl_error_clear(&err);
+	if (o->n_columns && store_get_history(s, r->id, &e, &n, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	if (o->json) {
+		if (!first)
+			putchar(',');
+		json_row(stdout, r, o, e, n);
+	} else {
+		print_table_row(r);
+		print_metric_cells(o, e, n);
+		putchar('\n');
+	}
+	store_epochs_free(e, n);
+	return 0;
+}
+
 int cmd_ls(int argc, char **argv)
 {
 	struct ls_options o;
@@ -211,24 +286,21 @@ int cmd_ls(int argc, char **argv)
 		store_close(s);
 		return 1;
 	}
-	if (o.json) {
-		putchar('[');
-		for (int i = 0; i < n; i++) {
-			if (i)
-				putchar(',');
-			json_row(stdout, &rows[i]);
-		}
-		puts("]");
-	} else if (o.group) {
+	if (o.group) {
 		print_groups(rows, n);
 	} else {
-		print_table_head();
-		for (int i = 0; i < n; i++)
-			print_table_row(&rows[i]);
+		if (o.json)
+			putchar('[');
+		else
+			print_table_head(&o);
+		for (int i = 0; i < n && status == 0; i++)
+			status = print_run(s, &rows[i], &o, i == 0);
+		if (o.json && status == 0)
+			puts("]");
 	}
 	free(rows);
 	store_close(s);
-	return 0;
+	return status;
 }
 
 /* ---- queue ls ---- */

@@ -13,7 +13,7 @@
 #include "util/text.h"
 
 static const char export_help[] =
-	"usage: digitlab export [RUN...] [--format csv|json] [--history]\n"
+	"usage: digitlab export [RUN...] [--format csv|json] [--history] [--columns LIST]\n"
 	"\n"
 	"Write runs to standard output; with no RUN, every run of the store.\n"
 	"\n"
@@ -22,7 +22,12 @@ static const char export_help[] =
 	"                 time, tags\n"
 	"  --history      with csv: one line per epoch of each run instead\n"
 	"  --format json  an array of objects: the run, its experiment YAML, note,\n"
-	"                 tags, every epoch and its test confusion matrix\n";
+	"                 tags, every epoch and its test confusion matrix\n"
+	"  --columns LIST each run's METRIC (its last value, best value and epoch\n"
+	"                 of the best) or METRIC:last, METRIC:best, METRIC:best_epoch,\n"
+	"                 comma-separated, after the other fields (not with\n"
+	"                 --history); METRIC is loss, accuracy, val_loss or\n"
+	"                 val_accuracy\n";
 
 /*
  * A text field of the CSV. Spreadsheets run a cell that starts with =, +,
@@ -66,7 +71,16 @@ static void csv_number(FILE *out, double v)
 		fprintf(out, "%.9g", v);
 }
 
-static void csv_run(FILE *out, const struct store_row *r, const char *tags)
+struct export_options {
+	int json, history;
+	int64_t *ids;
+	int n;
+	struct metric_column columns[REPORT_MAX_COLUMNS];
+	int n_columns;
+};
+
+static void csv_run(FILE *out, const struct store_row *r, const char *tags,
+		    const struct export_options *o, const struct store_epoch *e, int n)
 {
 	const double metrics[] = {r->loss, r->accuracy, r->val_loss, r->val_accuracy,
 				  r->test_loss, r->test_accuracy, r->seconds};
@@ -82,6 +96,10 @@ static void csv_run(FILE *out, const struct store_row *r, const char *tags)
 	}
 	fputc(',', out);
 	csv_text(out, tags);
+	for (int i = 0; i < o->n_columns; i++) {
+		fputc(',', out);
+		csv_number(out, report_column_value(&o->columns[i], e, n));
+	}
 	fputc('\n', out);
 }
 
@@ -103,10 +121,17 @@ static void csv_history(FILE *out, int64_t id, const struct store_epoch *e, int 
 }
 
 static void json_run(FILE *out, const struct store_run *r, const char *tags,
-		     const struct store_epoch *e, int n, const int *confusion, int k)
+		     const struct store_epoch *e, int n, const int *confusion, int k,
+		     const struct export_options *o)
 {
 	fputc('{', out);
 	report_row_json(out, &r->row);
+	for (int i = 0; i < o->n_columns; i++) {
+		fputc(',', out);
+		json_string(out, o->columns[i].name);
+		fputc(':', out);
+		json_number(out, report_column_value(&o->columns[i], e, n));
+	}
 	json_field_string(out, "message", r->message);
 	json_field_string(out, "note", r->notes);
 	json_field_string(out, "tags", tags);
@@ -135,12 +160,6 @@ static void json_run(FILE *out, const struct store_run *r, const char *tags,
 	fputc('}', out);
 }
 
-struct export_options {
-	int json, history;
-	int64_t *ids;
-	int n;
-};
-
 /* One run in the chosen form. */
 static int export_one(struct store *s, int64_t id, const struct export_options *o, int first)
 {
@@ -161,7 +180,8 @@ static int export_one(struct store *s, int64_t id, const struct export_options *
 		return DL_ERR;
 	}
 	if (store_get_tags(s, id, tags, sizeof tags, &err) != DL_OK ||
-	    ((o->json || o->history) && store_get_history(s, id, &e, &n, &err) != DL_OK) ||
+	    ((o->json || o->history || o->n_columns) &&
+	     store_get_history(s, id, &e, &n, &err) != DL_OK) ||
 	    store_get_confusion(s, id, "test", &k, confusion, &cfound, &err) != DL_OK) {
 		cli_print_error(&err);
 		store_run_free(&r);
@@ -170,11 +190,11 @@ static int export_one(struct store *s, int64_t id, const struct export_options *
 	if (o->json) {
 		if (!first)
 			putchar(',');
-		json_run(stdout, &r, tags, e, n, confusion, k);
+		json_run(stdout, &r, tags, e, n, confusion, k, o);
 	} else if (o->history) {
 		csv_history(stdout, id, e, n);
 	} else {
-		csv_run(stdout, &r.row, tags);
+		csv_run(stdout, &r.row, tags, o, e, n);
 	}
 	store_epochs_free(e, n);
 	store_run_free(&r);
@@ -195,12 +215,18 @@ static int parse_export(int argc, char **argv, struct store *s, struct export_op
 			o->json = !strcmp(v, "json");
 		} else if (!strcmp(a, "--history")) {
 			o->history = 1;
+		} else if ((taken = cli_option_value("export", argc, argv, &i, "--columns", &v))) {
+			if (taken < 0 || report_parse_columns("export", v, o->columns, &o->n_columns))
+				return EXIT_USAGE;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error("export", "unknown option '%s'", a);
 		} else if ((taken = cli_run_id("export", s, a, &o->ids[o->n++]))) {
 			return taken;
 		}
 	}
+	if (o->history && o->n_columns)
+		return cli_usage_error("export", "--columns adds to the line of each run, and "
+				       "--history writes a line per epoch: one or the other");
 	return 0;
 }
 
@@ -232,9 +258,13 @@ int cmd_export(int argc, char **argv)
 			putchar('[');
 		else if (o.history)
 			puts("run_id,epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds,events");
-		else
-			puts("id,name,status,sweep_id,sweep_point,repeat,params,epochs,loss,accuracy,"
-			     "val_loss,val_accuracy,test_loss,test_accuracy,seconds,tags");
+		else {
+			fputs("id,name,status,sweep_id,sweep_point,repeat,params,epochs,loss,accuracy,"
+			      "val_loss,val_accuracy,test_loss,test_accuracy,seconds,tags", stdout);
+			for (int i = 0; i < o.n_columns; i++)
+				printf(",%s", o.columns[i].name);
+			putchar('\n');
+		}
 		for (int i = 0; i < n && !status; i++)
 			if (export_one(s, o.n ? o.ids[i] : rows[i].id, &o, i == 0) != DL_OK)
 				status = 1;

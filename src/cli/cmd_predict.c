@@ -166,14 +166,21 @@ static int classify(struct nn_model *m, const struct experiment *exp, const floa
 	return DL_OK;
 }
 
-/* An image of any size with pixels in [0, 1] -> one model input x, as
- * the dashboard's pad prepares a drawing (classify.h): MNIST's framing for
- * a model trained on MNIST, else fitted to the input size (image.h);
- * inverted when asked, scaled as the training data was. */
+/* An image of a data set file (IDX, CSV) with pixels in [0, 1] -> one
+ * model input x: fitted to the input size (image.h), inverted when asked,
+ * scaled as the training data was. Such images are a data set's already:
+ * MNIST's framing (classify.h) is for image files, drawings and scans. */
 static int prepare_input(const float *img, int h, int w, const struct experiment *exp,
 			 int inverted, float *x)
 {
-	return classify_prepare(exp, img, h, w, inverted, x);
+	struct nn_shape in = exp->model.input;
+	int n = nn_shape_size(in);
+
+	if (image_fit(img, h, w, inverted, x, in.h, in.w) != DL_OK)
+		return DL_ERR;
+	for (int i = 0; i < n; i++)
+		x[i] *= exp->data.scale;
+	return DL_OK;
 }
 
 /* The mean brightness of an image's outermost pixels, in [0, 1]. */
@@ -227,7 +234,7 @@ static int predict_image(struct nn_model *m, const struct experiment *exp, const
 		return dl_error_set(err, "out of memory");
 	}
 	check_background(path, pixels, h, w, o->inverted);
-	if (prepare_input(pixels, h, w, exp, o->inverted, x) != DL_OK)
+	if (classify_prepare(exp, pixels, h, w, o->inverted, x) != DL_OK)
 		rc = dl_error_set(err, "out of memory");
 	else
 		rc = classify(m, exp, x, 1, path, 0, 0, o, err);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "store/store.h"
 #include "train/trainer.h"
 
 /*
@@ -80,5 +81,31 @@ const char *run_status_name(enum run_status s);
 const char *fmt_metric(double v, char *buf, size_t size);      /* "0.9512", NaN: "-" */
 const char *fmt_count(int64_t n, char *buf, size_t size);      /* "597,066", 0: "-" */
 const char *fmt_time(double t, char *buf, size_t size);        /* local "Y-m-d H:M:S" */
+
+/*
+ * Metric columns, as `ls --columns` and `export --columns` take them: a
+ * comma-separated list of METRIC (its last value, best value and epoch of
+ * the best: three columns) or METRIC:last, METRIC:best, METRIC:best_epoch,
+ * METRIC one of store_metric_names (store.h says what best is). A column
+ * is named as the list names it, METRIC alone giving METRIC:last,
+ * METRIC:best and METRIC:best_epoch.
+ */
+enum metric_part { METRIC_LAST, METRIC_BEST, METRIC_BEST_EPOCH };
+
+#define REPORT_MAX_COLUMNS 24
+
+struct metric_column {
+	enum store_metric metric;
+	enum metric_part part;
+	char name[32];          /* "val_loss:best" */
+};
+
+/* Parse the list for `command`. On a mistake it says which, with the
+ * choices, as a usage error, and returns EXIT_USAGE; else 0. */
+int report_parse_columns(const char *command, const char *list, struct metric_column *cols,
+			 int *n);
+/* A column's value over a run's epochs: NaN when none; the epoch as a
+ * number for best_epoch. */
+double report_column_value(const struct metric_column *c, const struct store_epoch *e, int n);
 
 #endif

@@ -568,4 +568,27 @@ int store_get_history(struct store *s, int64_t id, struct store_epoch **epochs, 
 		      struct dl_error *err);
 void store_epochs_free(struct store_epoch *epochs, int n);
 
+/*
+ * A metric over a run's epochs, for the columns `ls --columns`, `export
+ * --columns` and the dashboard's runs list add: the last epoch's value,
+ * the best (the least loss, the most accuracy) and the epoch of the best
+ * (the first that reached it). Epochs without the metric (NaN) are passed
+ * over: the last value is the last epoch's that has one.
+ */
+enum store_metric { STORE_METRIC_LOSS, STORE_METRIC_ACCURACY, STORE_METRIC_VAL_LOSS,
+		    STORE_METRIC_VAL_ACCURACY, STORE_METRIC_COUNT };
+
+struct store_metric_summary {
+	double last, best;      /* NAN: no epoch has the metric */
+	int best_epoch;         /* 1-based; 0: none */
+};
+
+/* "loss", "accuracy", "val_loss", "val_accuracy"; NULL-terminated. */
+extern const char *const store_metric_names[];
+int store_metric_from_name(const char *name);   /* -1 when unknown */
+/* Whether a greater value is better (accuracy) or a smaller (loss). */
+int store_metric_higher_is_better(enum store_metric m);
+void store_metric_summarize(const struct store_epoch *e, int n, enum store_metric m,
+			    struct store_metric_summary *out);
+
 #endif
