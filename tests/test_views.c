@@ -590,6 +590,15 @@ static void test_sweep_keys(void)
 	ok(!a.point_sweep, "and the runs list shows every run again");
 	app_go_back(&a);
 	is_int(a.view, VIEW_OVERVIEW, "Esc again: where the sweep was opened from");
+	/* one key: left and right select a value, Enter lists its runs */
+	a.open_sweep = 1;
+	a.view = VIEW_SWEEP;
+	ok(sweep_state_build(&s, rows, a.n_rows, 1, NULL, &err) == DL_OK, "sweep 1 built");
+	is_int(s.sel_col, 2, "one key: the best value is selected first (lr=0.1)");
+	is_int(sweep_view.key(&a, &s, &left), KEY_REDRAW, "left selects the value before");
+	is_int(sweep_view.key(&a, &s, &enter), KEY_RELOAD, "Enter opens its runs");
+	is_str(a.point, "lr=0.01", "of lr=0.01");
+	app_go_back(&a);
 	a.selected = 1;
 	is_int(action_run_key(&a, 1, 'w'), KEY_REDRAW, "w on a run of no sweep");
 	is_str(a.message, "run 1 is not part of a sweep", "says so");

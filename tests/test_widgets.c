@@ -431,10 +431,11 @@ static void test_value_plot(int ascii)
 	const double run_y[] = {.78, .80, .82, .89, .90, .91, .925, .93, .935, .45, .60, .75};
 	struct value_plot p = {.n = 4, .labels = labels, .x = x, .log_x = 1, .mean = mean,
 			       .spread = spread, .n_runs = 12, .run_value = run_value,
-			       .run_y = run_y, .best = 2, .key = "lr"};
+			       .run_y = run_y, .best = 2, .sel = 1, .key = "lr"};
 
 	widget_value_plot(c, 0, 0, 60, 14, &p);
 	golden(c, "value-plot");
+	ok(canvas_at(c, 26, 12)->attr & ATTR_REVERSE, "the selected value's label is reversed");
 	if (ascii) {
 		int best = 0;
 

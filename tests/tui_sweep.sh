@@ -69,6 +69,11 @@ screen | grep -q "^keys by variance explained (η² = between-value sum of squar
 ok $? "the keys by variance explained, saying how"
 screen | grep -q "^best point lr="
 ok $? "and the best point"
+keys Left Enter
+wait_for "2 runs of sweep 1 at lr=" 5
+ok $? "left selects a value, Enter lists its two runs"
+keys Escape
+wait_for "sweep 1 sweep-lr" 5; ok $? "Esc goes back to the sweep"
 keys Escape
 wait_for "8 runs shown of 33" 5; ok $? "Esc returns to the runs list"
 

@@ -136,8 +136,8 @@ void sweep_stats_free(struct sweep_stats *s);
 /* 1 when a is a better objective than b for the goal (NAN is worst). */
 int sweep_better(const struct sweep_goal *g, double a, double b);
 
-/* The point's index at values (row_value of key 0, col_value of key 1) of
- * a two-key sweep, or -1. */
+/* The index of the point at value v0 of key 0 and v1 of key 1 (-1 for a
+ * one-key sweep), or -1 when there is none. */
 int sweep_point_at(const struct sweep_stats *s, int v0, int v1);
 
 /* Keys in order of their share, largest first, into order (n_keys entries). */

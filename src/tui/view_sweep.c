@@ -32,7 +32,10 @@ int sweep_state_build(struct sweep_state *s, const struct store_row *rows, int n
 	else
 		sweep_goal_default(&g, rows, n, sweep_id);
 	status = sweep_stats_build(&s->stats, rows, n, sweep_id, &g, err);
-	if (status == DL_OK && s->stats.best_point >= 0 && s->stats.n_keys >= 2) {
+	if (status == DL_OK && s->stats.best_point >= 0 && s->stats.n_keys == 1) {
+		s->sel_row = 0;
+		s->sel_col = s->stats.points[s->stats.best_point].value[0];
+	} else if (status == DL_OK && s->stats.best_point >= 0 && s->stats.n_keys >= 2) {
 		const struct sweep_point *p = &s->stats.points[s->stats.best_point];
 
 		s->sel_row = p->value[0] >= 0 ? p->value[0] : 0;
@@ -130,7 +133,8 @@ static void draw_one_key(const struct sweep_state *s, struct canvas *c, int y, i
 	double *run_y = malloc(sizeof *run_y * (size_t)(st->n_trials + 1));
 	struct value_plot p = {.n = k->n_values, .labels = labels, .x = k->numeric ? k->number : NULL,
 			       .log_x = k->log_spaced, .mean = mean, .spread = spread,
-			       .run_value = run_value, .run_y = run_y, .best = -1, .key = k->name};
+			       .run_value = run_value, .run_y = run_y, .best = -1,
+			       .sel = s->printed ? -1 : s->sel_col, .key = k->name};
 
 	canvas_printf(c, 0, y, COLOR_DIM, 0, "%s by %s: mean %s sd over repeats (bar), each run a dot",
 		      st->goal.objective, k->name, c->ascii ? "+-" : "\u00b1");
@@ -434,6 +438,8 @@ static void sweep_draw(const struct app *a, void *state, struct canvas *c)
 	sweep_page_draw(s, c, 1, c->h - 2);
 	chrome_keys(c, s->stats.n_keys == 2 ?
 		    " ?help  arrows select a cell  Enter its runs  b best runs  Esc back  q quit " :
+		    s->stats.n_keys == 1 ?
+		    " ?help  left right select  Enter its runs  b best runs  Esc back  q quit " :
 		    " ?help  Enter or b the best point's runs  Esc back  q quit ");
 }
 
@@ -457,7 +463,8 @@ static enum key_result sweep_key(struct app *a, void *state, const struct key_ev
 {
 	struct sweep_state *s = state;
 	int grid = s->stats.n_keys == 2, rows = grid ? s->stats.keys[0].n_values : 0;
-	int cols = grid ? s->stats.keys[1].n_values : 0;
+	int cols = grid ? s->stats.keys[1].n_values : s->stats.n_keys == 1 ?
+		   s->stats.keys[0].n_values : 0;
 
 	switch (k->key) {
 	case KEY_UP: case 'k':
@@ -471,12 +478,12 @@ static enum key_result sweep_key(struct app *a, void *state, const struct key_ev
 		s->sel_row++;
 		return KEY_REDRAW;
 	case KEY_LEFT: case 'h':
-		if (!grid || s->sel_col == 0)
+		if (!cols || s->sel_col == 0)
 			return KEY_HANDLED;
 		s->sel_col--;
 		return KEY_REDRAW;
 	case KEY_RIGHT: case 'l':
-		if (!grid || s->sel_col >= cols - 1)
+		if (!cols || s->sel_col >= cols - 1)
 			return KEY_HANDLED;
 		s->sel_col++;
 		return KEY_REDRAW;
@@ -487,6 +494,8 @@ static enum key_result sweep_key(struct app *a, void *state, const struct key_ev
 			return KEY_IGNORED;
 		if (grid)
 			return open_point(a, s, sweep_point_at(&s->stats, s->sel_row, s->sel_col));
+		if (s->stats.n_keys == 1)
+			return open_point(a, s, sweep_point_at(&s->stats, s->sel_col, -1));
 		return open_point(a, s, s->stats.best_point);
 	}
 }

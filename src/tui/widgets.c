@@ -1124,11 +1124,22 @@ static void value_axis(struct canvas *c, int x, int plot_x, int y, int plot_w,
 		int cx = plot_x + value_px(p, i, plot_w * 2) / 2;
 		int n = text_columns(p->labels[i]), at = cx - n / 2;
 
+		if (i == p->sel)
+			continue;       /* drawn last, over its neighbours */
 		if (n > 12 || at <= used_to || at + n > plot_x + plot_w)
 			continue;
 		canvas_text(c, at, y + 1, p->labels[i], i == p->best ? COLOR_GOOD : COLOR_DIM,
 			    i == p->best ? ATTR_BOLD : 0, n);
 		used_to = at + n;
+	}
+	if (p->sel >= 0 && p->sel < p->n) {
+		int n = text_columns(p->labels[p->sel]) > 12 ? 12 : text_columns(p->labels[p->sel]);
+		int at = plot_x + value_px(p, p->sel, plot_w * 2) / 2 - n / 2;
+
+		at = at + n > plot_x + plot_w ? plot_x + plot_w - n : at < x ? x : at;
+		canvas_fill(c, at - 1, y + 1, n + 2, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
+		canvas_text(c, at, y + 1, p->labels[p->sel], p->sel == p->best ? COLOR_GOOD :
+			    COLOR_DEFAULT, ATTR_REVERSE, n);
 	}
 	snprintf(key, sizeof key, "%s%s", p->key ? p->key : "", p->log_x ? " (log scale)" : "");
 	text_centred(c, plot_x + plot_w / 2, y + 2, key, plot_w, COLOR_TITLE, 0);

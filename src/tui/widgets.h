@@ -224,6 +224,8 @@ struct value_plot {
 	const int *run_value;           /* n_runs indexes into the values */
 	const double *run_y;            /* n_runs objectives */
 	int best;                       /* the value of the best mean, marked; -1: none */
+	int sel;                        /* the selected value: its label drawn reversed,
+	                                   however crowded; -1: none */
 	const char *key;                /* the key's name, under the labels */
 };
 
