@@ -578,6 +578,22 @@ static void test_sweep_keys(void)
 	is_int((int)a.open_sweep, 2, "its sweep");
 	ok(sweep_state_build(&s, rows, a.n_rows, 2, NULL, &err) == DL_OK, "sweep 2 built");
 	ok(s.sel_row == 2 && s.sel_col == 1, "the best cell is selected first (units=64 lr=0.01)");
+	{
+		struct canvas *c = frame(&a, 0);
+		struct key_event click = {.key = KEY_MOUSE};
+
+		sweep_view.draw(&a, &s, c);     /* where the cells are */
+		click.x = s.heat_hit.x + s.heat_hit.cell_w * 2 + 1;
+		click.y = s.heat_hit.y;
+		is_int(sweep_view.key(&a, &s, &click), KEY_REDRAW, "a click selects a cell");
+		ok(s.sel_row == 0 && s.sel_col == 2, "the one clicked (units=16 lr=0.1)");
+		is_int(sweep_view.key(&a, &s, &click), KEY_RELOAD, "a second click opens its runs");
+		is_str(a.point, "units=16 lr=0.1", "of that point");
+		app_go_back(&a);
+		s.sel_row = 2;
+		s.sel_col = 1;
+		canvas_free(c);
+	}
 	is_int(sweep_view.key(&a, &s, &left), KEY_REDRAW, "left moves the selection");
 	is_int(sweep_view.key(&a, &s, &enter), KEY_RELOAD, "Enter opens the cell's runs");
 	is_int(a.view, VIEW_RUNS, "in the runs list");

@@ -65,6 +65,7 @@ static const char *const help_lines[] = {
 	"  keys of more than 8 numeric values are grouped in 4 bins by value",
 	"  arrows   select a value (one key) or a heatmap cell (two keys)",
 	"  Enter    the selected point's runs in the runs list (Esc comes back)",
+	"  mouse    click a heatmap cell to select it, click it again for its runs",
 	"  b        the best point's runs",
 	"  The objective (and constraint) is the sweep's own, by default",
 	"  val_accuracy maximised; only done runs count, others are progress",

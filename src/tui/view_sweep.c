@@ -211,6 +211,15 @@ static void draw_two_keys(struct sweep_state *s, struct canvas *c, int y, int h)
 	s->top = m.top;
 	s->left = m.left;
 	widget_heatmap(c, 0, y + 1, c->w, h - 1, &m);
+	{
+		int rows_shown, cols_shown;
+
+		widget_heatmap_shown(&m, c->w, h - 1, &rows_shown, &cols_shown);
+		s->heat_hit = (struct hit_grid){.x = widget_heatmap_label_width(&m) + 1,
+						.y = y + 3, .cell_w = widget_heatmap_cell_width(&m),
+						.cell_h = 1, .cols = cols_shown, .rows = rows_shown,
+						.n_items = rows_shown * cols_shown};
+	}
 out:
 	free(v);
 	free(text);
@@ -399,6 +408,7 @@ static void draw_rungs(const struct sweep_state *s, struct canvas *c, int y)
 
 void sweep_page_draw(struct sweep_state *s, struct canvas *c, int top, int bottom)
 {
+	s->heat_hit.rows = 0;   /* no heatmap drawn, nothing to click */
 	int footer = footer_rows(s), chart_y = top + 2, chart_h, key_rows = s->stats.n_keys;
 	int least = sweep_page_chart_rows(s) < 8 ? sweep_page_chart_rows(s) : 8;
 
@@ -489,6 +499,19 @@ static enum key_result sweep_key(struct app *a, void *state, const struct key_ev
 		return KEY_REDRAW;
 	case 'b':
 		return open_point(a, s, s->stats.best_point);
+	case KEY_MOUSE: {
+		int item = hit_grid_item(&s->heat_hit, k->x, k->y), row, col;
+
+		if (!grid || item < 0)
+			return KEY_HANDLED;
+		row = s->top + item / s->heat_hit.cols;
+		col = s->left + item % s->heat_hit.cols;
+		if (row == s->sel_row && col == s->sel_col)     /* a second click opens it */
+			return open_point(a, s, sweep_point_at(&s->stats, row, col));
+		s->sel_row = row;
+		s->sel_col = col;
+		return KEY_REDRAW;
+	}
 	default:
 		if (!key_is_enter(k->key))
 			return KEY_IGNORED;

@@ -175,6 +175,8 @@ struct sweep_state {
 	char search[16];                /* grid, random, tpe; "" unknown */
 	int sel_row, sel_col;           /* the heatmap's selected cell (two keys) */
 	int top, left;                  /* the heatmap's scroll */
+	struct hit_grid heat_hit;       /* the heatmap's cells drawn: item = row * cols +
+	                                   column of the window */
 	char problem[256];              /* "" or why the sweep cannot be shown */
 	int printed;                    /* drawn as text (sweep show): no keys to hint */
 };

@@ -1208,8 +1208,7 @@ int widget_heatmap_label_width(const struct heatmap *m)
 	return (w > HEAT_LABEL_MAX ? HEAT_LABEL_MAX : w < 3 ? 3 : w) + 1;
 }
 
-/* Rows and columns of cells that fit in w x h. */
-static void heat_fits(const struct heatmap *m, int w, int h, int *rows, int *cols)
+void widget_heatmap_shown(const struct heatmap *m, int w, int h, int *rows, int *cols)
 {
 	*cols = (w - widget_heatmap_label_width(m) - 1) / widget_heatmap_cell_width(m);
 	*rows = h - 2;
@@ -1221,7 +1220,7 @@ void widget_heatmap_fit(struct heatmap *m, int w, int h)
 {
 	int rows, cols;
 
-	heat_fits(m, w, h, &rows, &cols);
+	widget_heatmap_shown(m, w, h, &rows, &cols);
 	m->top = m->top > m->rows - rows ? m->rows - rows : m->top < 0 ? 0 : m->top;
 	m->left = m->left > m->cols - cols ? m->cols - cols : m->left < 0 ? 0 : m->left;
 	if (m->sel < 0)
@@ -1285,7 +1284,7 @@ void widget_heatmap(struct canvas *c, int x, int y, int w, int h, const struct h
 
 	if (m->rows < 1 || m->cols < 1 || w < lw + 1 + cw || h < 3)
 		return;
-	heat_fits(m, w, h, &rows, &cols);
+	widget_heatmap_shown(m, w, h, &rows, &cols);
 	for (int i = 0; i < m->rows * m->cols; i++)
 		if (isfinite(m->v[i])) {
 			lo = fmin(lo, m->v[i]);

@@ -258,6 +258,10 @@ struct heatmap {
 int widget_heatmap_cell_width(const struct heatmap *m);
 int widget_heatmap_label_width(const struct heatmap *m);
 
+/* Rows and columns of cells shown in a w x h rectangle (from m->top and
+ * m->left); the first cell is at (label width + 1, 2) from its corner. */
+void widget_heatmap_shown(const struct heatmap *m, int w, int h, int *rows, int *cols);
+
 /* Scroll m (its top and left) the least that keeps the selected cell in a
  * w x h rectangle. */
 void widget_heatmap_fit(struct heatmap *m, int w, int h);
