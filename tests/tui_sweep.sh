@@ -13,7 +13,8 @@ DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
 data="$top_srcdir/tests/data"
 T="tmux -S $scratch/tmux.sock"
-trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
+trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null;
+      tmux -S "$scratch/tmux2.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 
 for f in 1key 2keys 4keys; do
 	"$DIGITLAB" queue add "$data/sweep-$f.yaml" >/dev/null || echo "# queue add $f failed"
@@ -129,7 +130,9 @@ i=0; while [ ! -f "$scratch/exit" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1))
 is "$(cat "$scratch/exit" 2>/dev/null)" "exit 0" "q quits"
 $T kill-server 2>/dev/null; rm -f "$scratch/exit"
 
-# ASCII
+# ASCII, on a server of its own (a new session on the socket of one just
+# killed can find it still exiting)
+T="tmux -S $scratch/tmux2.sock"
 start 80 24 C
 wait_for "sweep-" 10
 keys L
