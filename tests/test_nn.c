@@ -504,9 +504,18 @@ static void test_conv_grads(void)
 	model_grad_check("conv2d with relu in place", &s, NN_LOSS_CROSS_ENTROPY, 25, 0, 0, 0);
 }
 
+/* Costs under which every job is worth splitting: no hand-off. */
+static const struct nn_split_cost split_always[NN_SPLIT_KINDS] = {
+	[NN_SPLIT_DENSE_FORWARD] = {1.0, 0.0}, [NN_SPLIT_DENSE_BACKWARD] = {1.0, 0.0},
+	[NN_SPLIT_CONV_FORWARD] = {1.0, 0.0}, [NN_SPLIT_CONV_BACKWARD] = {1.0, 0.0},
+	[NN_SPLIT_BATCHNORM_FORWARD] = {1.0, 0.0}, [NN_SPLIT_BATCHNORM_BACKWARD] = {1.0, 0.0},
+	[NN_SPLIT_SUM] = {1.0, 0.0}, [NN_SPLIT_OPTIMIZER] = {1.0, 0.0},
+};
+
 /* Threads split a batch's convolutions by samples and batchnorm's sums by
- * rows: the results are those of one thread up to the order of the sums,
- * and a given thread count repeats itself bit for bit. */
+ * rows (every pass here, under split_always): the results are those of one
+ * thread up to the order of the sums, and a given thread count repeats
+ * itself bit for bit. */
 static void test_conv_threads(void)
 {
 	enum { B = 5 };
@@ -534,8 +543,10 @@ static void test_conv_threads(void)
 		if (!(m[i] = build(&s, B)))
 			return;
 		nn_model_init(m[i], &init);
+		nn_model_set_split_costs(m[i], split_always);
 		ok(nn_model_set_threads(m[i], i == 0 ? 1 : 2, &err) == DL_OK,
 		   "model %d runs on %d threads", i, i == 0 ? 1 : 2);
+		is_int(nn_model_threads(m[i]), i == 0 ? 1 : 2, "model %d keeps the threads it was given", i);
 		nn_model_set_input_grad(m[i], 1);
 		out[i] = nn_model_forward(m[i], x, B, 1, NULL);
 		nn_model_backward(m[i], NN_LOSS_CROSS_ENTROPY, y, B);
@@ -561,6 +572,60 @@ static void test_conv_threads(void)
 	   "two threads twice: identical outputs and gradients");
 	for (int i = 0; i < 3; i++)
 		nn_model_free(m[i]);
+}
+
+/* The split decision: t(n) = work unit / n + (n - 1) handoff, least t
+ * taken, fewer shares on a tie. */
+static void test_split_parts(void)
+{
+	const struct nn_split_cost c = {1.0, 100.0}, free_split = {1.0, 0.0};
+
+	is_int(nn_split_parts(100, &c, 2), 1, "split: 100 units, hand-off 100: one share");
+	is_int(nn_split_parts(199, &c, 2), 1, "split: 199 units: 199 < 99.5 + 100, one share");
+	is_int(nn_split_parts(200, &c, 2), 1, "split: 200 units: a tie keeps one share");
+	is_int(nn_split_parts(201, &c, 2), 2, "split: 201 units: 100.5 + 100 < 201, two shares");
+	is_int(nn_split_parts(1000, &c, 4), 3, "split: 1000 units on 4 threads: three shares "
+	       "(t = 1000, 600, 533, 550)");
+	is_int(nn_split_parts(1e9, &c, 1), 1, "split: one thread, one share");
+	is_int(nn_split_parts(1, &free_split, 8), 8, "split: no hand-off cost: every thread");
+	is_near(nn_split_time(1000, &c, 3), 1000.0 / 3 + 200, 1e-9, "split: t(3) of 1000 units");
+	is_int(nn_split_parts(0.0, &nn_split_costs[NN_SPLIT_CONV_FORWARD], 2), 1,
+	       "split: no work, one share");
+}
+
+/* A model asked for two threads starts a helper only when one of its
+ * passes pays for it by the measured costs; threads: auto is the same
+ * choice for the training batch. */
+static void test_model_threads(void)
+{
+	struct nn_model_spec small, cnn;
+	struct nn_model *m;
+	struct dl_error err;
+
+	spec_init(&small, 1, 8, 8);
+	add_dense(&small, 16, NN_ACT_RELU);
+	add_dense(&small, 10, NN_ACT_SOFTMAX);
+	spec_init(&cnn, 1, 28, 28);
+	add_conv(&cnn, 32, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+	add_conv(&cnn, 32, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+	add_dense(&cnn, 10, NN_ACT_SOFTMAX);
+	if (!(m = build(&small, 32)))
+		return;
+	ok(nn_model_set_threads(m, 2, &err) == DL_OK, "threads: small model asked for 2");
+	is_int(nn_model_threads(m), 1, "threads: 64-16-10 at batch 32 starts no helper");
+	nn_model_set_split_costs(m, split_always);
+	ok(nn_model_set_threads(m, 2, &err) == DL_OK, "threads: again, every split paying");
+	is_int(nn_model_threads(m), 2, "threads: with free hand-offs it takes the helper");
+	nn_model_free(m);
+	if (!(m = build(&cnn, 32)))
+		return;
+	ok(nn_model_set_threads(m, 2, &err) == DL_OK, "threads: two convolutions asked for 2");
+	is_int(nn_model_threads(m), 2, "threads: 28x28x32 convolutions at batch 32 split");
+	nn_model_free(m);
+	is_int(nn_model_auto_threads(&small, 32, 8), 1, "auto: 64-16-10 takes one thread of 8");
+	is_int(nn_model_auto_threads(&cnn, 32, 2), 2, "auto: the convolutions take both of 2");
+	is_int(nn_model_auto_threads(&small, 4096, 2), 2, "auto: 64-16-10 at batch 4096 takes 2");
+	is_int(nn_model_auto_threads(&cnn, 32, 1), 1, "auto: one thread allowed, one taken");
 }
 
 static void test_pool_grads(void)
@@ -1543,6 +1608,8 @@ int main(void)
 	test_loss_grads();
 	test_conv_grads();
 	test_conv_threads();
+	test_split_parts();
+	test_model_threads();
 	test_pool_grads();
 	test_batchnorm_grads();
 	test_batchnorm_inference();

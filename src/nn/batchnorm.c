@@ -174,6 +174,7 @@ struct bn_job {
 	float *out;
 	size_t rows;
 	int C;
+	int parts;                      /* shares of every pass of the direction */
 	const float *a, *b;             /* shift; or scale, shift; or mean, inv_std */
 	const float *scale, *mean_dy, *mean_dy_xhat;    /* BN_INPUT_GRAD */
 };
@@ -267,10 +268,10 @@ static void bn_job(void *arg, int part, int parts)
 /* Run a totalling pass and add the threads' totals in a fixed order. */
 static void bn_totals(struct bn_job *j, double *tot)
 {
-	int parts = nn_pool_threads(j->L->pool);
+	int parts = j->parts;
 	double t[2 * j->C];
 
-	nn_pool_run(j->L->pool, bn_job, j);
+	nn_pool_run_parts(j->L->pool, parts, bn_job, j);
 	for (int c = 0; c < 2 * j->C; c++)
 		tot[c] = 0.0;
 	for (int part = 0; part < parts; part++) {
@@ -284,10 +285,10 @@ static void bn_totals(struct bn_job *j, double *tot)
  * mean (C) then squared deviations (C) of the whole batch into tot. */
 static void bn_moments(struct bn_job *j, double *tot)
 {
-	int parts = nn_pool_threads(j->L->pool), C = j->C;
+	int parts = j->parts, C = j->C;
 	double t[2 * C], count = 0;
 
-	nn_pool_run(j->L->pool, bn_job, j);
+	nn_pool_run_parts(j->L->pool, parts, bn_job, j);
 	for (int c = 0; c < 2 * C; c++)
 		tot[c] = 0.0;
 	for (int part = 0; part < parts; part++) {
@@ -320,6 +321,15 @@ static size_t bn_workspace(const struct nn_layer_spec *s, struct nn_shape in,
 	return 4 * (size_t)in.c;        /* 2 C doubles */
 }
 
+/* Values of a pass: every pass reads the whole (rows, C) input once or twice. */
+static double bn_work(const struct nn_layer *L, int B, int backward, int with_din,
+		      enum nn_split_kind *kind)
+{
+	(void)with_din;
+	*kind = backward ? NN_SPLIT_BATCHNORM_BACKWARD : NN_SPLIT_BATCHNORM_FORWARD;
+	return (double)B * L->n_in;
+}
+
 static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
 		       int training, struct rng *rng)
 {
@@ -329,7 +339,8 @@ static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
 	float *mean = L->chan, *inv_std = L->chan + C;
 	float eps = L->spec->epsilon, mom = L->spec->momentum;
 	float scale[C], shift[C];      /* C <= BN_MAX_CHANNELS */
-	struct bn_job j = {.L = L, .x = in, .rows = rows, .C = C, .a = shift};
+	int parts = nn_layer_parts(L, B, 0, 0);
+	struct bn_job j = {.L = L, .x = in, .rows = rows, .C = C, .parts = parts, .a = shift};
 
 	(void)rng;
 	L->trained = training;
@@ -358,8 +369,8 @@ static void bn_forward(struct nn_layer *L, const float *in, float *p, int B,
 		shift[c] = beta[c] - mean[c] * scale[c];
 	}
 	j = (struct bn_job){.L = L, .pass = BN_AFFINE, .x = in, .out = L->buf, .rows = rows,
-			    .C = C, .a = scale, .b = shift};
-	nn_pool_run(L->pool, bn_job, &j);
+			    .C = C, .parts = parts, .a = scale, .b = shift};
+	nn_pool_run_parts(L->pool, parts, bn_job, &j);
 }
 
 static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const float *in,
@@ -370,8 +381,9 @@ static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const flo
 	const float *gamma = p, *mean = L->chan, *inv_std = L->chan + C;
 	float scale[C], mean_dy[C], mean_dy_xhat[C];
 	double tot[2 * C];
+	int parts = nn_layer_parts(L, B, 1, dst != NULL);
 	struct bn_job j = {.L = L, .pass = BN_GRAD_SUMS, .x = in, .dy = dout, .rows = rows,
-			   .C = C, .a = mean, .b = inv_std};
+			   .C = C, .parts = parts, .a = mean, .b = inv_std};
 
 	bn_totals(&j, tot);
 	for (int c = 0; c < C; c++) {
@@ -388,9 +400,9 @@ static float *bn_backward(struct nn_layer *L, float *dout, float *dst, const flo
 		mean_dy_xhat[c] = L->trained ? (float)(tot[C + c] / (double)rows) : 0.0f;
 	}
 	j = (struct bn_job){.L = L, .pass = BN_INPUT_GRAD, .x = in, .dy = dout, .out = dst,
-			    .rows = rows, .C = C, .a = mean, .b = inv_std, .scale = scale,
-			    .mean_dy = mean_dy, .mean_dy_xhat = mean_dy_xhat};
-	nn_pool_run(L->pool, bn_job, &j);
+			    .rows = rows, .C = C, .parts = parts, .a = mean, .b = inv_std,
+			    .scale = scale, .mean_dy = mean_dy, .mean_dy_xhat = mean_dy_xhat};
+	nn_pool_run_parts(L->pool, parts, bn_job, &j);
 	return dst;
 }
 
@@ -404,4 +416,5 @@ const struct nn_layer_ops nn_batchnorm_ops = {
 	.init = bn_init,
 	.forward = bn_forward,
 	.backward = bn_backward,
+	.work = bn_work,
 };

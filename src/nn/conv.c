@@ -281,6 +281,7 @@ struct conv_job {
 	const float *w, *b;
 	float *din;                 /* (B, n_in) or NULL */
 	int B;
+	int parts;                  /* shares the job was split into */
 };
 
 static float *slice(const struct nn_layer *L, int part)
@@ -388,6 +389,18 @@ static void forward_job(void *arg, int part, int parts)
 	}
 }
 
+/* Multiply-adds of one pass over B samples: the forward's product, or the
+ * backward's one or two (dw, and din when wanted). */
+static double conv_work(const struct nn_layer *L, int B, int backward, int with_din,
+			enum nn_split_kind *kind)
+{
+	const struct nn_window *g = &L->win;
+	double macs = (double)B * g->OH * g->OW * (double)kernel_size(g) * g->F;
+
+	*kind = backward ? NN_SPLIT_CONV_BACKWARD : NN_SPLIT_CONV_FORWARD;
+	return backward && with_din ? 2 * macs : macs;
+}
+
 static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
 			 int training, struct rng *rng)
 {
@@ -396,7 +409,8 @@ static void conv_forward(struct nn_layer *L, const float *in, float *p, int B,
 
 	(void)rng;
 	L->trained = training;
-	nn_pool_run(L->pool, forward_job, &j);
+	j.parts = nn_layer_parts(L, B, 0, 0);
+	nn_pool_run_parts(L->pool, j.parts, forward_job, &j);
 	if (L->spec->activation != NN_ACT_RELU && L->spec->activation != NN_ACT_LINEAR)
 		nn_activation_forward(L->spec->activation, L->alpha, L->buf, L->z,
 				      B * g->OH * g->OW, g->F);
@@ -500,9 +514,11 @@ struct gather_job {
 	const struct nn_layer *L;
 	float *dst;
 	size_t n;
+	int sums;                   /* slices holding a sum: the shares of the
+	                               job that wrote them */
 };
 
-/* A range of dst = the threads' sums added in thread order: the order, and
+/* A range of dst = the shares' sums added in share order: the order, and
  * so the bits, do not depend on who adds which range. */
 static void gather_job(void *arg, int part, int parts)
 {
@@ -510,16 +526,17 @@ static void gather_job(void *arg, int part, int parts)
 	size_t b = j->n * part / parts, e = j->n * (part + 1) / parts;
 
 	memcpy(j->dst + b, slice(j->L, 0) + b, sizeof(float) * (e - b));
-	for (int t = 1; t < nn_pool_threads(j->L->pool); t++)
+	for (int t = 1; t < j->sums; t++)
 		add_into(j->dst + b, slice(j->L, t) + b, e - b);
 }
 
-/* The threads' sums (the first n floats of each slice) into dst. */
-static void gather(float *dst, const struct nn_layer *L, size_t n)
+/* The sums of `sums` shares (the first n floats of each slice) into dst. */
+static void gather(float *dst, const struct nn_layer *L, size_t n, int sums)
 {
-	struct gather_job j = {L, dst, n};
+	struct gather_job j = {L, dst, n, sums};
+	double adds = (double)n * sums;
 
-	nn_pool_run(L->pool, gather_job, &j);
+	nn_pool_run_parts(L->pool, nn_pool_parts(L->pool, NN_SPLIT_SUM, adds), gather_job, &j);
 }
 
 static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
@@ -529,11 +546,12 @@ static float *conv_backward(struct nn_layer *L, float *dout, float *dst,
 	size_t nw = kernel_size(g) * g->F;
 	struct conv_job j = {.L = L, .in = in, .dz = dout, .w = p, .B = B, .din = dst};
 
+	j.parts = nn_layer_parts(L, B, 1, dst != NULL);
 	/* dz (B*OH*OW, F), in place over dout, and the bias gradient */
-	nn_pool_run(L->pool, prepare_job, &j);
-	gather(g_ + nw, L, (size_t)g->F);
-	nn_pool_run(L->pool, backward_job, &j);
-	gather(g_, L, nw);
+	nn_pool_run_parts(L->pool, j.parts, prepare_job, &j);
+	gather(g_ + nw, L, (size_t)g->F, j.parts);
+	nn_pool_run_parts(L->pool, j.parts, backward_job, &j);
+	gather(g_, L, nw, j.parts);
 	return dst;
 }
 
@@ -546,4 +564,5 @@ const struct nn_layer_ops nn_conv2d_ops = {
 	.init = conv_init,
 	.forward = conv_forward,
 	.backward = conv_backward,
+	.work = conv_work,
 };

@@ -98,10 +98,6 @@ static void dense_init(struct nn_layer *L, float *p, struct rng *rng)
 		memset(p + nw, 0, sizeof(float) * (size_t)L->n_out);
 }
 
-/* Below this many multiply-adds a product is not worth sharing between
- * threads: the hand-over costs more than half of it saves. */
-#define DENSE_SPLIT_MACS (1 << 20)
-
 /* A dense layer's products shared between the model's threads: forward and
  * the input gradient by samples, the weight gradient by input rows, so no
  * thread's result overlaps another's and nothing needs summing. */
@@ -140,23 +136,29 @@ static void dense_backward_job(void *arg, int part, int parts)
 			0.0f, j->din + (size_t)r0 * IN, IN);
 }
 
-static int worth_sharing(const struct nn_layer *L, int B)
+/* Multiply-adds of a pass: the forward's product, or the backward's one or
+ * two (dw, and din when wanted). */
+static double dense_work(const struct nn_layer *L, int B, int backward, int with_din,
+			 enum nn_split_kind *kind)
 {
-	return nn_pool_threads(L->pool) > 1 &&
-	       (double)B * L->n_in * L->n_out >= DENSE_SPLIT_MACS;
+	double macs = (double)B * L->n_in * L->n_out;
+
+	*kind = backward ? NN_SPLIT_DENSE_BACKWARD : NN_SPLIT_DENSE_FORWARD;
+	return backward && with_din ? 2 * macs : macs;
 }
 
 static void dense_layer_forward(struct nn_layer *L, const float *in, float *p,
 				int B, int training, struct rng *rng)
 {
 	const float *w = p, *b = p + (size_t)L->n_in * L->n_out;
+	int parts = nn_layer_parts(L, B, 0, 0);
 
 	(void)rng;
 	L->trained = training;
-	if (worth_sharing(L, B)) {
+	if (parts > 1) {
 		struct dense_job j = {.L = L, .in = in, .w = w, .b = b, .out = L->z, .B = B};
 
-		nn_pool_run(L->pool, dense_forward_job, &j);
+		nn_pool_run_parts(L->pool, parts, dense_forward_job, &j);
 	} else {
 		dense_forward(L->z, in, w, b, B, L->n_in, L->n_out);  /* (B, OUT) */
 	}
@@ -169,17 +171,18 @@ static float *dense_layer_backward(struct nn_layer *L, float *dout, float *dst,
 				   const float *in, const float *p, float *g, int B)
 {
 	size_t nw = (size_t)L->n_in * L->n_out;
+	int parts = nn_layer_parts(L, B, 1, dst != NULL);
 
 	/* dz (B, OUT), computed in place over dout */
 	if (!L->grad_at_pre && L->spec->activation != NN_ACT_LINEAR)
 		nn_activation_backward(L->spec->activation, L->alpha, dout, dout,
 				       L->z, L->y, B, L->n_out);
-	if (worth_sharing(L, B)) {
+	if (parts > 1) {
 		struct dense_job j = {.L = L, .in = in, .w = p, .dout = dout, .dw = g,
 				      .din = dst, .B = B};
 		float *db = g + nw;
 
-		nn_pool_run(L->pool, dense_backward_job, &j);
+		nn_pool_run_parts(L->pool, parts, dense_backward_job, &j);
 		dense_bias_grad(db, dout, B, L->n_out);
 		return dst;
 	}
@@ -195,4 +198,5 @@ const struct nn_layer_ops nn_dense_ops = {
 	.init = dense_init,
 	.forward = dense_layer_forward,
 	.backward = dense_layer_backward,
+	.work = dense_work,
 };

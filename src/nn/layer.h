@@ -138,7 +138,25 @@ struct nn_layer_ops {
 	 * Returns NULL when dst is NULL. */
 	float *(*backward)(struct nn_layer *L, float *dout, float *dst, const float *in,
 			   const float *p, float *g, int B);
+	/* The work of the forward (backward = 0) or backward pass over B
+	 * samples, din included when with_din, in the units of *kind
+	 * (parallel.h); what decides whether the pass is split and into how
+	 * many shares. NULL: the kind always runs on the calling thread. */
+	double (*work)(const struct nn_layer *L, int B, int backward, int with_din,
+		       enum nn_split_kind *kind);
 };
+
+/* Shares worth making of a pass of L over B samples with L's pool. */
+static inline int nn_layer_parts(const struct nn_layer *L, int B, int backward, int with_din)
+{
+	enum nn_split_kind kind;
+	double work;
+
+	if (!L->pool || !L->ops->work)
+		return 1;
+	work = L->ops->work(L, B, backward, with_din, &kind);
+	return nn_pool_parts(L->pool, kind, work);
+}
 
 /* param_count of the layer kinds without parameters. */
 static inline size_t nn_no_params(const struct nn_layer_spec *s, struct nn_shape in,

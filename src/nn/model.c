@@ -24,6 +24,7 @@ struct nn_model {
 	float *work;                            /* shared workspace, per thread */
 	size_t work_per_thread;
 	struct nn_pool *pool;                   /* NULL: one thread */
+	const struct nn_split_cost *costs;      /* NULL: nn_split_costs */
 	float *dbuf[2];                         /* (max_batch, max size) each:
 	                                           gradients ping-pong in backward */
 	const float *x;                         /* input of the last forward */
@@ -534,6 +535,85 @@ void nn_model_backward(struct nn_model *m, enum nn_loss loss,
 	nn_ftz_end(fpu);
 }
 
+/* Predicted nanoseconds of the split passes of one training step on
+ * `threads` threads by `costs`: every layer's forward and backward and the
+ * optimiser's update. Passes that never split are left out: they cost the
+ * same on any thread count. */
+static double step_time(const struct nn_model *m, int B, int threads,
+			const struct nn_split_cost *costs)
+{
+	double t = 0.0;
+
+	for (int i = 0; i < m->n_layers; i++) {
+		const struct nn_layer *L = &m->layers[i];
+
+		for (int backward = 0; backward <= 1 && L->ops->work; backward++) {
+			enum nn_split_kind kind;
+			double work = L->ops->work(L, B, backward, i > m->first_trained, &kind);
+			int parts = nn_split_parts(work, &costs[kind], threads);
+
+			t += nn_split_time(work, &costs[kind], parts);
+		}
+	}
+	return t + nn_split_time((double)m->n_params, &costs[NN_SPLIT_OPTIMIZER],
+				 nn_split_parts((double)m->n_params, &costs[NN_SPLIT_OPTIMIZER],
+						threads));
+}
+
+/* Whether any pass of a batch of up to max_batch samples, or the
+ * optimiser's update, splits on `threads` threads. Work grows with the
+ * batch, so max_batch decides. */
+static int any_split(const struct nn_model *m, int threads, const struct nn_split_cost *costs)
+{
+	if (nn_split_parts((double)m->n_params, &costs[NN_SPLIT_OPTIMIZER], threads) > 1)
+		return 1;
+	for (int i = 0; i < m->n_layers; i++) {
+		const struct nn_layer *L = &m->layers[i];
+
+		for (int backward = 0; backward <= 1 && L->ops->work; backward++) {
+			enum nn_split_kind kind;
+			double work = L->ops->work(L, m->max_batch, backward, 1, &kind);
+
+			if (nn_split_parts(work, &costs[kind], threads) > 1)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+void nn_model_set_split_costs(struct nn_model *m, const struct nn_split_cost *costs)
+{
+	m->costs = costs;
+	nn_pool_set_costs(m->pool, costs);
+}
+
+int nn_model_threads(const struct nn_model *m)
+{
+	return nn_pool_threads(m->pool);
+}
+
+int nn_model_auto_threads(const struct nn_model_spec *spec, int batch, int max_threads)
+{
+	struct nn_model *m;
+	struct dl_error err;
+	double best_t;
+	int best = 1;
+
+	if (batch < 1 || nn_model_new(&m, spec, batch, &err) != DL_OK)
+		return 1;
+	best_t = step_time(m, batch, 1, nn_split_costs);
+	for (int t = 2; t <= max_threads; t++) {
+		double time = step_time(m, batch, t, nn_split_costs);
+
+		if (time < 0.9 * best_t) {
+			best = t;
+			best_t = time;
+		}
+	}
+	nn_model_free(m);
+	return best;
+}
+
 int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err)
 {
 	struct nn_pool *pool = NULL;
@@ -541,10 +621,13 @@ int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err)
 
 	if (threads < 1)
 		threads = 1;
+	if (threads > 1 && !any_split(m, threads, m->costs ? m->costs : nn_split_costs))
+		threads = 1;    /* nothing pays for a helper: start none */
 	if (threads == nn_pool_threads(m->pool))
 		return DL_OK;
 	if (threads > 1 && nn_pool_new(&pool, threads, err) != DL_OK)
 		return DL_ERR;
+	nn_pool_set_costs(pool, m->costs);
 	if (m->work_per_thread) {
 		work = alloc_aligned(m->work_per_thread * (size_t)threads);
 		if (!work) {

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/parallel.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -168,11 +169,26 @@ double nn_model_loss(const struct nn_model *m, enum nn_loss loss,
 void nn_model_backward(struct nn_model *m, enum nn_loss loss,
 		       const uint8_t *labels, int B);
 
-/* Split the work of each batch over `threads` threads (>= 1; 1 at build).
- * Convolutions share out their samples; GEMMs are threaded by BLAS
- * (gemm.h), so set nn_gemm_set_threads() to match. Results are identical
- * for a given thread count. Call between batches, from the model's thread. */
+/* Split the work of each batch over up to `threads` threads (>= 1; 1 at
+ * build). Each layer's pass is split only where the split pays for its
+ * hand-off (parallel.h: nn_split_parts), into as many shares as pay, so a
+ * model whose every pass is small runs on one thread whatever it is given;
+ * then no helper thread is started at all. Results are identical for a
+ * given thread count. Call between batches, from the model's thread. */
 int nn_model_set_threads(struct nn_model *m, int threads, struct dl_error *err);
+/* Threads the model runs with after nn_model_set_threads(): 1 when no pass
+ * of a batch of up to max_batch samples would be split. */
+int nn_model_threads(const struct nn_model *m);
+/* Decide the splits from the caller's table of NN_SPLIT_KINDS costs
+ * (kept by pointer; NULL: the measured nn_split_costs). Call before
+ * nn_model_set_threads(). Tests use it to split every pass. */
+void nn_model_set_split_costs(struct nn_model *m, const struct nn_split_cost *costs);
+
+/* The threads, from 1 to max_threads, that train batches of `batch`
+ * samples of this spec fastest by the measured costs (nn_split_costs),
+ * the fewer on a tie or a gain under 10%: what `threads: auto` takes.
+ * 1 for a spec nn_model_spec_check() refuses. */
+int nn_model_auto_threads(const struct nn_model_spec *spec, int batch, int max_threads);
 /* The model's threads, for the optimiser to share (nn_optim_set_pool); NULL
  * when it has one. Valid until the next nn_model_set_threads(). */
 struct nn_pool *nn_model_pool(const struct nn_model *m);

@@ -345,7 +345,8 @@ void nn_optim_step(struct nn_optim *o, float *params, const float *grads, float 
 		u.cv = (float)(1.0 / (1.0 - pow(c->beta2, t)));
 		o->hdr->m_schedule = ms_new;
 	}
-	nn_pool_run(o->pool, update_job, &u);
+	nn_pool_run_parts(o->pool, nn_pool_parts(o->pool, NN_SPLIT_OPTIMIZER, (double)o->n),
+			  update_job, &u);
 	o->hdr->steps++;
 	nn_ftz_end(fpu);
 }

@@ -26,6 +26,8 @@ struct nn_pool {
 	atomic_int quit;
 	nn_job_fn fn;
 	void *ctx;
+	int parts;                      /* shares of the job: parts <= threads */
+	const struct nn_split_cost *costs;      /* NN_SPLIT_KINDS entries */
 };
 
 struct worker_arg {
@@ -74,11 +76,11 @@ static void *worker_main(void *arg)
 		if (atomic_load(&p->quit))
 			break;
 		seen = atomic_load(&p->generation);
-		{
+		if (part < p->parts) {
 			/* denormals flushed as on the calling thread (layer.h) */
 			unsigned fpu = nn_ftz_begin();
 
-			p->fn(p->ctx, part, p->threads);
+			p->fn(p->ctx, part, p->parts);
 			nn_ftz_end(fpu);
 		}
 		if (atomic_fetch_sub(&p->pending, 1) == 1) {
@@ -103,6 +105,7 @@ int nn_pool_new(struct nn_pool **out, int threads, struct dl_error *err)
 		return dl_error_set(err, "out of memory starting %d threads", threads);
 	}
 	p->threads = 1;                 /* grows as workers start */
+	p->costs = nn_split_costs;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->start, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -146,18 +149,24 @@ int nn_pool_threads(const struct nn_pool *p)
 
 void nn_pool_run(struct nn_pool *p, nn_job_fn fn, void *ctx)
 {
-	if (!p || p->threads == 1) {
+	nn_pool_run_parts(p, nn_pool_threads(p), fn, ctx);
+}
+
+void nn_pool_run_parts(struct nn_pool *p, int parts, nn_job_fn fn, void *ctx)
+{
+	if (!p || p->threads == 1 || parts <= 1) {
 		fn(ctx, 0, 1);
 		return;
 	}
 	p->fn = fn;
 	p->ctx = ctx;
+	p->parts = parts < p->threads ? parts : p->threads;
 	atomic_store(&p->pending, p->threads - 1);
 	pthread_mutex_lock(&p->lock);
 	atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
 	pthread_cond_broadcast(&p->start);
 	pthread_mutex_unlock(&p->lock);
-	fn(ctx, 0, p->threads);
+	fn(ctx, 0, p->parts);
 	for (int i = 0; i < POOL_SPINS && atomic_load_explicit(&p->pending,
 							       memory_order_acquire) > 0; i++)
 		spin_pause();
@@ -173,4 +182,71 @@ void nn_share(int count, int part, int parts, int *begin, int *end)
 {
 	*begin = (int)((long long)count * part / parts);
 	*end = (int)((long long)count * (part + 1) / parts);
+}
+
+/*
+ * The costs behind nn_split_parts(), measured on the 2-core AMD EPYC (Zen 5,
+ * AVX-512) of the speed table in README.md. unit_ns: each layer kind alone
+ * in a model (the benchmark models' shapes, batches of 1 to 1000), its
+ * forward and its backward (input gradient included) timed on one thread,
+ * the fastest of 41 repeats of 2 ms each so that other processes' load
+ * does not inflate it, divided by the work; the sums' figure is a streaming
+ * add (the largest gather, 51,200 floats, is far below any split point).
+ * handoff_ns: an empty job's round trip on 2 threads was 1 to 2 us with
+ * the helper spinning on an idle machine, and 44 us (fastest) to 78 us
+ * (median) with the machine shared at a load of 7 to 8 on 2 cores, where
+ * a helper waits for a core. 30 us takes a split only where it still pays
+ * under a moderate load, and leaves alone the passes whose gain would be a
+ * few microseconds at best: those (dense16's layers, the small dense
+ * layers of the MLP) are what made a second thread slower than one.
+ */
+#define HANDOFF_NS 30000.0
+
+const struct nn_split_cost nn_split_costs[NN_SPLIT_KINDS] = {
+	[NN_SPLIT_DENSE_FORWARD] = {0.027, HANDOFF_NS},       /* per multiply-add */
+	[NN_SPLIT_DENSE_BACKWARD] = {0.026, HANDOFF_NS},
+	[NN_SPLIT_CONV_FORWARD] = {0.0092, HANDOFF_NS},       /* direct AVX-512 kernels */
+	[NN_SPLIT_CONV_BACKWARD] = {0.0105, HANDOFF_NS},
+	[NN_SPLIT_BATCHNORM_FORWARD] = {0.66, HANDOFF_NS},    /* per value */
+	[NN_SPLIT_BATCHNORM_BACKWARD] = {1.2, HANDOFF_NS},
+	[NN_SPLIT_SUM] = {0.1, HANDOFF_NS},                   /* per float added */
+	[NN_SPLIT_OPTIMIZER] = {0.54, HANDOFF_NS},            /* per parameter, Adam */
+};
+
+double nn_split_time(double work, const struct nn_split_cost *cost, int parts)
+{
+	if (parts < 1)
+		parts = 1;
+	return work * cost->unit_ns / parts + (parts - 1) * cost->handoff_ns;
+}
+
+int nn_split_parts(double work, const struct nn_split_cost *cost, int threads)
+{
+	int best = 1;
+	double best_t = nn_split_time(work, cost, 1);
+
+	for (int n = 2; n <= threads; n++) {
+		double t = nn_split_time(work, cost, n);
+
+		if (t < best_t) {
+			best = n;
+			best_t = t;
+		}
+	}
+	return best;
+}
+
+int nn_pool_parts(const struct nn_pool *p, enum nn_split_kind kind, double work)
+{
+	int threads = nn_pool_threads(p);
+
+	if (threads == 1 || kind < 0 || kind >= NN_SPLIT_KINDS)
+		return 1;
+	return nn_split_parts(work, &p->costs[kind], threads);
+}
+
+void nn_pool_set_costs(struct nn_pool *p, const struct nn_split_cost *costs)
+{
+	if (p)
+		p->costs = costs ? costs : nn_split_costs;
 }
