@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/report.h"
@@ -16,13 +17,20 @@
 #include "util/clock.h"
 
 static const char bench_help[] =
-	"usage: digitlab bench --model dense16|mlp|cnn [--threads N] [--samples N] [--json]\n"
+	"usage: digitlab bench --model dense16|mlp|cnn|all [--threads N[,N...]]\n"
+	"                      [--samples N] [--json]\n"
 	"\n"
-	"Train one pass over MNIST's training images and report samples per second.\n"
+	"Train one pass over MNIST's training images and report samples per second,\n"
+	"for each model named and each thread count, one line (or JSON object) each.\n"
 	"  dense16  notebook 003: 784-16-10, relu, softmax, Adam, batch 128\n"
 	"  mlp      notebook 004: 784-256-128-64-32-10, relu, softmax, Adam, batch 32\n"
 	"  cnn      notebook 004: the 597k-parameter CNN (six convolutions with batch\n"
 	"           norm, strided 5x5 convolutions, dropout), Adam, batch 32\n"
+	"  all      the three, in this order\n"
+	"  --threads N,...  thread counts to try (default 1); auto: what a run with\n"
+	"           threads: auto takes on this machine. Each line says how many\n"
+	"           threads the model used (a model whose work does not pay for a\n"
+	"           second thread runs on one).\n"
 	"  --samples N  train on the first N images (default 60000; 6000 for cnn)\n"
 	"\n"
 	"       digitlab bench --store [--runs N] [--samples N] [--json]\n"
@@ -126,7 +134,7 @@ struct bench_result {
 };
 
 static int bench_run(const struct bench_model *bm, const struct dataset *d, int n,
-		     int threads, struct bench_result *r, struct dl_error *err)
+		     int threads, struct bench_result *r, int *used, struct dl_error *err)
 {
 	struct nn_model_spec spec;
 	struct nn_optim_cfg cfg;
@@ -145,6 +153,7 @@ static int bench_run(const struct bench_model *bm, const struct dataset *d, int 
 		nn_model_free(m);
 		return DL_ERR;
 	}
+	*used = nn_model_threads(m);
 	if (nn_optim_new(&o, &cfg, nn_model_param_count(m), err) != DL_OK) {
 		nn_model_free(m);
 		return DL_ERR;
@@ -172,15 +181,107 @@ static int bench_run(const struct bench_model *bm, const struct dataset *d, int 
 	return DL_OK;
 }
 
-int cmd_bench(int argc, char **argv)
+#define BENCH_MAX_THREAD_COUNTS 16
+#define BENCH_AUTO 0            /* in a thread list: threads: auto's choice */
+
+/* "1,2,auto" into counts (BENCH_AUTO for auto); the count, or -1 after a
+ * usage error. */
+static int parse_thread_list(const char *value, int *counts)
 {
-	const struct bench_model *bm = NULL;
+	char buf[128], *save = NULL;
+	int n = 0;
+
+	if (!value)
+		return cli_usage_error("bench", "--threads needs a value"), -1;
+	if (strlen(value) >= sizeof buf)
+		return cli_usage_error("bench", "--threads: the list is too long"), -1;
+	strcpy(buf, value);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n == BENCH_MAX_THREAD_COUNTS)
+			return cli_usage_error("bench", "--threads: at most %d counts",
+					       BENCH_MAX_THREAD_COUNTS), -1;
+		if (!strcmp(t, "auto"))
+			counts[n] = BENCH_AUTO;
+		else if ((counts[n] = cli_parse_count("bench", "--threads", t, 256)) < 0)
+			return -1;
+		n++;
+	}
+	if (n == 0)
+		return cli_usage_error("bench", "--threads: expected whole numbers or auto, "
+				       "found '%s'", value), -1;
+	return n;
+}
+
+static int machine_cores(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cores < 1 ? 1 : (int)cores;
+}
+
+/* Train and print one model at one thread count; 1 on an error (printed). */
+static int bench_one(const struct bench_model *bm, int asked, int samples, int json)
+{
 	struct data_spec ds;
 	struct data_split data;
 	struct bench_result r = {0};
+	struct nn_model_spec spec;
 	struct dl_error err;
 	char cache[DATA_PATH_MAX];
-	int threads = 1, samples = 0, json = 0, store = 0, runs = 10000;
+	int threads = asked, used = 1;
+
+	if (asked == BENCH_AUTO) {
+		build_spec(bm, &spec);
+		threads = nn_model_auto_threads(&spec, bm->batch, machine_cores());
+	}
+	data_spec_defaults(&ds);
+	ds.source = DATA_MNIST;
+	ds.limit = samples ? samples : bm->samples;
+	ds.test_limit = 1;
+	dl_error_clear(&err);
+	if (data_load(&ds, data_cache_dir(cache, sizeof cache), 0, &data, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	if (bench_run(bm, &data.train, data.train.n, threads, &r, &used, &err) != DL_OK) {
+		cli_print_error(&err);
+		data_split_free(&data);
+		return 1;
+	}
+	if (json) {
+		printf("{\"model\":");
+		json_string(stdout, bm->name);
+		printf(",\"threads\":");
+		if (asked == BENCH_AUTO)
+			printf("\"auto\"");
+		else
+			printf("%d", asked);
+		printf(",\"threads_used\":%d,\"batch\":%d,\"samples\":%d,"
+		       "\"train_samples_per_s\":%.0f,\"eval_samples_per_s\":%.0f,\"loss\":%.4f}\n",
+		       used, bm->batch, data.train.n, r.train_sps, r.eval_sps, r.loss);
+	} else {
+		char label[32];
+
+		if (asked == BENCH_AUTO)
+			snprintf(label, sizeof label, "auto");
+		else
+			snprintf(label, sizeof label, "%d", asked);
+		printf("%s threads=%s used=%d batch=%d samples=%d train_sps=%.0f eval_sps=%.0f "
+		       "loss=%.4f\n", bm->name, label, used, bm->batch, data.train.n, r.train_sps,
+		       r.eval_sps, r.loss);
+	}
+	fflush(stdout);
+	data_split_free(&data);
+	return 0;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	const size_t n_models = sizeof bench_models / sizeof bench_models[0];
+	const struct bench_model *models[sizeof bench_models / sizeof bench_models[0]];
+	int counts[BENCH_MAX_THREAD_COUNTS] = {1};
+	int n_counts = 1, n_chosen = 0;
+	int samples = 0, json = 0, store = 0, runs = 10000;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -198,7 +299,7 @@ int cmd_bench(int argc, char **argv)
 				return EXIT_USAGE;
 			i++;
 		} else if (!strcmp(a, "--threads")) {
-			if ((threads = cli_parse_count("bench", a, next, 256)) < 0)
+			if ((n_counts = parse_thread_list(next, counts)) < 0)
 				return EXIT_USAGE;
 			i++;
 		} else if (!strcmp(a, "--samples")) {
@@ -207,12 +308,13 @@ int cmd_bench(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--model")) {
 			if (!next)
-				return cli_usage_error("bench", "--model needs a name (dense16, mlp or cnn)");
-			for (size_t k = 0; k < sizeof bench_models / sizeof bench_models[0]; k++)
-				if (!strcmp(next, bench_models[k].name))
-					bm = &bench_models[k];
-			if (!bm)
-				return cli_usage_error("bench", "unknown model '%s' (expected dense16, mlp or cnn)", next);
+				return cli_usage_error("bench", "--model needs a name (dense16, mlp, cnn or all)");
+			n_chosen = 0;
+			for (size_t k = 0; k < n_models; k++)
+				if (!strcmp(next, bench_models[k].name) || !strcmp(next, "all"))
+					models[n_chosen++] = &bench_models[k];
+			if (!n_chosen)
+				return cli_usage_error("bench", "unknown model '%s' (expected dense16, mlp, cnn or all)", next);
 			i++;
 		} else {
 			return cli_usage_error("bench", "unknown argument '%s'", a);
@@ -220,33 +322,11 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (store)
 		return cli_bench_store(runs, samples ? samples : 4, json);
-	if (!bm)
-		return cli_usage_error("bench", "which model? (--model dense16, mlp or cnn)");
-
-	data_spec_defaults(&ds);
-	ds.source = DATA_MNIST;
-	ds.limit = samples ? samples : bm->samples;
-	ds.test_limit = 1;
-	dl_error_clear(&err);
-	if (data_load(&ds, data_cache_dir(cache, sizeof cache), 0, &data, &err) != DL_OK) {
-		cli_print_error(&err);
-		return 1;
-	}
-	if (bench_run(bm, &data.train, data.train.n, threads, &r, &err) != DL_OK) {
-		cli_print_error(&err);
-		data_split_free(&data);
-		return 1;
-	}
-	if (json) {
-		printf("{\"model\":");
-		json_string(stdout, bm->name);
-		printf(",\"threads\":%d,\"batch\":%d,\"samples\":%d,\"train_samples_per_s\":%.0f,"
-		       "\"eval_samples_per_s\":%.0f,\"loss\":%.4f}\n",
-		       threads, bm->batch, data.train.n, r.train_sps, r.eval_sps, r.loss);
-	} else {
-		printf("%s threads=%d batch=%d samples=%d train_sps=%.0f eval_sps=%.0f loss=%.4f\n",
-		       bm->name, threads, bm->batch, data.train.n, r.train_sps, r.eval_sps, r.loss);
-	}
-	data_split_free(&data);
+	if (!n_chosen)
+		return cli_usage_error("bench", "which model? (--model dense16, mlp, cnn or all)");
+	for (int k = 0; k < n_chosen; k++)
+		for (int t = 0; t < n_counts; t++)
+			if (bench_one(models[k], counts[t], samples, json) != 0)
+				return 1;
 	return 0;
 }
