@@ -72,6 +72,20 @@ int cli_parse_count(const char *command, const char *option, const char *value,
 	return (int)n;
 }
 
+int cli_parse_threads(const char *command, const char *value, int *threads)
+{
+	if (value && !strcmp(value, "auto")) {
+		*threads = TRAIN_THREADS_AUTO;
+		return 0;
+	}
+	if (value && *value && strspn(value, "0123456789") != strlen(value)) {
+		cli_usage_error(command, "--threads: expected a whole number from 1 to 256 or auto, "
+				"found '%s'", value);
+		return -1;
+	}
+	return (*threads = cli_parse_count(command, "--threads", value, 256)) < 0 ? -1 : 0;
+}
+
 int cli_load_experiment(struct experiment *exp, const char *path,
 			const char *const *sets, int n_sets)
 {

@@ -88,6 +88,10 @@ int cli_unknown_option(const char *command, int argc, char **argv, int i);
 int cli_unknown_value(const char *command, const char *option, const char *value,
 		      const char *const *names);
 
+/* Parse --threads: a count from 1 to 256, or "auto" (TRAIN_THREADS_AUTO)
+ * into *threads; on failure print and return -1, else 0. */
+int cli_parse_threads(const char *command, const char *value, int *threads);
+
 /* Parse a positive integer option value; on failure print and return -1. */
 int cli_parse_count(const char *command, const char *option, const char *value,
 		    int max);

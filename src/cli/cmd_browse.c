@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "run/enqueue.h"
 #include "util/format.h"
 #include "util/text.h"
 
@@ -346,6 +347,25 @@ static int print_blocked(struct store *s)
 	return 0;
 }
 
+/* The threads a run asks for, or once claimed trains with (the pool may
+ * give fewer while other runs wait: pool_grant); "all" for threads: auto
+ * until a pool resolves it. */
+static const char *run_threads(struct store *s, int64_t id, char *buf, size_t size)
+{
+	struct store_run r;
+	struct dl_error err;
+	int found;
+
+	if (store_get_run(s, id, &r, &found, &err) != DL_OK || !found)
+		return "?";
+	if (r.threads >= ENQUEUE_THREADS_ALL)
+		snprintf(buf, size, "all");
+	else
+		snprintf(buf, size, "%d", r.threads < 1 ? 1 : r.threads);
+	store_run_free(&r);
+	return buf;
+}
+
 int cli_list_queue(int argc, char **argv)
 {
 	struct store_filter f = {.status = -1};
@@ -371,11 +391,11 @@ int cli_list_queue(int argc, char **argv)
 	qsort(rows, (size_t)kept, sizeof *rows, queue_order);
 	if (paused)
 		printf("the queue is paused: nothing more is started (digitlab queue resume)\n");
-	printf("%5s  %-*s %-14s %4s %-13s %10s %8s  %s\n", "ID", NAME_WIDTH, "NAME", "STATUS",
-	       "PRIO", "EPOCH", "SAMPLES/S", "ETA", "WORKER");
+	printf("%5s  %-*s %-14s %4s %3s %-13s %10s %8s  %s\n", "ID", NAME_WIDTH, "NAME", "STATUS",
+	       "PRIO", "THR", "EPOCH", "SAMPLES/S", "ETA", "WORKER");
 	for (int i = 0; i < kept; i++) {
 		const struct store_row *r = &rows[i];
-		char st[32], ep[32], sps[16], eta[16], name[300], cell[4 * NAME_WIDTH + 1];
+		char st[32], ep[32], sps[16], eta[16], name[300], cell[4 * NAME_WIDTH + 1], thr[16];
 		char worker[TEXT_ESCAPED_SIZE(sizeof r->worker)];
 
 		snprintf(ep, sizeof ep, "%d", r->epochs);
@@ -384,10 +404,10 @@ int cli_list_queue(int argc, char **argv)
 		snprintf(sps, sizeof sps, "-");
 		if (r->status == STORE_RUNNING && !isnan(r->samples_per_s))
 			snprintf(sps, sizeof sps, "%.0f", r->samples_per_s);
-		printf("%5lld  %s %-14s %4d %-13s %10s %8s  %s\n", (long long)r->id,
+		printf("%5lld  %s %-14s %4d %3s %-13s %10s %8s  %s\n", (long long)r->id,
 		       text_cell(cell, sizeof cell, report_run_name(r, NAME_WIDTH, name, sizeof name),
 				 NAME_WIDTH), fmt_status(r, st, sizeof st),
-		       r->priority, ep, sps,
+		       r->priority, run_threads(s, r->id, thr, sizeof thr), ep, sps,
 		       r->status == STORE_RUNNING ? format_duration(r->eta_s, eta, sizeof eta) : "-",
 		       text_escape(worker, sizeof worker, r->status == STORE_RUNNING ? r->worker : "",
 				   TEXT_ONE_LINE));

@@ -15,7 +15,7 @@
 
 static const char queue_help[] =
 	"usage: digitlab queue add FILE... [--set KEY=VALUE]... [--priority N]\n"
-	"                          [--after RUN] [--threads N]\n"
+	"                          [--after RUN] [--threads N|auto]\n"
 	"       digitlab queue ls [--all]\n"
 	"       digitlab queue experiments\n"
 	"       digitlab queue pause | resume\n"
@@ -28,7 +28,8 @@ static const char queue_help[] =
 	"  --priority N     higher runs first (default 0; -1000000 to 1000000)\n"
 	"  --after RUN      start only once RUN is done (when RUN fails instead,\n"
 	"                   they wait for a retry of it; queue ls names them)\n"
-	"  --threads N      threads each run trains with (default 1)\n"
+	"  --threads N      threads each run asks for (default: its train.threads,\n"
+	"                   else 1); auto: as many as pay for its model\n"
 	"ls      the runs waiting or running, in the order they will be taken;\n"
 	"        --all adds the runs that ended\n"
 	"pause   claim nothing more (running runs go on); resume undoes it\n"
@@ -63,7 +64,7 @@ static int parse_priority(const char *command, const char *v, int *out)
 static int parse_add(int argc, char **argv, struct add_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->threads = 1;
+	o->threads = 0;         /* each file's train.threads, else 1 */
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v;
 		int taken;
@@ -79,7 +80,7 @@ static int parse_add(int argc, char **argv, struct add_options *o)
 				return EXIT_USAGE;
 			o->after = v;
 		} else if ((taken = cli_option_value("queue", argc, argv, &i, "--threads", &v))) {
-			if (taken < 0 || (o->threads = cli_parse_count("queue", "--threads", v, 256)) < 0)
+			if (taken < 0 || cli_parse_threads("queue", v, &o->threads) < 0)
 				return EXIT_USAGE;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_unknown_option("queue", argc, argv, i);

@@ -18,9 +18,9 @@
 #include "util/text.h"
 
 static const char run_help[] =
-	"usage: digitlab run FILE [--set KEY=VALUE]... [--threads N] [--json]\n"
+	"usage: digitlab run FILE [--set KEY=VALUE]... [--threads N|auto] [--json]\n"
 	"                    [--quiet | --log-every N] [--checkpoint PATH]\n"
-	"       digitlab run --resume PATH [--threads N] [--json] [--quiet | --log-every N]\n"
+	"       digitlab run --resume PATH [--threads N|auto] [--json] [--quiet | --log-every N]\n"
 	"\n"
 	"Train the experiment in FILE and print a line per epoch, then the test\n"
 	"accuracy, the confusion matrix and the error of each class. A file with\n"
@@ -29,7 +29,8 @@ static const char run_help[] =
 	"\n"
 	"  --set KEY=VALUE  override a key of the file (e.g. train.epochs=3,\n"
 	"                   model.layers[0].dense.units=64); repeatable\n"
-	"  --threads N      threads for the matrix products and convolutions (default 1)\n"
+	"  --threads N      threads for the matrix products and convolutions (default:\n"
+	"                   the file's train.threads, else 1); auto: as many as pay\n"
 	"  --json           print one line of JSON describing the run on standard\n"
 	"                   output, and everything else on standard error\n"
 	"  --quiet          no line per epoch and no progress bar: only the result\n"
@@ -207,12 +208,19 @@ struct run_options {
 };
 
 /* Returns 0, or an exit status to return at once (-1 for help printed). */
+static int online_cores(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cores < 1 ? 1 : (int)cores;
+}
+
 static int parse_run_options(int argc, char **argv, struct run_options *o)
 {
 	int taken;
 
 	memset(o, 0, sizeof *o);
-	o->threads = 1;
+	o->threads = 0;         /* the file's train.threads, else 1 */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 
@@ -229,7 +237,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
 				return EXIT_USAGE;
 		} else if (!strcmp(a, "--threads") || !strncmp(a, "--threads=", 10)) {
 			v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-			if ((o->threads = cli_parse_count("run", "--threads", v, 256)) < 0)
+			if (cli_parse_threads("run", v, &o->threads) < 0)
 				return EXIT_USAGE;
 		} else if (!strcmp(a, "--checkpoint") || !strcmp(a, "--resume")) {
 			if (i + 1 >= argc)
@@ -343,7 +351,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(console.out, "resuming %s after epoch %d\n", o.resume, resume.epoch);
 	opts = (struct train_options){
 		.cancel = &interrupted, .checkpoint_path = o.checkpoint,
-		.resume = o.resume ? &resume : NULL, .threads = o.threads,
+		.resume = o.resume ? &resume : NULL,
+		.threads = trainer_threads(&exp, data.train.n, o.threads, online_cores()),
 	};
 	status = trainer_run(&exp, &data, &sink, &opts, &result, &err);
 	checkpoint_free(&resume);
@@ -353,7 +362,7 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	if (o.json) {
-		report_run_json(stdout, &exp, &result, o.threads);
+		report_run_json(stdout, &exp, &result, opts.threads);
 		fputc('\n', stdout);
 	}
 	fflush(stdout);

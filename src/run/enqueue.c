@@ -60,8 +60,16 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 	}
 	for (int i = 0; i < plan->n; i++) {
 		const struct sweep_run *r = &plan->runs[i];
+		struct experiment exp = r->exp;
+		int threads = o->threads != 0 ? o->threads : exp.train.threads;
 
-		if (!(yaml[i] = experiment_to_yaml(&r->exp))) {
+		/* auto is resolved by the worker within the cores the pool gives
+		 * the run, which asks for them all */
+		if (threads == TRAIN_THREADS_AUTO) {
+			exp.train.threads = TRAIN_THREADS_AUTO;
+			threads = ENQUEUE_THREADS_ALL;
+		}
+		if (!(yaml[i] = experiment_to_yaml(&exp))) {
 			dl_error_set(err, "out of memory queueing %d runs", plan->n);
 			goto out;
 		}
@@ -70,7 +78,7 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 		runs[i] = (struct store_new_run){
 			.name = r->exp.name, .yaml = yaml[i], .priority = o->priority,
 			.after = o->after, .sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
-			.threads = o->threads < 1 ? 1 : o->threads, .summary = summary[i],
+			.threads = threads < 1 ? 1 : threads, .summary = summary[i],
 			.planned_epochs = r->exp.train.epochs,
 		};
 	}

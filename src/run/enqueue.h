@@ -11,12 +11,17 @@
 #include "spec/sweep.h"
 #include "store/store.h"
 
+/* What a run with threads: auto asks of the pool: every core it has. */
+#define ENQUEUE_THREADS_ALL 256
+
 struct enqueue_opts {
 	const char *const *sets;        /* --set overrides for every run */
 	int n_sets;
 	int priority;
 	int64_t after;                  /* 0: none */
-	int threads;                    /* < 1 means 1 */
+	int threads;                    /* --threads: a count, TRAIN_THREADS_AUTO,
+	                                   or 0: each file's train.threads (1 when
+	                                   it has none) */
 };
 
 /* Load and check a file's runs (trainer_load_plan, then every run's model

@@ -98,8 +98,19 @@ static void log_end(const struct pool_opts *o, struct store *s, const char *work
 	store_run_free(&r);
 }
 
+int pool_grant(int asked, int free_cores, int waiting)
+{
+	int grant = asked < free_cores ? asked : free_cores;
+
+	if (waiting > 0 && grant > free_cores - waiting)
+		grant = free_cores - waiting;
+	return grant < 1 ? 1 : grant;
+}
+
 /* Claim the next run that fits in the free cores, taking its threads out
- * of the budget. Waits while no core is free. *claimed 0: nothing to do. */
+ * of the budget; while other runs wait behind it, any run fits and gets
+ * the threads pool_grant() gives it. Waits while no core is free.
+ * *claimed 0: nothing to do. */
 static int claim(struct worker *w, struct store *s, struct store_claim *c, int *threads,
 		 int *claimed, struct dl_error *err)
 {
@@ -112,12 +123,28 @@ static int claim(struct worker *w, struct store *s, struct store_claim *c, int *
 	*claimed = 0;
 	rc = DL_OK;
 	if (!quitting(p->o) && !p->failed) {
-		rc = store_claim_run_within(s, w->name, p->o->cores, p->free_cores, c, claimed,
-					    err);
+		int ready = 0, asked;
+
+		rc = store_count_claimable(s, &ready, err);
+		/* with others waiting, a run asking for more than is free runs
+		 * on what is: store_claim_run_within caps a run at `cores` */
+		if (rc == DL_OK)
+			rc = store_claim_run_within(s, w->name,
+						    ready > 1 ? p->free_cores : p->o->cores,
+						    p->free_cores, c, claimed, err);
 		if (rc == DL_OK && *claimed) {
-			*threads = c->threads < 1 ? 1 : c->threads;
-			if (*threads > p->o->cores)
-				*threads = p->o->cores;
+			asked = c->threads < 1 ? 1 : c->threads;
+			if (asked > p->o->cores)
+				asked = p->o->cores;
+			*threads = pool_grant(asked, p->free_cores, ready - 1);
+			if (*threads != c->threads)
+				rc = store_set_threads(s, c->id, *threads, err);
+			if (rc != DL_OK) {
+				store_claim_free(c);
+				*claimed = 0;
+			}
+		}
+		if (rc == DL_OK && *claimed) {
 			p->free_cores -= *threads;
 			p->busy++;
 			p->idle_rounds = 0;

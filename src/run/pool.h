@@ -33,6 +33,17 @@
  * than fail for a lock, up to this long. */
 #define POOL_BUSY_MS (5 * 60 * 1000)
 
+/* The threads the pool gives a run asking for `asked` (>= 1, already
+ * capped at the pool's cores) when `free_cores` are free and `waiting`
+ * other runs are ready to start behind it. For independent runs, one
+ * thread each beats sharing the cores inside one run (a thread's second
+ * core gains a run 1.5x to 1.9x at best, a second run 2x), so while runs
+ * wait the pool keeps a core for each: max(1, min(asked, free_cores -
+ * waiting)). With nothing waiting a run gets what it asked for. A run given
+ * fewer keeps that count (store_set_threads): it resumes with it, and the
+ * same count gives the same bits. */
+int pool_grant(int asked, int free_cores, int waiting);
+
 struct pool_opts {
 	const char *store_dir;          /* NULL: the default store */
 	const char *cache_dir;          /* data cache */

@@ -155,6 +155,16 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 		data_split_free(&data);
 		return DL_ERR;
 	}
+	/* threads: auto takes what pays for its model within the pool's grant */
+	if (exp.train.threads == TRAIN_THREADS_AUTO) {
+		threads = trainer_threads(&exp, data.train.n, TRAIN_THREADS_AUTO, threads);
+		if (store_set_threads(s, id, threads, err) != DL_OK) {
+			if (resumed)
+				checkpoint_free(&ck);
+			data_split_free(&data);
+			return DL_ERR;
+		}
+	}
 	store_sink_init(&ss, s, id);
 	ss.quit = o->quit;
 	opts = (struct train_options){.cancel = &ss.cancel, .stop_after_epoch = &ss.stop_epoch,

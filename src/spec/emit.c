@@ -416,6 +416,11 @@ static void emit_train(struct sbuf *b, const struct train_spec *t)
 	 * before this key existed stays as it was */
 	if (t->inits > 1)
 		put(b, "  inits: %d\n", t->inits);
+	/* likewise written only when given */
+	if (t->threads == TRAIN_THREADS_AUTO)
+		put(b, "  threads: auto\n");
+	else if (t->threads > 0)
+		put(b, "  threads: %d\n", t->threads);
 	put(b, "  loss: %s\n", nn_loss_name(t->loss));
 	put(b, "  regularization: {l1: %s, l2: %s}\n", fmt_float(t->l1, f1, sizeof f1),
 	    fmt_float(t->l2, f2, sizeof f2));

@@ -1278,7 +1278,7 @@ static int check_monitors(struct ctx *c, const struct ynode *root, const struct 
 static int read_train(struct ctx *c, const struct ynode *map, struct train_spec *t)
 {
 	static const char *const keys[] = {"epochs", "batch_size", "shuffle", "inits", "loss",
-		"regularization", "optimizer", "schedule", "early_stopping", NULL};
+		"regularization", "optimizer", "schedule", "early_stopping", "threads", NULL};
 	static const char *const reg_keys[] = {"l1", "l2", NULL};
 	const struct ynode *v, *x;
 	int k;
@@ -1305,6 +1305,17 @@ static int read_train(struct ctx *c, const struct ynode *map, struct train_spec 
 		return DL_ERR;
 	if ((v = ynode_get(map, "inits")) && get_int32(c, v, "train.inits", 1, 100000, &t->inits))
 		return DL_ERR;
+	if ((v = ynode_get(map, "threads"))) {
+		long long n;
+		int overflow;
+
+		if (v->type == YNODE_SCALAR && !strcmp(v->text, "auto"))
+			t->threads = TRAIN_THREADS_AUTO;
+		else if (!is_plain(v) || !scan_int(v->text, &n, &overflow))
+			return type_error(c, v, "train.threads", "an integer or \"auto\"");
+		else if (get_int32(c, v, "train.threads", 1, 256, &t->threads))
+			return DL_ERR;
+	}
 	if ((v = ynode_get(map, "loss"))) {
 		if (get_enum(c, v, "train.loss", "loss", nn_loss_names, &k))
 			return DL_ERR;

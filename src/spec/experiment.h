@@ -111,12 +111,18 @@ struct train_spec {
 	int shuffle;                /* reshuffle train every epoch (default 1) */
 	int inits;                  /* draw this many initialisations and train the
 	                               one of lowest initial training loss (default 1) */
+	int threads;                /* 1..256, TRAIN_THREADS_AUTO, or 0: not given
+	                               (the command's --threads decides, default 1) */
 	enum nn_loss loss;          /* default cross_entropy */
 	float l1, l2;               /* kernel penalties (default 0) */
 	struct nn_optim_cfg optimizer; /* default adam with Keras defaults */
 	struct schedule_spec schedule; /* default constant */
 	struct early_stop_spec early_stopping; /* default disabled */
 };
+
+/* train.threads: auto: as many as pay for this model on this machine
+ * (nn_model_auto_threads). */
+#define TRAIN_THREADS_AUTO (-1)
 
 struct experiment {
 	char name[128];             /* default: the file name without .yaml */

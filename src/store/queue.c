@@ -249,6 +249,33 @@ fail:
 	return DL_ERR;
 }
 
+int store_count_claimable(struct store *s, int *n, struct dl_error *err)
+{
+	const char *what = "cannot count the queued runs";
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if (store_prepare(s, "SELECT count(*) FROM runs r "
+			  "WHERE r.status IN ('queued', 'interrupted') AND (r.after_id IS NULL "
+			  "OR EXISTS (SELECT 1 FROM runs a WHERE a.id = r.after_id "
+			  "AND a.status = 'done'))", &st, what, err) != DL_OK)
+		return DL_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int(st, 0);
+	else
+		store_fail(s, what, err);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? DL_OK : DL_ERR;
+}
+
+int store_set_threads(struct store *s, int64_t id, int threads, struct dl_error *err)
+{
+	return store_update_int(s, "UPDATE runs SET threads = ?2 WHERE id = ?1", id,
+				threads < 1 ? 1 : threads, "cannot record the run's threads", err);
+}
+
 /* ---- a running run ---- */
 
 int store_heartbeat(struct store *s, int64_t id, struct dl_error *err)

@@ -262,6 +262,15 @@ int store_claim_run(struct store *s, const char *worker, struct store_claim *out
 int store_claim_run_within(struct store *s, const char *worker, int cores, int free_cores,
 			   struct store_claim *out, int *claimed, struct dl_error *err);
 
+/* Runs that could be claimed now, paused or not: queued or interrupted,
+ * their `after` run (if any) done. */
+int store_count_claimable(struct store *s, int *n, struct dl_error *err);
+
+/* The threads a claimed run trains with, when its pool gives it fewer than
+ * it asked for (store_claim.threads): kept, so that it resumes with as
+ * many and `queue ls` shows them. */
+int store_set_threads(struct store *s, int64_t id, int threads, struct dl_error *err);
+
 /* ---- a running run ---- */
 
 /* Its worker says it is alive (the progress does too). */

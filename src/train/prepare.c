@@ -89,3 +89,15 @@ int trainer_check_model(const struct experiment *exp, int n_classes, struct dl_e
 				    TRAIN_MAX_CLASSES, n_classes);
 	return DL_OK;
 }
+
+int trainer_threads(const struct experiment *exp, int train_n, int asked, int max_threads)
+{
+	int threads = asked != 0 ? asked : exp->train.threads;
+	int batch = exp->train.batch_size;
+
+	if (threads != TRAIN_THREADS_AUTO)
+		return threads < 1 ? 1 : threads;
+	if (batch == 0 || batch > train_n)
+		batch = train_n;
+	return nn_model_auto_threads(&exp->model, batch, max_threads < 1 ? 1 : max_threads);
+}

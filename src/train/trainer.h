@@ -186,4 +186,11 @@ int trainer_load_plan(struct sweep_plan *plan, const char *path,
  * input shape is not the data's. */
 int trainer_check_model(const struct experiment *exp, int n_classes, struct dl_error *err);
 
+/* The threads a run trains with: `asked` (a count, or TRAIN_THREADS_AUTO)
+ * when not 0, else the experiment's train.threads, else 1. Auto is the count
+ * from 1 to max_threads that trains exp's model (input shape filled) at its
+ * batch size fastest (nn_model_auto_threads); a full batch is train_n
+ * samples. */
+int trainer_threads(const struct experiment *exp, int train_n, int asked, int max_threads);
+
 #endif
