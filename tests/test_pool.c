@@ -85,6 +85,18 @@ static void test_drain(struct store *s)
 			       store_status_name(rows[i].status));
 	}
 	ok(n == RUNS && done == RUNS, "all of them done (%d of %d)", done, n);
+	/* what each trained with: the pool gives a run asking for 2 only 1
+	 * while others wait, and keeps the count */
+	for (int i = 0; i < n; i++) {
+		struct store_run r;
+		int found;
+
+		if (store_get_run(s, rows[i].id, &r, &found, &err) == DL_OK && found) {
+			threads[i] = r.threads;
+			store_run_free(&r);
+		}
+	}
+	is_int(threads[0], 1, "run 1 asked for 2 threads, 9 runs behind it: it trained on 1");
 	ok(peak_threads(rows, n, threads) <= CORES,
 	   "never more than %d threads at once (peak %d)", CORES, peak_threads(rows, n, threads));
 	free(rows);
@@ -191,6 +203,19 @@ static void test_locked(struct store *s)
 		store_run_free(&r);
 }
 
+/* pool_grant: what a run gets for what it asks, the free cores and the
+ * runs waiting behind it. */
+static void test_grant(void)
+{
+	is_int(pool_grant(2, 2, 0), 2, "grant: alone, a run gets the 2 it asks for");
+	is_int(pool_grant(2, 2, 1), 1, "grant: one run waiting: 1 each");
+	is_int(pool_grant(2, 2, 3), 1, "grant: three waiting: still at least 1");
+	is_int(pool_grant(4, 8, 2), 4, "grant: 8 free, 2 waiting: the 4 asked leave them room");
+	is_int(pool_grant(8, 8, 2), 6, "grant: 8 asked of 8, 2 waiting: 6");
+	is_int(pool_grant(1, 2, 0), 1, "grant: never more than asked");
+	is_int(pool_grant(2, 1, 0), 1, "grant: never more than free");
+}
+
 int main(void)
 {
 	struct store *s;
@@ -203,6 +228,7 @@ int main(void)
 		ok(0, "store_open: %s", err.msg);
 		return tap_done();
 	}
+	test_grant();
 	test_drain(s);
 	test_quit(s);
 	test_locked(s);

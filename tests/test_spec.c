@@ -156,8 +156,25 @@ static void test_full(void)
 		   !strcmp(e.data.test_images, "b c") && e.data.validation == DATA_VAL_TEST,
 		   "idx paths, validation test");
 		ok(e.train.batch_size == 0, "batch_size full is 0");
+		is_int(e.train.threads, 0, "no train.threads: 0, the command decides");
 		ok(e.train.optimizer.type == NN_OPTIM_RMSPROP, "optimizer by name");
 		is_near(e.train.optimizer.rho, 0.9, 1e-7, "rmsprop default rho");
+	}
+	{
+		const char *y = LAYERS "train:\n  threads: auto\n";
+		const char *n = LAYERS "train:\n  threads: 3\n";
+		char *text;
+
+		rc = experiment_parse(&e, y, strlen(y), "t.yaml", NULL, 0, &err);
+		ok(rc == DL_OK && e.train.threads == TRAIN_THREADS_AUTO, "train.threads: auto");
+		text = experiment_to_yaml(&e);
+		ok(text && strstr(text, "\n  threads: auto\n"), "auto is written back");
+		free(text);
+		rc = experiment_parse(&e, n, strlen(n), "t.yaml", NULL, 0, &err);
+		ok(rc == DL_OK && e.train.threads == 3, "train.threads: 3");
+		text = experiment_to_yaml(&e);
+		ok(text && strstr(text, "\n  threads: 3\n"), "a count is written back");
+		free(text);
 	}
 	{
 		const char *y = "data:\n  source: font5x7\n  train_kinds: [normal, digital-small]\n"
@@ -269,6 +286,12 @@ static const struct bad bad_inputs[] = {
 	 "t.yaml:1:7: error: name: expected a string, found a sequence"},
 	{LAYERS "train:\n  batch_size: lots\n",
 	 "t.yaml:5:15: error: train.batch_size: expected an integer or \"full\", found 'lots'"},
+	{LAYERS "train:\n  threads: lots\n",
+	 "t.yaml:5:12: error: train.threads: expected an integer or \"auto\", found 'lots'"},
+	{LAYERS "train:\n  threads: 0\n",
+	 "t.yaml:5:12: error: train.threads: must be between 1 and 256, found 0"},
+	{LAYERS "train:\n  threads: [2]\n",
+	 "t.yaml:5:12: error: train.threads: expected an integer or \"auto\", found a sequence"},
 	{LAYERS "train:\n  regularization: {l1: null}\n",
 	 "t.yaml:5:24: error: train.regularization.l1: expected a number, found null"},
 	{"model:\n  layers:\n    - dense\n",
