@@ -18,11 +18,103 @@ static void record_failure(struct store_sink *ss, const struct dl_error *err)
 	ss->cancel = 1;         /* a run whose results cannot be kept should stop */
 }
 
+/* A pixel in [0, 1] as a byte: the digits are kept at 8 bits, as MNIST
+ * ships them. */
+static uint8_t pixel_byte(float v)
+{
+	return v <= 0.0f ? 0 : v >= 1.0f ? 255 : (uint8_t)(v * 255.0f + 0.5f);
+}
+
+/* FNV-1a over the shape, the labels and the pixels as bytes: the same
+ * samples in the same order give the same number on any machine. */
+static int64_t fingerprint(const struct dataset *d)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t size = (size_t)d->c * d->h * d->w;
+	int shape[4] = {d->n, d->c, d->h, d->w};
+
+	for (int k = 0; k < 4; k++)
+		for (int b = 0; b < 4; b++)
+			h = (h ^ (uint8_t)((uint32_t)shape[k] >> (8 * b))) * 0x100000001b3ULL;
+	for (int i = 0; i < d->n; i++)
+		h = (h ^ d->y[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < (size_t)d->n * size; i++)
+		h = (h ^ pixel_byte(d->x[i])) * 0x100000001b3ULL;
+	return (int64_t)h;
+}
+
+static void sample_set_of(struct store_sample_set *set, const struct dataset *d, int n_classes)
+{
+	memset(set, 0, sizeof *set);
+	if (d->n < 1 || n_classes < 1 || n_classes > STORE_MAX_CLASSES)
+		return;
+	*set = (struct store_sample_set){
+		.n = d->n, .n_classes = n_classes, .h = d->c * d->h, .w = d->w,
+		.fingerprint = fingerprint(d), .labels = d->y,
+	};
+}
+
+/* Keep the digits of the samples answered wrong in `predicted`. */
+static int keep_wrong_digits(struct store_sink *ss, const char *split,
+			     const struct store_sample_set *set, const struct dataset *d,
+			     const uint8_t *predicted, struct dl_error *err)
+{
+	size_t size = (size_t)set->h * set->w;
+	int *index = malloc(sizeof *index * (size_t)set->n), n = 0, rc;
+	uint8_t *pixels = malloc(size * (size_t)set->n);
+
+	if (!index || !pixels) {
+		free(index);
+		free(pixels);
+		return dl_error_set(err, "out of memory keeping the digits of %d samples", set->n);
+	}
+	for (int i = 0; i < set->n; i++) {
+		if (predicted[i] == set->labels[i])
+			continue;
+		for (size_t k = 0; k < size; k++)
+			pixels[(size_t)n * size + k] = pixel_byte(d->x[(size_t)i * size + k]);
+		index[n++] = i;
+	}
+	rc = store_put_digits(ss->store, ss->run_id, split, n, index, pixels, set->h, set->w, err);
+	free(index);
+	free(pixels);
+	return rc;
+}
+
+/* Write the validation answers waiting, and the digits they got wrong. */
+static void flush_answers(struct store_sink *ss)
+{
+	struct store_answers a[STORE_SINK_MAX_PENDING] = {{0}};
+	struct dl_error err;
+	int n = ss->n_pending_answers;
+
+	if (ss->failed || n == 0)
+		goto out;
+	for (int i = 0; i < n; i++)
+		a[i] = (struct store_answers){.epoch = ss->pending_answer_epochs[i],
+					      .predicted = ss->pending_answers[i]};
+	if (store_put_answers(ss->store, ss->run_id, "val", &ss->val_set, a, n, &err) != DL_OK) {
+		record_failure(ss, &err);
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (keep_wrong_digits(ss, "val", &ss->val_set, &ss->data->val,
+				      ss->pending_answers[i], &err) != DL_OK) {
+			record_failure(ss, &err);
+			break;
+		}
+out:
+	for (int i = 0; i < n; i++)
+		free(ss->pending_answers[i]);
+	ss->n_pending_answers = 0;
+}
+
 void store_sink_flush(struct store_sink *ss)
 {
 	struct store_epoch e[STORE_SINK_MAX_PENDING];
 	struct dl_error err;
 
+	flush_answers(ss);
 	if (ss->failed || ss->n_pending == 0)
 		return;
 	for (int i = 0; i < ss->n_pending; i++) {
@@ -62,6 +154,16 @@ static void on_started(void *ctx, const struct run_info *info)
 	ss->image_w = d->test.w;
 	for (int k = 0; k < d->n_classes && k < DATA_MAX_CLASSES; k++)
 		names[k] = d->class_names[k];
+	ss->data = d;
+	sample_set_of(&ss->val_set, &d->val, d->n_classes);
+	sample_set_of(&ss->test_set, &d->test, d->n_classes);
+	if ((ss->val_set.n &&
+	     store_put_sample_set(ss->store, ss->run_id, "val", &ss->val_set, &err) != DL_OK) ||
+	    (ss->test_set.n &&
+	     store_put_sample_set(ss->store, ss->run_id, "test", &ss->test_set, &err) != DL_OK)) {
+		record_failure(ss, &err);
+		return;
+	}
 	if (store_set_params(ss->store, ss->run_id, (int64_t)info->params, &err) != DL_OK ||
 	    store_set_planned_epochs(ss->store, ss->run_id, ss->epochs, &err) != DL_OK ||
 	    (d->n_classes > 0 &&
@@ -155,6 +257,51 @@ static void on_misclassified(void *ctx, const char *split, const struct misclass
 
 		if (store_add_misclassified(ss->store, ss->run_id, split, &sm, &err) != DL_OK)
 			record_failure(ss, &err);
+	}
+}
+
+/* Validation answers wait for the history's next write (a run of tiny
+ * epochs must not commit twice per epoch); the test answers of the final
+ * model are written at once, with the digits they got wrong. */
+static void on_answers(void *ctx, const char *split, int epoch, const uint8_t *predicted,
+		       const float *confidence, int n)
+{
+	struct store_sink *ss = ctx;
+	struct dl_error err;
+
+	if (ss->failed)
+		return;
+	if (!strcmp(split, "val") && n == ss->val_set.n && n > 0) {
+		uint8_t *copy = malloc((size_t)n);
+
+		if (!copy) {
+			dl_error_set(&err, "out of memory keeping the answers of %d samples", n);
+			record_failure(ss, &err);
+			return;
+		}
+		memcpy(copy, predicted, (size_t)n);
+		if (ss->n_pending_answers == STORE_SINK_MAX_PENDING)
+			flush_answers(ss);
+		ss->pending_answer_epochs[ss->n_pending_answers] = epoch;
+		ss->pending_answers[ss->n_pending_answers++] = copy;
+	} else if (!strcmp(split, "test") && n == ss->test_set.n && n > 0) {
+		uint8_t *conf = malloc((size_t)n);
+		struct store_answers a = {.epoch = epoch, .predicted = predicted,
+					  .confidence = conf};
+
+		if (!conf) {
+			dl_error_set(&err, "out of memory keeping the answers of %d samples", n);
+			record_failure(ss, &err);
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			conf[i] = pixel_byte(confidence[i]);
+		if (store_put_answers(ss->store, ss->run_id, "test", &ss->test_set, &a, 1,
+				      &err) != DL_OK ||
+		    keep_wrong_digits(ss, "test", &ss->test_set, &ss->data->test, predicted,
+				      &err) != DL_OK)
+			record_failure(ss, &err);
+		free(conf);
 	}
 }
 
@@ -259,6 +406,7 @@ void store_sink_init(struct store_sink *ss, struct store *store, int64_t run_id)
 		.initialised = on_initialised, .epoch_done = on_epoch_done,
 		.epoch_model = on_epoch_model,
 		.misclassified = on_misclassified, .finished = on_finished,
+		.answers = on_answers,
 	};
 }
 

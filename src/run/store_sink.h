@@ -62,6 +62,15 @@ struct store_sink {
 	int n_pending;              /* epochs done but not yet written */
 	int weights_due;            /* the weight images follow the next epoch */
 	struct epoch_metrics pending[STORE_SINK_MAX_PENDING];
+	/* Answers sample by sample (store_put_answers): the splits' samples as
+	 * the run started (labels pointing into the run's data, which outlives
+	 * the sink's last flush), and the validation answers of the epochs not
+	 * yet written, malloc'd, written and freed with the history. */
+	const struct data_split *data;
+	struct store_sample_set val_set, test_set; /* n == 0: none */
+	int n_pending_answers;
+	int pending_answer_epochs[STORE_SINK_MAX_PENDING];
+	uint8_t *pending_answers[STORE_SINK_MAX_PENDING];
 };
 
 /* Point the sink at run `run_id` of `store`. */

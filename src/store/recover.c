@@ -277,9 +277,9 @@ struct table {
 struct salvage {
 	struct dbfile f;
 	sqlite3 *out;
-	struct table tables[16];
+	struct table tables[32];
 	int n_tables;
-	int64_t sequence[16];           /* sqlite_sequence's value per table */
+	int64_t sequence[32];           /* sqlite_sequence's value per table */
 	long unplaced;                  /* rows that fit no table */
 };
 
@@ -443,13 +443,13 @@ static void note_sequence(struct salvage *sv, const struct value *v, int n)
  * master set for sqlite_master's own rows (they give the roots). */
 struct walk {
 	int ignore;             /* an index's b-tree: its pages are only marked seen */
-	uint32_t index_roots[32];
+	uint32_t index_roots[64];
 	int n_index_roots;
 	struct table *owner;
 	int sequence;           /* the b-tree is sqlite_sequence */
 	int orphan;
-	uint32_t roots[16];
-	struct table *root_tables[16];
+	uint32_t roots[32];
+	struct table *root_tables[32];
 	int sequence_root;
 	int n_roots;
 	int master;
@@ -465,11 +465,11 @@ static void take_row(struct salvage *sv, struct walk *w, int64_t rowid, const un
 		return;
 	if (w->master) {
 		if (n >= 4 && v[0].type == SQLITE_TEXT && v[0].n == 5 && !memcmp(v[0].p, "index", 5) &&
-		    v[3].type == SQLITE_INTEGER && w->n_index_roots < 32)
+		    v[3].type == SQLITE_INTEGER && w->n_index_roots < (int)(sizeof w->index_roots / sizeof w->index_roots[0]))
 			w->index_roots[w->n_index_roots++] = (uint32_t)v[3].i;
 		/* type, name, tbl_name, rootpage, sql */
 		if (n >= 4 && v[0].type == SQLITE_TEXT && v[0].n == 5 && !memcmp(v[0].p, "table", 5) &&
-		    v[3].type == SQLITE_INTEGER && w->n_roots < 16) {
+		    v[3].type == SQLITE_INTEGER && w->n_roots < (int)(sizeof w->roots / sizeof w->roots[0])) {
 			if (v[1].n == 15 && !memcmp(v[1].p, "sqlite_sequence", 15))
 				w->sequence_root = (int)v[3].i;
 			else if ((w->root_tables[w->n_roots] = table_named(sv, (const char *)v[1].p, v[1].n)))
@@ -594,7 +594,7 @@ static void salvage_rows(struct salvage *sv)
 static int tidy(struct salvage *sv, struct store_recovery *r, struct dl_error *err)
 {
 	static const char *const dependents[] = {"epochs", "tags", "confusion", "misclassified",
-						 "artifacts"};
+						 "artifacts", "sample_sets", "answers", "digits"};
 	char sql[512];
 	sqlite3_stmt *st;
 

@@ -23,6 +23,8 @@ static const char *const fresh_start[] = {
 	"DELETE FROM misclassified WHERE run_id = ?1",
 	"DELETE FROM artifacts WHERE run_id = ?1",
 	"DELETE FROM weights WHERE run_id = ?1",
+	"DELETE FROM answers WHERE run_id = ?1",
+	"DELETE FROM digits WHERE run_id = ?1",
 };
 
 /* What a request does to a run in a given state: the statements to run

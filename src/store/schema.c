@@ -139,6 +139,21 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE sweeps ADD COLUMN source_sets TEXT;"
 	/* a run's coordinates in its sweep's search space */
 	"ALTER TABLE runs ADD COLUMN sweep_values TEXT;",
+	/* 5 -> 6: answers sample by sample: a split's labels, every epoch's
+	 * answers, and the digits of the samples that were ever wrong */
+	"CREATE TABLE sample_sets ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" split TEXT NOT NULL, n INTEGER NOT NULL, n_classes INTEGER NOT NULL,"
+	" h INTEGER NOT NULL, w INTEGER NOT NULL, fingerprint INTEGER NOT NULL,"
+	" labels BLOB NOT NULL, PRIMARY KEY (run_id, split));"
+	"CREATE TABLE answers ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" split TEXT NOT NULL, epoch INTEGER NOT NULL, predicted BLOB NOT NULL,"
+	" confidence BLOB, PRIMARY KEY (run_id, split, epoch));"
+	"CREATE TABLE digits ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	" split TEXT NOT NULL, idx INTEGER NOT NULL, pixels BLOB NOT NULL,"
+	" PRIMARY KEY (run_id, split, idx));",
 };
 
 /* ---- the directory and the file ---- */

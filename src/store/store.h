@@ -40,7 +40,7 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 5  /* the newest schema this code knows */
+#define STORE_SCHEMA_VERSION 6  /* the newest schema this code knows */
 #define STORE_MAX_CLASSES 128   /* confusion matrices are at most 128 x 128 */
 #define STORE_CLASS_NAME_MAX 64 /* bytes of a class name, NUL included */
 
@@ -454,6 +454,106 @@ int store_set_artifact(struct store *s, int64_t id, const char *name, int h, int
 /* *data is malloc'd (NULL when *found is 0 or the blob is empty). */
 int store_get_artifact(struct store *s, int64_t id, const char *name, int *h, int *w,
 		       void **data, size_t *bytes, int *found, struct dl_error *err);
+
+/* ---- answers sample by sample, through time and across runs ----
+ *
+ * For a split ("val", "test") a run keeps its samples' labels once, and
+ * its answers (the predicted class of every sample) once per epoch, so that
+ * the confusion matrix of any epoch, the samples that flip between two
+ * epochs and the samples two runs disagree on can all be worked out later.
+ * Each row of answers is kept as its difference from the labels, zlib
+ * compressed: a good model's row is nearly all zeros and costs a few
+ * hundred bytes. The digits themselves are kept only for the samples that
+ * were wrong at some point (the only ones any of those lists can name),
+ * one byte a pixel, each zlib compressed.
+ */
+
+/* The samples of a split as the answers refer to them. */
+struct store_sample_set {
+	int n;                  /* samples, >= 1 */
+	int n_classes;          /* 1..STORE_MAX_CLASSES; labels are below it */
+	int h, w;               /* one image: h rows (channels stacked) of w pixels */
+	int64_t fingerprint;    /* a hash of the labels and pixels, by the writer:
+	                           two runs with equal fingerprints saw the same samples */
+	uint8_t *labels;        /* n, owned */
+};
+
+/* Keep a split's samples (storing again replaces them; the answers and
+ * digits kept stay). */
+int store_put_sample_set(struct store *s, int64_t id, const char *split,
+			 const struct store_sample_set *set, struct dl_error *err);
+/* *found is 0 (and *out empty) when the run kept none for the split: a run
+ * from before answers were kept, one not started, or a split it lacks. */
+int store_get_sample_set(struct store *s, int64_t id, const char *split,
+			 struct store_sample_set *out, int *found, struct dl_error *err);
+void store_sample_set_free(struct store_sample_set *set);        /* NULL-safe, zeroes */
+
+/* One epoch's answers for set->n samples. */
+struct store_answers {
+	int epoch;                      /* 1-based; 0: the final model */
+	const uint8_t *predicted;       /* n classes, each below set->n_classes */
+	const uint8_t *confidence;      /* n, the probability of the answer * 255,
+	                                   rounded; NULL: not kept */
+};
+
+/* Keep n epochs' answers in one transaction; an epoch kept again (after a
+ * resume) replaces it. */
+int store_put_answers(struct store *s, int64_t id, const char *split,
+		      const struct store_sample_set *set, const struct store_answers *a, int n,
+		      struct dl_error *err);
+
+/* Every kept epoch's answers of a split, in order of epoch. */
+struct store_answer_history {
+	int n_epochs;
+	int n;                          /* samples per epoch (set->n) */
+	int *epochs;                    /* n_epochs, ascending (0, the final model, first) */
+	uint8_t *predicted;             /* n_epochs rows of n */
+	uint8_t *confidence;            /* n_epochs rows of n, 255 * probability;
+	                                   a row not kept is all 0 */
+	uint8_t *has_confidence;        /* n_epochs flags */
+};
+/* Read them with set (from store_get_sample_set). A row whose size or
+ * classes do not fit set is damage, and an error. Free with
+ * store_answer_history_free(). */
+int store_get_answers(struct store *s, int64_t id, const char *split,
+		      const struct store_sample_set *set, struct store_answer_history *out,
+		      struct dl_error *err);
+void store_answer_history_free(struct store_answer_history *h);   /* NULL-safe, zeroes */
+/* The row of epoch `epoch` in h, or -1 when it was not kept. */
+int store_answer_row(const struct store_answer_history *h, int epoch);
+
+/* Keep the digits of n samples (their indexes in index, their pixels
+ * h * w bytes each, 0 black to 255 white, in pixels) unless kept already. */
+int store_put_digits(struct store *s, int64_t id, const char *split, int n,
+		     const int *index, const uint8_t *pixels, int h, int w,
+		     struct dl_error *err);
+/* One sample's digit as h * w floats in [0, 1]; *found 0 when it was not
+ * kept (it was never wrong, or the run is older than the digits). */
+int store_get_digit(struct store *s, int64_t id, const char *split, int index, int h, int w,
+		    float *pixels, int *found, struct dl_error *err);
+
+/* The confusion matrix of one row of answers: counts[t * K + p], K =
+ * set->n_classes. */
+void store_answers_confusion(const struct store_sample_set *set, const uint8_t *predicted,
+			     int *counts);
+
+/* The samples whose answer is right in `before` and wrong in `after`
+ * (broken, in index order) and the reverse (fixed). Either list may be
+ * NULL; they need room for set->n entries. *n_broken and *n_fixed receive
+ * the counts. Flips through time (before: an epoch, after: the last) and
+ * runs compared (before: the first run) are both this. */
+void store_answers_flips(const struct store_sample_set *set, const uint8_t *before,
+			 const uint8_t *after, int *broken, int *n_broken, int *fixed,
+			 int *n_fixed);
+
+/* How often each sample's answer changed from one kept epoch to the next
+ * (epochs >= 1 only), into changes (set->n entries). */
+void store_answer_changes(const struct store_answer_history *h, int *changes);
+
+/* The indexes of the samples that changed their answer at least once,
+ * most changes first, then by index, into order (h->n entries); returns
+ * how many. */
+int store_unstable_samples(const struct store_answer_history *h, int *order);
 
 /* ---- what the dashboard shows of a run's model ---- */
 

@@ -111,6 +111,10 @@ struct training {
 	struct nn_optim *optim;
 	struct rng shuffle_rng, dropout_rng;
 	int *order;          /* (n_train) sample order of the current epoch */
+	int *pred;           /* (n of the larger of val and test) answers, when
+	                        the sink hears them, else NULL */
+	float *conf;         /* same size: each answer's output */
+	uint8_t *answers;    /* same size: pred as bytes, for the sink */
 	struct batcher *batcher; /* gathers (and augments) batches in its own thread */
 	uint64_t augment_base; /* epoch e augments with seed augment_base ^ e * K */
 	int batch_size;      /* effective: a full batch resolved to n_train */
@@ -126,6 +130,9 @@ static void training_free(struct training *t)
 	nn_model_free(t->model);
 	nn_optim_free(t->optim);
 	free(t->order);
+	free(t->pred);
+	free(t->conf);
+	free(t->answers);
 	batcher_free(t->batcher);
 	free(t->best_params);
 	free(t->init_losses);
@@ -207,6 +214,17 @@ static int training_init(struct training *t, const struct experiment *exp,
 		dl_error_set(err, "out of memory for an epoch of %d samples", train->n);
 		goto fail;
 	}
+	if (sink->answers) {
+		int n = data->val.n > data->test.n ? data->val.n : data->test.n;
+
+		t->pred = malloc(sizeof *t->pred * (size_t)(n ? n : 1));
+		t->conf = malloc(sizeof *t->conf * (size_t)(n ? n : 1));
+		t->answers = malloc((size_t)(n ? n : 1));
+		if (!t->pred || !t->conf || !t->answers) {
+			dl_error_set(err, "out of memory for the answers of %d samples", n);
+			goto fail;
+		}
+	}
 	if (batcher_new(&t->batcher, train, t->batch_size, &exp->augment, err) != DL_OK)
 		goto fail;
 	/* Separate streams so that, say, adding dropout does not change the
@@ -276,6 +294,20 @@ static double train_step(struct training *t, const float *x, const uint8_t *y, i
 	return loss;
 }
 
+/* Evaluate d, telling the sink every sample's answer when it listens. */
+static void evaluate_answers(struct training *t, const char *split, int epoch,
+			     const struct dataset *d, struct evaluation *ev)
+{
+	if (!t->pred) {
+		trainer_evaluate(t->model, t->exp->train.loss, d, ev);
+		return;
+	}
+	evaluate(t->model, t->exp->train.loss, d, ev, t->pred, t->conf);
+	for (int i = 0; i < d->n; i++)
+		t->answers[i] = (uint8_t)t->pred[i];
+	t->sink->answers(t->sink->ctx, split, epoch, t->answers, t->conf, d->n);
+}
+
 /* Train one epoch. Returns RUN_DONE, RUN_DIVERGED or RUN_CANCELLED. */
 static enum run_status train_epoch(struct training *t, int epoch,
 				   const volatile int *cancel,
@@ -343,7 +375,7 @@ static enum run_status train_epoch(struct training *t, int epoch,
 	if (t->data->val.n > 0) {
 		struct evaluation val;
 
-		trainer_evaluate(t->model, t->exp->train.loss, &t->data->val, &val);
+		evaluate_answers(t, "val", epoch, &t->data->val, &val);
 		m->val_loss = val.loss;
 		m->val_accuracy = val.accuracy;
 	}
@@ -744,10 +776,18 @@ static void report_misclassified(struct training *t, const char *split,
 	int n = 0;
 
 	if (!pred || !conf || !list || !saliency) {
-		trainer_evaluate(t->model, t->exp->train.loss, d, ev);
+		if (!strcmp(split, "test"))
+			evaluate_answers(t, split, 0, d, ev);
+		else
+			trainer_evaluate(t->model, t->exp->train.loss, d, ev);
 		goto out;
 	}
 	evaluate(t->model, t->exp->train.loss, d, ev, pred, conf);
+	if (t->answers && !strcmp(split, "test")) {
+		for (int i = 0; i < d->n; i++)
+			t->answers[i] = (uint8_t)pred[i];
+		t->sink->answers(t->sink->ctx, split, 0, t->answers, conf, d->n);
+	}
 	loss = analysis_saliency_loss(&t->exp->model, t->exp->train.loss);
 	for (int c = 0; c < d->n_classes && n < TRAIN_MAX_MISCLASSIFIED; c++)
 		for (int i = 0; i < d->n && n < TRAIN_MAX_MISCLASSIFIED; i++) {
@@ -889,7 +929,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 	if (result->status == RUN_DONE && sink->misclassified)
 		report_misclassified(&t, "test", &data->test, &result->test);
 	else if (result->status == RUN_DONE)
-		trainer_evaluate(t.model, exp->train.loss, &data->test, &result->test);
+		evaluate_answers(&t, "test", 0, &data->test, &result->test);
 	if (result->status == RUN_DONE && data->val.n > 0 && sink->misclassified)
 		report_misclassified(&t, "val", &data->val, &result->val);
 	else if (result->status == RUN_DONE && data->val.n > 0)

@@ -15,6 +15,7 @@
 #define DL_TRAIN_TRAINER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "data/dataset.h"
 #include "nn/model.h"
@@ -114,6 +115,14 @@ struct run_sink {
 	 * saliency costs a backward pass per sample. */
 	void (*misclassified)(void *ctx, const char *split, const struct misclassified *m, int n);
 	void (*finished)(void *ctx, const struct run_result *r);
+	/* Every sample's answer: after each epoch's validation (split "val",
+	 * epoch 1..), and of the final model on the test set (split "test",
+	 * epoch 0) before `misclassified`. predicted[i] is the class answered
+	 * for sample i of the split (data->val or data->test), confidence[i]
+	 * the model's output for it; n is the split's size. To read during the
+	 * call only. */
+	void (*answers)(void *ctx, const char *split, int epoch, const uint8_t *predicted,
+			const float *confidence, int n);
 };
 
 struct checkpoint;
