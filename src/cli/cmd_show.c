@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/report.h"
+#include "cli/samples.h"
 #include "spec/flat.h"
 #include "tui/widgets.h"
 #include "util/format.h"
@@ -399,20 +400,28 @@ static int show_inits(struct store *s, const struct run_view *v)
 }
 
 static const char show_help[] =
-	"usage: digitlab show RUN [--validation] [--ascii] [--yaml]\n"
+	"usage: digitlab show RUN [--validation] [--epoch K] [--ascii] [--yaml]\n"
+	"       digitlab show RUN --flips [--epoch K] [--max N] [--ascii]\n"
 	"\n"
 	"One run in detail: its summary, sparklines of its history, every epoch's\n"
 	"metrics, learning rate and events, the test confusion matrix, the error of\n"
 	"each class and the first misclassified test digits.\n"
 	"\n"
 	"  --validation  the confusion matrix and digits of the validation set\n"
+	"  --epoch K     the validation confusion matrix after epoch K (every\n"
+	"                epoch's answers are kept)\n"
+	"  --flips       the validation digits right after epoch K (--epoch; the\n"
+	"                first by default) and wrong after the last, the reverse,\n"
+	"                and the digits whose answer changed most often\n"
+	"  --max N       digits drawn per list with --flips (default 10)\n"
 	"  --ascii       ASCII characters instead of Unicode blocks (also chosen\n"
 	"                when the locale is not UTF-8)\n"
 	"  --yaml        print the run's experiment (canonical YAML) instead\n";
 
 int cmd_show(int argc, char **argv)
 {
-	int ascii = !canvas_locale_is_utf8(), yaml = 0;
+	int ascii = !canvas_locale_is_utf8(), yaml = 0, flips = 0, epoch = 0;
+	int max = SAMPLES_MAX_DIGITS;
 	const char *arg = NULL, *split = "test";
 	struct run_view v;
 	struct store *s;
@@ -429,6 +438,17 @@ int cmd_show(int argc, char **argv)
 			yaml = 1;
 		} else if (!strcmp(argv[i], "--validation")) {
 			split = "val";
+		} else if (!strcmp(argv[i], "--flips")) {
+			flips = 1;
+		} else if (!strcmp(argv[i], "--epoch") || !strcmp(argv[i], "--max")) {
+			char *end;
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+
+			if (i + 1 >= argc || !argv[i + 1][0] || *end || v < 1 || v > 1000000)
+				return cli_usage_error("show", "%s takes a number of at least 1",
+						       argv[i]);
+			*(!strcmp(argv[i], "--epoch") ? &epoch : &max) = (int)v;
+			i++;
 		} else if (argv[i][0] == '-' || arg) {
 			return cli_usage_error("show", "unexpected argument '%s'", argv[i]);
 		} else {
@@ -443,6 +463,20 @@ int cmd_show(int argc, char **argv)
 	    (run_view_load(s, id, split, &v) != DL_OK && (status = 1))) {
 		store_close(s);
 		return status;
+	}
+	if (flips && !yaml) {
+		status = samples_show_flips(s, id, epoch, max, ascii);
+		run_view_free(&v);
+		store_close(s);
+		return status;
+	}
+	if (epoch && !yaml) {
+		if (samples_epoch_confusion(s, id, epoch, &v.n_classes, v.confusion)) {
+			run_view_free(&v);
+			store_close(s);
+			return 1;
+		}
+		split = v.split = "val";
 	}
 	if (!strcmp(split, "val") && !v.n_classes && !yaml) {
 		fprintf(stderr, "digitlab: run %lld kept no validation analysis (it has no "
@@ -460,12 +494,14 @@ int cmd_show(int argc, char **argv)
 		show_history(&v, ascii);
 		show_epochs(&v);
 		if (v.n_classes) {
-			printf("\nConfusion matrix of the %s set (rows: true class, columns: predicted)\n",
-			       split_name(&v));
+			printf("\nConfusion matrix of the %s set", split_name(&v));
+			if (epoch)
+				printf(" after epoch %d", epoch);
+			printf(" (rows: true class, columns: predicted)\n");
 			print_canvas(80, widget_confusion_height(v.n_classes), ascii, draw_confusion, &v);
 			show_class_names(&v);
 		}
-		if (show_misclassified(s, &v, ascii) != DL_OK)
+		if (!epoch && show_misclassified(s, &v, ascii) != DL_OK)
 			status = 1;
 	}
 	run_view_free(&v);
@@ -610,22 +646,55 @@ int cmd_compare(int argc, char **argv)
 	struct flat *flats;
 	struct store *s;
 	const char *runs[8], *split = "test";
-	int n = 0, n_runs = 0, status = 0;
+	int n = 0, n_runs = 0, status = 0, samples = 0, max = SAMPLES_MAX_DIGITS;
+	int ascii = !canvas_locale_is_utf8();
 
-	if (cli_wants_help(argc, argv, "usage: digitlab compare RUN RUN... [--validation]\n\n"
+	if (cli_wants_help(argc, argv, "usage: digitlab compare RUN RUN... [--validation]\n"
+			   "       digitlab compare RUN RUN --samples [--max N] [--ascii]\n\n"
 			   "Runs side by side (at most 8): the hyper-parameters that differ, their\n"
 			   "metrics, and the cell-by-cell difference of the first two runs' test\n"
-			   "confusion matrices (with --validation, their validation ones).\n"))
+			   "confusion matrices (with --validation, their validation ones).\n\n"
+			   "  --samples  two runs on the same test set, sample by sample: the digits\n"
+			   "             the second fixes (the first got them wrong) and breaks, with\n"
+			   "             both runs' answers and confidences\n"
+			   "  --max N    digits drawn per list with --samples (default 10)\n"
+			   "  --ascii    ASCII characters instead of Unicode blocks\n"))
 		return 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--validation"))
+		if (!strcmp(argv[i], "--validation")) {
 			split = "val";
-		else if (argv[i][0] == '-' && argv[i][1])
+		} else if (!strcmp(argv[i], "--samples")) {
+			samples = 1;
+		} else if (!strcmp(argv[i], "--ascii")) {
+			ascii = 1;
+		} else if (!strcmp(argv[i], "--max")) {
+			char *end;
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+
+			if (i + 1 >= argc || !argv[i + 1][0] || *end || v < 1 || v > 1000000)
+				return cli_usage_error("compare", "--max takes a number of at least 1");
+			max = (int)v;
+			i++;
+		} else if (argv[i][0] == '-' && argv[i][1])
 			return cli_usage_error("compare", "unexpected argument '%s'", argv[i]);
 		else if (n_runs == 8)
 			return cli_usage_error("compare", "expected 2 to 8 runs");
 		else
 			runs[n_runs++] = argv[i];
+	}
+	if (samples && n_runs != 2)
+		return cli_usage_error("compare", "--samples compares exactly 2 runs");
+	if (samples) {
+		int64_t ids[2];
+
+		if (cli_open_store(&s) != DL_OK)
+			return 1;
+		for (int i = 0; i < 2 && !status; i++)
+			status = cli_run_id("compare", s, runs[i], &ids[i]);
+		if (!status)
+			status = samples_compare(s, ids[0], ids[1], max, ascii);
+		store_close(s);
+		return status;
 	}
 	if (n_runs < 2)
 		return cli_usage_error("compare", "expected 2 to 8 runs");

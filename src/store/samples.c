@@ -410,6 +410,71 @@ int store_get_digit(struct store *s, int64_t id, const char *split, int index, i
 	return ok;
 }
 
+int store_get_digits(struct store *s, int64_t id, const char *split, int h, int w,
+		     int **index, float **pixels, int *n, struct dl_error *err)
+{
+	const char *what = "cannot read the digits";
+	size_t size = (size_t)h * (size_t)w;
+	int rows = 0, k = 0, rc = SQLITE_DONE, ok = DL_OK;
+	uint8_t *bytes = NULL;
+	sqlite3_stmt *st;
+
+	*index = NULL;
+	*pixels = NULL;
+	*n = 0;
+	if (h < 1 || w < 1 || h > MAX_SIDE || w > MAX_SIDE)
+		return dl_error_set(err, "%s: %dx%d pixels", what, h, w);
+	if (store_prepare(s, "SELECT count(*) FROM digits WHERE run_id = ?1 AND split = ?2", &st,
+			  what, err) != DL_OK)
+		return DL_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rows = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rows == 0)
+		return DL_OK;
+	*index = malloc(sizeof **index * (size_t)rows);
+	*pixels = malloc(sizeof **pixels * size * (size_t)rows);
+	bytes = malloc(size);
+	if (!*index || !*pixels || !bytes) {
+		ok = dl_error_set(err, "%s: out of memory for %d digits", what, rows);
+		goto out;
+	}
+	if (store_prepare(s, "SELECT idx, pixels FROM digits WHERE run_id = ?1 AND split = ?2 "
+			  "ORDER BY idx", &st, what, err) != DL_OK) {
+		ok = DL_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, split, -1, SQLITE_TRANSIENT);
+	while (k < rows && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (inflate_exact(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), bytes,
+				  size) != DL_OK) {
+			ok = damaged(s, id, split, "digits", err);
+			break;
+		}
+		(*index)[k] = sqlite3_column_int(st, 0);
+		for (size_t i = 0; i < size; i++)
+			(*pixels)[(size_t)k * size + i] = bytes[i] / 255.0f;
+		k++;
+	}
+	if (ok == DL_OK && k < rows && rc != SQLITE_DONE)
+		ok = store_fail(s, what, err);
+	sqlite3_finalize(st);
+out:
+	free(bytes);
+	if (ok != DL_OK) {
+		free(*index);
+		free(*pixels);
+		*index = NULL;
+		*pixels = NULL;
+		return DL_ERR;
+	}
+	*n = k;
+	return DL_OK;
+}
+
 /* ---- what the answers say ---- */
 
 void store_answers_confusion(const struct store_sample_set *set, const uint8_t *predicted,

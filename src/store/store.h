@@ -532,6 +532,12 @@ int store_put_digits(struct store *s, int64_t id, const char *split, int n,
 int store_get_digit(struct store *s, int64_t id, const char *split, int index, int h, int w,
 		    float *pixels, int *found, struct dl_error *err);
 
+/* Every kept digit of a split, by index: *index (ascending) and *pixels
+ * (h * w floats in [0, 1] each, in the same order), both malloc'd (NULL
+ * when *n is 0); the caller frees them. */
+int store_get_digits(struct store *s, int64_t id, const char *split, int h, int w,
+		     int **index, float **pixels, int *n, struct dl_error *err);
+
 /* The confusion matrix of one row of answers: counts[t * K + p], K =
  * set->n_classes. */
 void store_answers_confusion(const struct store_sample_set *set, const uint8_t *predicted,

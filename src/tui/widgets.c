@@ -1497,3 +1497,77 @@ int widget_prob_bars(struct canvas *c, int x, int y, int w, int rows, const floa
 			      100 * p[order[shown - 1]]);
 	return shown + (shown < n);
 }
+
+/* ---- answers through time ---- */
+
+void widget_epoch_scrubber(struct canvas *c, int x, int y, int w, int epoch, int first,
+			   int last)
+{
+	int at;
+
+	if (w < 3 || last < first)
+		return;
+	at = last == first ? w - 1 : (int)((long)(epoch - first) * (w - 1) / (last - first));
+	for (int i = 0; i < w; i++) {
+		if (i < at)
+			canvas_put(c, x + i, y, c->ascii ? '=' : 0x2501, COLOR_ACCENT, COLOR_DEFAULT, 0);
+		else if (i == at)
+			canvas_put(c, x + i, y, c->ascii ? 'o' : 0x25cf, COLOR_ACCENT, COLOR_DEFAULT, ATTR_BOLD);
+		else
+			canvas_put(c, x + i, y, c->ascii ? '-' : 0x2500, COLOR_DIM, COLOR_DEFAULT, 0);
+	}
+}
+
+int widget_epoch_scrubber_pick(int x, int w, int first, int last, int click_x)
+{
+	int i = click_x - x;
+
+	if (w < 3 || last <= first)
+		return last;
+	if (i < 0)
+		i = 0;
+	if (i > w - 1)
+		i = w - 1;
+	/* the nearest epoch to the column */
+	return first + (int)(((long)i * (last - first) * 2 + (w - 1)) / (2L * (w - 1)));
+}
+
+/* The first character of a label as a code point (its first UTF-8
+ * sequence; a malformed one reads '?'). */
+static uint32_t first_code_point(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] < 0x80)
+		return u[0] ? u[0] : '?';
+	if ((u[0] & 0xe0) == 0xc0 && (u[1] & 0xc0) == 0x80)
+		return (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+	if ((u[0] & 0xf0) == 0xe0 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80)
+		return (uint32_t)(u[0] & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+	return '?';
+}
+
+int widget_answer_strip(struct canvas *c, int x, int y, const unsigned char *answers, int n,
+			int truth, const char *const *labels, int max_w)
+{
+	int shown = max_w > 0 && n > max_w ? max_w : n;
+
+	for (int i = 0; i < shown; i++) {
+		int a = answers[i];
+		uint32_t ch;
+
+		if (a == truth) {
+			canvas_put(c, x + i, y, c->ascii ? '.' : 0xb7, COLOR_GOOD, COLOR_DEFAULT, 0);
+			continue;
+		}
+		if (labels && labels[a])
+			ch = first_code_point(labels[a]);
+		else
+			ch = a < 10 ? (uint32_t)('0' + a) : a < 36 ? (uint32_t)('a' + a - 10) : '?';
+		/* an ASCII canvas draws only ASCII */
+		if (c->ascii && ch >= 0x80)
+			ch = '?';
+		canvas_put(c, x + i, y, ch, COLOR_BAD, COLOR_DEFAULT, ATTR_BOLD);
+	}
+	return shown;
+}

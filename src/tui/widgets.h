@@ -322,4 +322,21 @@ void widget_pad(struct canvas *c, int x, int y, const float *ink, int h, int w, 
 int widget_prob_bars(struct canvas *c, int x, int y, int w, int rows, const float *p, int k,
 		     const char *const *labels);
 
+/* ---- answers through time ---- */
+
+/* A track of w columns (at least 3) for the epochs first..last with the
+ * epoch shown marked: '━' up to it, '●' at it and '─' after it ("=", "o"
+ * and "-" on ASCII). A single epoch sits at the right end. */
+void widget_epoch_scrubber(struct canvas *c, int x, int y, int w, int epoch, int first,
+			   int last);
+/* The epoch a click at column click_x of that track stands for. */
+int widget_epoch_scrubber_pick(int x, int w, int first, int last, int click_x);
+/* One sample's answers over n epochs, a column each: '·' ('.' on ASCII)
+ * in COLOR_GOOD where it was right (answer == truth), else the first
+ * character of the answered class's label (labels NULL: its number, 10
+ * and above as a-z) in COLOR_BAD, so that the strip reads without colour
+ * too. Clipped to max_w columns (0: no limit); returns the columns used. */
+int widget_answer_strip(struct canvas *c, int x, int y, const unsigned char *answers, int n,
+			int truth, const char *const *labels, int max_w);
+
 #endif
