@@ -40,7 +40,8 @@ static const char *name_of(const struct names *nm, int k, char *buf, size_t size
 	return buf;
 }
 
-static int load_book(struct store *s, int64_t id, const char *split, struct answer_book *b)
+static int load_book(const char *cmd, struct store *s, int64_t id, const char *split,
+		     struct answer_book *b)
 {
 	struct dl_error err;
 	int found;
@@ -50,8 +51,8 @@ static int load_book(struct store *s, int64_t id, const char *split, struct answ
 		return 1;
 	}
 	if (!found) {
-		fprintf(stderr, "digitlab: run %lld kept no %s answers per sample (it has no %s, "
-			"has not %s, or ran before digitlab kept them)\n", (long long)id,
+		fprintf(stderr, "digitlab %s: run %lld kept no %s answers per sample (it has no "
+			"%s, has not %s, or ran before digitlab kept them)\n", cmd, (long long)id,
 			strcmp(split, "val") ? "test" : "validation",
 			strcmp(split, "val") ? "test set" : "validation set",
 			strcmp(split, "val") ? "finished" : "trained an epoch");
@@ -160,7 +161,7 @@ static void print_unstable(const struct answer_book *b, const struct names *nm, 
 	if (shown && (c = canvas_new(TEXT_WIDTH, shown, ascii, 0))) {
 		for (int i = 0; i < shown; i++) {
 			int s = order[i], len = answer_book_strip(b, s, strip);
-			int x = canvas_printf(c, 0, i, COLOR_DEFAULT, 0, "  #%-6d true %-4.4s %3d "
+			int x = canvas_printf(c, 0, i, COLOR_DEFAULT, 0, "  #%-6d true %-4s %3d "
 					      "change%s  ", s, name_of(nm, b->set.labels[s], t,
 								      sizeof t),
 					      changes[s], changes[s] == 1 ? " " : "s");
@@ -194,14 +195,14 @@ int samples_show_flips(struct store *s, int64_t id, int epoch, int max, int asci
 
 	if (read_names(s, id, &nm) != DL_OK)
 		return 1;
-	if (load_book(s, id, "val", &b))
+	if (load_book("show", s, id, "val", &b))
 		return 1;
 	if (!epoch)
 		epoch = b.first_epoch;
 	at_k = answer_book_row(&b, epoch);
 	at_end = answer_book_row(&b, b.last_epoch);
 	if (!b.last_epoch || !at_k || epoch < 1) {
-		fprintf(stderr, "digitlab: run %lld kept no answers of epoch %d (it kept epochs %d "
+		fprintf(stderr, "digitlab show: run %lld kept no answers of epoch %d (it kept epochs %d "
 			"to %d)\n", (long long)id, epoch, b.first_epoch, b.last_epoch);
 		answer_book_free(&b);
 		return 1;
@@ -236,10 +237,10 @@ int samples_epoch_confusion(struct store *s, int64_t id, int epoch, int *k, int 
 	struct answer_book b;
 	const uint8_t *row;
 
-	if (load_book(s, id, "val", &b))
+	if (load_book("show", s, id, "val", &b))
 		return 1;
 	if (!(row = answer_book_row(&b, epoch)) || epoch < 1) {
-		fprintf(stderr, "digitlab: run %lld kept no answers of epoch %d (it kept epochs %d "
+		fprintf(stderr, "digitlab show: run %lld kept no answers of epoch %d (it kept epochs %d "
 			"to %d)\n", (long long)id, epoch, b.first_epoch, b.last_epoch);
 		answer_book_free(&b);
 		return 1;
@@ -267,7 +268,7 @@ static void print_sample_list(const struct answer_book *a, const struct answer_b
 	for (int i = 0; i < n; i++) {
 		int s = list[i];
 
-		printf("  #%-6d true %-6.6s run %lld: %-6.6s %3d%%   run %lld: %-6.6s %3d%%\n", s,
+		printf("  #%-6d true %-6s run %lld: %-6s %3d%%   run %lld: %-6s %3d%%\n", s,
 		       name_of(nm, a->set.labels[s], t, sizeof t), (long long)a->id,
 		       name_of(nm, pa[s], x, sizeof x), answer_book_confidence(a, 0, s),
 		       (long long)b->id, name_of(nm, pb[s], y, sizeof y),
@@ -297,16 +298,16 @@ int samples_compare(struct store *s, int64_t ida, int64_t idb, int max, int asci
 	int *broken = NULL, *fixed = NULL, nb, nf, status = 0;
 	char why[160], title[160];
 
-	if (read_names(s, ida, &nm) != DL_OK || load_book(s, ida, "test", &a))
+	if (read_names(s, ida, &nm) != DL_OK || load_book("compare", s, ida, "test", &a))
 		return 1;
-	if (load_book(s, idb, "test", &b)) {
+	if (load_book("compare", s, idb, "test", &b)) {
 		answer_book_free(&a);
 		return 1;
 	}
 	if (!answer_book_same_samples(&a, &b, why, sizeof why)) {
-		fprintf(stderr, "digitlab: runs %lld and %lld were tested on different test sets "
-			"(%s); --samples compares two runs' answers on the same samples\n",
-			(long long)ida, (long long)idb, why);
+		fprintf(stderr, "digitlab compare: runs %lld and %lld have different test sets (%s):"
+			" --samples compares answers on one test set\n", (long long)ida,
+			(long long)idb, why);
 		status = 1;
 		goto out;
 	}

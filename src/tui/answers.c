@@ -114,7 +114,7 @@ int answer_book_same_samples(const struct answer_book *a, const struct answer_bo
 	    x->fingerprint == y->fingerprint && !memcmp(x->labels, y->labels, (size_t)x->n))
 		return 1;
 	if (x->n == y->n && x->h == y->h && x->w == y->w)
-		snprintf(why, size, "both %d samples of %dx%d, but not the same ones", x->n, x->w,
+		snprintf(why, size, "%d samples of %dx%d each, not the same ones", x->n, x->w,
 			 x->h);
 	else
 		snprintf(why, size, "%d samples of %dx%d and %d of %dx%d", x->n, x->w, x->h, y->n,

@@ -47,7 +47,7 @@ int answer_book_step(const struct answer_book *b, int epoch, int dir);
 int answer_book_strip(const struct answer_book *b, int i, uint8_t *out);
 
 /* Whether two runs' books hold the same samples: 1 when they do, else 0
- * with why saying how they differ ("50 samples of 7x5 and 1797 of 8x8"). */
+ * with why saying how they differ ("50 samples of 5x7 and 20 of 5x7", "50 samples of 5x7 each, not the same ones"). */
 int answer_book_same_samples(const struct answer_book *a, const struct answer_book *b,
 			     char *why, size_t size);
 
