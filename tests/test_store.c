@@ -566,6 +566,8 @@ static void test_history(void)
 	store_close(s);
 }
 
+/* What migration 5 -> 6 added, taken away again: a store of schema 5. */
+#define UNDO_SCHEMA_6 "DROP TABLE sample_sets; DROP TABLE answers; DROP TABLE digits;"
 /* What migration 4 -> 5 added, taken away again: a store of schema 4. */
 #define UNDO_SCHEMA_5 \
 	"PRAGMA writable_schema = ON;" \
@@ -602,7 +604,7 @@ static void test_migration(void)
 	old = add(s, "old", 0, 0);
 	store_close(s);
 	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
 			"PRAGMA user_version = 3",
 			NULL, NULL, NULL) == SQLITE_OK, "a store made version 3 again");
 	sqlite3_close(raw);
@@ -650,7 +652,7 @@ static void test_migration_5(void)
 	store_add_run(s, &r, &id, &err);
 	store_close(s);
 	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_5 "PRAGMA user_version = 4", NULL, NULL, NULL) ==
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "PRAGMA user_version = 4", NULL, NULL, NULL) ==
 	   SQLITE_OK, "a store made version 4 again");
 	ok(sqlite3_exec(raw, "UPDATE runs SET status = 'pruned'", NULL, NULL, NULL) ==
 	   SQLITE_CONSTRAINT, "which refuses the status pruned");
@@ -918,7 +920,7 @@ static void test_migration_2(void)
 	snprintf(dir, sizeof dir, "%s/migrate-2", root);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, UNDO_SCHEMA_5 "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
+	    sqlite3_exec(db, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
 			 " ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 1",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		ok(0, "cannot make a schema 1 database");
@@ -1510,7 +1512,7 @@ static void test_class_names(void)
 	store_close(s);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) == SQLITE_OK) {
-		sqlite3_exec(db, UNDO_SCHEMA_5 "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
+		sqlite3_exec(db, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
 			     "PRAGMA user_version = 2", NULL, NULL, NULL);
 		sqlite3_close(db);
 	}

@@ -319,6 +319,77 @@ static void test_pad(int ascii)
 	finish(&a, c, "pad-no-model");
 }
 
+/* A validation set of 20 samples (labels 0..9 twice) answered over three
+ * epochs: epoch 1 gets samples 3, 4 and 14 wrong, epoch 2 samples 4 and 9,
+ * epoch 3 samples 9 and 13; their digits are kept. Its arrays are static:
+ * one book at a time. */
+static void make_book(struct answer_book *b)
+{
+	static uint8_t labels[20], rows[3 * 20], conf[3 * 20], has[3];
+	static int epochs[3] = {1, 2, 3}, index[5] = {3, 4, 9, 13, 14};
+	static float pixels[5 * 28 * 28];
+
+	for (int i = 0; i < 20; i++) {
+		labels[i] = (uint8_t)(i % 10);
+		for (int e = 0; e < 3; e++)
+			rows[e * 20 + i] = labels[i];
+	}
+	rows[0 * 20 + 3] = 5, rows[0 * 20 + 4] = 9, rows[0 * 20 + 14] = 9;
+	rows[1 * 20 + 4] = 9, rows[1 * 20 + 9] = 4;
+	rows[2 * 20 + 9] = 4, rows[2 * 20 + 13] = 8;
+	for (int d = 0; d < 5; d++)
+		memcpy(pixels + d * 28 * 28, digit_pixels, sizeof digit_pixels);
+	*b = (struct answer_book){
+		.id = 1,
+		.set = {.n = 20, .n_classes = 10, .h = 28, .w = 28, .labels = labels},
+		.hist = {.n_epochs = 3, .n = 20, .epochs = epochs, .predicted = rows,
+			 .confidence = conf, .has_confidence = has},
+		.first_epoch = 1, .last_epoch = 3,
+		.digit_index = index, .digit_pixels = pixels, .n_digits = 5,
+	};
+}
+
+/* The Confusion tab through time: the matrix after epoch 2 of 3 with the
+ * track, a cell's digits as that epoch answered them, and the flips from
+ * epoch 1 to the last. */
+static void test_run_epochs(int ascii)
+{
+	struct store_row rows[N_ROWS];
+	struct store_epoch e[EPOCHS];
+	struct store_sample samples[2];
+	struct app a;
+	static struct run_state s;
+	struct canvas *c;
+
+	make_app(&a, rows);
+	make_run_state(&s, &rows[0], e, samples);
+	make_book(&s.book);
+	s.tab = TAB_CONFUSION;
+	s.epoch = 2;
+	s.conf_t = 4;
+	s.conf_p = 9;
+	run_answers_refresh(&s);
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	finish(&a, c, "run-confusion-epoch");
+	ok(s.scrub_w > 0 && s.scrub_y == 3, "the epoch track is drawn on the title row");
+
+	s.epoch = 1;
+	s.flips = FLIPS_FIXED;
+	run_answers_refresh(&s);
+	ok(s.n_flip == 3 && s.flip_idx[0] == 3 && s.flip_idx[1] == 4 && s.flip_idx[2] == 14,
+	   "fixed from epoch 1 to 3: samples 3, 4 and 14");
+	c = frame(&a, ascii);
+	run_view.draw(&a, &s, c);
+	finish(&a, c, "run-flips");
+	s.flips = FLIPS_UNSTABLE;
+	run_answers_refresh(&s);
+	ok(s.n_flip == 5 && s.flip_idx[0] == 3 && s.flip_idx[4] == 14,
+	   "unstable: the five samples that changed once each, by index");
+	free(s.flip_idx);
+	s.flip_idx = NULL;
+}
+
 /* A data set of named classes (a folder of cat, dog and owl drawings), and
  * EMNIST Balanced's 47 at 80x24: the heatmap names the classes, or turns
  * compact and scrolls to the selected cell. */
@@ -410,6 +481,32 @@ static void test_compare(int ascii)
 	c = frame(&a, ascii);
 	compare_view.draw(&a, &s, c);
 	finish(&a, c, "compare-confusion");
+
+	/* sample by sample: run 2 answers as epoch 3 of the book, run 1 as
+	 * epoch 1, on the same 20 samples */
+	{
+		static int fixed[3] = {3, 4, 14};
+
+		make_book(&s.books[0]);
+		s.books[1] = s.books[0];
+		s.books[0].hist.epochs = (int[]){0, 1, 2};
+		s.books[1].hist.epochs = (int[]){-1, -2, 0};
+		s.books[0].hist.has_confidence = (uint8_t[]){1, 0, 1};
+		s.books[1].hist.has_confidence = (uint8_t[]){0, 0, 1};
+		memset(s.books[0].hist.confidence, 200, 60);
+		s.book_ids[0] = rows[0].id;
+		s.book_ids[1] = rows[1].id;
+		s.same = 1;
+		s.samples = 1;
+		s.sample_idx = fixed;
+		s.n_sample = 3;
+		s.n_fixed = 3;
+		s.n_broken = 2;
+		c = frame(&a, ascii);
+		compare_view.draw(&a, &s, c);
+		finish(&a, c, "compare-samples");
+		s.samples = 0;
+	}
 }
 
 /* The selection is a run: a run finishing above the cursor, or the list
@@ -634,6 +731,7 @@ int main(void)
 		test_run_chart_settings(ascii);
 		test_pad(ascii);
 		test_compare(ascii);
+		test_run_epochs(ascii);
 		test_run_classes(ascii);
 		test_sweep_view(ascii, 1, "sweep-1-key");
 		test_sweep_view(ascii, 2, "sweep-2-keys");

@@ -301,6 +301,35 @@ static void test_canvas(void)
 	ok(canvas_new(0, 5, 0, 0) == NULL, "a canvas needs a size");
 }
 
+/* ---- answers through time ---- */
+
+/* The epoch track at its first, a middle and its last epoch, a single
+ * epoch, and where clicks land; an answer strip of a digit that wavered,
+ * with numbers and with names (one not ASCII). */
+static void test_answers_widgets(int ascii)
+{
+	static const unsigned char answers[8] = {7, 1, 7, 7, 1, 2, 7, 7};
+	static const char *const names[3] = {"cat", "\xc3\xa9lan", "owl"};
+	static const unsigned char named[5] = {0, 1, 0, 2, 0};
+	struct canvas *c = canvas_new(24, 6, ascii, 0);
+
+	widget_epoch_scrubber(c, 0, 0, 24, 1, 1, 30);
+	widget_epoch_scrubber(c, 0, 1, 24, 15, 1, 30);
+	widget_epoch_scrubber(c, 0, 2, 24, 30, 1, 30);
+	widget_epoch_scrubber(c, 0, 3, 24, 1, 1, 1);
+	ok(widget_answer_strip(c, 0, 4, answers, 8, 7, NULL, 0) == 8, "a strip: a column an epoch");
+	widget_answer_strip(c, 0, 5, named, 5, 0, names, 4);
+	golden(c, "answers");
+	ok(canvas_at(c, 1, 4)->fg == COLOR_BAD && canvas_at(c, 0, 4)->fg == COLOR_GOOD,
+	   "wrong answers in the bad colour, right ones in the good");
+	canvas_free(c);
+	ok(widget_epoch_scrubber_pick(10, 24, 1, 30, 10) == 1 &&
+	   widget_epoch_scrubber_pick(10, 24, 1, 30, 33) == 30 &&
+	   widget_epoch_scrubber_pick(10, 24, 1, 30, 50) == 30 &&
+	   widget_epoch_scrubber_pick(10, 24, 1, 30, 21) == 15,
+	   "a click on the track picks the nearest epoch, clamped to its ends");
+}
+
 /* ---- digits as text ---- */
 
 /* A canvas sized for the grid, drawn and written as text (malloc'd). */
@@ -584,6 +613,7 @@ int main(void)
 		test_parallel(ascii);
 		test_pad(ascii);
 		test_prob_bars(ascii);
+		test_answers_widgets(ascii);
 	}
 	test_digit_grid();
 	test_digit_pairs();

@@ -139,6 +139,9 @@ out:
 	free(x);
 }
 
+#define DIGIT_CELL_W 12          /* a thumbnail with its caption, and the gap after */
+#define DIGIT_CELL_H 7
+
 /* ---- confusion ---- */
 
 /* "test" or "validation": whose confusion and digits the tabs show */
@@ -204,46 +207,200 @@ static void draw_cell_digits(const struct run_state *s, struct canvas *c, int to
 #define CELL_DIGITS_ROWS 8
 #define CLASS_ERROR_MIN_W 24
 
+/* Epoch mode: the digits of the selected cell as the epoch shown answered
+ * them, from the digits kept (those of samples wrong at some epoch). */
+static void draw_epoch_cell_digits(const struct run_state *s, struct canvas *c, int top,
+				   int bottom)
+{
+	const struct answer_book *b = &s->book;
+	const uint8_t *row = answer_book_row(b, s->epoch);
+	char truth[STORE_CLASS_NAME_MAX], pred[STORE_CLASS_NAME_MAX];
+	int x = 0, n = 0;
+
+	if (s->conf_t < 0 || s->conf_p < 0 || !row) {
+		canvas_text(c, 0, top, "Move with the arrows to a cell to see its digits.", COLOR_DIM,
+			    0, 0);
+		return;
+	}
+	for (int i = 0; i < b->set.n; i++)
+		n += b->set.labels[i] == s->conf_t && row[i] == s->conf_p;
+	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "true %s predicted %s after epoch %d: %d "
+		      "digit%s%s", class_label(s, s->conf_t, truth, sizeof truth),
+		      class_label(s, s->conf_p, pred, sizeof pred), s->epoch, n, n == 1 ? "" : "s",
+		      s->conf_t == s->conf_p ? " (the diagonal: correct)" : "");
+	for (int i = 0; i < b->set.n && bottom - top > 2; i++) {
+		const float *px;
+
+		if (b->set.labels[i] != s->conf_t || row[i] != s->conf_p ||
+		    !(px = answer_book_digit(b, i)))
+			continue;
+		if (x + WIDGET_THUMB_MAX + 4 > c->w)
+			break;
+		canvas_printf(c, x, top + 1, COLOR_DIM, 0, "#%d", i);
+		x += widget_digit_thumb(c, x, top + 2, px, b->set.h, b->set.w) + 2;
+		if (x < 6)
+			x = 6;
+	}
+}
+
+/* "epoch 3 of 8" and the track to click, on row y from x; returns the
+ * columns used. */
+static int draw_epoch_track(struct run_state *s, struct canvas *c, int epoch, int x, int y,
+			    int w)
+{
+	int used = canvas_printf(c, x, y, COLOR_ACCENT, ATTR_BOLD, "epoch %d of %d ", epoch,
+				 s->book.last_epoch);
+
+	if (w - used < 8)
+		return used;
+	s->scrub_x = x + used;
+	s->scrub_y = y;
+	s->scrub_w = w - used > 30 ? 30 : w - used;
+	widget_epoch_scrubber(c, s->scrub_x, y, s->scrub_w, epoch, s->book.first_epoch,
+			      s->book.last_epoch);
+	return used + s->scrub_w;
+}
+
+static void draw_flips(struct run_state *s, struct canvas *c, int top, int bottom);
+
 static void draw_confusion(struct run_state *s, struct canvas *c, int top, int bottom)
 {
 	struct confusion_layout *l = &s->layout;
 	struct confusion_layout whole = {.labels = s->labels[0] ? s->labels : NULL};
 	int cw, ch, dx, dy, cell_w, heat_h = bottom - top - 1;
+	int k = s->epoch ? s->book.set.n_classes : s->k;
+	const int *counts = s->epoch ? s->epoch_confusion : s->confusion;
 
-	if (!s->k) {
+	if (s->flips != FLIPS_NONE && s->book.last_epoch) {
+		draw_flips(s, c, top, bottom);
+		return;
+	}
+	if (!k) {
 		canvas_text(c, 2, top + 1, "No confusion matrix yet: it is made when the run is done.",
 			    COLOR_DIM, 0, 0);
 		return;
 	}
 	/* the whole heatmap when it fits; else a window, and room for digits */
 	l->labels = whole.labels;
-	if (widget_confusion_layout_height(s->k, &whole) > heat_h)
+	if (widget_confusion_layout_height(k, &whole) > heat_h)
 		heat_h -= CELL_DIGITS_ROWS;
-	widget_confusion_fit(s->k, c->w - CLASS_ERROR_MIN_W, heat_h, s->conf_t, s->conf_p, l);
-	cw = widget_confusion_layout_width(s->k, l);
-	ch = widget_confusion_layout_height(s->k, l);
-	canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s%s", split_name(s),
-		      s->chart_metric ? "% of each true class (m: counts)" : "counts (m: % of each row)",
-		      l->rows && l->rows < s->k ? "; arrows scroll" : "");
-	widget_confusion_layout(c, 0, top + 1, s->confusion, s->k,
+	widget_confusion_fit(k, c->w - CLASS_ERROR_MIN_W, heat_h, s->conf_t, s->conf_p, l);
+	cw = widget_confusion_layout_width(k, l);
+	ch = widget_confusion_layout_height(k, l);
+	if (s->epoch) {
+		int x = canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "validation confusion, ");
+
+		x += draw_epoch_track(s, c, s->epoch, x, top, c->w - x - 12);
+		canvas_printf(c, x + 1, top, COLOR_DIM, 0, "%s", s->chart_metric ? "m: counts" :
+			      "m: row %");
+	} else {
+		canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, "%s confusion, %s%s", split_name(s),
+			      s->chart_metric ? "% of each true class (m: counts)" :
+			      "counts (m: % of each row)",
+			      l->rows && l->rows < k ? "; arrows scroll" : "");
+	}
+	widget_confusion_layout(c, 0, top + 1, counts, k,
 				s->chart_metric ? CONFUSION_ROW_PERCENT : CONFUSION_COUNTS, s->conf_t,
 				s->conf_p, l);
-	widget_confusion_layout_cells(s->k, l, &dx, &dy, &cell_w);
+	widget_confusion_layout_cells(k, l, &dx, &dy, &cell_w);
 	s->conf_hit = (struct hit_grid){.x = dx, .y = top + 1 + dy, .cell_w = cell_w, .cell_h = 1,
-					.cols = l->cols ? l->cols : s->k, .rows = l->rows ? l->rows : s->k};
+					.cols = l->cols ? l->cols : k, .rows = l->rows ? l->rows : k};
 	s->conf_hit.n_items = s->conf_hit.cols * s->conf_hit.rows;
 	/* beside the heatmap's column labels, clear of the title above them */
 	if (c->w - cw - 2 >= 20) {
 		canvas_text(c, cw + 2, top + 1, "error per class", COLOR_TITLE, ATTR_BOLD, 0);
-		widget_class_error_layout(c, cw + 2, top + 1 + dy, c->w - cw - 2, s->confusion, s->k, l);
+		widget_class_error_layout(c, cw + 2, top + 1 + dy, c->w - cw - 2, counts, k, l);
 	}
-	draw_cell_digits(s, c, top + ch + 1, bottom);
+	if (s->epoch)
+		draw_epoch_cell_digits(s, c, top + ch + 1, bottom);
+	else
+		draw_cell_digits(s, c, top + ch + 1, bottom);
+}
+
+/* ---- flips ---- */
+
+/* The selected flip, full size, with its answers through the epochs;
+ * returns how many thumbnails fit on a row beside it. */
+static int draw_selected_flip(const struct run_state *s, struct canvas *c, int top)
+{
+	const struct answer_book *b = &s->book;
+	int i = s->flip_idx[s->flip_sel], bw = widget_image_width(b->set.w);
+	int bx = c->w - (bw > 32 ? bw : 32) - 1, n;
+	const float *px = answer_book_digit(b, i);
+	uint8_t strip[512];
+	char truth[STORE_CLASS_NAME_MAX];
+
+	if (bx <= 20 || b->hist.n_epochs > (int)sizeof strip)
+		return c->w / DIGIT_CELL_W;
+	canvas_printf(c, bx, top, COLOR_ACCENT, ATTR_BOLD, "#%d, true %s", i,
+		      class_label(s, b->set.labels[i], truth, sizeof truth));
+	n = answer_book_strip(b, i, strip);
+	widget_answer_strip(c, bx, top + 1, strip, n, b->set.labels[i],
+			    s->labels[0] ? s->labels : NULL, c->w - bx);
+	if (px)
+		widget_image(c, bx, top + 2, px, b->set.h, b->set.w, 0);
+	return (bx - 1) / DIGIT_CELL_W;
+}
+
+static void draw_flips(struct run_state *s, struct canvas *c, int top, int bottom)
+{
+	static const char *const what[FLIPS_COUNT] = {
+		"", "broken: right after epoch %d, wrong after the last (%d)",
+		"fixed: wrong after epoch %d, right after the last (%d)",
+		"unstable: answer changed most often (%d is the last epoch)",
+	};
+	const struct answer_book *b = &s->book;
+	const uint8_t *at_k, *at_end = answer_book_row(b, b->last_epoch);
+	int k = s->epoch ? s->epoch : b->first_epoch, x = 0, y = top + 2, per_row, shown = 0;
+	struct hit_grid *hit = &s->flips_hit;
+	char from[STORE_CLASS_NAME_MAX], to[STORE_CLASS_NAME_MAX];
+
+	if (s->flips == FLIPS_UNSTABLE)
+		canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, what[FLIPS_UNSTABLE],
+			      b->last_epoch);
+	else
+		canvas_printf(c, 0, top, COLOR_TITLE, ATTR_BOLD, what[s->flips], k, b->last_epoch);
+	if (s->flips != FLIPS_UNSTABLE)
+		x = draw_epoch_track(s, c, k, 0, top + 1, c->w - 30);
+	canvas_printf(c, x + 2, top + 1, COLOR_DEFAULT, 0, "%d digit%s", s->n_flip,
+		      s->n_flip == 1 ? "" : "s");
+	if (!s->n_flip)
+		return;
+	at_k = answer_book_row(b, k);
+	per_row = draw_selected_flip(s, c, top + 2);
+	if (per_row < 1)
+		per_row = 1;
+	*hit = (struct hit_grid){.x = 0, .y = y, .cell_w = DIGIT_CELL_W, .cell_h = DIGIT_CELL_H,
+				 .cols = per_row, .first = s->flip_sel / per_row * per_row,
+				 .n_items = s->n_flip};
+	x = 0;
+	for (int j = hit->first; j < s->n_flip; j++, shown++) {
+		int i = s->flip_idx[j];
+		const float *px = answer_book_digit(b, i);
+
+		if (shown && shown % per_row == 0) {
+			x = 0;
+			y += DIGIT_CELL_H;
+		}
+		if (y + DIGIT_CELL_H - 1 > bottom)
+			break;
+		hit->rows = (y - hit->y) / DIGIT_CELL_H + 1;
+		if (s->flips == FLIPS_UNSTABLE || !at_k)
+			canvas_printf(c, x, y, j == s->flip_sel ? COLOR_ACCENT : COLOR_DEFAULT,
+				      j == s->flip_sel ? ATTR_REVERSE : 0, "#%d", i);
+		else
+			canvas_printf(c, x, y, j == s->flip_sel ? COLOR_ACCENT : COLOR_DEFAULT,
+				      j == s->flip_sel ? ATTR_REVERSE : 0, "%s%s%s #%d",
+				      class_label_short(s, at_k[i], 3, from, sizeof from),
+				      c->ascii ? ">" : "\u2192",
+				      class_label_short(s, at_end[i], 3, to, sizeof to), i);
+		if (px)
+			widget_digit_thumb(c, x, y + 1, px, b->set.h, b->set.w);
+		x += DIGIT_CELL_W;
+	}
 }
 
 /* ---- digits ---- */
-
-#define DIGIT_CELL_W 12
-#define DIGIT_CELL_H 7
 
 /* The selected digit and its saliency, full size, on the right; returns
  * how many thumbnails fit on a row beside them. */
@@ -366,6 +523,17 @@ void run_tab_draw(const struct app *a, struct run_state *s, struct canvas *c, in
 	case TAB_YAML: draw_lines(s, c, top, bottom, s->yaml_lines, s->n_yaml); break;
 	default: break;
 	}
+}
+
+const char *run_tab_keys_epochs(int flips, int wide)
+{
+	if (flips)
+		return wide ? " ?help  1-6/Tab panel  f next list  [ ] epoch compared  arrows digit"
+			      "  click select  c cancel  s stop  E clone+edit  Esc back " :
+			      " ?help  1-6 panel  f next list  [ ] epoch  arrows digit  Esc back ";
+	return wide ? " ?help  1-6/Tab panel  [ ] epoch  f flips  arrows cell  m counts or %"
+		      "  V test or validation  c cancel  s stop  E clone+edit  Esc back " :
+		      " ?help  1-6 panel  [ ] epoch  f flips  arrows cell  m counts/%  Esc back ";
 }
 
 /* Each tab's own keys first; every bar fits 80 columns. */

@@ -28,8 +28,85 @@ static void forget_one(struct compared *m)
 	memset(m, 0, sizeof *m);
 }
 
+static void forget_samples(struct compare_state *s)
+{
+	answer_book_free(&s->books[0]);
+	answer_book_free(&s->books[1]);
+	free(s->sample_idx);
+	s->sample_idx = NULL;
+	s->n_sample = s->n_fixed = s->n_broken = 0;
+	s->book_ids[0] = s->book_ids[1] = 0;
+	s->same = 0;
+	s->why[0] = '\0';
+}
+
+/* The list shown (fixed by the second run, or broken by it) into
+ * sample_idx; the counts of both. */
+static void refresh_samples(struct compare_state *s)
+{
+	const struct answer_book *a = &s->books[0], *b = &s->books[1];
+	const uint8_t *pa = answer_book_row(a, 0), *pb = answer_book_row(b, 0);
+	int *other;
+
+	free(s->sample_idx);
+	s->sample_idx = NULL;
+	s->n_sample = 0;
+	if (!s->same || !pa || !pb)
+		return;
+	s->sample_idx = malloc(sizeof *s->sample_idx * (size_t)a->set.n);
+	other = malloc(sizeof *other * (size_t)a->set.n);
+	if (s->sample_idx && other) {
+		if (s->samples == 1) {
+			store_answers_flips(&a->set, pa, pb, other, &s->n_broken, s->sample_idx,
+					    &s->n_fixed);
+			s->n_sample = s->n_fixed;
+		} else {
+			store_answers_flips(&a->set, pa, pb, s->sample_idx, &s->n_broken, other,
+					    &s->n_fixed);
+			s->n_sample = s->n_broken;
+		}
+	}
+	free(other);
+	if (s->sample_sel >= s->n_sample)
+		s->sample_sel = s->n_sample > 0 ? s->n_sample - 1 : 0;
+}
+
+/* The first two runs' test answers, when S asked for them and they are
+ * not read yet for these runs. */
+static void read_samples(struct app *a, struct compare_state *s)
+{
+	struct dl_error err;
+	int found[2] = {0, 0};
+
+	if (!s->samples || s->n < 2 || (s->book_ids[0] == s->runs[0].run.row.id &&
+					s->book_ids[1] == s->runs[1].run.row.id))
+		return;
+	forget_samples(s);
+	for (int i = 0; i < 2; i++) {
+		s->book_ids[i] = s->runs[i].run.row.id;
+		if (answer_book_load(a->store, s->book_ids[i], "test", &s->books[i], &found[i],
+				     &err) != DL_OK)
+			app_message(a, "run %lld: %s", (long long)s->book_ids[i], err.msg);
+	}
+	if (!found[0] || !found[1] || !answer_book_row(&s->books[0], 0) ||
+	    !answer_book_row(&s->books[1], 0))
+		snprintf(s->why, sizeof s->why, "run %lld kept no test answers per sample (not "
+			 "finished, or from before digitlab kept them)",
+			 (long long)s->book_ids[found[0] && answer_book_row(&s->books[0], 0)]);
+	else if ((s->same = answer_book_same_samples(&s->books[0], &s->books[1], s->why,
+						     sizeof s->why)) == 0) {
+		char why[96];
+
+		snprintf(why, sizeof why, "%.95s", s->why);
+		snprintf(s->why, sizeof s->why, "runs %lld and %lld have different test sets (%s)",
+			 (long long)s->book_ids[0], (long long)s->book_ids[1], why);
+	}
+	refresh_samples(s);
+}
+
 static void forget(struct compare_state *s)
 {
+	forget_samples(s);
 	for (int i = 0; i < s->n; i++)
 		forget_one(&s->runs[i]);
 	for (int i = 0; i < s->n_differ; i++)
@@ -104,8 +181,10 @@ static void compare_update(struct app *a, void *state)
 		moved |= !r || r->epochs != s->runs[i].run.row.epochs ||
 			 r->status != s->runs[i].run.row.status;
 	}
-	if (same_marks(a, s) && !moved)
+	if (same_marks(a, s) && !moved) {
+		read_samples(a, s);
 		return;
+	}
 	forget(s);
 	for (int i = 0; i < a->n_marked; i++)
 		if (read_one(a, a->marked[i], &s->runs[s->n]) == DL_OK)
@@ -114,6 +193,7 @@ static void compare_update(struct app *a, void *state)
 	s->n_loaded = a->n_marked;
 	s->loaded_val = a->show_val;
 	find_differences(s);
+	read_samples(a, s);
 }
 
 static void compare_enter(struct app *a, void *state)
@@ -220,14 +300,98 @@ static void draw_confusion_diff(struct canvas *c, int y, const char *split,
 	}
 }
 
+/* ---- sample by sample ---- */
+
+#define CELL_W 14               /* a thumbnail with its caption, and the gap after */
+#define CELL_H 7
+
+/* The selected sample full size with both runs' answers and confidences;
+ * returns how many thumbnails fit on a row beside it. */
+static int draw_selected_sample(const struct compare_state *s, struct canvas *c, int top)
+{
+	const struct answer_book *a = &s->books[0], *b = &s->books[1];
+	int i = s->sample_idx[s->sample_sel], bw = widget_image_width(a->set.w);
+	int bx = c->w - (bw > 26 ? bw : 26) - 1;
+	const float *px = answer_book_digit(a, i) ? answer_book_digit(a, i) :
+			  answer_book_digit(b, i);
+
+	if (bx <= 20)
+		return c->w / CELL_W;
+	canvas_printf(c, bx, top, COLOR_ACCENT, ATTR_BOLD, "#%d, true %d", i, a->set.labels[i]);
+	for (int r = 0; r < 2; r++) {
+		const uint8_t *row = answer_book_row(&s->books[r], 0);
+		int right = row[i] == a->set.labels[i];
+
+		canvas_printf(c, bx, top + 1 + r, right ? COLOR_GOOD : COLOR_BAD, 0,
+			      "run %lld: %d %3d%% %s", (long long)s->book_ids[r], row[i],
+			      answer_book_confidence(&s->books[r], 0, i), right ? "right" : "wrong");
+	}
+	if (px)
+		widget_image(c, bx, top + 3, px, a->set.h, a->set.w, 0);
+	return (bx - 1) / CELL_W;
+}
+
+static void draw_samples(struct compare_state *s, struct canvas *c)
+{
+	const struct answer_book *a = &s->books[0], *b = &s->books[1];
+	int x = 0, y = 3, per_row, shown = 0;
+	struct hit_grid *hit = &s->samples_hit;
+
+	hit->rows = 0;
+	if (!s->same) {
+		canvas_text(c, 2, 2, s->why[0] ? s->why : "Reading the runs' answers...", COLOR_DIM,
+			    0, 0);
+		return;
+	}
+	canvas_printf(c, 0, 1, COLOR_TITLE, ATTR_BOLD, "run %lld fixes %d digit%s that run %lld "
+		      "got wrong and breaks %d (test set of %d)", (long long)s->book_ids[1],
+		      s->n_fixed, s->n_fixed == 1 ? "" : "s", (long long)s->book_ids[0],
+		      s->n_broken, a->set.n);
+	canvas_printf(c, 0, 2, COLOR_DEFAULT, 0, s->samples == 1 ?
+		      "fixed by run %lld (wrong in run %lld, right in run %lld): %d" :
+		      "broken by run %lld (right in run %lld, wrong in run %lld): %d",
+		      (long long)s->book_ids[1], (long long)s->book_ids[0],
+		      (long long)s->book_ids[1], s->n_sample);
+	if (!s->n_sample)
+		return;
+	per_row = draw_selected_sample(s, c, y);
+	if (per_row < 1)
+		per_row = 1;
+	*hit = (struct hit_grid){.x = 0, .y = y, .cell_w = CELL_W, .cell_h = CELL_H,
+				 .cols = per_row, .first = s->sample_sel / per_row * per_row,
+				 .n_items = s->n_sample};
+	for (int j = hit->first; j < s->n_sample; j++, shown++) {
+		int i = s->sample_idx[j];
+		const float *px = answer_book_digit(a, i) ? answer_book_digit(a, i) :
+				  answer_book_digit(b, i);
+
+		if (shown && shown % per_row == 0) {
+			x = 0;
+			y += CELL_H;
+		}
+		if (y + CELL_H - 1 > c->h - 2)
+			break;
+		hit->rows = (y - hit->y) / CELL_H + 1;
+		canvas_printf(c, x, y, j == s->sample_sel ? COLOR_ACCENT : COLOR_DEFAULT,
+			      j == s->sample_sel ? ATTR_REVERSE : 0, "%d%s%d #%d",
+			      answer_book_row(a, 0)[i], c->ascii ? ">" : "\u2192",
+			      answer_book_row(b, 0)[i], i);
+		if (px)
+			widget_digit_thumb(c, x, y + 1, px, a->set.h, a->set.w);
+		x += CELL_W;
+	}
+}
+
 static void draw_compare_keys(const struct compare_state *s, struct canvas *c)
 {
-	if (c->h >= TALL)
-		chrome_keys(c, " ?help  Esc back  V test or validation ");
+	if (s->samples)
+		chrome_keys(c, " ?help  Esc back  S samples off  f fixed or broken  arrows digit ");
+	else if (c->h >= TALL)
+		chrome_keys(c, " ?help  Esc back  V test or validation  S sample by sample ");
 	else if (s->show_confusion)
-		chrome_keys(c, " ?help  Esc back  x curves and settings  V test or validation ");
+		chrome_keys(c, " ?help  Esc back  x curves and settings  V test/validation  S samples ");
 	else
-		chrome_keys(c, " ?help  Esc back  x confusion difference  V test or validation ");
+		chrome_keys(c, " ?help  Esc back  x confusion difference  V test/validation  S samples ");
 }
 
 static void compare_draw(const struct app *a, void *state, struct canvas *c)
@@ -239,9 +403,14 @@ static void compare_draw(const struct app *a, void *state, struct canvas *c)
 	int y, chart_h = c->h >= TALL ? 14 : 8;
 
 	draw_compare_keys(s, c);
+	s->samples_hit.rows = 0;
 	if (s->n < 2) {
 		canvas_text(c, 2, 2, "Mark two or more runs with space in the runs list (L), then C.",
 			    COLOR_DIM, 0, 0);
+		return;
+	}
+	if (s->samples) {
+		draw_samples(s, c);
 		return;
 	}
 	if (c->h < TALL && s->show_confusion) {
@@ -272,7 +441,43 @@ static enum key_result compare_key(struct app *a, void *state, const struct key_
 {
 	struct compare_state *s = state;
 
+	int item;
+
 	switch (k->key) {
+	case 'S':
+		s->samples = !s->samples;
+		s->sample_sel = 0;
+		if (!s->samples)
+			forget_samples(s);
+		return KEY_RELOAD;
+	case 'f':
+		if (!s->samples)
+			return KEY_IGNORED;
+		s->samples = s->samples == 1 ? 2 : 1;
+		s->sample_sel = 0;
+		refresh_samples(s);
+		return KEY_REDRAW;
+	case KEY_LEFT: case 'h': case KEY_RIGHT: case 'l':
+	case KEY_UP: case 'k': case KEY_DOWN: case 'j': {
+		int cols = s->samples_hit.cols > 0 ? s->samples_hit.cols : 1;
+		int d = k->key == KEY_LEFT || k->key == 'h' ? -1 :
+			k->key == KEY_RIGHT || k->key == 'l' ? 1 :
+			k->key == KEY_UP || k->key == 'k' ? -cols : cols;
+
+		if (!s->samples)
+			return KEY_IGNORED;
+		s->sample_sel += d;
+		if (s->sample_sel >= s->n_sample)
+			s->sample_sel = s->n_sample - 1;
+		if (s->sample_sel < 0)
+			s->sample_sel = 0;
+		return KEY_REDRAW;
+	}
+	case KEY_MOUSE:
+		if (!s->samples || (item = hit_grid_item(&s->samples_hit, k->x, k->y)) < 0)
+			return KEY_IGNORED;
+		s->sample_sel = item;
+		return KEY_REDRAW;
 	case 'x':
 		s->show_confusion = !s->show_confusion;
 		return KEY_REDRAW;

@@ -52,6 +52,10 @@ static void forget(struct run_state *s)
 	store_weights_free(&s->weights);
 	free_lines(&s->summary, &s->n_summary);
 	free_lines(&s->yaml_lines, &s->n_yaml);
+	answer_book_free(&s->book);
+	free(s->flip_idx);
+	s->flip_idx = NULL;
+	s->n_flip = 0;
 	s->id = 0;
 	s->run = (struct store_run){0};
 	s->epochs = NULL;
@@ -117,12 +121,75 @@ static int read_artifacts(struct app *a, struct run_state *s, struct dl_error *e
 	return DL_OK;
 }
 
+/* The Confusion tab's answers through time: the validation set's, when
+ * the run kept them. A run still training shows its latest epoch, and
+ * keeps following it while the epoch shown is the last. */
+static void read_book(struct app *a, struct run_state *s)
+{
+	int was_last = s->epoch && s->epoch == s->book.last_epoch, found;
+	struct dl_error err;
+
+	answer_book_free(&s->book);
+	if (answer_book_load(a->store, s->id, "val", &s->book, &found, &err) != DL_OK)
+		app_message(a, "run %lld: %s", (long long)s->id, err.msg);
+	if (!s->book.last_epoch) {
+		s->epoch = 0;
+		s->flips = FLIPS_NONE;
+	} else if ((was_last || !s->k) && !s->epoch) {
+		s->epoch = s->book.last_epoch;
+	} else if (was_last || s->epoch > s->book.last_epoch) {
+		s->epoch = s->book.last_epoch;
+	}
+	run_answers_refresh(s);
+}
+
+/* The list of samples the flips mode shows, into s->flip_idx. */
+static void refresh_flips(struct run_state *s)
+{
+	const struct answer_book *b = &s->book;
+	int k = s->epoch ? s->epoch : b->first_epoch, *other, n_other;
+	const uint8_t *at_k = answer_book_row(b, k), *at_end = answer_book_row(b, b->last_epoch);
+
+	free(s->flip_idx);
+	s->flip_idx = NULL;
+	s->n_flip = 0;
+	if (s->flips == FLIPS_NONE || !at_k || !at_end ||
+	    !(s->flip_idx = malloc(sizeof *s->flip_idx * (size_t)b->set.n)))
+		return;
+	if (s->flips == FLIPS_UNSTABLE) {
+		s->n_flip = store_unstable_samples(&b->hist, s->flip_idx);
+	} else if ((other = malloc(sizeof *other * (size_t)b->set.n))) {
+		if (s->flips == FLIPS_BROKEN)
+			store_answers_flips(&b->set, at_k, at_end, s->flip_idx, &s->n_flip, other,
+					    &n_other);
+		else
+			store_answers_flips(&b->set, at_k, at_end, other, &n_other, s->flip_idx,
+					    &s->n_flip);
+		free(other);
+	}
+}
+
+void run_answers_refresh(struct run_state *s)
+{
+	const uint8_t *row = s->epoch ? answer_book_row(&s->book, s->epoch) : NULL;
+
+	if (s->epoch && !row)
+		s->epoch = 0;
+	if (row)
+		store_answers_confusion(&s->book.set, row, s->epoch_confusion);
+	refresh_flips(s);
+	if (s->flip_sel >= s->n_flip)
+		s->flip_sel = s->n_flip > 0 ? s->n_flip - 1 : 0;
+}
+
 static void read_run(struct app *a, struct run_state *s)
 {
 	struct dl_error err;
-	int found;
+	int found, epoch = s->epoch, last = s->book.last_epoch;
 
 	forget(s);
+	s->book.last_epoch = last;      /* for read_book to know whether it followed */
+	s->epoch = epoch;
 	if (store_get_run(a->store, a->open_run, &s->run, &found, &err) != DL_OK || !found) {
 		if (found)
 			app_message(a, "run %lld: %s", (long long)a->open_run, err.msg);
@@ -139,6 +206,7 @@ static void read_run(struct app *a, struct run_state *s)
 		app_message(a, "run %lld: %s", (long long)s->id, err.msg);
 	if (s->digit_sel >= s->n_samples)
 		s->digit_sel = s->n_samples > 0 ? s->n_samples - 1 : 0;
+	read_book(a, s);
 }
 
 /* Read the run again only when it moved on (an epoch, its status) or
@@ -168,6 +236,9 @@ static void run_enter(struct app *a, void *state)
 	if (s->id != a->open_run) {
 		s->conf_t = s->conf_p = -1;
 		s->digit_sel = s->scroll = 0;
+		s->epoch = s->flip_sel = 0;
+		s->flips = FLIPS_NONE;
+		answer_book_free(&s->book);
 		s->layout = (struct confusion_layout){0};
 	}
 	if (app_row(a, a->open_run))
@@ -219,7 +290,8 @@ static void run_draw(const struct app *a, void *state, struct canvas *c)
 {
 	struct run_state *s = state;
 
-	s->conf_hit.rows = s->digits_hit.rows = 0;
+	s->conf_hit.rows = s->digits_hit.rows = s->flips_hit.rows = 0;
+	s->scrub_w = 0;
 	s->tab_y = -1;
 	if (!s->id) {
 		canvas_text(c, 2, 3, "This run is gone.", COLOR_DIM, 0, 0);
@@ -228,18 +300,35 @@ static void run_draw(const struct app *a, void *state, struct canvas *c)
 	}
 	draw_info(a, s, c);
 	run_tab_draw(a, s, c, 3, c->h - 2);
-	chrome_keys(c, run_tab_keys(s->tab, c->w >= 120));
+	if (s->tab == TAB_CONFUSION && s->book.last_epoch)
+		chrome_keys(c, run_tab_keys_epochs(s->flips != FLIPS_NONE, c->w >= 120));
+	else
+		chrome_keys(c, run_tab_keys(s->tab, c->w >= 120));
 }
 
 /* ---- keys ---- */
 
+/* Classes of the matrix the Confusion tab shows. */
+static int shown_classes(const struct run_state *s)
+{
+	return s->epoch ? s->book.set.n_classes : s->k;
+}
+
 static void move_in_tab(struct run_state *s, int dx, int dy)
 {
-	if (s->tab == TAB_CONFUSION && s->k) {
+	int k = shown_classes(s);
+
+	if (s->tab == TAB_CONFUSION && s->flips != FLIPS_NONE) {
+		s->flip_sel += dx + dy * (s->flips_hit.cols > 0 ? s->flips_hit.cols : 1);
+		if (s->flip_sel >= s->n_flip)
+			s->flip_sel = s->n_flip - 1;
+		if (s->flip_sel < 0)
+			s->flip_sel = 0;
+	} else if (s->tab == TAB_CONFUSION && k) {
 		if (s->conf_t < 0)
 			s->conf_t = s->conf_p = 0;
-		s->conf_t = (s->conf_t + dy + s->k) % s->k;
-		s->conf_p = (s->conf_p + dx + s->k) % s->k;
+		s->conf_t = (s->conf_t + dy + k) % k;
+		s->conf_p = (s->conf_p + dx + k) % k;
 	} else if (s->tab == TAB_DIGITS && s->n_samples) {
 		s->digit_sel += dx + dy * 4;
 		if (s->digit_sel < 0)
@@ -263,7 +352,19 @@ static enum key_result click(struct run_state *s, const struct key_event *k)
 {
 	int item;
 
-	if ((item = hit_grid_item(&s->conf_hit, k->x, k->y)) >= 0) {
+	if (s->scrub_w && k->y == s->scrub_y && k->x >= s->scrub_x &&
+	    k->x < s->scrub_x + s->scrub_w) {
+		int e = widget_epoch_scrubber_pick(s->scrub_x, s->scrub_w, s->book.first_epoch,
+						   s->book.last_epoch, k->x);
+
+		/* the nearest epoch kept */
+		while (e > s->book.first_epoch && !answer_book_row(&s->book, e))
+			e--;
+		s->epoch = e;
+		run_answers_refresh(s);
+	} else if ((item = hit_grid_item(&s->flips_hit, k->x, k->y)) >= 0) {
+		s->flip_sel = item;
+	} else if ((item = hit_grid_item(&s->conf_hit, k->x, k->y)) >= 0) {
 		s->conf_t = s->layout.top + item / s->conf_hit.cols;
 		s->conf_p = s->layout.left + item % s->conf_hit.cols;
 	} else if ((item = hit_grid_item(&s->digits_hit, k->x, k->y)) >= 0) {
@@ -291,6 +392,38 @@ static enum key_result toggle_split(struct app *a, struct run_state *s)
 	s->digit_sel = 0;
 	app_message(a, "showing the %s set", a->show_val ? "validation" : "test");
 	return KEY_RELOAD;
+}
+
+/* [ and ]: the epoch the Confusion tab shows. From the final evaluation
+ * [ goes to the last epoch; ] past the last comes back to it. */
+static enum key_result scrub(struct app *a, struct run_state *s, int dir)
+{
+	const struct answer_book *b = &s->book;
+
+	if (!b->last_epoch) {
+		app_message(a, "run %lld kept no answers per epoch (no validation set, no epoch "
+			    "done yet, or it ran before digitlab kept them)", (long long)s->id);
+		return KEY_REDRAW;
+	}
+	if (!s->epoch)
+		s->epoch = dir < 0 ? b->last_epoch : 0;
+	else if (dir > 0 && s->epoch == b->last_epoch && s->k)
+		s->epoch = 0;
+	else
+		s->epoch = answer_book_step(b, s->epoch, dir);
+	run_answers_refresh(s);
+	return KEY_REDRAW;
+}
+
+/* f: the matrix, then the broken, the fixed and the unstable digits. */
+static enum key_result next_flips(struct app *a, struct run_state *s)
+{
+	if (!s->book.last_epoch)
+		return scrub(a, s, 0);
+	s->flips = (enum flip_list)((s->flips + 1) % FLIPS_COUNT);
+	s->flip_sel = 0;
+	run_answers_refresh(s);
+	return KEY_REDRAW;
 }
 
 static int page(const struct app *a)
@@ -339,13 +472,17 @@ static enum key_result run_key(struct app *a, void *state, const struct key_even
 		app_go(a, VIEW_PAD);
 		return KEY_RELOAD;
 	case 'D': return action_run_key(a, s->id, 'd');
+	case '[': if (s->tab == TAB_CONFUSION) return scrub(a, s, -1); break;
+	case ']': if (s->tab == TAB_CONFUSION) return scrub(a, s, 1); break;
+	case 'f': if (s->tab == TAB_CONFUSION) return next_flips(a, s); break;
 	default:
 		if (k->key >= '1' && k->key < '1' + TAB_COUNT) {
 			set_tab(s, k->key - '1');
 			return KEY_REDRAW;
 		}
-		return action_run_key(a, s->id, k->key);
+		break;
 	}
+	return action_run_key(a, s->id, k->key);
 }
 
 static void run_free(void *state)

@@ -20,6 +20,7 @@
 #define DL_TUI_VIEWS_H
 
 #include "store/store.h"
+#include "tui/answers.h"
 #include "tui/app.h"
 #include "tui/canvas.h"
 #include "tui/chrome.h"
@@ -76,6 +77,9 @@ struct runs_state {
 
 /* ---- run: one run in six tabs ---- */
 
+/* What the Confusion tab shows: the matrix, or a list of flips between
+ * the epoch shown and the last, or the digits that changed most. */
+enum flip_list { FLIPS_NONE, FLIPS_BROKEN, FLIPS_FIXED, FLIPS_UNSTABLE, FLIPS_COUNT };
 enum run_tab { TAB_CURVES, TAB_CONFUSION, TAB_DIGITS, TAB_WEIGHTS, TAB_MODEL, TAB_YAML,
 	       TAB_COUNT };
 
@@ -134,13 +138,30 @@ struct run_state {
 	struct hit_grid digits_hit;     /* item = sample index */
 	int tab_y;                      /* the tab bar's row, -1: not drawn */
 	int tab_x[TAB_COUNT + 1];       /* where each tab starts, then where the last ends */
+	/* The Confusion tab through time: the validation answers of every
+	 * epoch (set.n 0: none kept), the epoch shown, and the flips. */
+	struct answer_book book;
+	int epoch;                      /* the epoch shown ([ and ]); 0: the final evaluation */
+	int epoch_confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES]; /* at epoch, from book */
+	enum flip_list flips;           /* what the tab shows (f) */
+	int *flip_idx;                  /* the samples of the list shown, owned */
+	int n_flip;
+	int flip_sel;                   /* the selected one, in flip_idx */
+	int scrub_x, scrub_y, scrub_w;  /* where the last frame drew the epoch track; w 0: not */
+	struct hit_grid flips_hit;      /* item = position in flip_idx */
 };
+
+/* Confusion tab: recompute epoch_confusion and flip_idx from the book
+ * after the epoch, the list or the book changed (no store, no drawing). */
+void run_answers_refresh(struct run_state *s);
 
 /* The tabs' drawing (run_tabs.c), from top to bottom - 1. */
 void run_tab_draw(const struct app *a, struct run_state *s, struct canvas *c, int top,
 		  int bottom);
 /* The key bar of a tab, at 80 columns or wide. */
 const char *run_tab_keys(enum run_tab tab, int wide);
+/* The Confusion tab's, for a run that kept its answers per epoch. */
+const char *run_tab_keys_epochs(int flips, int wide);
 
 /* ---- compare: the marked runs side by side ---- */
 
@@ -164,6 +185,16 @@ struct compare_state {
 	char **differ;                  /* keys whose values differ; owned */
 	int n_differ;
 	int show_confusion;             /* short terminals: x swaps it for curves and settings */
+	/* S: the first two runs sample by sample on their test set */
+	int samples;                    /* 0: off; 1 fixed by the second; 2 broken by it */
+	struct answer_book books[2];    /* read when samples is on; set.n 0: none kept */
+	int64_t book_ids[2];            /* the runs they were read for */
+	int same;                       /* 1: the same test set; else why says how not */
+	char why[160];
+	int *sample_idx;                /* the samples of the list shown, owned */
+	int n_sample, n_fixed, n_broken;
+	int sample_sel;
+	struct hit_grid samples_hit;    /* item = position in sample_idx */
 };
 
 /* ---- sweep: what one sweep found ---- */
