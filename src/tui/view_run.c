@@ -122,8 +122,9 @@ static int read_artifacts(struct app *a, struct run_state *s, struct dl_error *e
 }
 
 /* The Confusion tab's answers through time: the validation set's, when
- * the run kept them. A run still training shows its latest epoch, and
- * keeps following it while the epoch shown is the last. */
+ * the run kept them. Until a key chooses an epoch, a run still training
+ * (no final matrix yet) shows its latest epoch, and a finished one its
+ * final evaluation; a chosen epoch that was the last follows new ones. */
 static void read_book(struct app *a, struct run_state *s)
 {
 	int was_last = s->epoch && s->epoch == s->book.last_epoch, found;
@@ -135,8 +136,8 @@ static void read_book(struct app *a, struct run_state *s)
 	if (!s->book.last_epoch) {
 		s->epoch = 0;
 		s->flips = FLIPS_NONE;
-	} else if ((was_last || !s->k) && !s->epoch) {
-		s->epoch = s->book.last_epoch;
+	} else if (!s->epoch_chosen) {
+		s->epoch = s->k ? 0 : s->book.last_epoch;
 	} else if (was_last || s->epoch > s->book.last_epoch) {
 		s->epoch = s->book.last_epoch;
 	}
@@ -236,7 +237,7 @@ static void run_enter(struct app *a, void *state)
 	if (s->id != a->open_run) {
 		s->conf_t = s->conf_p = -1;
 		s->digit_sel = s->scroll = 0;
-		s->epoch = s->flip_sel = 0;
+		s->epoch = s->flip_sel = s->epoch_chosen = 0;
 		s->flips = FLIPS_NONE;
 		answer_book_free(&s->book);
 		s->layout = (struct confusion_layout){0};
@@ -361,6 +362,7 @@ static enum key_result click(struct run_state *s, const struct key_event *k)
 		while (e > s->book.first_epoch && !answer_book_row(&s->book, e))
 			e--;
 		s->epoch = e;
+		s->epoch_chosen = 1;
 		run_answers_refresh(s);
 	} else if ((item = hit_grid_item(&s->flips_hit, k->x, k->y)) >= 0) {
 		s->flip_sel = item;
@@ -405,6 +407,7 @@ static enum key_result scrub(struct app *a, struct run_state *s, int dir)
 			    "done yet, or it ran before digitlab kept them)", (long long)s->id);
 		return KEY_REDRAW;
 	}
+	s->epoch_chosen = 1;
 	if (!s->epoch)
 		s->epoch = dir < 0 ? b->last_epoch : 0;
 	else if (dir > 0 && s->epoch == b->last_epoch && s->k)

@@ -142,6 +142,8 @@ struct run_state {
 	 * epoch (set.n 0: none kept), the epoch shown, and the flips. */
 	struct answer_book book;
 	int epoch;                      /* the epoch shown ([ and ]); 0: the final evaluation */
+	int epoch_chosen;               /* 0: epoch follows the run (its latest epoch while it
+	                                   trains, then the final evaluation); 1: a key chose it */
 	int epoch_confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES]; /* at epoch, from book */
 	enum flip_list flips;           /* what the tab shows (f) */
 	int *flip_idx;                  /* the samples of the list shown, owned */
