@@ -52,13 +52,8 @@ static const char *const help_lines[] = {
 	"           scroll on Weights, Model and YAML",
 	"  V        the validation set's confusion and digits, or the test set's",
 	"  d        a pad to draw a digit on for the run's model (D deletes here)",
-	"  [ ]      Confusion: the validation matrix after an earlier, later epoch",
-	"           (every epoch's answers are kept; a click on the track picks one);",
-	"           a cell's digits are those that epoch answered so",
-	"  f        Confusion: the digits right after the epoch shown and wrong at",
-	"           the end (broken), the reverse (fixed), those whose answer changed",
-	"           most often (unstable), each with its answers through the epochs",
-	"           (a dot where right, else the class answered); then the matrix",
+	"  [ ] f    Confusion: the validation matrix after an earlier, later epoch;",
+	"           f: digits broken, fixed since it, and unstable ones",
 	"  The header shows the run's tags [in brackets] and its note.",
 	"",
 	"Sweep view (w on a run of a sweep)",
@@ -95,9 +90,7 @@ static const char *const help_lines[] = {
 	"  x        the confusion difference in place of curves and settings",
 	"           (terminals under 40 rows)",
 	"  V        the validation sets' confusion difference, or the test sets'",
-	"  S        the first two runs sample by sample on their test set: the",
-	"           digits the second fixes and breaks, with both runs' answers and",
-	"           confidences; f fixed or broken, arrows or a click a digit",
+	"  S        the first two runs sample by sample: digits fixed, broken (f)",
 };
 
 #define HELP_LINES ((int)(sizeof help_lines / sizeof help_lines[0]))
