@@ -24,12 +24,15 @@ say() { printf '==> %s\n' "$*"; }
 # damages stores behind digitlab's back with the sqlite3 shell.
 # libpng-dev reads the PNG images of folder data sets and `digitlab predict`.
 # The ONNX test checks exported models with Debian's python3-onnx (for
-# Debian's own python3, whatever python3 comes first in PATH).
+# Debian's own python3, whatever python3 comes first in PATH). The Slurm
+# executor's test brings up a one-node cluster of Debian's Slurm and munge.
 need_packages() {
 	missing=""
 	test_tools=""
 	[ "$mode" = check ] &&
-		test_tools="tmux:cmd:tmux valgrind:cmd:valgrind sqlite3:cmd:sqlite3 python3-onnx:py:onnx nodejs:cmd:node"
+		test_tools="tmux:cmd:tmux valgrind:cmd:valgrind sqlite3:cmd:sqlite3 python3-onnx:py:onnx nodejs:cmd:node
+			slurmctld:file:/usr/sbin/slurmctld slurmd:file:/usr/sbin/slurmd
+			slurm-client:cmd:sbatch munge:file:/usr/sbin/munged"
 	for pair in $test_tools \
 		gcc:cmd:gcc make:cmd:make autoconf:cmd:autoconf automake:cmd:automake \
 		libtool:cmd:libtoolize pkg-config:cmd:pkg-config npm:cmd:npm \
@@ -42,6 +45,7 @@ need_packages() {
 		pc) { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$what"; } ||
 			missing="$missing $pkg" ;;
 		py) /usr/bin/python3 -c "import $what" >/dev/null 2>&1 || missing="$missing $pkg" ;;
+		file) [ -e "$what" ] || missing="$missing $pkg" ;;
 		esac
 	done
 	echo "$missing"

@@ -568,6 +568,10 @@ static void test_history(void)
 
 /* What migration 5 -> 6 added, taken away again: a store of schema 5. */
 #define UNDO_SCHEMA_6 "DROP TABLE sample_sets; DROP TABLE answers; DROP TABLE digits;"
+
+/* What migration 6 -> 7 added, taken away again: a store of schema 6. */
+#define UNDO_SCHEMA_7 "DROP TABLE jobs;"
+
 /* What migration 4 -> 5 added, taken away again: a store of schema 4. */
 #define UNDO_SCHEMA_5 \
 	"PRAGMA writable_schema = ON;" \
@@ -604,7 +608,7 @@ static void test_migration(void)
 	old = add(s, "old", 0, 0);
 	store_close(s);
 	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
 			"PRAGMA user_version = 3",
 			NULL, NULL, NULL) == SQLITE_OK, "a store made version 3 again");
 	sqlite3_close(raw);
@@ -652,7 +656,7 @@ static void test_migration_5(void)
 	store_add_run(s, &r, &id, &err);
 	store_close(s);
 	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "PRAGMA user_version = 4", NULL, NULL, NULL) ==
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "PRAGMA user_version = 4", NULL, NULL, NULL) ==
 	   SQLITE_OK, "a store made version 4 again");
 	ok(sqlite3_exec(raw, "UPDATE runs SET status = 'pruned'", NULL, NULL, NULL) ==
 	   SQLITE_CONSTRAINT, "which refuses the status pruned");
@@ -920,7 +924,7 @@ static void test_migration_2(void)
 	snprintf(dir, sizeof dir, "%s/migrate-2", root);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
+	    sqlite3_exec(db, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
 			 " ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 1",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		ok(0, "cannot make a schema 1 database");
@@ -1512,7 +1516,7 @@ static void test_class_names(void)
 	store_close(s);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) == SQLITE_OK) {
-		sqlite3_exec(db, UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
+		sqlite3_exec(db, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
 			     "PRAGMA user_version = 2", NULL, NULL, NULL);
 		sqlite3_close(db);
 	}
@@ -1558,6 +1562,52 @@ static void test_metric_summary(void)
 	   store_metric_from_name("val_los") == -1, "metrics by name");
 }
 
+/* The job rows of the Slurm executor: kept, listed while their runs run,
+ * counted for the dashboard, and never taken for a dead local worker's. */
+static void test_jobs(void)
+{
+	struct store *s = fresh_store("jobs");
+	struct store_job j = {.array_task = 3, .job_id = 812, .spool_offset = 42, .attempts = 1},
+			 got, *list;
+	struct store_claim c;
+	struct dl_error err;
+	int64_t a, b;
+	int found, n, pending, running;
+
+	if (!s)
+		return;
+	a = add(s, "a", 0, 0);
+	b = add(s, "b", 0, 0);
+	ok(store_claim_run(s, "slurm:dl-1", &c, &found, &err) == DL_OK && found && c.id == a,
+	   "a run claimed for Slurm");
+	store_claim_free(&c);
+	j.run_id = a;
+	snprintf(j.executor, sizeof j.executor, "slurm");
+	snprintf(j.job_name, sizeof j.job_name, "dl-1");
+	snprintf(j.node, sizeof j.node, "cn01");
+	snprintf(j.state, sizeof j.state, "RUNNING");
+	ok(store_put_job(s, &j, &err) == DL_OK && store_get_job(s, a, &got, &found, &err) == DL_OK &&
+	   found && got.job_id == 812 && got.array_task == 3 && !strcmp(got.node, "cn01") &&
+	   got.spool_offset == 42 && got.attempts == 1 && !strcmp(got.job_name, "dl-1"),
+	   "a job row is kept as written");
+	ok(store_get_job(s, b, &got, &found, &err) == DL_OK && !found,
+	   "a run without one trained locally");
+	request(s, a, STORE_REQUEST_STOP);
+	ok(store_list_active_jobs(s, "slurm", &list, &n, &err) == DL_OK && n == 1 &&
+	   list[0].run_id == a && list[0].request == STORE_REQUEST_STOP,
+	   "the running run's job is listed with its request");
+	free(list);
+	ok(store_count_jobs(s, "slurm", &pending, &running, &err) == DL_OK && pending == 0 &&
+	   running == 1, "and counted as running in Slurm");
+	ok(store_recover_stale(s, -1, &n, &err) == DL_OK && n == 0 &&
+	   status_of(s, a) == STORE_RUNNING,
+	   "a Slurm run has no heartbeat here, and is not taken for a dead worker's");
+	ok(store_list_jobs(s, &list, &n, &err) == DL_OK && n == 1 && list[0].run_id == a,
+	   "every job row");
+	free(list);
+	store_close(s);
+}
+
 int main(void)
 {
 	snprintf(root, sizeof root, "/tmp/digitlab-store-test.%d", (int)getpid());
@@ -1581,6 +1631,7 @@ int main(void)
 	test_class_names();
 	test_requests();
 	test_stale();
+	test_jobs();
 	test_rm();
 	test_tags_and_notes();
 	test_listing();

@@ -29,6 +29,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_augment_preview(int argc, char **argv);
 int cmd_weights(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_request(int argc, char **argv);      /* cancel, stop, pause, resume, retry */
 int cmd_priority(int argc, char **argv);

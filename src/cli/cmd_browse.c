@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "run/executor.h"
 #include "cli/report.h"
 #include "run/enqueue.h"
 #include "util/format.h"
@@ -373,6 +374,8 @@ int cli_list_queue(int argc, char **argv)
 	struct store *s;
 	struct dl_error err;
 	int n, kept = 0, all = argc > 1 && !strcmp(argv[1], "--all"), paused = 0, status;
+	struct store_job *jobs = NULL;
+	int n_jobs = 0;
 
 	if (argc > 1 + all)
 		return cli_usage_error("queue", "ls takes only --all");
@@ -380,7 +383,8 @@ int cli_list_queue(int argc, char **argv)
 		return 1;
 	dl_error_clear(&err);
 	if (store_list_runs(s, &f, &rows, &n, &err) != DL_OK ||
-	    store_queue_paused(s, &paused, &err) != DL_OK) {
+	    store_queue_paused(s, &paused, &err) != DL_OK ||
+	    store_list_jobs(s, &jobs, &n_jobs, &err) != DL_OK) {
 		cli_print_error(&err);
 		store_close(s);
 		return 1;
@@ -391,12 +395,15 @@ int cli_list_queue(int argc, char **argv)
 	qsort(rows, (size_t)kept, sizeof *rows, queue_order);
 	if (paused)
 		printf("the queue is paused: nothing more is started (digitlab queue resume)\n");
-	printf("%5s  %-*s %-14s %4s %3s %-13s %10s %8s  %s\n", "ID", NAME_WIDTH, "NAME", "STATUS",
-	       "PRIO", "THR", "EPOCH", "SAMPLES/S", "ETA", "WORKER");
+	printf("%5s  %-*s %-14s %4s %3s %-13s %10s %8s  %-6s %-10s %-10s %s\n", "ID",
+	       NAME_WIDTH, "NAME", "STATUS", "PRIO", "THR", "EPOCH", "SAMPLES/S", "ETA", "EXEC",
+	       "JOB", "NODE", "WORKER");
 	for (int i = 0; i < kept; i++) {
 		const struct store_row *r = &rows[i];
 		char st[32], ep[32], sps[16], eta[16], name[300], cell[4 * NAME_WIDTH + 1], thr[16];
+		char job[TEXT_ESCAPED_SIZE(48)], node[TEXT_ESCAPED_SIZE(64)];
 		char worker[TEXT_ESCAPED_SIZE(sizeof r->worker)];
+		struct executor_cells where;
 
 		snprintf(ep, sizeof ep, "%d", r->epochs);
 		if (r->status == STORE_RUNNING)
@@ -404,15 +411,20 @@ int cli_list_queue(int argc, char **argv)
 		snprintf(sps, sizeof sps, "-");
 		if (r->status == STORE_RUNNING && !isnan(r->samples_per_s))
 			snprintf(sps, sizeof sps, "%.0f", r->samples_per_s);
-		printf("%5lld  %s %-14s %4d %3s %-13s %10s %8s  %s\n", (long long)r->id,
+		executor_cells(r, executor_find_job(jobs, n_jobs, r->id), &where);
+		printf("%5lld  %s %-14s %4d %3s %-13s %10s %8s  %-6s %-10s %-10s %s\n",
+		       (long long)r->id,
 		       text_cell(cell, sizeof cell, report_run_name(r, NAME_WIDTH, name, sizeof name),
 				 NAME_WIDTH), fmt_status(r, st, sizeof st),
 		       r->priority, run_threads(s, r->id, thr, sizeof thr), ep, sps,
 		       r->status == STORE_RUNNING ? format_duration(r->eta_s, eta, sizeof eta) : "-",
+		       where.executor, text_escape(job, sizeof job, where.job, TEXT_ONE_LINE),
+		       text_escape(node, sizeof node, where.node, TEXT_ONE_LINE),
 		       text_escape(worker, sizeof worker, r->status == STORE_RUNNING ? r->worker : "",
 				   TEXT_ONE_LINE));
 	}
 	free(rows);
+	free(jobs);
 	status = print_blocked(s);
 	store_close(s);
 	return status;

@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{"bench", cmd_bench, "measure training speed on MNIST"},
 	{"queue", cmd_queue, "queue experiment files (sweeps too); list, pause or resume the queue"},
 	{"serve", cmd_serve, "train the queue with a pool of workers, headless"},
+	{"worker", cmd_worker, "train one spooled run (the command of Slurm jobs)"},
 	{"cancel", cmd_request, "stop runs now"},
 	{"stop", cmd_request, "stop runs after their current epoch, keeping the checkpoint"},
 	{"pause", cmd_request, "hold queued runs"},

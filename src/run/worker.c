@@ -23,18 +23,16 @@ static int fail_run(struct store *s, int64_t id, const char *why, struct dl_erro
 	return store_finish_run(s, id, &r, err);
 }
 
-/* The experiment of a claimed run and its data, the model checked against
- * it, and its summary (*summary, malloc'd). */
-static int prepare(const struct store_claim *c, const struct worker_opts *o,
+int worker_prepare(int64_t id, const char *yaml, const char *cache_dir,
 		   struct experiment *exp, struct data_split *data, char **summary,
 		   struct dl_error *why)
 {
 	char name[64];
 
-	snprintf(name, sizeof name, "run %lld", (long long)c->id);
-	if (trainer_parse_experiment(exp, c->yaml, strlen(c->yaml), name, NULL, 0, why) != DL_OK)
+	snprintf(name, sizeof name, "run %lld", (long long)id);
+	if (trainer_parse_experiment(exp, yaml, strlen(yaml), name, NULL, 0, why) != DL_OK)
 		return DL_ERR;
-	if (data_load(&exp->data, o->cache_dir, exp->seed, data, why) != DL_OK)
+	if (data_load(&exp->data, cache_dir, exp->seed, data, why) != DL_OK)
 		return DL_ERR;
 	if (trainer_check_model(exp, data->train.n_classes, why) != DL_OK ||
 	    model_summary_text(exp, summary, why) != DL_OK) {
@@ -44,14 +42,7 @@ static int prepare(const struct store_claim *c, const struct worker_opts *o,
 	return DL_OK;
 }
 
-/*
- * A checkpoint proves whose it is by the experiment it holds: training is
- * a function of the canonical experiment (seed included), so a checkpoint
- * of the same canonical experiment is the one this run would have written,
- * and any other is another run's, whatever its file is called. Resuming
- * from one would end this run "done" with that run's weights.
- */
-static int checkpoint_is_this_run(const struct checkpoint *ck, const struct experiment *exp,
+int worker_checkpoint_is_this_run(const struct checkpoint *ck, const struct experiment *exp,
 				  const char *path, struct dl_error *why)
 {
 	struct experiment theirs;
@@ -118,7 +109,7 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 	int64_t id = c->id;
 
 	dl_error_clear(&why);
-	if (prepare(c, o, &exp, &data, &summary, &why) != DL_OK) {
+	if (worker_prepare(c->id, c->yaml, o->cache_dir, &exp, &data, &summary, &why) != DL_OK) {
 		char msg[2048];
 
 		dl_error_format(&why, msg, sizeof msg);
@@ -137,7 +128,7 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 	snprintf(path, sizeof path, "%s/run-%lld.model", o->checkpoint_dir, (long long)id);
 	if (c->checkpoint[0] && access(c->checkpoint, R_OK) == 0) {
 		rc = checkpoint_read(c->checkpoint, &ck, &why);
-		if (rc == DL_OK && checkpoint_is_this_run(&ck, &exp, c->checkpoint, &why) != DL_OK) {
+		if (rc == DL_OK && worker_checkpoint_is_this_run(&ck, &exp, c->checkpoint, &why) != DL_OK) {
 			checkpoint_free(&ck);
 			rc = DL_ERR;
 		}

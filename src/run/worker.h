@@ -49,4 +49,26 @@ int worker_run_next(struct store *s, const struct worker_opts *o, int *ran,
 int worker_train(struct store *s, const struct worker_opts *o, struct store_claim *c,
 		 int threads, struct dl_error *err);
 
+struct experiment;
+struct data_split;
+struct checkpoint;
+
+/* The experiment of run `id` from its canonical YAML, its data from
+ * cache_dir, the model checked against it, and its summary (*summary,
+ * malloc'd). DL_ERR with why filled: the run cannot be trained. */
+int worker_prepare(int64_t id, const char *yaml, const char *cache_dir,
+		   struct experiment *exp, struct data_split *data, char **summary,
+		   struct dl_error *why);
+
+/*
+ * A checkpoint proves whose it is by the experiment it holds: training is
+ * a function of the canonical experiment (seed included), so a checkpoint
+ * of the same canonical experiment is the one this run would have written,
+ * and any other is another run's, whatever its file is called. Resuming
+ * from one would end this run "done" with that run's weights: DL_ERR, with
+ * why saying so.
+ */
+int worker_checkpoint_is_this_run(const struct checkpoint *ck, const struct experiment *exp,
+				  const char *path, struct dl_error *why);
+
 #endif

@@ -487,7 +487,10 @@ int store_recover_stale(struct store *s, double max_age, int *count, struct dl_e
 	*count = 0;
 	if (store_prepare(s, "UPDATE runs SET status = " REST_STATUS ", finished = "
 			  REST_FINISHED ", request = 'none' WHERE status = 'running' "
-			  "AND (heartbeat IS NULL OR heartbeat < ?1)", &st, what, err) != DL_OK)
+			  "AND (heartbeat IS NULL OR heartbeat < ?1) "
+			  /* a Slurm job waits or trains without a heartbeat here:
+			   * its serve follows it (store.h, "executors") */
+			  "AND worker NOT LIKE 'slurm:%'", &st, what, err) != DL_OK)
 		return DL_ERR;
 	sqlite3_bind_double(st, 1, store_now() - max_age);
 	return store_step_done(s, st, what, count, err);

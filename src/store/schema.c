@@ -154,6 +154,16 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	" split TEXT NOT NULL, idx INTEGER NOT NULL, pixels BLOB NOT NULL,"
 	" PRIMARY KEY (run_id, split, idx));",
+	/* 6 -> 7: where a run trains when not in a local worker: its executor
+	 * ('slurm'), the scheduler's job and node, and how far its spool log
+	 * has been imported. A run without a row trained locally. */
+	"CREATE TABLE jobs ("
+	" run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	" executor TEXT NOT NULL, job_name TEXT NOT NULL DEFAULT '',"
+	" job_id INTEGER NOT NULL DEFAULT 0, array_task INTEGER NOT NULL DEFAULT -1,"
+	" node TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT '',"
+	" spool_offset INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	" submitted REAL);",
 };
 
 /* ---- the directory and the file ---- */

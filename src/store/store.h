@@ -40,7 +40,7 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 6  /* the newest schema this code knows */
+#define STORE_SCHEMA_VERSION 7  /* the newest schema this code knows */
 #define STORE_MAX_CLASSES 128   /* confusion matrices are at most 128 x 128 */
 #define STORE_CLASS_NAME_MAX 64 /* bytes of a class name, NUL included */
 
@@ -705,5 +705,44 @@ int store_metric_from_name(const char *name);   /* -1 when unknown */
 int store_metric_higher_is_better(enum store_metric m);
 void store_metric_summarize(const struct store_epoch *e, int n, enum store_metric m,
 			    struct store_metric_summary *out);
+/* ---- executors: where a run trains ----
+ *
+ * A run trained by a local worker has no job row: its executor is "local"
+ * and its node the host in its worker name. A run handed to a scheduler
+ * (the Slurm executor, src/run/slurm.h) has one, kept by the serve that
+ * submitted it, so that a serve started again adopts its jobs instead of
+ * submitting them twice. Runs of the Slurm executor are claimed (running)
+ * from submission on, under the worker name "slurm:JOB_NAME"; stale-worker
+ * recovery leaves them to their serve, whose jobs outlive it.
+ */
+struct store_job {
+	int64_t run_id;
+	char executor[16];      /* "slurm" */
+	char job_name[64];      /* the name it was submitted under */
+	int64_t job_id;         /* the scheduler's id (an array's), 0: not known yet */
+	int array_task;         /* its task in the array, -1: a single job */
+	char node[64];          /* where it runs or ran, "" not yet */
+	char state[24];         /* the scheduler's word: PENDING, RUNNING, ... */
+	int64_t spool_offset;   /* bytes of its spool log imported */
+	int attempts;           /* jobs of it that ended without a result */
+	double submitted;       /* unix seconds, 0: never */
+	enum store_request request; /* store_list_active_jobs: the run's request */
+};
+
+/* Insert or replace the run's job row (request is not stored). */
+int store_put_job(struct store *s, const struct store_job *j, struct dl_error *err);
+/* *found is 0 when the run has no job row (it trained locally, or not yet). */
+int store_get_job(struct store *s, int64_t run_id, struct store_job *out, int *found,
+		  struct dl_error *err);
+/* The job rows of running runs of `executor`, by run id, with each run's
+ * pending request. *out is malloc'd (free() it; NULL when *n is 0). */
+int store_list_active_jobs(struct store *s, const char *executor, struct store_job **out,
+			   int *n, struct dl_error *err);
+/* Every job row, by run id (for listings). *out as above. */
+int store_list_jobs(struct store *s, struct store_job **out, int *n, struct dl_error *err);
+/* Of the running runs of `executor`, how many wait in the scheduler
+ * (state PENDING or not yet submitted) and how many run there. */
+int store_count_jobs(struct store *s, const char *executor, int *pending, int *running,
+		     struct dl_error *err);
 
 #endif

@@ -24,6 +24,19 @@ void app_reload(struct app *a)
 	a->store_problem[0] = '\0';
 	if (store_queue_paused(a->store, &a->queue_paused, &err) != DL_OK)
 		snprintf(a->store_problem, sizeof a->store_problem, "%.200s", err.msg);
+	/* where runs train (executor, Slurm job, node), for the lists and
+	 * the header */
+	struct store_job *jobs;
+
+	if (store_list_jobs(a->store, &jobs, &n, &err) != DL_OK ||
+	    store_count_jobs(a->store, "slurm", &a->slurm_pending, &a->slurm_running,
+			     &err) != DL_OK) {
+		snprintf(a->store_problem, sizeof a->store_problem, "%.200s", err.msg);
+		return;
+	}
+	free(a->jobs);
+	a->jobs = jobs;
+	a->n_jobs = n;
 }
 
 void app_free(struct app *a)
@@ -31,6 +44,9 @@ void app_free(struct app *a)
 	free(a->rows);
 	a->rows = NULL;
 	a->n_rows = 0;
+	free(a->jobs);
+	a->jobs = NULL;
+	a->n_jobs = 0;
 	modal_close(&a->modal);
 }
 

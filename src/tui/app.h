@@ -39,6 +39,9 @@ struct app {
 	int queue_paused;
 	char store_problem[256];        /* "" or why the store cannot be read: a banner */
 	char store_warning[300];        /* "" or store_health's sentence: a banner */
+	struct store_job *jobs;         /* the runs that went to Slurm, by run id; owned */
+	int n_jobs;
+	int slurm_pending, slurm_running; /* of the running runs, jobs Slurm holds so */
 
 	/* the header's facts, kept by the loop */
 	char workers[96];               /* "workers: 2 in-process", "workers: serve pid 7" */

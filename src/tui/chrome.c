@@ -14,9 +14,14 @@ void chrome_header(const struct app *a, struct canvas *c)
 		queued += a->rows[i].status == STORE_QUEUED || a->rows[i].status == STORE_INTERRUPTED;
 	}
 	canvas_fill(c, 0, 0, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
+	char slurm[64] = "";
+
+	if (a->slurm_pending || a->slurm_running)
+		snprintf(slurm, sizeof slurm, "  slurm %d pending %d running", a->slurm_pending,
+			 a->slurm_running);
 	canvas_printf(c, 0, 0, COLOR_TITLE, ATTR_BOLD | ATTR_REVERSE,
-		      " digitlab  %s  running %d  queued %d  cpu %3.0f%%%s ", a->workers, busy, queued,
-		      a->cpu_percent, a->queue_paused ? "  QUEUE PAUSED" : "");
+		      " digitlab  %s  running %d  queued %d%s  cpu %3.0f%%%s ", a->workers, busy,
+		      queued, slurm, a->cpu_percent, a->queue_paused ? "  QUEUE PAUSED" : "");
 }
 
 void chrome_keys(struct canvas *c, const char *keys)

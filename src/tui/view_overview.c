@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/executor.h"
 #include "tui/actions.h"
 #include "tui/views.h"
 #include "tui/widgets.h"
 #include "util/format.h"
+#include "util/text.h"
 
 #define LIST_TOP 2              /* the heading's line; the list starts below */
 
@@ -68,20 +70,44 @@ static void overview_enter(struct app *a, void *state)
 
 /* Columns: narrower names at 80 columns, the sparkline takes what is left. */
 struct overview_cols {
-	int name_w, speed, spark_w;
+	int name_w, speed, where_w, spark_w;
 };
 
 /* Samples per second from 100 columns; the name (with its sweep point)
  * wider from 120. */
 static struct overview_cols overview_cols(int w)
 {
-	struct overview_cols o = {w >= 120 ? 36 : 20, w >= 100, 0};
+	struct overview_cols o = {w >= 120 ? 36 : 20, w >= 100, w >= 100 ? 20 : 0, 0};
 
-	/* id 6, name, status 10, progress 11, epoch 8, eta 7, speed 8, best 7 */
-	o.spark_w = w - (6 + o.name_w + 1 + 10 + 11 + 8 + 7 + (o.speed ? 8 : 0) + 7 + 1);
+	/* id 6, name, status 10, progress 11, epoch 8, eta 7, speed 8, where,
+	 * best 7 */
+	o.spark_w = w - (6 + o.name_w + 1 + 10 + 11 + 8 + 7 + (o.speed ? 8 : 0) +
+			 (o.where_w ? o.where_w + 1 : 0) + 7 + 1);
 	if (o.spark_w > 40)
 		o.spark_w = 40;
 	return o;
+}
+
+/* "slurm 12_3 vm", "local vm", "" for a run that never started. The node
+ * and job come from the store and from Slurm: escaped. */
+static void where_cell(const struct store_row *r, const struct store_job *j, char *buf,
+		       size_t size)
+{
+	char node[TEXT_ESCAPED_SIZE(64)], job[TEXT_ESCAPED_SIZE(48)];
+	struct executor_cells e;
+
+	executor_cells(r, j, &e);
+	if (!strcmp(e.executor, "-")) {
+		buf[0] = '\0';
+		return;
+	}
+	text_escape(node, sizeof node, e.node, TEXT_ONE_LINE);
+	text_escape(job, sizeof job, e.job, TEXT_ONE_LINE);
+	/* cut, not refused: the cell shows what fits */
+	if (j)
+		snprintf(buf, size, "%.15s %.60s %.120s", e.executor, job, node);
+	else
+		snprintf(buf, size, "%.15s %.120s", e.executor, node);
 }
 
 static void draw_row(const struct app *a, const struct spark *sp, struct canvas *c, int y,
@@ -91,7 +117,6 @@ static void draw_row(const struct app *a, const struct spark *sp, struct canvas 
 	int x = 0, n, fg = chrome_status_color(r->status), attr = selected ? ATTR_REVERSE : 0;
 	int running = r->status == STORE_RUNNING;
 
-	(void)a;
 	if (selected)
 		canvas_fill(c, 0, y, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
 	row_label_fit(r, oc.name_w, c->ascii, name, sizeof name);
@@ -110,6 +135,13 @@ static void draw_row(const struct app *a, const struct spark *sp, struct canvas 
 		x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%7.0f ", r->samples_per_s);
 	else if (oc.speed)
 		x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%7s ", "");
+	if (oc.where_w) {
+		char where[512];
+
+		where_cell(r, executor_find_job(a->jobs, a->n_jobs, r->id), where, sizeof where);
+		n = canvas_text(c, x, y, where, COLOR_DIM, attr, oc.where_w);
+		x += n + canvas_printf(c, x + n, y, COLOR_DEFAULT, attr, "%*s", oc.where_w - n + 1, "");
+	}
 	/* ".9823": the leading zero of an accuracy says nothing */
 	chrome_accuracy(r->best_val_accuracy, acc, sizeof acc);
 	x += canvas_printf(c, x, y, COLOR_DEFAULT, attr, "%6s ", acc[0] == '0' ? acc + 1 : acc);
@@ -129,6 +161,8 @@ static void overview_draw(const struct app *a, void *state, struct canvas *c)
 		     "STATUS", "PROGRESS", "EPOCH", "ETA");
 	if (oc.speed)
 		x += snprintf(head + x, sizeof head - (size_t)x, "%7s ", "SAMP/S");
+	if (oc.where_w)
+		x += snprintf(head + x, sizeof head - (size_t)x, "%-*s ", oc.where_w, "WHERE");
 	snprintf(head + x, sizeof head - (size_t)x, "%6s %s", "BEST", "VAL ACC");
 	chrome_heading(c, 1, head);
 	run_list_scroll(&s->list, rows);
