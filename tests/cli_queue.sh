@@ -35,7 +35,7 @@ is "$?:$out" "2:digitlab: $scratch/bad.yaml:10:45: error: model.layers[0].dense.
 is "$(count_runs)" 0 "and no file of the command was queued"
 sed 's/repeats: 2/repeat: 2/' "$scratch/sweep.yaml" > "$scratch/bad.yaml"
 out=$(dl queue add "$scratch/bad.yaml" 2>&1)
-is "$out" "digitlab: $scratch/bad.yaml:11:3: error: unknown key 'repeat' in sweep (expected grid, repeats, inits, keep, objective or subject_to)" \
+is "$out" "digitlab: $scratch/bad.yaml:11:3: error: unknown key 'repeat' in sweep (expected grid, repeats, inits, keep, objective, subject_to, search, n, space or prune)" \
 	"an unknown sweep key is named"
 
 # ---- a sweep: grid x repeats, with the best of 4 initialisations ----

@@ -367,6 +367,40 @@ static const char *run_threads(struct store *s, int64_t id, char *buf, size_t si
 	return buf;
 }
 
+/* Sweeps whose runs are still to be proposed (search tpe): not in the
+ * queue yet, but they will be. */
+static int print_growing(struct store *s)
+{
+	struct store_sweep_run *runs;
+	struct store_sweep sw;
+	struct dl_error err;
+	int64_t *ids;
+	int n, made;
+
+	dl_error_clear(&err);
+	if (store_list_growing(s, 0, &ids, &n, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		char name[TEXT_ESCAPED_SIZE(sizeof sw.name)];
+
+		if (store_get_sweep(s, ids[i], &sw, &err) != DL_OK ||
+		    store_sweep_runs(s, ids[i], &runs, &made, &err) != DL_OK) {
+			cli_print_error(&err);
+			free(ids);
+			return 1;
+		}
+		free(runs);
+		printf("sweep %lld %s (tpe): %d of %d runs made; the next are proposed as workers "
+		       "free up (digitlab cancel --sweep %lld stops it)\n", (long long)ids[i],
+		       text_escape(name, sizeof name, sw.name, TEXT_ONE_LINE), made,
+		       sw.planned_points, (long long)ids[i]);
+	}
+	free(ids);
+	return 0;
+}
+
 int cli_list_queue(int argc, char **argv)
 {
 	struct store_filter f = {.status = -1};
@@ -426,6 +460,8 @@ int cli_list_queue(int argc, char **argv)
 	free(rows);
 	free(jobs);
 	status = print_blocked(s);
+	if (!status)
+		status = print_growing(s);
 	store_close(s);
 	return status;
 }

@@ -80,7 +80,7 @@ static int check_one(struct experiment *exp, const char *file, const struct file
 
 /* Every point of a file's sweep, checked as the file itself is. *runs
  * receives how many runs the sweep makes (0 without one). */
-static int check_sweep(const char *file, const struct file_args *a, int *runs)
+static int check_sweep(const char *file, const struct file_args *a, int *runs, int *growing)
 {
 	struct sweep_plan plan;
 	struct dl_error err;
@@ -103,7 +103,8 @@ static int check_sweep(const char *file, const struct file_args *a, int *runs)
 		cli_print_error(&err);
 		rc = DL_ERR;
 	}
-	*runs = plan.has_sweep ? plan.n : 0;
+	*runs = plan.has_sweep ? plan.planned : 0;
+	*growing = plan.growing;
 	sweep_plan_free(&plan);
 	return rc;
 }
@@ -112,15 +113,19 @@ int cmd_check(int argc, char **argv)
 {
 	struct file_args a;
 	struct experiment exp;
-	int status = parse_file_args("check", check_help, argc, argv, &a), bad = 0, runs;
+	int status = parse_file_args("check", check_help, argc, argv, &a), bad = 0, runs, growing;
 	char file[4096];
 
 	if (status)
 		return status < 0 ? 0 : status;
 	for (int i = 0; i < a.n_files; i++) {
 		if (check_one(&exp, a.files[i], &a) != DL_OK ||
-		    check_sweep(a.files[i], &a, &runs) != DL_OK)
+		    check_sweep(a.files[i], &a, &runs, &growing) != DL_OK)
 			bad++;
+		else if (growing)
+			printf("%s: ok (a tpe sweep of %d runs, proposed as it trains; the first "
+			       "checked)\n", text_escape(file, sizeof file, a.files[i], TEXT_ONE_LINE),
+			       runs);
 		else if (runs)
 			printf("%s: ok (a sweep of %d runs)\n",
 			       text_escape(file, sizeof file, a.files[i], TEXT_ONE_LINE), runs);

@@ -108,7 +108,10 @@ static int queue_plan(struct store *s, struct sweep_plan *plan, const struct enq
 		return DL_ERR;
 	}
 	text_escape(name, sizeof name, plan->runs[0].exp.name, TEXT_ONE_LINE);
-	if (plan->n == 1)
+	if (plan->growing)
+		printf("queued sweep %lld %s: run %lld, and %d more proposed as workers free "
+		       "up (tpe)\n", (long long)sweep, name, (long long)first, plan->planned - 1);
+	else if (plan->n == 1)
 		printf("queued run %lld %s\n", (long long)first, name);
 	else
 		printf("queued sweep %lld %s: runs %lld-%lld (%d)\n", (long long)sweep, name,
@@ -239,6 +242,8 @@ int cmd_queue(int argc, char **argv)
 
 static const char request_help[] =
 	"usage: digitlab cancel RUN...   stop now; the run ends cancelled\n"
+	"       digitlab cancel --sweep N  cancel every run of sweep N not yet ended,\n"
+	"                                and a sweep that grows (tpe) grows no more\n"
 	"       digitlab stop RUN...     end after the current epoch, keeping the\n"
 	"                                checkpoint; `resume` continues it\n"
 	"       digitlab pause RUN...    hold a queued run (a running one stops\n"
@@ -281,6 +286,44 @@ static int status_before(struct store *s, int64_t id)
 	return st;
 }
 
+/* cancel --sweep N: the sweep grows no more, and its runs that have not
+ * ended are cancelled. */
+static int cancel_sweep(struct store *s, const char *arg)
+{
+	struct store_filter f = {.status = -1};
+	struct store_row *rows;
+	struct dl_error err;
+	char *end;
+	int n, cancelled = 0, changed;
+
+	f.sweep_id = strtoll(arg, &end, 10);
+	if (!*arg || *end || f.sweep_id < 1)
+		return cli_usage_error("cancel", "--sweep: expected a sweep number, found '%s'", arg);
+	dl_error_clear(&err);
+	if (store_stop_sweep(s, f.sweep_id, &err) != DL_OK ||
+	    store_list_runs(s, &f, &rows, &n, &err) != DL_OK) {
+		cli_print_error(&err);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		enum store_status st = rows[i].status;
+
+		if (st != STORE_QUEUED && st != STORE_RUNNING && st != STORE_PAUSED &&
+		    st != STORE_INTERRUPTED)
+			continue;
+		if (store_request(s, rows[i].id, STORE_REQUEST_CANCEL, &changed, &err) != DL_OK) {
+			cli_print_error(&err);
+			free(rows);
+			return 1;
+		}
+		cancelled += changed;
+	}
+	free(rows);
+	printf("sweep %lld: stopped; %d run%s cancelled\n", (long long)f.sweep_id, cancelled,
+	       cancelled == 1 ? "" : "s");
+	return 0;
+}
+
 int cmd_request(int argc, char **argv)
 {
 	const struct request_kind *k = NULL;
@@ -303,6 +346,15 @@ int cmd_request(int argc, char **argv)
 		int changed, found, rc, before;
 
 		dl_error_clear(&err);
+		if (k->req == STORE_REQUEST_CANCEL && !strcmp(argv[i], "--sweep")) {
+			if (i + 1 == argc) {
+				status = cli_usage_error("cancel", "--sweep: which sweep?");
+				break;
+			}
+			if ((rc = cancel_sweep(s, argv[++i])))
+				status = rc;
+			continue;
+		}
 		if ((rc = cli_run_id(k->command, s, argv[i], &id))) {
 			status = rc;
 			continue;

@@ -14,6 +14,7 @@ const char *run_status_name(enum run_status s)
 	case RUN_DONE: return "done";
 	case RUN_DIVERGED: return "diverged";
 	case RUN_CANCELLED: return "cancelled";
+	case RUN_PRUNED: return "pruned";
 	}
 	return "unknown";
 }

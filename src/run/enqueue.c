@@ -1,6 +1,7 @@
 /* Queueing experiment files (enqueue.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "run/enqueue.h"
 #include "train/summary.h"
@@ -25,23 +26,58 @@ int enqueue_plan(struct sweep_plan *plan, const char *path, const struct enqueue
 	return DL_OK;
 }
 
-/* The sweep's row: its objective and how it searches. */
+/* A growing sweep's --set overrides, one a line, malloc'd. */
+static char *join_sets(const struct sweep_plan *plan)
+{
+	size_t len = 1;
+	char *text;
+
+	for (int i = 0; i < plan->n_sets; i++)
+		len += strlen(plan->sets[i]) + 1;
+	if (!(text = malloc(len)))
+		return NULL;
+	text[0] = '\0';
+	for (int i = 0; i < plan->n_sets; i++) {
+		strcat(text, plan->sets[i]);
+		strcat(text, "\n");
+	}
+	return text;
+}
+
+/* The sweep's row: its objective, how it searches and prunes, and for a
+ * growing sweep what its next points are made from. */
 static int add_sweep(struct store *s, const struct sweep_plan *plan, int64_t *sweep,
 		     struct dl_error *err)
 {
+	static const char *const prune_names[] = {
+		[SWEEP_PRUNE_NONE] = "", [SWEEP_PRUNE_ASHA] = "asha", [SWEEP_PRUNE_MEDIAN] = "median",
+	};
 	const struct sweep_objective *o = &plan->objective;
+	const struct sweep_pruning *p = &plan->pruning;
 	struct store_sweep sw = {.maximize = o->maximize, .constraint_at_least = o->at_least,
 				 .constraint_value = o->constraint_value,
-				 .planned_points = plan->n, .prune_min_epochs = 1, .prune_factor = 3,
-				 .prune_min_runs = 5};
+				 .planned_points = plan->planned,
+				 .prune_min_epochs = p->min_epochs,
+				 .prune_factor = p->reduction_factor, .prune_min_runs = p->min_runs};
+	char *sets;
+	int rc;
 
 	snprintf(sw.name, sizeof sw.name, "%s", plan->runs[0].exp.name);
 	snprintf(sw.objective, sizeof sw.objective, "%s", sweep_metric_names[o->metric]);
 	if (o->has_constraint)
 		snprintf(sw.constraint_metric, sizeof sw.constraint_metric, "%s",
 			 sweep_metric_names[o->constraint_metric]);
-	snprintf(sw.search, sizeof sw.search, "grid");
-	return store_create_sweep(s, &sw, sweep, err);
+	snprintf(sw.search, sizeof sw.search, "%s", sweep_search_names[plan->search]);
+	snprintf(sw.prune, sizeof sw.prune, "%s", prune_names[p->rule]);
+	if (store_create_sweep(s, &sw, sweep, err) != DL_OK)
+		return DL_ERR;
+	if (!plan->growing)
+		return DL_OK;
+	if (!(sets = join_sets(plan)))
+		return dl_error_set(err, "out of memory queueing the sweep");
+	rc = store_set_sweep_source(s, *sweep, plan->text, plan->path, sets, err);
+	free(sets);
+	return rc;
 }
 
 int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct enqueue_opts *o,
@@ -80,6 +116,7 @@ int enqueue_queue(struct store *s, const struct sweep_plan *plan, const struct e
 			.after = o->after, .sweep_point = plan->has_sweep ? r->point : NULL, .repeat = r->repeat,
 			.threads = threads < 1 ? 1 : threads, .summary = summary[i],
 			.planned_epochs = r->exp.train.epochs,
+			.sweep_values = plan->has_sweep ? r->values : NULL,
 		};
 	}
 	/* the sweep only once every run is ready to go in: no empty sweeps */

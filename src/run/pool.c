@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "run/grow.h"
 #include "run/pool.h"
 #include "run/worker.h"
 #include "store/store.h"
@@ -107,6 +108,32 @@ int pool_grant(int asked, int free_cores, int waiting)
 	return grant < 1 ? 1 : grant;
 }
 
+/* A growing sweep's next point (grow.h), said in the log. A sweep that
+ * cannot grow is the sweep's trouble, not the pool's: it is logged, and
+ * the sweep stops growing. Returns the run queued, 0 for none. */
+static int64_t grow(struct worker *w, struct store *s)
+{
+	const struct pool_opts *o = w->pool->o;
+	struct dl_error err;
+	int64_t added;
+
+	dl_error_clear(&err);
+	if (sweep_grow(s, &added, &err) != DL_OK) {
+		if (o->log) {
+			char msg[sizeof err.msg + sizeof err.file + 64];
+
+			dl_error_format(&err, msg, sizeof msg);
+			fputs(w->name, o->log);
+			fputs(": ", o->log);
+			text_fputs(msg, o->log, TEXT_ONE_LINE);
+			fputc('\n', o->log);
+			fflush(o->log);
+		}
+		return 0;
+	}
+	return added;
+}
+
 /* Claim the next run that fits in the free cores, taking its threads out
  * of the budget; while other runs wait behind it, any run fits and gets
  * the threads pool_grant() gives it. Waits while no core is free.
@@ -126,6 +153,10 @@ static int claim(struct worker *w, struct store *s, struct store_claim *c, int *
 		int ready = 0, asked;
 
 		rc = store_count_claimable(s, &ready, err);
+		/* nothing waits: a growing sweep's next point, made now for this
+		 * worker (grow.h) */
+		if (rc == DL_OK && ready == 0 && grow(w, s) > 0)
+			rc = store_count_claimable(s, &ready, err);
 		/* with others waiting, a run asking for more than is free runs
 		 * on what is: store_claim_run_within caps a run at `cores` */
 		if (rc == DL_OK)

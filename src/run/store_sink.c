@@ -342,6 +342,7 @@ enum store_status store_sink_status(enum run_status st)
 	switch (st) {
 	case RUN_DONE: return STORE_DONE;
 	case RUN_DIVERGED: return STORE_DIVERGED;
+	case RUN_PRUNED: return STORE_PRUNED;
 	case RUN_CANCELLED:
 	default: return STORE_CANCELLED;
 	}

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "data/dataset.h"
+#include "run/prune.h"
 #include "run/store_sink.h"
 #include "run/worker.h"
 #include "spec/experiment.h"
@@ -101,11 +102,12 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 	struct data_split data;
 	struct checkpoint ck;
 	struct store_sink ss;
+	struct pruner pruner;
 	struct train_options opts = {0};
 	struct run_result result;
 	struct dl_error why;
 	char path[4200], *summary;
-	int rc, resumed = 0;
+	int rc, resumed = 0, pruning;
 	int64_t id = c->id;
 
 	dl_error_clear(&why);
@@ -156,6 +158,12 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 			return DL_ERR;
 		}
 	}
+	if (pruner_init(&pruner, s, id, &exp, &pruning, err) != DL_OK) {
+		if (resumed)
+			checkpoint_free(&ck);
+		data_split_free(&data);
+		return DL_ERR;
+	}
 	store_sink_init(&ss, s, id);
 	ss.quit = o->quit;
 	opts = (struct train_options){.cancel = &ss.cancel, .stop_after_epoch = &ss.stop_epoch,
@@ -163,7 +171,9 @@ int worker_train(struct store *s, const struct worker_opts *o, struct store_clai
 				      .checkpoint_seconds = o->checkpoint_seconds < 0 ?
 							    WORKER_CHECKPOINT_SECONDS :
 							    o->checkpoint_seconds,
-				      .resume = resumed ? &ck : NULL, .threads = threads};
+				      .resume = resumed ? &ck : NULL, .threads = threads,
+				      .prune = pruning ? pruner_check : NULL,
+				      .prune_ctx = &pruner};
 	rc = trainer_run(&exp, &data, &ss.sink, &opts, &result, &why);
 	store_sink_flush(&ss);          /* a run that ended in an error heard no finish */
 	if (resumed)

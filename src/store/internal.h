@@ -62,6 +62,11 @@ int store_commit(struct store *s, struct dl_error *err);
 /* Roll back the open transaction, if any. */
 void store_rollback(struct store *s);
 
+/* Insert one run, its YAML and its summary, inside the caller's
+ * transaction (queue.c). */
+int store_insert_run(struct store *s, const struct store_new_run *r, double now, int64_t *id,
+		     struct dl_error *err);
+
 /* "no run ID"; returns DL_ERR. */
 int store_no_run(int64_t id, struct dl_error *err);
 

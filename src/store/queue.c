@@ -56,8 +56,8 @@ static int check_references(struct store *s, const struct store_new_run *r,
 }
 
 /* Insert one run, its YAML and its summary, inside the caller's transaction. */
-static int insert_run(struct store *s, const struct store_new_run *r, double now,
-		      int64_t *id, struct dl_error *err)
+int store_insert_run(struct store *s, const struct store_new_run *r, double now, int64_t *id,
+		     struct dl_error *err)
 {
 	const char *what = "cannot queue the run";
 	sqlite3_stmt *st;
@@ -69,8 +69,9 @@ static int insert_run(struct store *s, const struct store_new_run *r, double now
 		return dl_error_set(err, "cannot queue the run: its name %s", why);
 	if (check_references(s, r, err) != DL_OK ||
 	    store_prepare(s, "INSERT INTO runs (name, priority, after_id, sweep_id, "
-			  "sweep_point, repeat_index, threads, params, created, planned_epochs) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st, what, err) != DL_OK)
+			  "sweep_point, repeat_index, threads, params, created, planned_epochs, "
+			  "sweep_values) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", &st,
+			  what, err) != DL_OK)
 		return DL_ERR;
 	sqlite3_bind_text(st, 1, r->name ? r->name : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, r->priority);
@@ -84,6 +85,7 @@ static int insert_run(struct store *s, const struct store_new_run *r, double now
 	sqlite3_bind_int64(st, 8, r->params);
 	sqlite3_bind_double(st, 9, now);
 	sqlite3_bind_int(st, 10, r->planned_epochs > 0 ? r->planned_epochs : 0);
+	store_bind_text(st, 11, r->sweep_values);
 	if (store_step_done(s, st, what, NULL, err) != DL_OK)
 		return DL_ERR;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -105,7 +107,7 @@ int store_add_runs(struct store *s, const struct store_new_run *runs, int n, int
 	if (store_begin(s, err) != DL_OK)
 		return DL_ERR;
 	for (int i = 0; i < n; i++) {
-		if (insert_run(s, &runs[i], now, &ids[i], err) != DL_OK) {
+		if (store_insert_run(s, &runs[i], now, &ids[i], err) != DL_OK) {
 			store_rollback(s);
 			return DL_ERR;
 		}

@@ -185,6 +185,8 @@ struct store_new_run {
 	int64_t params;         /* parameter count, 0 when unknown */
 	const char *summary;    /* the model summary (store_put_summary); may be NULL */
 	int planned_epochs;     /* train.epochs, 0 when unknown */
+	const char *sweep_values; /* the point's coordinates in its sweep's search
+	                           space (spec/sweep.h); may be NULL */
 };
 
 /* Queue a run; *id receives its id (ids count up and are never reused).
@@ -234,6 +236,51 @@ int store_create_sweep(struct store *s, const struct store_sweep *sw, int64_t *s
 /* Read sweep sweep_id; "no sweep ID" when there is none. */
 int store_get_sweep(struct store *s, int64_t sweep_id, struct store_sweep *out,
 		    struct dl_error *err);
+
+/* A growing sweep (search tpe) keeps its experiment file's text, the path
+ * it was queued from (for errors) and the --set overrides (one a line), to
+ * make its next points from. Getting them: three malloc'd strings, the
+ * caller's; an error when the sweep kept none. */
+int store_set_sweep_source(struct store *s, int64_t sweep_id, const char *text,
+			   const char *path, const char *sets, struct dl_error *err);
+int store_get_sweep_source(struct store *s, int64_t sweep_id, char **text, char **path,
+			   char **sets, struct dl_error *err);
+
+/* The sweeps that will grow: search tpe, not stopped, fewer runs than
+ * planned; with ready_only, only those none of whose runs waits in the
+ * queue (queued, interrupted or paused), which are to grow now. *ids is
+ * malloc'd (NULL when *n is 0), oldest first. */
+int store_list_growing(struct store *s, int ready_only, int64_t **ids, int *n,
+		       struct dl_error *err);
+
+/* Add run r to the sweep if it still has exactly `expected` runs, fewer
+ * than planned, and is not stopped, in one transaction: two processes
+ * growing one sweep add one run between them. *added 0: nothing was done. */
+int store_grow_sweep(struct store *s, int64_t sweep_id, const struct store_new_run *r,
+		     int expected, int64_t *id, int *added, struct dl_error *err);
+
+/* The sweep grows no more (`digitlab cancel --sweep`). */
+int store_stop_sweep(struct store *s, int64_t sweep_id, struct dl_error *err);
+
+/* A sweep's runs as its search reads them, by id. */
+struct store_sweep_run {
+	int64_t id;
+	enum store_status status;
+	char values[400];               /* coordinates; "" for a run queued without */
+	int64_t params;
+	int epochs;                     /* completed */
+	double seconds, loss, val_loss, val_accuracy, test_accuracy; /* NAN: none */
+};
+int store_sweep_runs(struct store *s, int64_t sweep_id, struct store_sweep_run **out, int *n,
+		     struct dl_error *err);
+
+/* The values of one epoch metric ("loss", "accuracy", "val_loss",
+ * "val_accuracy") at `epoch` of the sweep's runs other than except_run
+ * (with done_only, of its runs that are done), for pruning. *values is
+ * malloc'd (NULL when *n is 0). */
+int store_epoch_values(struct store *s, int64_t sweep_id, int epoch, const char *column,
+		       int64_t except_run, int done_only, double **values, int *n,
+		       struct dl_error *err);
 
 /* A claimed run, for its worker. yaml is malloc'd: store_claim_free(). */
 struct store_claim {

@@ -26,6 +26,11 @@ static int fill_input(struct experiment *e, struct dl_error *err)
 	return DL_OK;
 }
 
+int trainer_fill_input(struct experiment *e, struct dl_error *err)
+{
+	return fill_input(e, err);
+}
+
 int trainer_parse_experiment(struct experiment *exp, const char *text, size_t len,
 			     const char *display_name, const char *const *overrides,
 			     int n_overrides, struct dl_error *err)

@@ -844,7 +844,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 	struct training t;
 	struct run_info info;
 	double start = clock_seconds(), last_checkpoint = start, earlier = 0;
-	int stopped;
+	int stopped, pruned;
 
 	memset(result, 0, sizeof *result);
 	if (!sink)
@@ -902,8 +902,10 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 		stop = end_of_epoch(&t, m, result);
 		stopped = !stop && opts->stop_after_epoch && *opts->stop_after_epoch &&
 			  epoch < exp->train.epochs;
+		pruned = !stop && !stopped && opts->prune && epoch < exp->train.epochs &&
+			 opts->prune(opts->prune_ctx, m, result->message, sizeof result->message);
 		if (opts->checkpoint_path &&
-		    checkpoint_due(opts, stop || stopped || epoch == exp->train.epochs,
+		    checkpoint_due(opts, stop || stopped || pruned || epoch == exp->train.epochs,
 				   &last_checkpoint) &&
 		    save_checkpoint(&t, result, opts->checkpoint_path, err) != DL_OK) {
 			training_free(&t);
@@ -916,6 +918,10 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 			sink->epoch_model(sink->ctx, epoch, t.model);
 		if (stop)
 			break;
+		if (pruned) {
+			result->status = RUN_PRUNED;
+			break;
+		}
 		if (stopped) {
 			result->status = RUN_CANCELLED;
 			snprintf(result->message, sizeof result->message,

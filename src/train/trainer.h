@@ -46,6 +46,7 @@ enum run_status {
 	RUN_DONE,
 	RUN_DIVERGED,               /* loss became NaN or infinite */
 	RUN_CANCELLED,              /* *cancel became non-zero */
+	RUN_PRUNED,                 /* train_options.prune stopped it after an epoch */
 };
 
 struct run_info {
@@ -150,6 +151,12 @@ struct train_options {
 	 * 0 or 1: the calling thread alone. The BLAS thread count is the
 	 * caller's to set (nn_gemm_set_threads). */
 	int threads;
+	/* Asked after every epoch but the last, with that epoch's metrics:
+	 * non-zero stops the run there (its checkpoint written, no final
+	 * evaluation) with RUN_PRUNED, and `why` (result->message) says why.
+	 * A sweep's early-stopping rule (run/prune.h). May be NULL. */
+	int (*prune)(void *ctx, const struct epoch_metrics *m, char *why, size_t size);
+	void *prune_ctx;
 };
 
 /* Train exp on data. Returns DL_OK when the run ended (done, diverged or
@@ -187,6 +194,10 @@ int trainer_load_experiment(struct experiment *exp, const char *path,
  * units=10: ..." */
 int trainer_load_plan(struct sweep_plan *plan, const char *path,
 		      const char *const *overrides, int n_overrides, struct dl_error *err);
+/* The same for a plan made from a file's text (a growing sweep's next
+ * point, run/grow.h): fill the input shape of an experiment parsed by the
+ * spec module. */
+int trainer_fill_input(struct experiment *e, struct dl_error *err);
 
 /* Check that exp's model (its input shape filled, as above) can be trained
  * with its loss on data of n_classes classes: the shapes thread through and

@@ -13,7 +13,10 @@ int queue_plan(struct app *a, const struct sweep_plan *plan)
 		app_message(a, "%s", err.msg);
 		return 0;
 	}
-	if (plan->n == 1)
+	if (plan->growing)
+		app_message(a, "queued sweep %lld: run %lld, and %d more as workers free up",
+			    (long long)sweep, (long long)first, plan->planned - 1);
+	else if (plan->n == 1)
 		app_message(a, "queued run %lld %s", (long long)first, plan->runs[0].exp.name);
 	else
 		app_message(a, "queued sweep %lld: runs %lld-%lld", (long long)sweep,
