@@ -75,9 +75,15 @@ screen | grep -q "pen up"; ok $? "and space lifted the pen"
 mouse 0 15 5
 for y in 6 7 8 9 10 11 12 13 14 15; do mouse 32 15 $y; done
 mouse 0 15 15 m
+# the dashboard reads each event as it comes and may answer before the
+# drag is over: wait for the whole stroke, then for a screen that holds
+stroke_rows() { screen | sed -n '6,16p' | grep -c '^│ \{13\}███ '; }
+i=0
+while [ "$(stroke_rows)" -ne 11 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+is "$(stroke_rows)" 11 "the drag drew every row it passed, in half blocks"
+i=0
+while [ "$(screen)" != "$(sleep 0.3; screen)" ] && [ $i -lt 30 ]; do i=$((i + 1)); done
 wait_for "prediction: 1" 10; ok $? "a vertical stroke drawn with the mouse reads as 1"
-[ "$(screen | sed -n '6,16p' | grep -c '^│ \{13\}███ ')" -eq 11 ]
-ok $? "the drag drew every row it passed, in half blocks"
 screen | grep -q "saliency: + for, - against"; ok $? "beside the saliency of the answer"
 pct=$(screen | sed -n 's/^│.*│ *1 [^0-9]*\([0-9.]*\)%.*/\1/p')
 [ -n "$pct" ]; ok $? "the bar of class 1 reads $pct%"
