@@ -11,9 +11,10 @@
 # showing a Slurm run's job, node and live epoch.
 #
 # Nothing here waits on time: the tests wait for states (a record in a spool
-# log, a status in ls, a job in squeue), and a worker to be killed is
-# frozen with SIGSTOP while its progress is read, so a fast machine cannot
-# finish a run before its kill.
+# log, a status in ls, a job in squeue), and a worker to be killed stops
+# itself with SIGSTOP at a known point (tests/fault/freeze.c, preloaded into
+# the jobs: after its first checkpoint past a given epoch), so a fast
+# machine cannot finish a run before its kill.
 . "${top_srcdir:-.}/tests/tap.sh"
 . "${top_srcdir:-.}/tests/slurm_cluster.sh"
 
@@ -30,14 +31,25 @@ ok 0 "a one-node Slurm cluster starts"
 dl() { "$DIGITLAB" "$@"; }
 serve_pid=""
 
-# sbatch through a wrapper that counts the calls, and that can kill the
-# serve that called it right after the job is submitted
+# the freezing shim, in the jobs only; under the sanitizers it may come
+# before their runtime, as it replaces nothing they replace
+freeze_shim="${top_builddir:-.}/tests/fault/freeze.so"
+case "$freeze_shim" in /*) ;; *) freeze_shim="$PWD/$freeze_shim" ;; esac
+mkdir -p "$scratch/freeze"
+sanitizer_env=""
+[ -n "${DIGITLAB_SANITIZERS:-}" ] &&
+	sanitizer_env="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+
+# sbatch through a wrapper that counts the calls, that preloads the
+# freezing shim into the jobs, and that can kill the serve that called it
+# right after the job is submitted
 mkdir -p "$scratch/bin"
 real_sbatch=$(command -v sbatch)
 cat > "$scratch/bin/sbatch" <<EOF
 #!/bin/sh
 echo "\$*" >> "$scratch/sbatch.calls"
-out=\$("$real_sbatch" "\$@") || exit \$?
+out=\$(env $sanitizer_env DIGITLAB_FAULT_FREEZE="$scratch/freeze" LD_PRELOAD="$freeze_shim" \
+	"$real_sbatch" "\$@") || exit \$?
 if [ -f "$scratch/kill-serve-after-sbatch" ]; then
 	rm -f "$scratch/kill-serve-after-sbatch"
 	kill -9 \$PPID
@@ -74,7 +86,21 @@ starts() { grep -c '^start ' "$(spool "$1")"; }
 epochs_logged() { cat "$(spool "$1")" 2>/dev/null | grep -c '^epoch '; }
 worker_pid() { grep '^start ' "$(spool "$1")" | tail -n 1 | cut -d' ' -f4; }
 has_start() { [ -f "$(spool "$1")" ] && grep -q '^start ' "$(spool "$1")"; }
-start_serve() { # start_serve LOG [OPTION]: a Slurm serve in the background
+# freeze_at RUN EPOCHS: the run's worker is to stop itself at its first
+# checkpoint with EPOCHS epochs in its log
+freeze_at() { echo "$2" > "$scratch/freeze/$1"; }
+is_stopped() { # is_stopped PID: the process is stopped (state T)
+	[ "$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)" = T ]
+}
+# frozen RUN EPOCHS: the run's worker has stopped itself, with EPOCHS or
+# more epochs in its log, a checkpoint written and no end
+frozen() {
+	has_start "$1" && is_stopped "$(worker_pid "$1")" &&
+		[ "$(epochs_logged "$1")" -ge "$2" ] &&
+		[ -s "$DIGITLAB_HOME/spool/$1/checkpoint.model" ] &&
+		! grep -q '^end ' "$(spool "$1")"
+}
+start_serve() { # start_serve LOG [OPTIONS]: a Slurm serve in the background
 	"$DIGITLAB" serve --executor slurm $2 > "$1" 2>&1 &
 	serve_pid=$!
 }
@@ -163,28 +189,14 @@ stop_serve
 # ---- a worker killed with SIGKILL, a job requeued: both resume ----
 dl queue add "$scratch/long.yaml" --set name=killed > /dev/null     # run 15
 dl queue add "$scratch/long.yaml" --set name=requeued > /dev/null   # run 16
-start_serve "$scratch/serve3.log"
-# freeze each worker with SIGSTOP as soon as it starts, and let it on a
-# little at a time until its log holds some epochs and it has written a
-# checkpoint: what it has done is then what it did, however fast the machine
-freeze_after_epochs() { # freeze_after_epochs RUN EPOCHS
-	pid=$(worker_pid "$1")
-	kill -STOP "$pid" || return 1
-	while [ "$(epochs_logged "$1")" -lt "$2" ] ||
-	      [ ! -s "$DIGITLAB_HOME/spool/$1/checkpoint.model" ]; do
-		grep -q '^end ' "$(spool "$1")" && return 1
-		kill -CONT "$pid"
-		sleep 0.05
-		kill -STOP "$pid"
-	done
-	! grep -q '^end ' "$(spool "$1")"
-}
-wait_for_cmd 120 has_start 15 && kill -STOP "$(worker_pid 15)" &&
-	wait_for_cmd 120 has_start 16 && kill -STOP "$(worker_pid 16)"
-ok $? "both jobs start, and are frozen at once"
-freeze_after_epochs 15 3
+freeze_at 15 3
+freeze_at 16 3
+start_serve "$scratch/serve3.log" "--checkpoint-every 0"
+wait_for_cmd 120 has_start 15 && wait_for_cmd 120 has_start 16
+ok $? "both jobs start"
+wait_for_cmd 120 frozen 15 3
 ok $? "the first worker is frozen after 3 or more of its 1000 epochs, checkpoint written"
-freeze_after_epochs 16 3
+wait_for_cmd 120 frozen 16 3
 ok $? "the second worker is frozen after 3 or more of its 1000 epochs, checkpoint written"
 [ -s "$DIGITLAB_HOME/spool/15/checkpoint.model" ] && [ -s "$DIGITLAB_HOME/spool/16/checkpoint.model" ]
 ok $? "both have written their checkpoints"
@@ -218,10 +230,11 @@ stop_serve
 dl queue add "$scratch/adopted.yaml" > /dev/null
 first=$(dl ls --json | grep -o '"id":[0-9]*' | cut -d: -f2 | sort -n | tail -n 4 | head -n 1)
 calls=$(sbatch_calls)
-start_serve "$scratch/serve4.log"
-wait_for_cmd 120 has_start "$first" && kill -STOP "$(worker_pid "$first")"
+freeze_at "$first" 1
+start_serve "$scratch/serve4.log" "--checkpoint-every 0"
+wait_for_cmd 120 has_start "$first"
 ok $? "the sweep's first job runs"
-freeze_after_epochs "$first" 1
+wait_for_cmd 120 frozen "$first" 1
 ok $? "and is held in its first epochs while the serve is killed"
 kill -9 $serve_pid
 wait $serve_pid 2>/dev/null
@@ -258,10 +271,11 @@ is "$(mine half-submitted)" "$(ref half-submitted)" "with the local executor's m
 # ---- the time-limit warning: the job ends after its epoch and is requeued ----
 dl queue add "$scratch/long.yaml" --set name=warned > /dev/null
 id=$(dl ls --json | grep -o '"id":[0-9]*' | tail -n 1 | cut -d: -f2)
-start_serve "$scratch/serve9.log"
-wait_for_cmd 120 has_start "$id" && kill -STOP "$(worker_pid "$id")"
+freeze_at "$id" 3
+start_serve "$scratch/serve9.log" "--checkpoint-every 0"
+wait_for_cmd 120 has_start "$id"
 ok $? "the warned run's job starts"
-freeze_after_epochs "$id" 3
+wait_for_cmd 120 frozen "$id" 3
 ok $? "and is held after its first epochs"
 job=$(grep '^start ' "$(spool "$id")" | tail -n 1 | cut -d' ' -f2)
 # what Slurm sends --signal=B:USR1@120 before the time limit
