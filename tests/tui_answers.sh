@@ -30,23 +30,7 @@ dl queue add "$scratch/a.yaml" --set seed=4 --set name=b > /dev/null
 dl serve --drain > /dev/null 2>&1
 ok $? "two runs of six epochs train"
 
-screen() { $T capture-pane -p -t dl 2>/dev/null; }
-wait_for() { # wait_for TEXT [SECONDS]: until the screen shows TEXT
-	i=0
-	while [ $i -lt $(( ${2:-20} * 10 )) ]; do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-keys() { $T send-keys -t dl "$@"; }
-click() { # click X Y, from 0, as in tui_tmux.sh
-	at="$(printf "\\$(printf %o $((33 + $1)))\\$(printf %o $((33 + $2)))")"
-	$T send-keys -t dl -l "$(printf '\033[M ')$at"
-	sleep 0.1
-	$T send-keys -t dl -l "$(printf '\033[M#')$at"
-}
+. "${top_srcdir:-.}/tests/tmux.sh"
 # the numbers of the 10x10 matrix under "t\p", without the heat glyphs
 numbers() { sed -n '/^t.p /,/^  9 /p' | sed 's/[^0-9 ]/ /g' |
 	awk 'NR > 1 { print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }'; }

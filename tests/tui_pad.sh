@@ -16,22 +16,8 @@ export DIGITLAB_HOME
 T="tmux -S $scratch/tmux.sock"
 trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 
-screen() { $T capture-pane -p -t pad 2>/dev/null; }
-# wait_for TEXT [SECONDS]: until the screen shows TEXT (fixed string)
-wait_for() {
-	i=0
-	while [ $i -lt $(( ${2:-20} * 10 )) ]; do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-keys() { $T send-keys -t pad "$@"; }
-# mouse B X Y [m]: an SGR mouse report (xterm mode 1006) for button code B
-# at column X, row Y (from 0): 0 the left button pressed, 32 moved while
-# held; m: released
-mouse() { $T send-keys -t pad -l "$(printf '\033[<%d;%d;%d%s' "$1" $(($2 + 1)) $(($3 + 1)) "${4:-M}")"; }
+session=pad
+. "${top_srcdir:-.}/tests/tmux.sh"
 
 cat > "$scratch/pad.yaml" <<'YAML'
 name: pad-mnist

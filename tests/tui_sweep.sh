@@ -22,17 +22,7 @@ done
 "$DIGITLAB" serve --drain --workers 2 >/dev/null 2>&1
 ok $? "three sweeps trained: runs 1-8 (one key), 9-17 (two), 18-33 (four)"
 
-screen() { $T capture-pane -p -t dl 2>/dev/null; }
-wait_for() { # wait_for TEXT [SECONDS]: until the screen shows TEXT (fixed string)
-	i=0
-	while [ $i -lt $(( ${2:-10} * 10 )) ]; do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-keys() { $T send-keys -t dl "$@"; }
+. "${top_srcdir:-.}/tests/tmux.sh"
 start() { # start WIDTH HEIGHT LANG ARGS...
 	w=$1 h=$2 lang=$3
 	shift 3

@@ -18,27 +18,7 @@ T="tmux -S $scratch/tmux1.sock"
 trap 'tmux -S "$scratch/tmux1.sock" kill-server 2>/dev/null;
       tmux -S "$scratch/tmux2.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 
-screen() { $T capture-pane -p -t dl 2>/dev/null; }
-# wait_for TEXT [SECONDS]: until the screen shows TEXT (fixed string)
-wait_for() {
-	i=0
-	while [ $i -lt $(( ${2:-20} * 10 )) ]; do
-		screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-keys() { $T send-keys -t dl "$@"; }
-# click X Y: the left button pressed and, a tenth of a second later as by a
-# hand, released at column X, row Y (from 0), in the xterm encoding ncurses
-# reads under tmux
-click() {
-	at="$(printf "\\$(printf %o $((33 + $1)))\\$(printf %o $((33 + $2)))")"
-	$T send-keys -t dl -l "$(printf '\033[M ')$at"
-	sleep 0.1
-	$T send-keys -t dl -l "$(printf '\033[M#')$at"
-}
+. "${top_srcdir:-.}/tests/tmux.sh"
 
 # the dashboard, then the terminal's state after it exits
 start() { # start WIDTH HEIGHT LANG ARGS...
