@@ -148,12 +148,48 @@ int store_get_sweep_source(struct store *s, int64_t sweep_id, char **text, char 
 			    (long long)sweep_id);
 }
 
+enum column_type { COLUMN_INT64, COLUMN_DOUBLE };
+
+/* Step st to its end and finalise it, appending the first column of each
+ * row to *out (an array of int64_t or double as type says, grown as
+ * needed; *n items). On an error *out is freed and NULL, and *n is 0. */
+static int collect_column(struct store *s, sqlite3_stmt *st, enum column_type type,
+			  void **out, int *n, const char *what, struct dl_error *err)
+{
+	size_t size = type == COLUMN_INT64 ? sizeof(int64_t) : sizeof(double);
+	int rc, cap = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			void *more = realloc(*out, size * (size_t)(cap = cap ? 2 * cap : 16));
+
+			if (!more) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			*out = more;
+		}
+		if (type == COLUMN_INT64)
+			((int64_t *)*out)[(*n)++] = sqlite3_column_int64(st, 0);
+		else
+			((double *)*out)[(*n)++] = sqlite3_column_double(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return DL_OK;
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	if (rc == SQLITE_NOMEM)
+		return dl_error_set(err, "out of memory: %s", what);
+	return store_fail(s, what, err);
+}
+
 int store_list_growing(struct store *s, int ready_only, int64_t **ids, int *n,
 		       struct dl_error *err)
 {
 	const char *what = "cannot read the growing sweeps";
 	sqlite3_stmt *st;
-	int rc, cap = 0;
 
 	*ids = NULL;
 	*n = 0;
@@ -164,29 +200,7 @@ int store_list_growing(struct store *s, int ready_only, int64_t **ids, int *n,
 			  "'paused'))) ORDER BY w.id", &st, what, err) != DL_OK)
 		return DL_ERR;
 	sqlite3_bind_int(st, 1, ready_only != 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			int64_t *more = realloc(*ids, sizeof **ids * (size_t)(cap = cap ? 2 * cap : 8));
-
-			if (!more) {
-				sqlite3_finalize(st);
-				free(*ids);
-				*ids = NULL;
-				*n = 0;
-				return dl_error_set(err, "out of memory listing sweeps");
-			}
-			*ids = more;
-		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return store_fail(s, what, err);
-	}
-	return DL_OK;
+	return collect_column(s, st, COLUMN_INT64, (void **)ids, n, what, err);
 }
 
 int store_sweep_runs(struct store *s, int64_t sweep_id, struct store_sweep_run **out, int *n,
@@ -305,7 +319,7 @@ int store_epoch_values(struct store *s, int64_t sweep_id, int epoch, const char 
 	const char *what = "cannot read the sweep's epochs";
 	char sql[400];
 	sqlite3_stmt *st;
-	int rc, cap = 0, k = 0;
+	int k = 0;
 
 	*values = NULL;
 	*n = 0;
@@ -322,28 +336,5 @@ int store_epoch_values(struct store *s, int64_t sweep_id, int epoch, const char 
 	sqlite3_bind_int(st, 2, epoch);
 	sqlite3_bind_int64(st, 3, except_run);
 	sqlite3_bind_int(st, 4, done_only != 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			double *more = realloc(*values, sizeof **values *
-					       (size_t)(cap = cap ? 2 * cap : 32));
-
-			if (!more) {
-				sqlite3_finalize(st);
-				free(*values);
-				*values = NULL;
-				*n = 0;
-				return dl_error_set(err, "out of memory reading a sweep");
-			}
-			*values = more;
-		}
-		(*values)[(*n)++] = sqlite3_column_double(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(*values);
-		*values = NULL;
-		*n = 0;
-		return store_fail(s, what, err);
-	}
-	return DL_OK;
+	return collect_column(s, st, COLUMN_DOUBLE, (void **)values, n, what, err);
 }
