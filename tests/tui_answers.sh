@@ -15,16 +15,7 @@ T="tmux -S $scratch/tmux.sock"
 trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 dl() { "$DIGITLAB" "$@"; }
 
-cat > "$scratch/a.yaml" <<'YAML'
-name: a
-seed: 3
-data: {source: font5x7, variants: 4, validation: test}
-model:
-  layers:
-    - dense: {units: 10, activation: sigmoid}
-    - dense: {units: 10, activation: softmax}
-train: {epochs: 6, batch_size: 8, optimizer: {type: adam, lr: 0.01}}
-YAML
+cp "$top_srcdir/tests/data/answers.yaml" "$scratch/a.yaml"
 dl queue add "$scratch/a.yaml" > /dev/null
 dl queue add "$scratch/a.yaml" --set seed=4 --set name=b > /dev/null
 dl serve --drain > /dev/null 2>&1
