@@ -641,10 +641,12 @@ static void test_migration_5(void)
 	char dir[300], db[400];
 	struct store_sweep sw;
 	struct store_run run;
+	struct store_claim claim;
 	struct dl_error err;
 	struct store *s;
 	sqlite3 *raw;
 	int64_t sweep, id;
+	int claimed;
 
 	snprintf(dir, sizeof dir, "%s/migration-5", root);
 	snprintf(db, sizeof db, "%s/runs.db", dir);
@@ -669,7 +671,8 @@ static void test_migration_5(void)
 	   !strcmp(sw.objective, "val_accuracy") && sw.maximize && !sw.constraint_metric[0] &&
 	   !strcmp(sw.search, "grid") && sw.planned_points == 2,
 	   "its sweep: a grid of the runs it has, maximising val_accuracy");
-	store_claim_run(s, "w", &(struct store_claim){0}, &(int){0}, &err);
+	if (store_claim_run(s, "w", &claim, &claimed, &err) == DL_OK)
+		store_claim_free(&claim);
 	ok(store_finish_run(s, 1, &end, &err) == DL_OK, "a run can end pruned (%s)", err.msg);
 	run = get(s, 1);
 	ok(run.row.status == STORE_PRUNED && run.row.epochs == 2, "and reads back pruned");

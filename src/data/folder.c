@@ -89,7 +89,8 @@ static int list_dir(const char *dir, int want_dirs, int max, struct names *out,
 		}
 	}
 	closedir(d);
-	qsort(out->v, (size_t)out->n, sizeof *out->v, by_name);
+	if (out->n > 1)
+		qsort(out->v, (size_t)out->n, sizeof *out->v, by_name);
 	return DL_OK;
 }
 
