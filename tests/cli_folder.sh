@@ -63,6 +63,9 @@ dog     0   37   :1
 owl    *6  #11   26" "show labels the heatmap's rows and columns with the class names"
 ok "$(printf '%s\n' "$out" | grep -c '^owl .*%$' | grep -qx 1; echo $?)" \
 	"show's per-class error names the classes"
+ok "$(printf '%s\n' "$out" | sed -n '/^misclassified test digits/{n;p;}' |
+	grep -Eq '^#[0-9]+ (cat|dog|owl)>(cat|dog|owl) [01]\.[0-9]{2} '; echo $?)" \
+	"show's misclassified digits name their true and predicted classes"
 out=$("$DIGITLAB" compare 1 2)
 is "$(printf '%s\n' "$out" | sed -n '/^confusion difference/,$p' | sed -n 2,3p)" \
 "         cat   dog   owl

@@ -116,6 +116,27 @@ out=$(dl ls --status "${ESC}[2J" 2>&1 | head -n 1)
 is "$out" "digitlab ls: --status: unknown value '\\x1b[2J' (expected one of: queued, running, done, failed, diverged, cancelled, interrupted, paused, pruned)" \
 	"usage errors echo arguments escaped"
 
+# file names digitlab echoes on success: a model file resumed, an ONNX
+# file written, the experiment files queue experiments lists
+model="$scratch/m${ESC}[2J.model"
+dl run "$glyphs" --set train.epochs=1 --checkpoint "$model" --quiet > /dev/null 2>&1
+ok $? "a model file whose name holds an escape is written"
+out=$(dl run --resume "$model" 2>&1)
+clean "$out" "run --resume"
+is "$(printf '%s\n' "$out" | head -n 1)" "resuming $scratch/m\\x1b[2J.model after epoch 1" \
+	"run --resume names the model file escaped"
+out=$(dl export-model "$model" -o "$scratch/o${ESC}]0;t${BEL}.onnx" 2>&1)
+clean "$out" "export-model"
+is "$(printf '%s\n' "$out" | cut -d, -f1)" "$scratch/o\\x1b]0;t\\x07.onnx: glyphs" \
+	"export-model names the ONNX file escaped"
+mkdir "$scratch/experiments"
+cp "$glyphs" "$scratch/experiments/x${ESC}]0;t${BEL}${RLO}.yaml"
+out=$(cd "$scratch" && dl queue experiments)
+clean "$out" "queue experiments"
+is "$(printf '%s\n' "$out" | grep '^x')" \
+	"x\\x1b]0;t\\x07\\u202e          experiments/x\\x1b]0;t\\x07\\u202e.yaml" \
+	"queue experiments lists an experiment's name and file escaped"
+
 # ---- CSV: formulas are text, cells are quoted when they must be ----
 for n in '=HYPERLINK("http://x","y")' '+1+1' '-2' '"@SUM(A1)"' 'a,b' '" pad"'; do
 	dl queue add "$glyphs" --set "name=$n" > /dev/null

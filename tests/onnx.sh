@@ -4,9 +4,10 @@
 # onnxruntime-web, run in Node) gives the class probabilities digitlab
 # predict gives, within 1e-5, on 100 MNIST test images: for the quick-start
 # MLP, notebook 003's and notebook 004's CNNs (trained small here) and a
-# model of every layer kind and activation. ./quickstart.sh check installs
-# python3-onnx and onnxruntime-web (under tests/onnx, never globally); the
-# test installs onnxruntime-web there itself when it is missing.
+# model of every layer kind and activation; README's Node example runs as
+# written. ./quickstart.sh check installs python3-onnx and onnxruntime-web
+# (under tests/onnx, never globally); the test installs onnxruntime-web
+# there itself when it is missing.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 DIGITLAB_HOME="$scratch/store"
@@ -106,6 +107,15 @@ for name in quickstart nb003 nb004 every; do
 	is "$(printf '%s\n' "$line" | sed -n 's/.* classes-agree //p')" "100/100" \
 		"$name: the same class for every image"
 done
+
+# ---- README's example, as written, runs an exported model in Node ----
+sed -n '/^## Using a trained model elsewhere/,/^## /p' "$top_srcdir/README.md" |
+	sed -n '/^```js$/,/^```$/p' | sed '1d;$d' > "$scratch/digits.mjs"
+cp "$scratch/quickstart.onnx" "$scratch/digits.onnx"
+ln -s "$(cd "$ort" && pwd)/node_modules" "$scratch/node_modules"
+out=$(cd "$scratch" && node digits.mjs 2>&1)
+is "$(printf '%s\n' "$out" | head -n 1)" "Float32Array(10) [" \
+	"README's Node example prints the 10 probabilities"
 
 # ---- the command's errors ----
 out=$("$DIGITLAB" export-model "$scratch/quickstart.model" 2>&1)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "spec/experiment.h"
 #include "spec/flat.h"
@@ -959,6 +960,39 @@ static void test_flat_differ(void)
 	free(f);
 }
 
+/* Experiments by name: ./experiments first, else the installed examples;
+ * the dashboard's picker lists the same place. */
+static void test_find(void)
+{
+	char dir[] = "/tmp/test_spec_find_XXXXXX", old[4096], path[4200], want[4200];
+	struct dl_error err;
+	FILE *f;
+
+	if (!ok(mkdtemp(dir) && getcwd(old, sizeof old) && chdir(dir) == 0,
+		"a directory of no experiments"))
+		return;
+	is_str(experiment_default_dir(), experiment_install_dir(),
+	       "without ./experiments, the picker lists the installed examples");
+	dl_error_clear(&err);
+	snprintf(want, sizeof want, "no such file, nor experiments/mine.yaml here, nor an installed "
+		 "experiment %s/mine.yaml", experiment_install_dir());
+	ok(experiment_find("mine", path, sizeof path, &err) == DL_ERR, "an unknown name is not found");
+	is_str(err.msg, want, "  saying where it was looked for");
+	ok(mkdir("experiments", 0700) == 0 && (f = fopen("experiments/mine.yaml", "w")) != NULL &&
+	   fclose(f) == 0, "./experiments/mine.yaml");
+	is_str(experiment_default_dir(), "experiments", "with ./experiments, the picker lists it");
+	ok(experiment_find("mine", path, sizeof path, &err) == DL_OK &&
+	   !strcmp(path, "experiments/mine.yaml"), "a name is found there");
+	ok(experiment_find("mine.yaml", path, sizeof path, &err) == DL_OK &&
+	   !strcmp(path, "experiments/mine.yaml"), "with or without .yaml");
+	ok(experiment_find("sub/x.yaml", path, sizeof path, &err) == DL_OK &&
+	   !strcmp(path, "sub/x.yaml"), "a path is taken as it is");
+	unlink("experiments/mine.yaml");
+	rmdir("experiments");
+	if (chdir(old) != 0 || rmdir(dir) != 0)
+		ok(0, "cleaning up %s", dir);
+}
+
 int main(void)
 {
 	test_names();
@@ -970,5 +1004,6 @@ int main(void)
 	test_image_layers();
 	test_round_trip();
 	test_load();
+	test_find();
 	return tap_done();
 }

@@ -655,6 +655,29 @@ static void test_sweep_goal(int ascii)
 	sweep_state_free(&s);
 }
 
+/* c asks before it cancels a run that has not ended, naming the run, and
+ * the answer applies to that run whatever the cursor does meanwhile; no
+ * leaves it as it was. (No store here: a 'y' would write.) */
+static void test_cancel_asks(void)
+{
+	struct store_row rows[N_ROWS];
+	struct app a;
+
+	make_app(&a, rows);
+	a.selected = 4;
+	is_int(action_run_key(&a, 4, 'c'), KEY_REDRAW, "c on a running run opens a question");
+	is_int(a.modal.kind, MODAL_CHOICE, "  a yes-or-no question");
+	is_str(a.modal.ask, "cancel run 4 nb004-cnn? (y/n) ", "  naming the run");
+	is_int((int)a.modal.run, 4, "  about that run");
+	a.selected = 5;                         /* the cursor moves meanwhile */
+	is_int(modal_key(&a, &a.modal, 'n'), KEY_REDRAW, "n answers it");
+	is_int(a.modal.kind, MODAL_NONE, "  and closes it");
+	is_str(a.message, "", "  and nothing is cancelled");
+	is_int(action_run_key(&a, 5, 'c'), KEY_REDRAW, "c on a queued run asks too");
+	is_str(a.modal.ask, "cancel run 5 nb003-mlp? (y/n) ", "  naming it");
+	modal_close(&a.modal);
+}
+
 /* Enter on a heatmap cell lists its runs; Esc comes back. */
 static void test_sweep_keys(void)
 {
@@ -740,5 +763,6 @@ int main(void)
 	}
 	test_sweep_keys();
 	test_selection();
+	test_cancel_asks();
 	return tap_done();
 }

@@ -13,6 +13,7 @@
 #include "nn/onnx.h"
 #include "train/checkpoint.h"
 #include "train/restore.h"
+#include "util/text.h"
 
 static const char export_model_help[] =
 	"usage: digitlab export-model RUN|MODEL_FILE -o FILE.onnx\n"
@@ -116,9 +117,9 @@ static int export_model(const char *model_path, const char *out_path)
 	    write_file(out_path, bytes, len, &err) != DL_OK) {
 		cli_print_error(&err);
 	} else {
-		printf("%s: %s, %d layers, %zu parameters, ONNX opset %d (%zu bytes)\n", out_path,
-		       r.exp.name, r.exp.model.n_layers, nn_model_param_count(r.model),
-		       NN_ONNX_OPSET, len);
+		text_fputs(out_path, stdout, TEXT_ONE_LINE);
+		printf(": %s, %d layers, %zu parameters, ONNX opset %d (%zu bytes)\n", r.exp.name,
+		       r.exp.model.n_layers, nn_model_param_count(r.model), NN_ONNX_OPSET, len);
 		rc = 0;
 	}
 	free(bytes);

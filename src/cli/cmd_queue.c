@@ -203,7 +203,7 @@ static int queue_experiments(void)
 			continue;
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
-			char name[256], key[260];
+			char name[256], key[260], shown_name[TEXT_ESCAPED_SIZE(256)];
 
 			snprintf(name, sizeof name, "%.*s", (int)(strlen(base) - 5), base);
 			snprintf(key, sizeof key, "|%s|", name);
@@ -211,7 +211,10 @@ static int queue_experiments(void)
 				continue;       /* ./experiments comes first */
 			if (strlen(shown) + strlen(name) + 2 < sizeof shown)
 				strcat(strcat(shown, name), "|");
-			printf("%-28s %s\n", name, g.gl_pathv[i]);
+			printf("%-28s ", text_escape(shown_name, sizeof shown_name, name,
+						     TEXT_ONE_LINE));
+			text_fputs(g.gl_pathv[i], stdout, TEXT_ONE_LINE);
+			putchar('\n');
 		}
 		globfree(&g);
 	}

@@ -347,8 +347,11 @@ int cmd_run(int argc, char **argv)
 		.ctx = &console, .started = console_started, .progress = console_progress,
 		.epoch_done = console_epoch, .finished = console_finished,
 	};
-	if (o.resume && !o.quiet)
-		fprintf(console.out, "resuming %s after epoch %d\n", o.resume, resume.epoch);
+	if (o.resume && !o.quiet) {
+		fputs("resuming ", console.out);
+		text_fputs(o.resume, console.out, TEXT_ONE_LINE);
+		fprintf(console.out, " after epoch %d\n", resume.epoch);
+	}
 	opts = (struct train_options){
 		.cancel = &interrupted, .checkpoint_path = o.checkpoint,
 		.resume = o.resume ? &resume : NULL,

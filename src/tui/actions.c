@@ -42,6 +42,11 @@ static enum key_result cancel(struct app *a, int64_t id)
 		       "cancelled; it stops at its next batch" : "cancelled");
 }
 
+static enum key_result cancel_done(struct app *a, struct modal *m, int key)
+{
+	return key == 'y' ? cancel(a, m->run) : KEY_REDRAW;
+}
+
 static enum key_result change_priority(struct app *a, int64_t id, int by)
 {
 	const struct store_row *r = app_row(a, id);
@@ -120,12 +125,24 @@ static enum key_result ask_about(struct app *a, int64_t id, const char *verb, in
 	return KEY_REDRAW;
 }
 
+/* Cancelling a run that has not ended asks first, naming it: the run under
+ * the cursor is the one the user chose, and the question says which. */
+static enum key_result ask_cancel(struct app *a, int64_t id)
+{
+	const struct store_row *r = app_row(a, id);
+
+	if (r && (r->status == STORE_QUEUED || r->status == STORE_RUNNING ||
+		  r->status == STORE_INTERRUPTED || r->status == STORE_PAUSED))
+		return ask_about(a, id, "cancel", 1, cancel_done);
+	return cancel(a, id);
+}
+
 enum key_result action_run_key(struct app *a, int64_t id, int key)
 {
 	if (!id)
 		return strchr("cspr+-tndEvw", key) && key ? KEY_HANDLED : KEY_IGNORED;
 	switch (key) {
-	case 'c': return cancel(a, id);
+	case 'c': return ask_cancel(a, id);
 	case 's': return request(a, id, STORE_REQUEST_STOP, "stopping after its epoch");
 	case 'p': return toggle_pause(a, id);
 	case 'r': return request(a, id, STORE_REQUEST_RETRY, "queued again");

@@ -18,7 +18,7 @@ static const char *const help_lines[] = {
 	"           click a tab, a confusion cell or a digit to select it",
 	"",
 	"On a run (overview, runs list, run screen)",
-	"  Enter    open the run            c        cancel now",
+	"  Enter    open the run            c        cancel (asks)",
 	"  s        stop after this epoch   p        pause / resume",
 	"  r        retry                   + -      priority up, down",
 	"  t        tag                     n        note (empty: clear it)",
