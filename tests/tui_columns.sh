@@ -3,7 +3,8 @@
 # val_accuracy, and the dashboard shows the value `ls --columns
 # val_accuracy:best` prints for the same run; then the epoch of the best,
 # as `ls --columns val_accuracy:best_epoch` prints it; a third column does
-# not fit and the summary line says so; M removes them again.
+# not fit and the summary line says so; M removes them again. The keys bar
+# and ? name M.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
@@ -68,6 +69,12 @@ wait_for "?help" 10; ok $? "the dashboard opens"
 keys L
 wait_for "2 runs shown" 5; ok $? "the runs list"
 screen | tail -n 1 | grep -qF "M columns"; ok $? "its keys bar names M"
+keys '?'
+wait_for "every key" 5
+keys NPage
+wait_for "  M        add or remove a column: a metric's last value, best" 5; ok $? "and ? explains it"
+keys q
+wait_for "2 runs shown" 5
 
 keys M
 wait_for "metric columns (Enter; Esc closes)" 5; ok $? "M opens the chooser"
