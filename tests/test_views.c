@@ -144,6 +144,90 @@ static void test_runs(int ascii, int group)
 	run_list_free(&s.list);
 }
 
+/* M picks a metric column: what the runs have is offered, as an add or a
+ * remove; Enter on it answers. */
+static enum key_result pick_column(struct app *a, struct runs_state *s, int line,
+				   const char *item)
+{
+	struct key_event m = {.key = 'M'};
+
+	if (runs_view.key(a, s, &m) != KEY_REDRAW || a->modal.kind != MODAL_PICK)
+		return KEY_IGNORED;
+	modal_key(a, &a->modal, KEY_HOME);
+	for (int i = 0; i < line; i++)
+		modal_key(a, &a->modal, 'j');
+	is_str(a->modal.picks[a->modal.pick_sel], item, item);
+	return modal_key(a, &a->modal, '\n');
+}
+
+/* Metric columns at 80 columns: PARAMS and TRAIN ACC make room, the best
+ * of val_accuracy and its epoch fit, the third column does not and the
+ * summary names it; at 160 columns all fit beside every other column. */
+static void test_runs_columns(int ascii)
+{
+	struct store_row rows[N_ROWS];
+	struct app a;
+	struct runs_state s = {.status = -1};
+	struct run_filter f = {.text = "", .status = -1, .n_tagged = -1};
+	struct run_metrics metrics[3];
+	struct canvas *c;
+	char *text;
+
+	make_app(&a, rows);
+	for (int i = 0; i < 4; i++)     /* the done runs and the running one have validation */
+		rows[i].val_accuracy = 0.93 + 0.005 * i;
+	run_list_filter(&s.list, rows, N_ROWS, &f);
+	is_int(pick_column(&a, &s, 4, "add     val_accuracy best"), KEY_RELOAD,
+	       "M: val_accuracy best added");
+	is_int(a.modal.kind, MODAL_NONE, "the chooser closed");
+	is_int(s.n_offered, 6, "the metrics the runs have: accuracy and val_accuracy, by three");
+	is_str(a.message, "column val_accuracy best added (M removes it)", "and says so");
+	is_int(pick_column(&a, &s, 1, "add     accuracy best"), KEY_RELOAD, "accuracy best added");
+	is_int(pick_column(&a, &s, 5, "add     val_accuracy epoch of the best"), KEY_RELOAD,
+	       "val_accuracy's epoch of the best added");
+	ok(s.n_columns == 3 && s.columns[1].part == STORE_PART_BEST_EPOCH &&
+	   s.columns[2].metric == STORE_METRIC_ACCURACY,
+	   "the epoch of the best follows its best; the other metric comes after");
+	/* what update would have read: runs 1 and 2 done, 4 training, the others none */
+	for (int i = 0; i < 3; i++) {
+		int64_t id = i < 2 ? i + 1 : 4;
+
+		metrics[i] = (struct run_metrics){.id = id, .epochs = rows[id - 1].epochs,
+						  .status = rows[id - 1].status};
+		store_metric_summarize_all(NULL, 0, metrics[i].m);
+		metrics[i].m[STORE_METRIC_VAL_ACCURACY] =
+			(struct store_metric_summary){0.93 + 0.005 * (double)(id - 1),
+						      0.9412 + 0.01 * (double)id, (int)id + 1};
+		metrics[i].m[STORE_METRIC_ACCURACY] =
+			(struct store_metric_summary){0.95, 0.9612, 2};
+	}
+	s.metrics = metrics;
+	s.n_metrics = 3;
+	a.selected = 2;
+	c = frame(&a, ascii);
+	runs_view.draw(&a, &s, c);
+	finish(&a, c, "runs-columns");
+
+	c = canvas_new(160, 24, ascii, 0);
+	runs_view.draw(&a, &s, c);
+	text = golden_canvas_text(c);
+	ok(text && strstr(text, "PARAMS EPOCHS TRAIN ACC  TEST ACC    TIME val_acc best @ep "
+				"acc best\n"), "160 columns: every column, and the metrics after TIME");
+	ok(text && strstr(text, "0.9512   2   0.9612\n"), "run 1's values");
+	ok(text && !strstr(text, "too narrow"), "nothing left out");
+	free(text);
+	canvas_free(c);
+
+	is_int(pick_column(&a, &s, 4, "remove  val_accuracy best"), KEY_REDRAW,
+	       "M on a column shown removes it");
+	is_str(a.message, "column val_accuracy best removed", "and says so");
+	ok(s.n_columns == 2 && s.columns[0].part == STORE_PART_BEST_EPOCH,
+	   "the others stay");
+	s.metrics = NULL;
+	s.n_metrics = 0;
+	runs_view.free(&s);
+}
+
 /* A run view state of a finished MLP: twelve epochs, a confusion matrix,
  * two misclassified digits. */
 static const int confusion[100] = {
@@ -748,6 +832,7 @@ int main(void)
 		test_overview(ascii);
 		test_runs(ascii, 0);
 		test_runs(ascii, 1);
+		test_runs_columns(ascii);
 		test_run(ascii, TAB_CURVES, "run-curves");
 		test_run(ascii, TAB_CONFUSION, "run-confusion");
 		test_run(ascii, TAB_DIGITS, "run-digits");

@@ -38,7 +38,8 @@ static const char bench_help[] =
 	"Build a store of N finished runs (default 10000) in a temporary directory,\n"
 	"each with 20 epochs, two confusion matrices and --samples misclassified\n"
 	"digits per split (default 4), and time opening it (with the checks\n"
-	"store_open makes), listing it, and checking every page.\n";
+	"store_open makes), listing it, summarizing every run's metrics (what\n"
+	"ls --columns reads), and checking every page.\n";
 
 struct bench_model {
 	const char *name;

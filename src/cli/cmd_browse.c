@@ -158,15 +158,17 @@ static void print_table_head(const struct ls_options *o)
 	putchar('\n');
 }
 
-/* The metric columns of one run, from its epochs: a value, an epoch, or -. */
-static void print_metric_cells(const struct ls_options *o, const struct store_epoch *e, int n)
+/* The metric columns of one run, from its summaries: a value, an epoch,
+ * or -. */
+static void print_metric_cells(const struct ls_options *o,
+			       const struct store_metric_summary sums[STORE_METRIC_COUNT])
 {
 	for (int i = 0; i < o->n_columns; i++) {
 		const struct metric_column *c = &o->columns[i];
-		double v = report_column_value(c, e, n);
+		double v = report_column_value(c, sums);
 		char buf[16];
 
-		if (c->part == METRIC_BEST_EPOCH && !isnan(v))
+		if (c->part == STORE_PART_BEST_EPOCH && !isnan(v))
 			snprintf(buf, sizeof buf, "%.0f", v);
 		else
 			fmt_metric(v, buf, sizeof buf);
@@ -190,7 +192,7 @@ static void print_table_row(const struct store_row *r)
 }
 
 static void json_row(FILE *out, const struct store_row *r, const struct ls_options *o,
-		     const struct store_epoch *e, int n)
+		     const struct store_metric_summary sums[STORE_METRIC_COUNT])
 {
 	fputc('{', out);
 	report_row_json(out, r);
@@ -198,7 +200,7 @@ static void json_row(FILE *out, const struct store_row *r, const struct ls_optio
 		fputc(',', out);
 		json_string(out, o->columns[i].name);
 		fputc(':', out);
-		json_number(out, report_column_value(&o->columns[i], e, n));
+		json_number(out, report_column_value(&o->columns[i], sums));
 	}
 	if (r->status == STORE_RUNNING)
 		fprintf(out, ",\"progress\":{\"epoch\":%d,\"batch\":%d,\"batches\":%d}", r->epoch,
@@ -244,29 +246,27 @@ static void print_groups(const struct store_row *rows, int n)
 	free(seen);
 }
 
-/* One run of ls, its epochs read when metric columns ask for them. */
+/* One run of ls, its metrics read when metric columns ask for them. */
 static int print_run(struct store *s, const struct store_row *r, const struct ls_options *o,
 		     int first)
 {
-	struct store_epoch *e = NULL;
+	struct store_metric_summary sums[STORE_METRIC_COUNT];
 	struct dl_error err;
-	int n = 0;
 
 	dl_error_clear(&err);
-	if (o->n_columns && store_get_history(s, r->id, &e, &n, &err) != DL_OK) {
+	if (o->n_columns && store_run_metrics(s, r->id, sums, &err) != DL_OK) {
 		cli_print_error(&err);
 		return 1;
 	}
 	if (o->json) {
 		if (!first)
 			putchar(',');
-		json_row(stdout, r, o, e, n);
+		json_row(stdout, r, o, sums);
 	} else {
 		print_table_row(r);
-		print_metric_cells(o, e, n);
+		print_metric_cells(o, sums);
 		putchar('\n');
 	}
-	store_epochs_free(e, n);
 	return 0;
 }
 

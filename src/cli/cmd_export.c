@@ -80,7 +80,8 @@ struct export_options {
 };
 
 static void csv_run(FILE *out, const struct store_row *r, const char *tags,
-		    const struct export_options *o, const struct store_epoch *e, int n)
+		    const struct export_options *o,
+		    const struct store_metric_summary sums[STORE_METRIC_COUNT])
 {
 	const double metrics[] = {r->loss, r->accuracy, r->val_loss, r->val_accuracy,
 				  r->test_loss, r->test_accuracy, r->seconds};
@@ -98,7 +99,7 @@ static void csv_run(FILE *out, const struct store_row *r, const char *tags,
 	csv_text(out, tags);
 	for (int i = 0; i < o->n_columns; i++) {
 		fputc(',', out);
-		csv_number(out, report_column_value(&o->columns[i], e, n));
+		csv_number(out, report_column_value(&o->columns[i], sums));
 	}
 	fputc('\n', out);
 }
@@ -122,7 +123,8 @@ static void csv_history(FILE *out, int64_t id, const struct store_epoch *e, int 
 
 static void json_run(FILE *out, const struct store_run *r, const char *tags,
 		     const struct store_epoch *e, int n, const int *confusion, int k,
-		     const struct export_options *o)
+		     const struct export_options *o,
+		     const struct store_metric_summary sums[STORE_METRIC_COUNT])
 {
 	fputc('{', out);
 	report_row_json(out, &r->row);
@@ -130,7 +132,7 @@ static void json_run(FILE *out, const struct store_run *r, const char *tags,
 		fputc(',', out);
 		json_string(out, o->columns[i].name);
 		fputc(':', out);
-		json_number(out, report_column_value(&o->columns[i], e, n));
+		json_number(out, report_column_value(&o->columns[i], sums));
 	}
 	json_field_string(out, "message", r->message);
 	json_field_string(out, "note", r->notes);
@@ -165,6 +167,7 @@ static int export_one(struct store *s, int64_t id, const struct export_options *
 {
 	struct store_run r;
 	struct store_epoch *e = NULL;
+	struct store_metric_summary sums[STORE_METRIC_COUNT];
 	int confusion[STORE_MAX_CLASSES * STORE_MAX_CLASSES], k = 0, n = 0, found, cfound;
 	char tags[512];
 	struct dl_error err;
@@ -187,14 +190,15 @@ static int export_one(struct store *s, int64_t id, const struct export_options *
 		store_run_free(&r);
 		return DL_ERR;
 	}
+	store_metric_summarize_all(e, n, sums);
 	if (o->json) {
 		if (!first)
 			putchar(',');
-		json_run(stdout, &r, tags, e, n, confusion, k, o);
+		json_run(stdout, &r, tags, e, n, confusion, k, o, sums);
 	} else if (o->history) {
 		csv_history(stdout, id, e, n);
 	} else {
-		csv_run(stdout, &r.row, tags, o, e, n);
+		csv_run(stdout, &r.row, tags, o, sums);
 	}
 	store_epochs_free(e, n);
 	store_run_free(&r);

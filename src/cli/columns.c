@@ -1,19 +1,18 @@
 /* Metric columns for ls and export (report.h). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/report.h"
 
-static const char *const part_names[] = {"last", "best", "best_epoch", NULL};
-
-static int add_column(struct metric_column *cols, int *n, enum store_metric m, enum metric_part p)
+static int add_column(struct metric_column *cols, int *n, enum store_metric m,
+		      enum store_metric_part p)
 {
 	if (*n == REPORT_MAX_COLUMNS)
 		return -1;
 	cols[*n] = (struct metric_column){.metric = m, .part = p};
-	snprintf(cols[*n].name, sizeof cols[*n].name, "%s:%s", store_metric_names[m], part_names[p]);
+	snprintf(cols[*n].name, sizeof cols[*n].name, "%s:%s", store_metric_names[m],
+		 store_metric_part_names[p]);
 	(*n)++;
 	return 0;
 }
@@ -38,14 +37,15 @@ int report_parse_columns(const char *command, const char *list, struct metric_co
 			*colon = '\0';
 		if ((metric = store_metric_from_name(item)) < 0)
 			return cli_unknown_value(command, "--columns", item, store_metric_names);
-		for (int i = 0; colon && part_names[i]; i++)
-			if (!strcmp(colon + 1, part_names[i]))
+		for (int i = 0; colon && store_metric_part_names[i]; i++)
+			if (!strcmp(colon + 1, store_metric_part_names[i]))
 				part = i;
 		if (colon && part < 0)
-			return cli_unknown_value(command, "--columns", colon + 1, part_names);
+			return cli_unknown_value(command, "--columns", colon + 1, store_metric_part_names);
 		full = colon ? add_column(cols, n, metric, part) :
-		       add_column(cols, n, metric, METRIC_LAST) || add_column(cols, n, metric, METRIC_BEST) ||
-		       add_column(cols, n, metric, METRIC_BEST_EPOCH);
+		       add_column(cols, n, metric, STORE_PART_LAST) ||
+		       add_column(cols, n, metric, STORE_PART_BEST) ||
+		       add_column(cols, n, metric, STORE_PART_BEST_EPOCH);
 		if (full)
 			return cli_usage_error(command, "--columns: at most %d columns",
 					       REPORT_MAX_COLUMNS);
@@ -54,14 +54,8 @@ int report_parse_columns(const char *command, const char *list, struct metric_co
 	}
 }
 
-double report_column_value(const struct metric_column *c, const struct store_epoch *e, int n)
+double report_column_value(const struct metric_column *c,
+			   const struct store_metric_summary sums[STORE_METRIC_COUNT])
 {
-	struct store_metric_summary s;
-
-	store_metric_summarize(e, n, c->metric, &s);
-	switch (c->part) {
-	case METRIC_LAST: return s.last;
-	case METRIC_BEST: return s.best;
-	default: return s.best_epoch ? s.best_epoch : NAN;
-	}
+	return store_metric_part(&sums[c->metric], c->part);
 }

@@ -90,13 +90,11 @@ const char *fmt_time(double t, char *buf, size_t size);        /* local "Y-m-d H
  * is named as the list names it, METRIC alone giving METRIC:last,
  * METRIC:best and METRIC:best_epoch.
  */
-enum metric_part { METRIC_LAST, METRIC_BEST, METRIC_BEST_EPOCH };
-
 #define REPORT_MAX_COLUMNS 24
 
 struct metric_column {
 	enum store_metric metric;
-	enum metric_part part;
+	enum store_metric_part part;
 	char name[32];          /* "val_loss:best" */
 };
 
@@ -104,8 +102,9 @@ struct metric_column {
  * choices, as a usage error, and returns EXIT_USAGE; else 0. */
 int report_parse_columns(const char *command, const char *list, struct metric_column *cols,
 			 int *n);
-/* A column's value over a run's epochs: NaN when none; the epoch as a
- * number for best_epoch. */
-double report_column_value(const struct metric_column *c, const struct store_epoch *e, int n);
+/* A column's value from a run's summaries (store_run_metrics): NaN when
+ * none; the epoch as a number for best_epoch. */
+double report_column_value(const struct metric_column *c,
+			   const struct store_metric_summary sums[STORE_METRIC_COUNT]);
 
 #endif

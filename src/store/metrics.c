@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 const char *const store_metric_names[] = {"loss", "accuracy", "val_loss", "val_accuracy", NULL};
+const char *const store_metric_part_names[] = {"last", "best", "best_epoch", NULL};
 
 int store_metric_from_name(const char *name)
 {
@@ -47,5 +48,21 @@ void store_metric_summarize(const struct store_epoch *e, int n, enum store_metri
 			out->best = v;
 			out->best_epoch = e[i].epoch;
 		}
+	}
+}
+
+void store_metric_summarize_all(const struct store_epoch *e, int n,
+				struct store_metric_summary out[STORE_METRIC_COUNT])
+{
+	for (int m = 0; m < STORE_METRIC_COUNT; m++)
+		store_metric_summarize(e, n, (enum store_metric)m, &out[m]);
+}
+
+double store_metric_part(const struct store_metric_summary *s, enum store_metric_part p)
+{
+	switch (p) {
+	case STORE_PART_LAST: return s->last;
+	case STORE_PART_BEST: return s->best;
+	default: return s->best_epoch ? s->best_epoch : NAN;
 	}
 }

@@ -289,6 +289,19 @@ void store_epochs_free(struct store_epoch *epochs, int n)
 	free(epochs);
 }
 
+int store_run_metrics(struct store *s, int64_t id,
+		      struct store_metric_summary out[STORE_METRIC_COUNT], struct dl_error *err)
+{
+	struct store_epoch *e;
+	int n;
+
+	if (store_get_history(s, id, &e, &n, err) != DL_OK)
+		return DL_ERR;
+	store_metric_summarize_all(e, n, out);
+	store_epochs_free(e, n);
+	return DL_OK;
+}
+
 int store_get_tags(struct store *s, int64_t id, char *buf, size_t size, struct dl_error *err)
 {
 	sqlite3_stmt *st;

@@ -752,6 +752,25 @@ int store_metric_from_name(const char *name);   /* -1 when unknown */
 int store_metric_higher_is_better(enum store_metric m);
 void store_metric_summarize(const struct store_epoch *e, int n, enum store_metric m,
 			    struct store_metric_summary *out);
+
+/* Every metric at once: out indexed by enum store_metric. */
+void store_metric_summarize_all(const struct store_epoch *e, int n,
+				struct store_metric_summary out[STORE_METRIC_COUNT]);
+
+/* What a column shows of a summary: the last value, the best, or the epoch
+ * of the best. */
+enum store_metric_part { STORE_PART_LAST, STORE_PART_BEST, STORE_PART_BEST_EPOCH,
+			 STORE_PART_COUNT };
+
+/* "last", "best", "best_epoch"; NULL-terminated. */
+extern const char *const store_metric_part_names[];
+/* A part of a summary: NaN when no epoch has the metric; the epoch as a
+ * number for STORE_PART_BEST_EPOCH. */
+double store_metric_part(const struct store_metric_summary *s, enum store_metric_part p);
+/* Every metric of run id over its epochs (store_get_history, then
+ * store_metric_summarize_all); a run without epochs has none (NaN). */
+int store_run_metrics(struct store *s, int64_t id,
+		      struct store_metric_summary out[STORE_METRIC_COUNT], struct dl_error *err);
 /* ---- executors: where a run trains ----
  *
  * A run trained by a local worker has no job row: its executor is "local"

@@ -42,13 +42,26 @@ int modal_pick(struct modal *m, const char *title, const char *pattern, modal_do
 
 	if (glob(pattern, 0, NULL, &g) != 0)
 		return 0;
-	open_modal(m, MODAL_PICK, title, done);
-	m->picks = calloc(g.gl_pathc, sizeof *m->picks);
-	for (size_t i = 0; m->picks && i < g.gl_pathc; i++)
-		if ((m->picks[m->n_picks] = strdup(g.gl_pathv[i])))
-			m->n_picks++;
+	modal_pick_items(m, title, (const char *const *)g.gl_pathv, (int)g.gl_pathc, 0, done);
 	globfree(&g);
+	m->preview = 1;
 	return m->n_picks > 0;
+}
+
+int modal_pick_items(struct modal *m, const char *title, const char *const *items, int n,
+		     int sel, modal_done done)
+{
+	open_modal(m, MODAL_PICK, title, done);
+	m->picks = calloc((size_t)(n > 0 ? n : 1), sizeof *m->picks);
+	for (int i = 0; m->picks && i < n; i++)
+		if ((m->picks[m->n_picks] = strdup(items[i])))
+			m->n_picks++;
+	if (m->n_picks == 0) {
+		modal_close(m);
+		return 0;
+	}
+	m->pick_sel = sel >= 0 && sel < m->n_picks ? sel : 0;
+	return 1;
 }
 
 void modal_close(struct modal *m)
@@ -133,7 +146,7 @@ static enum key_result pick_key(struct app *a, struct modal *m, int key)
 		m->pick_sel = m->n_picks ? m->n_picks - 1 : 0;
 	} else if (key_is_enter(key)) {
 		return answer(a, m, '\n');
-	} else if (key == 'v') {
+	} else if (key == 'v' && m->preview) {
 		/* a preview comes back to the list */
 		return m->done ? m->done(a, m, 'v') : KEY_HANDLED;
 	} else {
@@ -169,7 +182,8 @@ static void draw_pick(const struct modal *m, struct canvas *c)
 	int x = (c->w - w) / 2, y = 3, first = m->pick_sel >= h - 2 ? m->pick_sel - (h - 3) : 0;
 	char title[240];
 
-	snprintf(title, sizeof title, "%s (Enter; v preview; Esc closes)", m->ask);
+	snprintf(title, sizeof title, "%s (Enter; %sEsc closes)", m->ask,
+		 m->preview ? "v preview; " : "");
 	canvas_fill(c, x, y, w, h, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
 	canvas_box(c, x, y, w, h, title, COLOR_TITLE);
 	for (int i = 0; i < h - 2 && first + i < m->n_picks; i++)

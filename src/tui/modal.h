@@ -31,6 +31,7 @@ struct modal {
 	char choices[16];               /* MODAL_CHOICE: the keys that answer */
 	char **picks;                   /* MODAL_PICK: the items, owned */
 	int n_picks, pick_sel;
+	int preview;                    /* MODAL_PICK: v previews the item (done gets 'v') */
 	char note[80];                  /* said under the input ("3 matches") */
 	int64_t run;                    /* the run it is about; 0: none */
 	void *context;                  /* the opener's, for done (a view's state) */
@@ -39,9 +40,13 @@ struct modal {
 
 void modal_input(struct modal *m, const char *ask, const char *initial, modal_done done);
 void modal_choice(struct modal *m, const char *ask, const char *choices, modal_done done);
-/* The files matching a glob pattern, to pick one; 0 when none matched
- * (nothing opened). */
+/* The files matching a glob pattern, to pick one, v previewing it; 0 when
+ * none matched (nothing opened). */
 int modal_pick(struct modal *m, const char *title, const char *pattern, modal_done done);
+/* The n items given (copied), to pick one, sel selected first; 0 when
+ * there are none (nothing opened). */
+int modal_pick_items(struct modal *m, const char *title, const char *const *items, int n,
+		     int sel, modal_done done);
 void modal_close(struct modal *m);              /* frees the picks; safe twice */
 
 /* A key for the open modal. Esc closes it (q too, on a pick). */

@@ -62,6 +62,20 @@ struct group_stat {             /* a sweep point's repeats */
 	double mean, spread;    /* of test accuracy; NAN: none */
 };
 
+#define RUNS_MAX_COLUMNS 8
+
+struct run_column {             /* a metric column of the runs list (M) */
+	enum store_metric metric;
+	enum store_metric_part part;
+};
+
+struct run_metrics {            /* a run's metrics over its epochs, as update read them */
+	int64_t id;
+	int epochs;             /* its completed epochs then; -1: not read (an error) */
+	enum store_status status;       /* and its status: either changing reads it again */
+	struct store_metric_summary m[STORE_METRIC_COUNT];
+};
+
 struct runs_state {
 	struct run_list list;
 	struct group_stat *groups; /* grouped: one per line; owned */
@@ -73,6 +87,16 @@ struct runs_state {
 	enum store_sort sort;
 	int descending;
 	int group;
+	/* M: metric columns, kept for the session; each metric's in the order
+	 * last, best, epoch of the best, metrics in the order first added */
+	struct run_column columns[RUNS_MAX_COLUMNS];
+	int n_columns;
+	struct run_metrics *metrics;    /* every run's, by id, read by update while there
+	                                   are columns (draw looks them up); owned */
+	int n_metrics;
+	struct run_column offered[STORE_METRIC_COUNT * STORE_PART_COUNT]; /* what the open
+	                                   chooser lists, in its order */
+	int n_offered;
 };
 
 /* ---- run: one run in six tabs ---- */
