@@ -16,6 +16,9 @@ struct store {
 	char path[4096];        /* DIR/runs.db */
 	enum store_health health;       /* what store_open found */
 	char health_why[1024];  /* its sentence for the person; "" when healthy */
+	int pages_checked;      /* store_check has run on this connection: it
+				 * runs before the first write, so nothing is
+				 * written into damage the open check missed */
 };
 
 /* Whether the store refuses every write (read-only or damaged): store_begin
@@ -55,7 +58,9 @@ int store_exec(struct store *s, const char *sql, const char *what, struct dl_err
 
 /* BEGIN IMMEDIATE: take the write lock before reading, so that a
  * read-then-write transaction (a claim) cannot be overtaken by another
- * writer. Busy is waited out by the busy timeout, then retried a few times. */
+ * writer. Busy is waited out by the busy timeout, then retried a few times.
+ * A connection's first transaction checks every page first (store_check),
+ * and is refused when one is damaged. */
 int store_begin(struct store *s, struct dl_error *err);
 /* COMMIT, rolling back when it fails. */
 int store_commit(struct store *s, struct dl_error *err);

@@ -488,6 +488,7 @@ int store_check(struct store *s, int full, char **report, int *problems, struct 
 	char first[300] = "";
 
 	*problems = 0;
+	s->pages_checked = 1;
 	if (report) {
 		*report = calloc(1, 1);
 		if (!*report)

@@ -41,6 +41,23 @@ int store_no_run(int64_t id, struct dl_error *err)
 	return dl_error_set(err, "no run %lld", (long long)id);
 }
 
+/* The open check reads only the core tables (schema.c says why); before
+ * its first write a connection reads every page, so that nothing is
+ * written into damage that check missed. store_check marks the store
+ * damaged when a page is, and every write is refused from then on. */
+static int check_before_first_write(struct store *s, const char *what, struct dl_error *err)
+{
+	int problems;
+
+	if (s->pages_checked)
+		return DL_OK;
+	if (store_check(s, 0, NULL, &problems, err) != DL_OK)
+		return DL_ERR;
+	if (problems)
+		return dl_error_set(err, "%s: %s", what, s->health_why);
+	return DL_OK;
+}
+
 int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st, const char *what,
 		  struct dl_error *err)
 {
@@ -48,6 +65,14 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st, const cha
 		sqlite3_finalize(*st);
 		*st = NULL;
 		return store_fail(s, what, err);
+	}
+	/* a statement that changes rows; the connection's own settings
+	 * (PRAGMA journal_mode at open) are not data */
+	if (!sqlite3_stmt_readonly(*st) && strncmp(sql, "PRAGMA", 6) != 0 &&
+	    check_before_first_write(s, what, err) != DL_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return DL_ERR;
 	}
 	return DL_OK;
 }
@@ -82,6 +107,8 @@ int store_begin(struct store *s, struct dl_error *err)
 
 	if (store_refuses_writes(s))
 		return dl_error_set(err, "cannot start a transaction: %s", s->health_why);
+	if (check_before_first_write(s, "cannot start a transaction", err) != DL_OK)
+		return DL_ERR;
 	/* The busy timeout already waits; retrying covers the rare busy
 	 * answers SQLite gives without calling the busy handler (a WAL being
 	 * recovered by another connection). */
