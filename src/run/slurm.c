@@ -515,7 +515,8 @@ static int feed(struct slurm *sl, int *submitted, struct dl_error *err)
 		store_claim_free(&c);
 		n++;
 	}
-	qsort(runs, (size_t)n, sizeof *runs, by_sweep);
+	if (n > 1)
+		qsort(runs, (size_t)n, sizeof *runs, by_sweep);
 	for (int i = 0; i < n;) {
 		int k = 1;
 		int64_t *ids;
