@@ -21,6 +21,23 @@ struct store {
 				 * written into damage the open check missed */
 };
 
+/* The store's health (health.c, which calls SQLite and nothing else of
+ * the store's). store_set_health: the state and the sentence
+ * store_health() gives. store_is_damage: whether an SQLite result code
+ * means a damaged file. store_mark_damaged: the store is damaged (first is
+ * the first problem found, of problems): it is read from then on, and
+ * PRAGMA query_only makes SQLite refuse every write, since writing into a
+ * damaged b-tree spreads the damage. store_run_check: run a check pragma,
+ * keeping the first problem in first, appending each to *report (when not
+ * NULL) and counting them in *problems; a check that cannot go on (damage
+ * it cannot step over) is a problem too. */
+void store_set_health(struct store *s, enum store_health h, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int store_is_damage(int code);
+int store_mark_damaged(struct store *s, const char *first, int problems, struct dl_error *err);
+int store_run_check(struct store *s, const char *sql, char *first, size_t first_size,
+		    char **report, int *problems, struct dl_error *err);
+
 /* Whether the store refuses every write (read-only or damaged): store_begin
  * refuses at once, and store_fail explains a refused write with the
  * store's health rather than SQLite's "readonly database". */

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,20 +355,6 @@ static int use_wal(struct store *s, struct dl_error *err)
 	return DL_OK;
 }
 
-/* Mark the store unwell: the state and the sentence store_health gives. */
-static void set_health(struct store *s, enum store_health h, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_health(struct store *s, enum store_health h, const char *fmt, ...)
-{
-	va_list ap;
-
-	s->health = h;
-	va_start(ap, fmt);
-	vsnprintf(s->health_why, sizeof s->health_why, fmt, ap);
-	va_end(ap);
-}
-
 /* A file that cannot even be opened as a database (its header or schema
  * is unreadable): nothing can be read, only recovered. */
 static int damaged_past_opening(struct store *s, const char *what, struct dl_error *err)
@@ -378,84 +363,6 @@ static int damaged_past_opening(struct store *s, const char *what, struct dl_err
 		     "recover' rebuilds what can be read of it (the damaged file is kept "
 		     "beside it), or restore a backup", s->path, what, sqlite3_errmsg(s->db));
 	return STORE_ERR_DAMAGED;
-}
-
-static int is_damage(int code)
-{
-	code &= 0xff;
-	return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
-}
-
-/* Append "LINE\n" to the malloc'd string *text. */
-static int append_line(char **text, const char *line)
-{
-	size_t have = strlen(*text), add = strlen(line);
-	char *grown = realloc(*text, have + add + 2);
-
-	if (!grown)
-		return DL_ERR;
-	memcpy(grown + have, line, add);
-	grown[have + add] = '\n';
-	grown[have + add + 1] = '\0';
-	*text = grown;
-	return DL_OK;
-}
-
-/* The store is damaged: it is read (what can be), but query_only makes
- * SQLite itself refuse every write, since writing into a damaged b-tree
- * spreads the damage. */
-static int mark_damaged(struct store *s, const char *first, int problems, struct dl_error *err)
-{
-	set_health(s, STORE_DAMAGED, "%s is damaged (%s%s): what can be read is shown, but "
-		   "nothing is written to it. 'digitlab store check' lists the damage; "
-		   "'digitlab store backup FILE' keeps a copy; 'digitlab store recover' "
-		   "rebuilds the store from what can be read", s->path, first,
-		   problems > 1 ? ", and more" : "");
-	return store_exec(s, "PRAGMA query_only = 1", "cannot stop writes", err);
-}
-
-/* Run a check pragma, appending each problem it reports to *report (when
- * not NULL) and counting them in *problems. A check that cannot go on
- * (damage it cannot step over) is a problem too. */
-static int run_check(struct store *s, const char *sql, char *first, size_t first_size,
-		     char **report, int *problems, struct dl_error *err)
-{
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		if (!is_damage(sqlite3_errcode(s->db)))
-			return store_fail(s, "cannot check the database", err);
-		st = NULL;
-	}
-	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *line = (const char *)sqlite3_column_text(st, 0);
-
-		if (line && !strcmp(line, "ok"))
-			continue;
-		/* the first problem comes after a heading line: drop it */
-		if (line && !strncmp(line, "*** in database ", 16) && strchr(line, '\n'))
-			line = strchr(line, '\n') + 1;
-		if (!(*problems)++)
-			snprintf(first, first_size, "%s", line ? line : "?");
-		if (report && append_line(report, line ? line : "?") != DL_OK) {
-			sqlite3_finalize(st);
-			return dl_error_set(err, "out of memory checking the database");
-		}
-	}
-	if (!st || rc != SQLITE_DONE) {
-		const char *msg = sqlite3_errmsg(s->db);
-
-		if (!(*problems)++)
-			snprintf(first, first_size, "%s", msg);
-		if (report && append_line(report, msg) != DL_OK) {
-			sqlite3_finalize(st);
-			return dl_error_set(err, "out of memory checking the database");
-		}
-	}
-	sqlite3_finalize(st);
-	return DL_OK;
 }
 
 /*
@@ -477,36 +384,10 @@ static int check_core_tables(struct store *s, struct dl_error *err)
 
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 		snprintf(sql, sizeof sql, "PRAGMA quick_check(%s)", tables[i]);
-		if (run_check(s, sql, first, sizeof first, NULL, &problems, err) != DL_OK)
+		if (store_run_check(s, sql, first, sizeof first, NULL, &problems, err) != DL_OK)
 			return DL_ERR;
 	}
-	return problems ? mark_damaged(s, first, problems, err) : DL_OK;
-}
-
-int store_check(struct store *s, int full, char **report, int *problems, struct dl_error *err)
-{
-	char first[300] = "";
-
-	*problems = 0;
-	s->pages_checked = 1;
-	if (report) {
-		*report = calloc(1, 1);
-		if (!*report)
-			return dl_error_set(err, "out of memory checking the database");
-	}
-	if (run_check(s, full ? "PRAGMA integrity_check" : "PRAGMA quick_check", first,
-		      sizeof first, report, problems, err) != DL_OK)
-		goto fail;
-	if (*problems && s->health != STORE_DAMAGED &&
-	    mark_damaged(s, first, *problems, err) != DL_OK)
-		goto fail;
-	return DL_OK;
-fail:
-	if (report) {
-		free(*report);
-		*report = NULL;
-	}
-	return DL_ERR;
+	return problems ? store_mark_damaged(s, first, problems, err) : DL_OK;
 }
 
 /* The connection's settings, and the schema, refusing a newer one before
@@ -520,7 +401,7 @@ static int configure(struct store *s, struct dl_error *err)
 	if (store_exec(s, "PRAGMA foreign_keys = ON", "cannot enforce foreign keys", err) != DL_OK)
 		return DL_ERR;
 	if (schema_version(s, &version, err) != DL_OK)
-		return is_damage(sqlite3_errcode(s->db)) ?
+		return store_is_damage(sqlite3_errcode(s->db)) ?
 		       damaged_past_opening(s, "cannot read the schema", err) : DL_ERR;
 	if (version > STORE_SCHEMA_VERSION) {
 		/* leave the newer digitlab's write-ahead log to it */
@@ -596,7 +477,7 @@ static int open_read_only(struct store *s, struct dl_error *err)
 	    sqlite3_exec(s->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL) ==
 		    SQLITE_OK)
 		return DL_OK;
-	if (!s->db || is_damage(sqlite3_errcode(s->db)))
+	if (!s->db || store_is_damage(sqlite3_errcode(s->db)))
 		return DL_OK;   /* configure() reads and reports it */
 	snprintf(wal, sizeof wal, "%s-wal", s->path);
 	if (stat(wal, &st) == 0 && st.st_size > 0)
@@ -654,9 +535,10 @@ static int check_wal(struct store *s, struct dl_error *err)
 	store_rollback(s);
 	if (!tail)
 		return DL_OK;
-	set_health(s, STORE_LOG_CUT, "%s-wal ended inside a frame (its last %ld bytes): a crash "
-		   "cut a write off, or the log was cut short. Any change committed after its "
-		   "last whole frame is lost; the store is as it was before it", s->path, tail);
+	store_set_health(s, STORE_LOG_CUT, "%s-wal ended inside a frame (its last %ld bytes): a "
+			 "crash cut a write off, or the log was cut short. Any change committed "
+			 "after its last whole frame is lost; the store is as it was before it",
+			 s->path, tail);
 	/* a reader still in the log keeps it; the next opener is told again */
 	sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	return DL_OK;
@@ -669,8 +551,9 @@ static int connect(struct store *s, struct dl_error *err)
 	int rc;
 
 	if (!store_writable(s->path)) {
-		set_health(s, STORE_READ_ONLY, "%s cannot be written (the file or its directory "
-			   "is read-only): it is read, but nothing is written to it", s->path);
+		store_set_health(s, STORE_READ_ONLY, "%s cannot be written (the file or its "
+				 "directory is read-only): it is read, but nothing is written to it",
+				 s->path);
 		if (open_read_only(s, err) != DL_OK)
 			return DL_ERR;
 		return configure(s, err);
