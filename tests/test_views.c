@@ -566,6 +566,38 @@ static void test_compare(int ascii)
 	compare_view.draw(&a, &s, c);
 	finish(&a, c, "compare-confusion");
 
+	/* more settings differ than 80x24 holds: the rest are counted */
+	{
+		static char keys[12][8], *many[12];
+		char *text, *more;
+		int drawn = 0, rest = 0;
+
+		for (int i = 0; i < 12; i++) {
+			snprintf(keys[i], sizeof keys[i], "key%02d", i);
+			many[i] = keys[i];
+		}
+		s.show_confusion = 0;
+		s.differ = many;
+		s.n_differ = 12;
+		c = frame(&a, ascii);
+		compare_view.draw(&a, &s, c);
+		text = golden_canvas_text(c);
+		for (int i = 0; text && i < 12; i++)
+			drawn += strstr(text, keys[i]) != NULL;
+		more = text ? strstr(text, " more (a taller terminal shows them)") : NULL;
+		while (more && more > text && more[-1] >= '0' && more[-1] <= '9')
+			more--;
+		if (more && more > text && more[-1] == '+')
+			rest = atoi(more);
+		ok(drawn > 0 && rest > 0 && drawn + rest == 12,
+		   "12 settings that differ at 80x24: %d drawn, \"+%d more\" for the rest", drawn,
+		   rest);
+		free(text);
+		canvas_free(c);
+		s.differ = differ;
+		s.n_differ = 2;
+	}
+
 	/* sample by sample: run 2 answers as epoch 3 of the book, run 1 as
 	 * epoch 1, on the same 20 samples */
 	{
@@ -622,6 +654,37 @@ static void test_selection(void)
 	is_int((int)run_list_move(&l, rows, 4, -10), 6, "moving clamps at the top");
 	is_int((int)run_list_move(&l, rows, 6, 100), 1, "and at the bottom");
 	run_list_free(&l);
+}
+
+/* Progress is epochs and batches done of those planned, whatever the
+ * clock says: 4 epochs and half of the fifth of 25 is 18%, however long
+ * the run loaded or sat paused (its ETA and start time play no part). */
+static void test_progress(void)
+{
+	struct store_row r = make_row(7, "long", STORE_RUNNING, 4);
+	char buf[32];
+
+	r.epoch = 5;
+	r.batch = 50;
+	r.batches = 100;
+	r.planned_epochs = 25;
+	r.started = 1700000000;
+	r.eta_s = 10;                   /* a fast run that sat paused a long time */
+	is_near(row_progress(&r), 0.18, 1e-12, "epoch 5 of 25, half done: 18%%");
+	is_str(row_epochs(&r, 8, buf, sizeof buf), "5/25", "EPOCH reads 5/25");
+	r.epochs = 11;
+	r.epoch = 12;
+	r.batch = 0;
+	r.eta_s = 3;                    /* resumed after a stop */
+	is_near(row_progress(&r), 0.44, 1e-12, "12 of 25 after a stop and resume: 44%%");
+	r.planned_epochs = 0;
+	r.batch = 25;
+	is_near(row_progress(&r), 0.25, 1e-12, "a plan unknown: the epoch's batches");
+	is_str(row_epochs(&r, 8, buf, sizeof buf), "12", "and EPOCH the epoch alone");
+	r.status = STORE_DONE;
+	r.epochs = 25;
+	r.planned_epochs = 25;
+	is_str(row_epochs(&r, 8, buf, sizeof buf), "25", "a finished run's EPOCH: its count");
 }
 
 /* ---- the sweep view ---- */
@@ -849,5 +912,6 @@ int main(void)
 	test_sweep_keys();
 	test_selection();
 	test_cancel_asks();
+	test_progress();
 	return tap_done();
 }
