@@ -656,6 +656,80 @@ static void test_selection(void)
 	run_list_free(&l);
 }
 
+/* 1 when the key bar on c's last row was cut at the right edge: its last
+ * column holds a reversed character other than a space (every bar ends
+ * in a space or stops short of the edge). Checked at every width from 80
+ * to 160, a cut that happens to fall on a space is caught at another. */
+static int bar_cut(struct canvas *c)
+{
+	const struct cell *last = canvas_at(c, c->w - 1, c->h - 1);
+
+	return last && (last->attr & ATTR_REVERSE) && last->ch != ' ';
+}
+
+/* Every view's key bar, at every width: the wide bar where it fits, else
+ * the 80-column one, never one cut short (the wide run bars are up to 134
+ * columns and were drawn from 120; the runs list's 143 from 140). */
+static void test_key_bars(void)
+{
+	static struct run_state rs;
+	struct store_row rows[N_ROWS];
+	struct store_epoch e[EPOCHS];
+	struct store_sample samples[2];
+	struct run_filter f = {.text = "", .status = -1, .n_tagged = -1};
+	struct overview_state os = {0};
+	struct runs_state ls = {.status = -1};
+	struct app a;
+	int cut_overview = 0, cut_runs = 0, cut_run[TAB_COUNT + 2] = {0};
+
+	make_app(&a, rows);
+	run_list_overview(&os.list, rows, N_ROWS, OVERVIEW_RECENT);
+	run_list_filter(&ls.list, rows, N_ROWS, &f);
+	make_run_state(&rs, &rows[0], e, samples);
+	make_book(&rs.book);
+	for (int w = 80; w <= 160; w++) {
+		for (int sel = 1; sel <= 2; sel++) {    /* run 2 is of a sweep: w sweep */
+			struct canvas *c = canvas_new(w, 30, 1, 0);
+
+			a.selected = sel;
+			overview_view.draw(&a, &os, c);
+			cut_overview += bar_cut(c);
+			canvas_clear(c);
+			runs_view.draw(&a, &ls, c);
+			cut_runs += bar_cut(c);
+			canvas_free(c);
+		}
+		for (int t = 0; t < TAB_COUNT + 2; t++) {
+			struct canvas *c = canvas_new(w, 30, 1, 0);
+			int book = t >= TAB_COUNT;      /* the Confusion tab through epochs */
+
+			rs.tab = book ? TAB_CONFUSION : (enum run_tab)t;
+			rs.book.last_epoch = book || t != TAB_CONFUSION ? 3 : 0;
+			rs.flips = t == TAB_COUNT + 1 ? FLIPS_FIXED : FLIPS_NONE;
+			run_answers_refresh(&rs);
+			run_view.draw(&a, &rs, c);
+			cut_run[t] += bar_cut(c);
+			canvas_free(c);
+		}
+	}
+	is_int(cut_overview, 0, "the overview's key bar is never cut, 80 to 160 columns");
+	is_int(cut_runs, 0, "nor the runs list's");
+	for (int t = 0; t < TAB_COUNT + 2; t++)
+		is_int(cut_run[t], 0, "nor the run screen's, tab %d%s", t < TAB_COUNT ? t + 1 : 2,
+		       t == TAB_COUNT ? " through epochs" : t == TAB_COUNT + 1 ? " listing flips" : "");
+	for (int t = 0; t < TAB_COUNT; t++)
+		ok(strlen(run_tab_keys((enum run_tab)t, 0)) <= 80u && (t == TAB_CURVES ||
+		   (!strstr(run_tab_keys((enum run_tab)t, 0), "m metric") &&
+		    !strstr(run_tab_keys((enum run_tab)t, 0), "z smooth"))),
+		   "tab %d's 80-column bar fits, and only Curves shows the chart keys", t + 1);
+	ok(strstr(run_tab_keys(TAB_WEIGHTS, 0), "arrows scroll") != NULL,
+	   "Weights shows its own scroll key");
+	ok(strstr(run_tab_keys(TAB_YAML, 0), "E clone+edit") != NULL,
+	   "YAML shows its own edit key");
+	run_list_free(&os.list);
+	run_list_free(&ls.list);
+}
+
 /* Progress is epochs and batches done of those planned, whatever the
  * clock says: 4 epochs and half of the fifth of 25 is 18%, however long
  * the run loaded or sat paused (its ETA and start time play no part). */
@@ -912,6 +986,7 @@ int main(void)
 	test_sweep_keys();
 	test_selection();
 	test_cancel_asks();
+	test_key_bars();
 	test_progress();
 	return tap_done();
 }

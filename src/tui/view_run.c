@@ -302,9 +302,10 @@ static void run_draw(const struct app *a, void *state, struct canvas *c)
 	draw_info(a, s, c);
 	run_tab_draw(a, s, c, 3, c->h - 2);
 	if (s->tab == TAB_CONFUSION && s->book.last_epoch)
-		chrome_keys(c, run_tab_keys_epochs(s->flips != FLIPS_NONE, c->w >= 120));
+		chrome_keys_fit(c, run_tab_keys_epochs(s->flips != FLIPS_NONE, 1),
+				run_tab_keys_epochs(s->flips != FLIPS_NONE, 0));
 	else
-		chrome_keys(c, run_tab_keys(s->tab, c->w >= 120));
+		chrome_keys_fit(c, run_tab_keys(s->tab, 1), run_tab_keys(s->tab, 0));
 }
 
 /* ---- keys ---- */
