@@ -730,6 +730,29 @@ static void test_key_bars(void)
 	run_list_free(&ls.list);
 }
 
+/* Help names every key; space is said to mark and move down, and the
+ * lists' keys that the 80-column bars leave out (t tag, n note, d delete,
+ * e export) are there. */
+static void test_help(void)
+{
+	struct store_row rows[N_ROWS];
+	struct help_state hs = {0};
+	struct app a;
+	struct canvas *c = canvas_new(80, 200, 1, 0);
+	char *text;
+
+	make_app(&a, rows);
+	help_view.draw(&a, &hs, c);
+	text = golden_canvas_text(c);
+	ok(text && strstr(text, "space    mark (or unmark) for compare, and move down"),
+	   "help: space marks and moves down");
+	ok(text && strstr(text, "  t        tag") && strstr(text, "n        note") &&
+	   strstr(text, "  d        delete") && strstr(text, "  e        export"),
+	   "help: t, n, d and e are listed");
+	free(text);
+	canvas_free(c);
+}
+
 /* Progress is epochs and batches done of those planned, whatever the
  * clock says: 4 epochs and half of the fifth of 25 is 18%, however long
  * the run loaded or sat paused (its ETA and start time play no part). */
@@ -987,6 +1010,7 @@ int main(void)
 	test_selection();
 	test_cancel_asks();
 	test_key_bars();
+	test_help();
 	test_progress();
 	return tap_done();
 }
