@@ -3,7 +3,9 @@
 # table of the design says (and the dashboard's pad, which restores a model
 # through train and saves a drawing through data): each module includes
 # headers of the modules listed for it and of no other, so no two modules
-# include each other.
+# include each other. And one serve: the store's serve lock is taken and
+# read by src/run/serve.c alone, for serve, the dashboard, serve --stop and
+# store recover.
 . "${top_srcdir:-.}/tests/tap.sh"
 
 # uses MODULE ALLOWED...: every #include "DIR/..." of src/MODULE names
@@ -32,5 +34,8 @@ uses store util
 uses run nn data spec train store util
 uses tui data spec train store run util
 uses cli nn data spec train store run tui util
+
+lockers=$(cd "$top_srcdir" && grep -l 'flock(' src/*/*.c)
+is "$lockers" "src/run/serve.c" "only src/run/serve.c takes or reads the serve lock"
 
 done_testing

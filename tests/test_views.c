@@ -566,6 +566,38 @@ static void test_compare(int ascii)
 	compare_view.draw(&a, &s, c);
 	finish(&a, c, "compare-confusion");
 
+	/* more settings differ than 80x24 holds: the rest are counted */
+	{
+		static char keys[12][8], *many[12];
+		char *text, *more;
+		int drawn = 0, rest = 0;
+
+		for (int i = 0; i < 12; i++) {
+			snprintf(keys[i], sizeof keys[i], "key%02d", i);
+			many[i] = keys[i];
+		}
+		s.show_confusion = 0;
+		s.differ = many;
+		s.n_differ = 12;
+		c = frame(&a, ascii);
+		compare_view.draw(&a, &s, c);
+		text = golden_canvas_text(c);
+		for (int i = 0; text && i < 12; i++)
+			drawn += strstr(text, keys[i]) != NULL;
+		more = text ? strstr(text, " more (a taller terminal shows them)") : NULL;
+		while (more && more > text && more[-1] >= '0' && more[-1] <= '9')
+			more--;
+		if (more && more > text && more[-1] == '+')
+			rest = atoi(more);
+		ok(drawn > 0 && rest > 0 && drawn + rest == 12,
+		   "12 settings that differ at 80x24: %d drawn, \"+%d more\" for the rest", drawn,
+		   rest);
+		free(text);
+		canvas_free(c);
+		s.differ = differ;
+		s.n_differ = 2;
+	}
+
 	/* sample by sample: run 2 answers as epoch 3 of the book, run 1 as
 	 * epoch 1, on the same 20 samples */
 	{
@@ -622,6 +654,134 @@ static void test_selection(void)
 	is_int((int)run_list_move(&l, rows, 4, -10), 6, "moving clamps at the top");
 	is_int((int)run_list_move(&l, rows, 6, 100), 1, "and at the bottom");
 	run_list_free(&l);
+}
+
+/* 1 when the key bar on c's last row was cut at the right edge: its last
+ * column holds a reversed character other than a space (every bar ends
+ * in a space or stops short of the edge). Checked at every width from 80
+ * to 160, a cut that happens to fall on a space is caught at another. */
+static int bar_cut(struct canvas *c)
+{
+	const struct cell *last = canvas_at(c, c->w - 1, c->h - 1);
+
+	return last && (last->attr & ATTR_REVERSE) && last->ch != ' ';
+}
+
+/* Every view's key bar, at every width: the wide bar where it fits, else
+ * the 80-column one, never one cut short (the wide run bars are up to 134
+ * columns and were drawn from 120; the runs list's 143 from 140). */
+static void test_key_bars(void)
+{
+	static struct run_state rs;
+	struct store_row rows[N_ROWS];
+	struct store_epoch e[EPOCHS];
+	struct store_sample samples[2];
+	struct run_filter f = {.text = "", .status = -1, .n_tagged = -1};
+	struct overview_state os = {0};
+	struct runs_state ls = {.status = -1};
+	struct app a;
+	int cut_overview = 0, cut_runs = 0, cut_run[TAB_COUNT + 2] = {0};
+
+	make_app(&a, rows);
+	run_list_overview(&os.list, rows, N_ROWS, OVERVIEW_RECENT);
+	run_list_filter(&ls.list, rows, N_ROWS, &f);
+	make_run_state(&rs, &rows[0], e, samples);
+	make_book(&rs.book);
+	for (int w = 80; w <= 160; w++) {
+		for (int sel = 1; sel <= 2; sel++) {    /* run 2 is of a sweep: w sweep */
+			struct canvas *c = canvas_new(w, 30, 1, 0);
+
+			a.selected = sel;
+			overview_view.draw(&a, &os, c);
+			cut_overview += bar_cut(c);
+			canvas_clear(c);
+			runs_view.draw(&a, &ls, c);
+			cut_runs += bar_cut(c);
+			canvas_free(c);
+		}
+		for (int t = 0; t < TAB_COUNT + 2; t++) {
+			struct canvas *c = canvas_new(w, 30, 1, 0);
+			int book = t >= TAB_COUNT;      /* the Confusion tab through epochs */
+
+			rs.tab = book ? TAB_CONFUSION : (enum run_tab)t;
+			rs.book.last_epoch = book || t != TAB_CONFUSION ? 3 : 0;
+			rs.flips = t == TAB_COUNT + 1 ? FLIPS_FIXED : FLIPS_NONE;
+			run_answers_refresh(&rs);
+			run_view.draw(&a, &rs, c);
+			cut_run[t] += bar_cut(c);
+			canvas_free(c);
+		}
+	}
+	is_int(cut_overview, 0, "the overview's key bar is never cut, 80 to 160 columns");
+	is_int(cut_runs, 0, "nor the runs list's");
+	for (int t = 0; t < TAB_COUNT + 2; t++)
+		is_int(cut_run[t], 0, "nor the run screen's, tab %d%s", t < TAB_COUNT ? t + 1 : 2,
+		       t == TAB_COUNT ? " through epochs" : t == TAB_COUNT + 1 ? " listing flips" : "");
+	for (int t = 0; t < TAB_COUNT; t++)
+		ok(strlen(run_tab_keys((enum run_tab)t, 0)) <= 80u && (t == TAB_CURVES ||
+		   (!strstr(run_tab_keys((enum run_tab)t, 0), "m metric") &&
+		    !strstr(run_tab_keys((enum run_tab)t, 0), "z smooth"))),
+		   "tab %d's 80-column bar fits, and only Curves shows the chart keys", t + 1);
+	ok(strstr(run_tab_keys(TAB_WEIGHTS, 0), "arrows scroll") != NULL,
+	   "Weights shows its own scroll key");
+	ok(strstr(run_tab_keys(TAB_YAML, 0), "E clone+edit") != NULL,
+	   "YAML shows its own edit key");
+	run_list_free(&os.list);
+	run_list_free(&ls.list);
+}
+
+/* Help names every key; space is said to mark and move down, and the
+ * lists' keys that the 80-column bars leave out (t tag, n note, d delete,
+ * e export) are there. */
+static void test_help(void)
+{
+	struct store_row rows[N_ROWS];
+	struct help_state hs = {0};
+	struct app a;
+	struct canvas *c = canvas_new(80, 200, 1, 0);
+	char *text;
+
+	make_app(&a, rows);
+	help_view.draw(&a, &hs, c);
+	text = golden_canvas_text(c);
+	ok(text && strstr(text, "space    mark (or unmark) for compare, and move down"),
+	   "help: space marks and moves down");
+	ok(text && strstr(text, "  t        tag") && strstr(text, "n        note") &&
+	   strstr(text, "  d        delete") && strstr(text, "  e        export"),
+	   "help: t, n, d and e are listed");
+	free(text);
+	canvas_free(c);
+}
+
+/* Progress is epochs and batches done of those planned, whatever the
+ * clock says: 4 epochs and half of the fifth of 25 is 18%, however long
+ * the run loaded or sat paused (its ETA and start time play no part). */
+static void test_progress(void)
+{
+	struct store_row r = make_row(7, "long", STORE_RUNNING, 4);
+	char buf[32];
+
+	r.epoch = 5;
+	r.batch = 50;
+	r.batches = 100;
+	r.planned_epochs = 25;
+	r.started = 1700000000;
+	r.eta_s = 10;                   /* a fast run that sat paused a long time */
+	is_near(row_progress(&r), 0.18, 1e-12, "epoch 5 of 25, half done: 18%%");
+	is_str(row_epochs(&r, 8, buf, sizeof buf), "5/25", "EPOCH reads 5/25");
+	r.epochs = 11;
+	r.epoch = 12;
+	r.batch = 0;
+	r.eta_s = 3;                    /* resumed after a stop */
+	is_near(row_progress(&r), 0.44, 1e-12, "12 of 25 after a stop and resume: 44%%");
+	r.planned_epochs = 0;
+	r.batch = 25;
+	is_near(row_progress(&r), 0.25, 1e-12, "a plan unknown: the epoch's batches");
+	is_str(row_epochs(&r, 8, buf, sizeof buf), "12", "and EPOCH the epoch alone");
+	r.status = STORE_DONE;
+	r.epochs = 25;
+	r.planned_epochs = 25;
+	is_str(row_epochs(&r, 8, buf, sizeof buf), "25", "a finished run's EPOCH: its count");
 }
 
 /* ---- the sweep view ---- */
@@ -849,5 +1009,8 @@ int main(void)
 	test_sweep_keys();
 	test_selection();
 	test_cancel_asks();
+	test_key_bars();
+	test_help();
+	test_progress();
 	return tap_done();
 }

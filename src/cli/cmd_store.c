@@ -2,15 +2,12 @@
  * cmd_store.c - `digitlab store check|backup|recover`: the store's own
  * health, a copy of it, and a rebuild of a damaged one.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "run/serve.h"
 #include "util/text.h"
 
 static const char store_help[] =
@@ -96,29 +93,28 @@ static int store_backup_cmd(const char *file)
 	return 0;
 }
 
-/* Hold the store's serve lock (STORE/serve.pid, as serve does) for as long
- * as the process lives, so that no serve starts during a recovery. */
-static int hold_serve_lock(const char *dir)
+/* Hold the store's serve lock (run/serve.h) for as long as the recovery
+ * lasts, so that no serve starts during it. 0 when taken; else it said why. */
+static int hold_serve_lock(const char *dir, struct serve_lock *lock)
 {
-	char path[4200];
-	int fd;
+	struct dl_error err;
 
-	snprintf(path, sizeof path, "%s/serve.pid", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fputs("digitlab store: ", stderr);
-		print_text(stderr, path);
-		fprintf(stderr, ": %s\n", strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	dl_error_clear(&err);
+	switch (serve_lock_take(lock, dir, &err)) {
+	case SERVE_LOCK_HELD:
+		return 0;
+	case SERVE_LOCK_TAKEN:
 		fputs("digitlab store: a serve is using ", stderr);
 		print_text(stderr, dir);
 		fputs("; stop it (and the dashboard) before recovering\n", stderr);
-		close(fd);
 		return -1;
+	case SERVE_LOCK_ERROR:
+		break;
 	}
-	return fd;
+	fputs("digitlab store: ", stderr);
+	print_text(stderr, err.msg);
+	fputc('\n', stderr);
+	return -1;
 }
 
 static int store_recover_cmd(void)
@@ -126,18 +122,18 @@ static int store_recover_cmd(void)
 	struct store_recovery r;
 	struct dl_error err;
 	char dir[4096];
-	int lock;
+	struct serve_lock lock;
 
 	dl_error_clear(&err);
 	if (store_default_dir(dir, sizeof dir, &err) != DL_OK) {
 		cli_print_error(&err);
 		return 1;
 	}
-	if ((lock = hold_serve_lock(dir)) < 0)
+	if (hold_serve_lock(dir, &lock) != 0)
 		return 1;
 	if (store_recover(dir, &r, &err) != DL_OK) {
 		cli_print_error(&err);
-		close(lock);
+		serve_lock_release(&lock);
 		return 1;
 	}
 	printf("recovered %d run%s (%ld rows)", r.runs, r.runs == 1 ? "" : "s", r.rows);
@@ -151,7 +147,7 @@ static int store_recover_cmd(void)
 	fputs("\nthe damaged database is kept as ", stdout);
 	print_text(stdout, r.kept);
 	putchar('\n');
-	close(lock);
+	serve_lock_release(&lock);
 	return 0;
 }
 

@@ -19,30 +19,6 @@
 #include "nn/model.h"
 #include "nn/parallel.h"
 
-/*
- * Denormals flushed to zero while the engine runs, as TensorFlow does for its
- * kernels (ScopedFlushDenormal). Besides matching Keras this is a speed
- * matter: the Adam moments of MNIST's always-blank border pixels decay into
- * denormals, and x86 arithmetic on those is ~100x slower (an Adam step of
- * the 784-256-128-64-32-10 MLP on MNIST: 0.98 ms without, 0.54 ms with).
- * MXCSR is per thread, so setting it on entry and restoring it on exit
- * touches no shared state.
- */
-#if defined(__SSE__)
-#include <xmmintrin.h>
-static inline unsigned nn_ftz_begin(void)
-{
-	unsigned old = _mm_getcsr();
-
-	_mm_setcsr(old | 0x8040u);   /* FTZ (bit 15) and DAZ (bit 6) */
-	return old;
-}
-static inline void nn_ftz_end(unsigned old) { _mm_setcsr(old); }
-#else
-static inline unsigned nn_ftz_begin(void) { return 0; }
-static inline void nn_ftz_end(unsigned old) { (void)old; }
-#endif
-
 /* GCC's -O2 cost model vectorises only loops that need no runtime alias
  * check and no remainder loop; the engine's elementwise loops are worth both
  * (a branchy scalar relu mispredicts on every other unit). no-trapping-math

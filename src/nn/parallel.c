@@ -9,7 +9,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "nn/layer.h"
 #include "nn/parallel.h"
 
 #if defined(__SSE2__)
@@ -77,7 +76,7 @@ static void *worker_main(void *arg)
 			break;
 		seen = atomic_load(&p->generation);
 		if (part < p->parts) {
-			/* denormals flushed as on the calling thread (layer.h) */
+			/* denormals flushed as on the calling thread (nn_ftz_begin) */
 			unsigned fpu = nn_ftz_begin();
 
 			p->fn(p->ctx, part, p->parts);

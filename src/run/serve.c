@@ -10,11 +10,20 @@
 #include "data/dataset.h"
 #include "run/serve.h"
 
+/* The pid written in the lock file open on fd; 0 if unreadable. */
+static long lock_pid(int fd)
+{
+	char pid[32];
+	ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+
+	pid[n > 0 ? n : 0] = '\0';
+	return strtol(pid, NULL, 10);
+}
+
 enum serve_lock_state serve_lock_take(struct serve_lock *l, const char *dir,
 				      struct dl_error *err)
 {
-	char path[SERVE_PATH_MAX], pid[32] = "";
-	ssize_t n;
+	char path[SERVE_PATH_MAX];
 
 	l->fd = -1;
 	l->holder_pid = 0;
@@ -26,14 +35,35 @@ enum serve_lock_state serve_lock_take(struct serve_lock *l, const char *dir,
 		return SERVE_LOCK_ERROR;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		n = pread(fd, pid, sizeof pid - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
-		l->holder_pid = strtol(pid, NULL, 10);
+		l->holder_pid = lock_pid(fd);
 		close(fd);
 		return SERVE_LOCK_TAKEN;
 	}
 	l->fd = fd;
 	return SERVE_LOCK_HELD;
+}
+
+int serve_lock_held(const char *dir, long *holder_pid, struct dl_error *err)
+{
+	char path[SERVE_PATH_MAX];
+	int fd, held = 0;
+
+	if (holder_pid)
+		*holder_pid = 0;
+	snprintf(path, sizeof path, "%s/serve.pid", dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return dl_error_set(err, "%s: %s", path, strerror(errno));
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		held = 1;
+	else
+		flock(fd, LOCK_UN);
+	if (held && holder_pid)
+		*holder_pid = lock_pid(fd);
+	close(fd);
+	return held;
 }
 
 int serve_lock_write_pid(struct serve_lock *l, struct dl_error *err)

@@ -43,6 +43,11 @@ enum serve_lock_state serve_lock_take(struct serve_lock *l, const char *dir,
  * child's). DL_ERR when it cannot be written. */
 int serve_lock_write_pid(struct serve_lock *l, struct dl_error *err);
 void serve_lock_release(struct serve_lock *l);  /* safe when not held */
+/* Whether a serve holds the store's lock in dir, asked without creating
+ * the file or keeping it: 1 when one does (its pid in *holder_pid, 0 if
+ * unreadable; holder_pid may be NULL), 0 when none does or the file does
+ * not exist, DL_ERR with err when the file cannot be opened. */
+int serve_lock_held(const char *dir, long *holder_pid, struct dl_error *err);
 
 /* What a pool needs that depends on the store's directory and the holder. */
 struct serve_setup {

@@ -1,6 +1,7 @@
 /* What every view draws the same way (chrome.h). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tui/chrome.h"
 #include "tui/runlist.h"
@@ -30,6 +31,11 @@ void chrome_keys(struct canvas *c, const char *keys)
 
 	canvas_fill(c, 0, y, c->w, 1, ' ', COLOR_DEFAULT, COLOR_DEFAULT);
 	canvas_text(c, 0, y, keys, COLOR_DIM, ATTR_REVERSE, 0);
+}
+
+void chrome_keys_fit(struct canvas *c, const char *wide, const char *narrow)
+{
+	chrome_keys(c, strlen(wide) <= (size_t)c->w ? wide : narrow);
 }
 
 void chrome_message(const struct app *a, struct canvas *c)

@@ -19,6 +19,9 @@
 void chrome_header(const struct app *a, struct canvas *c);
 /* The last line: the keys of the view, reversed. */
 void chrome_keys(struct canvas *c, const char *keys);
+/* The same with the wide bar where the width holds all of it, else the
+ * narrow one (80 columns): a bar is never cut short. Both are ASCII. */
+void chrome_keys_fit(struct canvas *c, const char *wide, const char *narrow);
 /* The line above the key bar: a banner while the store cannot be read,
  * else the message, else a banner with what store_health said when the
  * store opened (damaged, read-only), which stays for the session. */

@@ -179,14 +179,14 @@ static void overview_draw(const struct app *a, void *state, struct canvas *c)
 		canvas_text(c, 2, 3, "No runs yet. Press a to queue an experiment file.", COLOR_DIM, 0, 0);
 	/* w is in the bar when the selected run belongs to a sweep */
 	if (app_row(a, a->selected) && app_row(a, a->selected)->sweep_id)
-		chrome_keys(c, c->w >= 120 ?
+		chrome_keys_fit(c,
 			    " ?help  Enter open  w sweep  a add  c cancel  s stop  p pause  r retry"
-			    "  +/- priority  L all runs  P pause queue  q quit " :
+			    "  +/- priority  L all runs  P pause queue  q quit ",
 			    " ?help  Enter open  w sweep  c cancel  s stop  p pause  r retry  L runs  q quit");
 	else
-		chrome_keys(c, c->w >= 120 ?
+		chrome_keys_fit(c,
 			    " ?help  Enter open  a add  A add path  c cancel  s stop  p pause  r retry"
-			    "  +/- priority  L all runs  P pause queue  q quit " :
+			    "  +/- priority  L all runs  P pause queue  q quit ",
 			    " ?help  Enter open  a add  c cancel  s stop  p pause  r retry  L runs  q quit ");
 }
 

@@ -168,8 +168,8 @@ static void pad_draw(const struct app *a, void *state, struct canvas *c)
 	char title[400];
 
 	(void)a;
-	chrome_keys(c, c->w >= 100 ? " ?help  mouse: press and drag to draw  arrows move the pen"
-		    "  space pen down/up  c clear  s save as PGM  Esc back " :
+	chrome_keys_fit(c, " ?help  mouse: press and drag to draw  arrows move the pen"
+		    "  space pen down/up  c clear  s save as PGM  Esc back ",
 		    " ?help  mouse or arrows+space draw  c clear  s save PGM  Esc back ");
 	snprintf(title, sizeof title, "run %lld %s: draw a digit", (long long)s->id, s->label);
 	canvas_text(c, 0, 1, title, COLOR_TITLE, ATTR_BOLD, 0);

@@ -53,6 +53,7 @@ static void forget(struct run_state *s)
 	free_lines(&s->summary, &s->n_summary);
 	free_lines(&s->yaml_lines, &s->n_yaml);
 	answer_book_free(&s->book);
+	s->book_read = s->weights_read = 0;
 	free(s->flip_idx);
 	s->flip_idx = NULL;
 	s->n_flip = 0;
@@ -98,14 +99,18 @@ static int read_analysis(struct app *a, struct run_state *s, struct dl_error *er
 	return store_get_misclassified(a->store, s->id, s->split, 0, &s->samples, &s->n_samples, err);
 }
 
-/* What the Weights and Model tabs show, as the worker and the queue kept it. */
-static int read_artifacts(struct app *a, struct run_state *s, struct dl_error *err)
+/* What the Weights tab shows, as the worker kept it. Only that tab reads
+ * it: the first layer's weights are rewritten after every epoch. */
+static void read_weights(struct app *a, struct run_state *s)
 {
-	char *summary = NULL;
+	struct dl_error err;
 	int found;
 
-	if (store_get_weights(a->store, s->id, &s->weights, &found, err) != DL_OK)
-		return DL_ERR;
+	s->weights_read = 1;
+	if (store_get_weights(a->store, s->id, &s->weights, &found, &err) != DL_OK) {
+		app_message(a, "run %lld: %s", (long long)s->id, err.msg);
+		found = 0;
+	}
 	if (found)
 		snprintf(s->weights_note, sizeof s->weights_note,
 			 "layer %d: %d %ss of %dx%d, after epoch %d", s->weights.layer + 1, s->weights.n,
@@ -113,6 +118,14 @@ static int read_artifacts(struct app *a, struct run_state *s, struct dl_error *e
 	else
 		snprintf(s->weights_note, sizeof s->weights_note,
 			 "No weights yet: they are kept at the end of each epoch.");
+}
+
+/* What the Model tab shows, as the queue kept it. */
+static int read_artifacts(struct app *a, struct run_state *s, struct dl_error *err)
+{
+	char *summary = NULL;
+	int found;
+
 	if (store_get_summary(a->store, s->id, &summary, &found, err) != DL_OK)
 		return DL_ERR;
 	split_lines(found ? summary : "No model summary was kept for this run.", &s->summary,
@@ -124,13 +137,16 @@ static int read_artifacts(struct app *a, struct run_state *s, struct dl_error *e
 /* The Confusion tab's answers through time: the validation set's, when
  * the run kept them. Until a key chooses an epoch, a run still training
  * (no final matrix yet) shows its latest epoch, and a finished one its
- * final evaluation; a chosen epoch that was the last follows new ones. */
+ * final evaluation; a chosen epoch that was the last follows new ones.
+ * Only the Confusion tab reads it: the book holds every epoch's answers
+ * and the digits, and grows with each epoch of a run being watched. */
 static void read_book(struct app *a, struct run_state *s)
 {
 	int was_last = s->epoch && s->epoch == s->book.last_epoch, found;
 	struct dl_error err;
 
 	answer_book_free(&s->book);
+	s->book_read = 1;
 	if (answer_book_load(a->store, s->id, "val", &s->book, &found, &err) != DL_OK)
 		app_message(a, "run %lld: %s", (long long)s->id, err.msg);
 	if (!s->book.last_epoch) {
@@ -183,6 +199,23 @@ void run_answers_refresh(struct run_state *s)
 		s->flip_sel = s->n_flip > 0 ? s->n_flip - 1 : 0;
 }
 
+/* 1 when the tab shown needs what only it reads and that is not read for
+ * the run as loaded. */
+static int tab_unread(const struct run_state *s)
+{
+	return s->id && ((s->tab == TAB_CONFUSION && !s->book_read) ||
+			 (s->tab == TAB_WEIGHTS && !s->weights_read));
+}
+
+/* Read what the tab shown needs and only it reads. */
+static void read_tab(struct app *a, struct run_state *s)
+{
+	if (s->tab == TAB_CONFUSION && !s->book_read)
+		read_book(a, s);
+	if (s->tab == TAB_WEIGHTS && !s->weights_read)
+		read_weights(a, s);
+}
+
 static void read_run(struct app *a, struct run_state *s)
 {
 	struct dl_error err;
@@ -207,7 +240,7 @@ static void read_run(struct app *a, struct run_state *s)
 		app_message(a, "run %lld: %s", (long long)s->id, err.msg);
 	if (s->digit_sel >= s->n_samples)
 		s->digit_sel = s->n_samples > 0 ? s->n_samples - 1 : 0;
-	read_book(a, s);
+	read_tab(a, s);
 }
 
 /* Read the run again only when it moved on (an epoch, its status) or
@@ -302,9 +335,10 @@ static void run_draw(const struct app *a, void *state, struct canvas *c)
 	draw_info(a, s, c);
 	run_tab_draw(a, s, c, 3, c->h - 2);
 	if (s->tab == TAB_CONFUSION && s->book.last_epoch)
-		chrome_keys(c, run_tab_keys_epochs(s->flips != FLIPS_NONE, c->w >= 120));
+		chrome_keys_fit(c, run_tab_keys_epochs(s->flips != FLIPS_NONE, 1),
+				run_tab_keys_epochs(s->flips != FLIPS_NONE, 0));
 	else
-		chrome_keys(c, run_tab_keys(s->tab, c->w >= 120));
+		chrome_keys_fit(c, run_tab_keys(s->tab, 1), run_tab_keys(s->tab, 0));
 }
 
 /* ---- keys ---- */
@@ -343,10 +377,13 @@ static void move_in_tab(struct run_state *s, int dx, int dy)
 	}
 }
 
-static void set_tab(struct run_state *s, int tab)
+/* Show a tab; the Confusion and Weights tabs read what they show first
+ * when another tab was shown as the run moved on. */
+static enum key_result set_tab(struct run_state *s, int tab)
 {
 	s->tab = (enum run_tab)((tab + TAB_COUNT) % TAB_COUNT);
 	s->scroll = 0;
+	return tab_unread(s) ? KEY_RELOAD : KEY_REDRAW;
 }
 
 static enum key_result click(struct run_state *s, const struct key_event *k)
@@ -374,7 +411,7 @@ static enum key_result click(struct run_state *s, const struct key_event *k)
 	} else if (k->y == s->tab_y) {
 		for (int t = 0; t < TAB_COUNT; t++)
 			if (k->x >= s->tab_x[t] && k->x < s->tab_x[t + 1] - 1)
-				set_tab(s, t);
+				return set_tab(s, t);
 	} else {
 		return KEY_HANDLED;
 	}
@@ -462,8 +499,8 @@ static enum key_result run_key(struct app *a, void *state, const struct key_even
 	case KEY_DOWN: case 'j': move_in_tab(s, 0, 1); return KEY_REDRAW;
 	case KEY_NPAGE: s->scroll += page(a); return KEY_REDRAW;
 	case KEY_PPAGE: s->scroll = s->scroll > page(a) ? s->scroll - page(a) : 0; return KEY_REDRAW;
-	case '\t': set_tab(s, s->tab + 1); return KEY_REDRAW;
-	case KEY_BTAB: set_tab(s, s->tab - 1); return KEY_REDRAW;
+	case '\t': return set_tab(s, s->tab + 1);
+	case KEY_BTAB: return set_tab(s, s->tab - 1);
 	case 'm': s->chart_metric = !s->chart_metric; return KEY_REDRAW;
 	case 'z': s->smooth = s->smooth == 0 ? 3 : s->smooth == 3 ? 9 : 0; return KEY_REDRAW;
 	case 'x': case 'X':
@@ -479,10 +516,8 @@ static enum key_result run_key(struct app *a, void *state, const struct key_even
 	case ']': if (s->tab == TAB_CONFUSION) return scrub(a, s, 1); break;
 	case 'f': if (s->tab == TAB_CONFUSION) return next_flips(a, s); break;
 	default:
-		if (k->key >= '1' && k->key < '1' + TAB_COUNT) {
-			set_tab(s, k->key - '1');
-			return KEY_REDRAW;
-		}
+		if (k->key >= '1' && k->key < '1' + TAB_COUNT)
+			return set_tab(s, k->key - '1');
 		break;
 	}
 	return action_run_key(a, s->id, k->key);

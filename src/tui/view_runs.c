@@ -12,7 +12,6 @@
 #include "util/format.h"
 
 #define LIST_TOP 3              /* the list's first line */
-#define KEYS_WIDE 154           /* wide enough for every key of the list in its bar */
 
 /* The ids of the runs with the tag filter's tag, sorted. */
 static void read_tagged(struct app *a, struct runs_state *s)
@@ -379,17 +378,17 @@ static void runs_draw(const struct app *a, void *state, struct canvas *c)
 	for (int i = 0; i < rows && s->list.top + i < s->list.n; i++)
 		draw_row(a, s, c, LIST_TOP + i, s->list.top + i, &l);
 	if (app_row(a, a->selected) && app_row(a, a->selected)->sweep_id)
-		chrome_keys(c, c->w >= KEYS_WIDE ?
+		chrome_keys_fit(c,
 			    " ?help  Enter run  w sweep  / filter  f status  T tag  S sort  i reverse"
 			    "  g group  M columns  space mark  C compare  t tag  n note  d delete"
-			    "  e export " :
+			    "  e export ",
 			    " ?help  / filter  S sort  g group  M columns  space mark  C compare"
 			    "  w sweep ");
 	else
-		chrome_keys(c, c->w >= KEYS_WIDE ?
+		chrome_keys_fit(c,
 			    " ?help  Enter run  / filter  f status  T tag  S sort  i reverse  g group"
 			    "  M columns  space mark  C compare  t tag  n note  d delete  e export"
-			    "  O overview " :
+			    "  O overview ",
 			    " ?help  / filter  f status  S sort  g group  M columns  space mark"
 			    "  C compare ");
 }

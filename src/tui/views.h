@@ -139,6 +139,8 @@ struct run_state {
 	struct store_sample *samples;   /* the misclassified kept, by true class */
 	int n_samples;
 	struct store_weights weights;   /* pixels NULL: none */
+	int book_read, weights_read;    /* book and weights were read for the run as
+	                                   loaded: only the tab that shows each reads it */
 	char weights_note[160];
 	char **summary;                 /* the model summary's lines */
 	int n_summary;
