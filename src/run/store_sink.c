@@ -9,6 +9,7 @@
 #include "train/analysis.h"
 #include "util/le.h"
 #include "util/clock.h"
+#include "util/mem.h"
 
 static void record_failure(struct store_sink *ss, const struct dl_error *err)
 {
@@ -378,7 +379,7 @@ static void on_finished(void *ctx, const struct run_result *r)
 		.val_accuracy = last ? last->val_accuracy : NAN,
 		.test_loss = r->status == RUN_DONE ? r->test.loss : NAN,
 		.test_accuracy = r->status == RUN_DONE ? r->test.accuracy : NAN,
-		.seconds = r->seconds, .message = r->message,
+		.seconds = r->seconds, .message = r->message, .peak_rss = mem_peak_rss(),
 	};
 	struct dl_error err;
 
