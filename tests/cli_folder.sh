@@ -66,6 +66,8 @@ ok "$(printf '%s\n' "$out" | grep -c '^owl .*%$' | grep -qx 1; echo $?)" \
 ok "$(printf '%s\n' "$out" | sed -n '/^misclassified test digits/{n;p;}' |
 	grep -Eq '^#[0-9]+ (cat|dog|owl)>(cat|dog|owl) [01]\.[0-9]{2} '; echo $?)" \
 	"show's misclassified digits name their true and predicted classes"
+printf '%s\n' "$out" | sed -n 2p | grep -q '^params [0-9]*  epochs 5 .*  time [0-9.]*s  peak memory [0-9]*\.[0-9] MiB$'
+ok $? "show gives the peak memory of the serve that trained the run"
 out=$("$DIGITLAB" compare 1 2)
 is "$(printf '%s\n' "$out" | sed -n '/^confusion difference/,$p' | sed -n 2,3p)" \
 "         cat   dog   owl

@@ -156,6 +156,10 @@ for id in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	[ "$(starts $id)" = 1 ] && n=$((n + 1))
 done
 is "$n" 12 "each run was trained by one job, once"
+grep -q '^end done .* [1-9][0-9]* \*[0-9a-f]*$' "$(spool 1)"
+ok $? "the job's end record carries its peak memory"
+dl show 1 | grep -q '  peak memory [0-9.]* MiB$'
+ok $? "which show prints for the run"
 out=$(dl queue ls --all 2>/dev/null | sed -n 2p)
 case "$out" in *"slurm "*"1_0"*" $(hostname -s)"*) r=0 ;; *) r=1 ;; esac
 ok $r "queue ls shows the executor, job id with array task, and node"

@@ -61,6 +61,7 @@ static int answers_of_checkpoint(int epoch, const struct dataset *d, uint8_t *ou
 	struct dl_error err;
 	char path[300];
 	const float *y;
+	float *x;
 	int K;
 
 	snprintf(path, sizeof path, "%s.%d", ck_path, epoch);
@@ -69,7 +70,8 @@ static int answers_of_checkpoint(int epoch, const struct dataset *d, uint8_t *ou
 		return DL_ERR;
 	}
 	K = nn_shape_size(nn_model_output_shape(r.model));
-	y = nn_model_forward(r.model, d->x, d->n, 0, NULL);
+	x = malloc(sizeof *x * dataset_sample_size(d) * (size_t)d->n);
+	y = nn_model_forward(r.model, dataset_batch(d, 0, d->n, x), d->n, 0, NULL);
 	for (int i = 0; i < d->n; i++) {
 		int best = 0;
 
@@ -78,6 +80,7 @@ static int answers_of_checkpoint(int epoch, const struct dataset *d, uint8_t *ou
 				best = k;
 		out[i] = (uint8_t)best;
 	}
+	free(x);
 	ok(r.epoch == epoch, "the checkpoint copied after epoch %d holds epoch %d", epoch, r.epoch);
 	restored_model_free(&r);
 	return DL_OK;
@@ -141,7 +144,7 @@ static void test_final(struct store *s, int64_t id, const struct data_split *dat
 		wrong++;
 		kept &= px != NULL;
 		for (int p = 0; px && p < 35; p++)
-			kept &= fabsf(px[p] - roundf(data->test.x[(size_t)i * 35 + p] * 255) / 255) < 1e-6f;
+			kept &= fabsf(px[p] - roundf(dataset_pixel(&data->test, (size_t)i * 35 + p) * 255) / 255) < 1e-6f;
 	}
 	ok(wrong > 0 && kept, "the digits of the %d test samples got wrong are kept, pixel for "
 	   "pixel, and no others", wrong);

@@ -3,7 +3,7 @@
  * bilinear sampling, zero fill, the documented draw order, determinism),
  * and the batcher (order, labels, batch sizes, several epochs, cancellation
  * at any point, and equality with sequential augmentation whatever the
- * thread timing).
+ * thread timing), and sets of bytes giving the floats sets of floats give.
  */
 #include "tap.h"
 
@@ -25,11 +25,11 @@ static struct dataset make_set(int n, int c, int h, int w, int n_classes)
 	struct dataset d = {.n = n, .c = c, .h = h, .w = w, .n_classes = n_classes};
 	int in_size = c * h * w;
 
-	d.x = malloc(sizeof *d.x * (size_t)(n ? n : 1) * in_size);
+	d.f32 = malloc(sizeof *d.f32 * (size_t)(n ? n : 1) * in_size);
 	d.y = malloc((size_t)(n ? n : 1));
 	for (int i = 0; i < n; i++) {
 		for (int p = 0; p < in_size; p++)
-			d.x[(size_t)i * in_size + p] = (float)i + (float)p / 1000.0f;
+			d.f32[(size_t)i * in_size + p] = (float)i + (float)p / 1000.0f;
 		d.y[i] = (uint8_t)(i % n_classes);
 	}
 	return d;
@@ -37,7 +37,7 @@ static struct dataset make_set(int n, int c, int h, int w, int n_classes)
 
 static void free_set(struct dataset *d)
 {
-	free(d->x);
+	free(d->f32);
 	free(d->y);
 }
 
@@ -443,7 +443,7 @@ static int check_epoch(struct batcher *b, const struct dataset *d, const int *or
 		for (int i = 0; i < B && seen + i < n; i++) {
 			int s = order[seen + i];
 
-			good &= !memcmp(x + (size_t)i * in_size, d->x + (size_t)s * in_size,
+			good &= !memcmp(x + (size_t)i * in_size, d->f32 + (size_t)s * in_size,
 					sizeof(float) * in_size);
 			good &= y[i] == d->y[s];
 		}
@@ -571,7 +571,7 @@ static void test_batcher_augment(void)
 		for (int p = 0; p < H * W; p++) {
 			int py = p / W, px = p % W;
 
-			d.x[(size_t)i * H * W + p] = (py > 8 && py < 20 && px > 6 + i % 5 && px < 18)
+			d.f32[(size_t)i * H * W + p] = (py > 8 && py < 20 && px > 6 + i % 5 && px < 18)
 				? 1.0f : 0.0f;
 		}
 	for (int i = 0; i < N; i++)
@@ -584,7 +584,7 @@ static void test_batcher_augment(void)
 
 		rng_seed(&seq, seed);
 		for (int i = 0; i < N; i++)
-			augment_image(&s, &seq, d.x + (size_t)order[i] * H * W,
+			augment_image(&s, &seq, d.f32 + (size_t)order[i] * H * W,
 				      want + (size_t)i * H * W, 1, H, W);
 		batcher_start_epoch(b, order, N, seed, &err);
 		good = 1;
@@ -604,7 +604,7 @@ static void test_batcher_augment(void)
 	batcher_cancel(b);
 	rng_seed(&seq, 6);
 	for (int i = 0; i < N; i++)
-		augment_image(&s, &seq, d.x + (size_t)order[i] * H * W,
+		augment_image(&s, &seq, d.f32 + (size_t)order[i] * H * W,
 			      want + (size_t)i * H * W, 1, H, W);
 	batcher_start_epoch(b, order, N, 6, &err);
 	good = 1;
@@ -620,6 +620,109 @@ static void test_batcher_augment(void)
 }
 
 /* Many epochs cancelled at random points (for ThreadSanitizer). */
+/* A set of bytes, each pixel a pattern of (i, p), standing for b / 255
+ * times scale, and the same set as floats. */
+static void make_byte_pair(int n, int c, int h, int w, float scale, struct dataset *bytes,
+			   struct dataset *floats)
+{
+	struct dl_error err;
+	size_t in_size = (size_t)c * h * w;
+
+	dataset_alloc_bytes(bytes, n, c, h, w, 10, 0, 255.0f, &err);
+	dataset_alloc(floats, n, c, h, w, 10, 0, &err);
+	for (int i = 0; i < n; i++) {
+		for (size_t p = 0; p < in_size; p++) {
+			int py = (int)(p % ((size_t)h * w)) / w, px = (int)(p % (size_t)w);
+
+			/* a bright blob with a gradient, zero near the border */
+			bytes->u8[i * in_size + p] = py > h / 4 && py < 3 * h / 4 &&
+				px > w / 4 + i % 3 && px < 3 * w / 4 ?
+				(uint8_t)(37 * i + 11 * (int)p) : 0;
+		}
+		bytes->y[i] = floats->y[i] = (uint8_t)(i % 10);
+	}
+	if (scale != 1.0f)
+		dataset_scale(bytes, scale);
+	/* the floats the loader made before sets were kept as bytes */
+	for (size_t k = 0; k < (size_t)n * in_size; k++)
+		floats->f32[k] = scale != 1.0f ? ((float)bytes->u8[k] / 255.0f) * scale :
+			(float)bytes->u8[k] / 255.0f;
+}
+
+/* Augmenting a sample of bytes gives the very floats that augmenting its
+ * float values gives, on both warp paths, and the batcher's batches of a
+ * set of bytes are those of the same set as floats. */
+static void test_bytes(void)
+{
+	static const struct {
+		int c, h, w;
+		float scale;
+		const char *what;
+	} shapes[] = {
+		{1, 28, 28, 1.0f, "28x28"},
+		{2, 9, 7, 2.0f, "2x9x7 scaled by 2"},
+		{1, 70, 66, 1.0f, "70x66 (the bounds-checked path)"},
+	};
+	struct augment_spec spec = {15, 0.2f, 0.1f};
+
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+		int c = shapes[k].c, h = shapes[k].h, w = shapes[k].w, same = 1, n = 5;
+		size_t in_size = (size_t)c * h * w;
+		float *a = malloc(sizeof *a * in_size), *b = malloc(sizeof *b * in_size);
+		struct dataset bytes, floats;
+		struct rng r1, r2;
+
+		make_byte_pair(n, c, h, w, shapes[k].scale, &bytes, &floats);
+		rng_seed(&r1, 9);
+		rng_seed(&r2, 9);
+		for (int i = 0; i < n; i++) {
+			augment_sample(&spec, &r1, &bytes, i, a);
+			augment_image(&spec, &r2, floats.f32 + (size_t)i * in_size, b, c, h, w);
+			same &= !memcmp(a, b, sizeof *a * in_size);
+			augment_sample(&spec, &r1, &floats, i, a);
+			augment_image(&spec, &r2, floats.f32 + (size_t)i * in_size, b, c, h, w);
+			same &= !memcmp(a, b, sizeof *a * in_size);
+		}
+		ok(same, "%s: augmenting bytes and their floats gives the same floats",
+		   shapes[k].what);
+		dataset_free(&bytes);
+		dataset_free(&floats);
+		free(a);
+		free(b);
+	}
+	for (int augment = 0; augment < 2; augment++) {
+		enum { N = 23, BS = 5 };
+		struct dataset bytes, floats;
+		struct batcher *bb, *bf;
+		struct dl_error err;
+		int order[N], same = 1, seen = 0, B1, B2;
+		const float *x1, *x2;
+		const uint8_t *y1, *y2;
+		struct rng r;
+
+		make_byte_pair(N, 1, 28, 28, 1.0f, &bytes, &floats);
+		for (int i = 0; i < N; i++)
+			order[i] = i;
+		rng_seed(&r, 3);
+		rng_shuffle(&r, order, N);
+		batcher_new(&bb, &bytes, BS, augment ? &spec : NULL, &err);
+		batcher_new(&bf, &floats, BS, augment ? &spec : NULL, &err);
+		batcher_start_epoch(bb, order, N, 41, &err);
+		batcher_start_epoch(bf, order, N, 41, &err);
+		while (batcher_next(bb, &x1, &y1, &B1) == 0 && batcher_next(bf, &x2, &y2, &B2) == 0) {
+			same &= B1 == B2 && !memcmp(x1, x2, sizeof *x1 * (size_t)B1 * 28 * 28) &&
+				!memcmp(y1, y2, (size_t)B1);
+			seen += B1;
+		}
+		ok(same && seen == N, "batches of bytes equal batches of floats%s",
+		   augment ? ", augmented" : "");
+		batcher_free(bb);
+		batcher_free(bf);
+		dataset_free(&bytes);
+		dataset_free(&floats);
+	}
+}
+
 static void test_batcher_stress(void)
 {
 	enum { N = 50 };
@@ -671,6 +774,7 @@ int main(void)
 	test_determinism();
 	test_batcher_plain();
 	test_batcher_augment();
+	test_bytes();
 	test_batcher_stress();
 	return tap_done();
 }

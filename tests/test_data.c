@@ -257,7 +257,7 @@ static void test_bad_idx_special(void)
 		idx_write_labels(tpath("l.idx"), 3, labels, 0, &err);
 		dl_error_clear(&err);
 		ok(idx_load(tpath("i.idx"), tpath("l.idx"), 10, &d, &err) == DL_ERR &&
-		   d.x == NULL, "count mismatch fails");
+		   d.u8 == NULL, "count mismatch fails");
 		snprintf(want, sizeof want, "%s: error: 3 labels, but %s has 2 images",
 			 tpath("l.idx"), tpath("i.idx"));
 		is_str(errstr(&err), want, "count mismatch: message");
@@ -317,8 +317,10 @@ static void test_idx_round_trip(void)
 			continue;
 		ok(d.n == N && d.c == 1 && d.h == R && d.w == C && d.n_classes == 10 &&
 		   d.group == NULL, "round trip %s: shape", gz ? "gzip" : "raw");
+		ok(d.type == DATASET_U8 && d.u8 && !d.f32 && !memcmp(d.u8, pixels, N * R * C),
+		   "round trip %s: the pixels are the file's bytes", gz ? "gzip" : "raw");
 		for (int i = 0; i < N * R * C; i++)
-			same &= d.x[i] == pixels[i] / 255.0f;
+			same &= dataset_pixel(&d, (size_t)i) == pixels[i] / 255.0f;
 		for (int i = 0; i < N; i++)
 			same &= d.y[i] == labels[i];
 		ok(same, "round trip %s: pixels / 255 and labels", gz ? "gzip" : "raw");
@@ -396,11 +398,11 @@ static void test_csv_good(void)
 		ok(d.y[0] == 3 && d.y[1] == 7 && d.y[2] == 9, "csv %s: labels",
 		   gz ? "gzip" : "plain");
 		for (int j = 0; j < 64; j++) {
-			same &= d.x[j] == (float)((0 + j) % 17) / 16.0f;
-			same &= d.x[64 + j] == (float)((5 + j) % 17) / 16.0f;
+			same &= d.f32[j] == (float)((0 + j) % 17) / 16.0f;
+			same &= d.f32[64 + j] == (float)((5 + j) % 17) / 16.0f;
 		}
 		ok(same, "csv %s: pixels are value / 16", gz ? "gzip" : "plain");
-		ok(d.x[128] == 1.0f && d.x[129] == 0.5f && d.x[130] == 0.0f,
+		ok(d.f32[128] == 1.0f && d.f32[129] == 0.5f && d.f32[130] == 0.0f,
 		   "csv %s: 1.6e+01 is 1, ' 8 ' is 0.5", gz ? "gzip" : "plain");
 		dataset_free(&d);
 		int n = -1;
@@ -454,7 +456,7 @@ static void test_csv_bad(void)
 		snprintf(text + len, sizeof text - len, "%s", cases[t].bad);
 		write_text(path, text);
 		dl_error_clear(&err);
-		ok(digits_csv_read(path, &d, &err) == DL_ERR && d.x == NULL,
+		ok(digits_csv_read(path, &d, &err) == DL_ERR && d.f32 == NULL,
 		   "bad csv: %s: fails", cases[t].what);
 		if (cases[t].want && !strncmp(cases[t].want, "error:", 6))
 			snprintf(want, sizeof want, "%s: %s", path, cases[t].want);
@@ -554,7 +556,7 @@ static void test_font(void)
 	/* golden glyphs, rendered from a generated data set */
 	ok(font5x7_generate(&a, FONT_ALL_KINDS, 0, 1, &err) == DL_OK && a.n == 50 &&
 	   a.c == 1 && a.h == 7 && a.w == 5 && a.group, "all kinds clean: 50 glyphs of 1x7x5");
-	font5x7_render(a.x + 2 * 35, 7, 5, text, sizeof text);
+	font5x7_render(a.f32 + 2 * 35, 7, 5, text, sizeof text);
 	is_str(text,
 	       ".###.\n"
 	       "#...#\n"
@@ -563,7 +565,7 @@ static void test_font(void)
 	       "..#..\n"
 	       ".#...\n"
 	       "#####\n", "golden: normal 2");
-	font5x7_render(a.x + (FONT_DIGITAL * 10 + 4) * 35, 7, 5, text, sizeof text);
+	font5x7_render(a.f32 + (FONT_DIGITAL * 10 + 4) * 35, 7, 5, text, sizeof text);
 	is_str(text,
 	       ".....\n"
 	       "#...#\n"
@@ -572,7 +574,7 @@ static void test_font(void)
 	       "....#\n"
 	       "....#\n"
 	       ".....\n", "golden: digital 4");
-	font5x7_render(a.x + (FONT_SMALL * 10 + 7) * 35, 7, 5, text, sizeof text);
+	font5x7_render(a.f32 + (FONT_SMALL * 10 + 7) * 35, 7, 5, text, sizeof text);
 	is_str(text,
 	       ".....\n"
 	       ".###.\n"
@@ -581,7 +583,7 @@ static void test_font(void)
 	       "..#..\n"
 	       "..#..\n"
 	       ".....\n", "golden: small 7");
-	font5x7_render(a.x + (FONT_HAND * 10 + 7) * 35, 7, 5, text, sizeof text);
+	font5x7_render(a.f32 + (FONT_HAND * 10 + 7) * 35, 7, 5, text, sizeof text);
 	is_str(text,
 	       "#####\n"
 	       "...#.\n"
@@ -592,7 +594,7 @@ static void test_font(void)
 	       ".#...\n", "golden: hand 7");
 	ok(a.y[FONT_HAND * 10 + 7] == 7 && a.group[FONT_HAND * 10 + 7] == FONT_HAND &&
 	   a.group[0] == FONT_NORMAL, "labels and groups");
-	ok(font5x7_render(a.x, 7, 5, text, 10) == 42 && strlen(text) == 9,
+	ok(font5x7_render(a.f32, 7, 5, text, 10) == 42 && strlen(text) == 9,
 	   "render truncates like snprintf");
 	dataset_free(&a);
 
@@ -600,15 +602,15 @@ static void test_font(void)
 	ok(font5x7_generate(&a, FONT_ALL_KINDS, 3, 42, &err) == DL_OK && a.n == 200,
 	   "5 kinds x 10 digits x (1 + 3 variants) = 200");
 	ok(font5x7_generate(&b, FONT_ALL_KINDS, 3, 42, &err) == DL_OK &&
-	   memcmp(a.x, b.x, 200 * 35 * sizeof(float)) == 0 &&
+	   memcmp(a.f32, b.f32, 200 * 35 * sizeof(float)) == 0 &&
 	   memcmp(a.y, b.y, 200) == 0 && memcmp(a.group, b.group, 200) == 0,
 	   "same seed, same bytes");
 	ok(font5x7_generate(&c, FONT_ALL_KINDS, 3, 43, &err) == DL_OK &&
-	   memcmp(a.x, c.x, 200 * 35 * sizeof(float)) != 0, "different seed, different bytes");
+	   memcmp(a.f32, c.f32, 200 * 35 * sizeof(float)) != 0, "different seed, different bytes");
 	{
 		int differ = 1, binary = 1, small_change = 1;
 		for (int s = 0; s < 50; s++) {
-			const float *clean = a.x + (size_t)s * 4 * 35;
+			const float *clean = a.f32 + (size_t)s * 4 * 35;
 			for (int v = 1; v <= 3; v++) {
 				const float *var = clean + v * 35;
 				int flips = 0;
@@ -628,7 +630,7 @@ static void test_font(void)
 	dataset_free(&b);
 	/* one kind's variants do not depend on the other kinds selected */
 	ok(font5x7_generate(&b, FONT_KIND_BIT(FONT_HAND), 3, 42, &err) == DL_OK && b.n == 40 &&
-	   memcmp(b.x, a.x + (size_t)FONT_HAND * 40 * 35, 40 * 35 * sizeof(float)) == 0,
+	   memcmp(b.f32, a.f32 + (size_t)FONT_HAND * 40 * 35, 40 * 35 * sizeof(float)) == 0,
 	   "hand variants are the same alone or with all kinds");
 	dataset_free(&a);
 	dataset_free(&b);
@@ -644,6 +646,76 @@ static void test_font(void)
 
 /* ---- dataset basics ---------------------------------------------------- */
 
+/* Views borrow, gathers and truncations keep what they say. */
+static void test_dataset_views(void)
+{
+	struct dataset d, v, g;
+	struct dl_error err;
+	int order[3] = {4, 0, 4};
+
+	if (!ok(dataset_alloc(&d, 5, 1, 1, 2, 10, 1, &err) == DL_OK, "alloc for views"))
+		return;
+	for (int i = 0; i < 10; i++)
+		d.f32[i] = (float)i;
+	for (int i = 0; i < 5; i++)
+		d.y[i] = (uint8_t)i, d.group[i] = (uint8_t)(10 + i);
+	ok(dataset_view(&v, &d, 1, 3, &err) == DL_OK && v.view && v.n == 3 &&
+	   v.f32 == d.f32 + 2 && v.y == d.y + 1 && v.group == d.group + 1 && v.h == 1 && v.w == 2,
+	   "a view of [1, 4) points into its set");
+	dataset_free(&v);
+	ok(v.f32 == NULL && v.n == 0 && d.f32[2] == 2.0f && d.y[1] == 1,
+	   "freeing a view clears it and leaves its set alone");
+	ok(dataset_view(&v, &d, 5, 0, &err) == DL_OK && v.n == 0, "an empty view at the end");
+	dl_error_clear(&err);
+	ok(dataset_view(&v, &d, 4, 2, &err) == DL_ERR && v.f32 == NULL, "a view past the end fails");
+	is_str(errstr(&err), "error: samples 4..5 are outside a data set of 5", "view: message");
+	ok(dataset_gather(&g, &d, order, 3, &err) == DL_OK && !g.view && g.n == 3 &&
+	   g.f32[0] == 8.0f && g.f32[1] == 9.0f && g.f32[2] == 0.0f && g.f32[5] == 9.0f &&
+	   g.y[0] == 4 && g.y[1] == 0 && g.group[2] == 14, "gather takes samples 4, 0, 4");
+	dataset_free(&g);
+	dataset_truncate(&d, 2);
+	ok(d.n == 2 && d.f32[3] == 3.0f && d.y[1] == 1 && d.group[1] == 11,
+	   "truncating keeps the first samples");
+	dataset_free(&d);
+}
+
+/* A set of bytes stands for the floats its byte values say. */
+static void test_dataset_bytes(void)
+{
+	struct dataset d, v, f;
+	struct dl_error err;
+	float out[6], scratch[6];
+	const float *p;
+
+	if (!ok(dataset_alloc_bytes(&d, 2, 1, 1, 3, 10, 0, 255.0f, &err) == DL_OK &&
+		d.type == DATASET_U8 && d.u8 && !d.f32, "alloc 2 samples of bytes"))
+		return;
+	for (int i = 0; i < 6; i++)
+		d.u8[i] = (uint8_t)(51 * i);
+	ok(d.lut[0] == 0.0f && d.lut[255] == 1.0f && d.lut[51] == 51 / 255.0f,
+	   "byte b stands for b / 255");
+	dataset_get(&d, 1, 1, out);
+	ok(out[0] == 153 / 255.0f && out[1] == 204 / 255.0f && out[2] == 1.0f,
+	   "dataset_get converts sample 1");
+	p = dataset_batch(&d, 0, 2, scratch);
+	ok(p == scratch && scratch[1] == 51 / 255.0f && scratch[5] == 1.0f,
+	   "a batch of bytes is converted into the scratch");
+	ok(dataset_view(&v, &d, 1, 1, &err) == DL_OK && v.type == DATASET_U8 && v.u8 == d.u8 + 3 &&
+	   dataset_pixel(&v, 0) == 153 / 255.0f, "a view of bytes has their values");
+	ok(dataset_slice(&f, &d, 1, 1, &err) == DL_OK && f.type == DATASET_U8 && !f.view &&
+	   f.u8[2] == 255 && f.lut[255] == 1.0f, "a slice of bytes is bytes");
+	dataset_free(&f);
+	dataset_scale(&d, 2.0f);
+	ok(d.u8[1] == 51 && dataset_pixel(&d, 1) == 2.0f * (51 / 255.0f) &&
+	   dataset_pixel(&d, 5) == 2.0f, "scaling changes the values, not the bytes");
+	dataset_free(&d);
+	if (!ok(dataset_alloc(&f, 2, 1, 1, 3, 10, 0, &err) == DL_OK, "alloc 2 samples of floats"))
+		return;
+	ok(dataset_batch(&f, 1, 1, scratch) == f.f32 + 3,
+	   "a batch of floats is the set's own memory");
+	dataset_free(&f);
+}
+
 static void test_dataset_basics(void)
 {
 	struct dataset d, s;
@@ -651,14 +723,14 @@ static void test_dataset_basics(void)
 	struct data_spec spec;
 	char buf[512];
 
-	ok(dataset_alloc(&d, 5, 1, 2, 3, 10, 1, &err) == DL_OK && d.n == 5 && d.x &&
-	   d.y && d.group, "alloc 5 samples with groups");
+	ok(dataset_alloc(&d, 5, 1, 2, 3, 10, 1, &err) == DL_OK && d.n == 5 && d.f32 &&
+	   d.type == DATASET_F32 && !d.u8 && d.y && d.group, "alloc 5 samples with groups");
 	for (int i = 0; i < 30; i++)
-		d.x[i] = (float)i;
+		d.f32[i] = (float)i;
 	for (int i = 0; i < 5; i++)
 		d.y[i] = (uint8_t)i, d.group[i] = (uint8_t)(10 + i);
-	ok(dataset_slice(&s, &d, 2, 3, &err) == DL_OK && s.n == 3 && s.x[0] == 12.0f &&
-	   s.x[17] == 29.0f && s.y[0] == 2 && s.group[2] == 14, "slice [2, 5)");
+	ok(dataset_slice(&s, &d, 2, 3, &err) == DL_OK && s.n == 3 && s.f32[0] == 12.0f &&
+	   s.f32[17] == 29.0f && s.y[0] == 2 && s.group[2] == 14 && !s.view, "slice [2, 5)");
 	dataset_free(&s);
 	ok(dataset_slice(&s, &d, 5, 0, &err) == DL_OK && s.n == 0, "empty slice at the end");
 	dataset_free(&s);
@@ -666,8 +738,10 @@ static void test_dataset_basics(void)
 	ok(dataset_slice(&s, &d, 3, 3, &err) == DL_ERR, "slice past the end fails");
 	is_str(errstr(&err), "error: samples 3..5 are outside a data set of 5", "slice: message");
 	dataset_free(&d);
-	ok(d.x == NULL && d.n == 0, "free clears");
+	ok(d.f32 == NULL && d.n == 0, "free clears");
 	dataset_free(&d);
+	test_dataset_views();
+	test_dataset_bytes();
 
 	data_spec_defaults(&spec);
 	ok(spec.source == DATA_MNIST && spec.validation == DATA_VAL_NONE &&
@@ -736,12 +810,21 @@ static void test_load_idx(void)
 		   "limit 10, validation 0.2, test_limit 4: 8 / 2 / 4");
 		is_str(s.description, "idx: 8 train, 2 validation, 4 test, 1x4x3", "description");
 		for (int i = 0; i < 8 * 12; i++)
-			same &= s.train.x[i] == 2.0f * ((float)(i % 256) / 255.0f);
+			same &= dataset_pixel(&s.train, (size_t)i) ==
+				2.0f * ((float)(i % 256) / 255.0f);
 		for (int i = 0; i < 2 * 12; i++)
-			same &= s.val.x[i] == 2.0f * ((float)((96 + i) % 256) / 255.0f);
+			same &= dataset_pixel(&s.val, (size_t)i) ==
+				2.0f * ((float)((96 + i) % 256) / 255.0f);
 		for (int i = 0; i < 4 * 12; i++)
-			same &= s.test.x[i] == 2.0f * ((float)((100 + i) % 256) / 255.0f);
+			same &= dataset_pixel(&s.test, (size_t)i) ==
+				2.0f * ((float)((100 + i) % 256) / 255.0f);
 		ok(same, "pixels: first 8 train, samples 8-9 as validation, scaled by 2");
+		ok(s.train.type == DATASET_U8 && s.train.view && s.val.view && s.test.view &&
+		   s.val.u8 == s.train.u8 + 8 * 12 && s.val.y == s.train.y + 8 &&
+		   s.train.u8 == s.files[0].u8 && s.test.u8 == s.files[1].u8,
+		   "the sets are views: validation is the 8 samples after train's");
+		ok(s.files[0].n == 10 && s.files[1].n == 4,
+		   "the files keep only what the limits leave: 10 and 4 samples");
 		ok(s.train.y[7] == 7 && s.val.y[0] == 8 && s.val.y[1] == 9 && s.test.y[0] == 0 &&
 		   s.test.y[3] == 3, "labels follow their samples");
 		data_split_free(&s);
@@ -753,8 +836,8 @@ static void test_load_idx(void)
 	spec.scale = 1.0f;
 	if (ok(data_load(&spec, tmpdir, 1, &s, &err) == DL_OK, "idx load, validate on test")) {
 		ok(s.train.n == 20 && s.val.n == 6 && s.test.n == 6 &&
-		   memcmp(s.val.x, s.test.x, 6 * 12 * sizeof(float)) == 0 &&
-		   s.val.x != s.test.x, "validation is a copy of test");
+		   s.val.u8 == s.test.u8 && s.val.y == s.test.y,
+		   "validation is the test set, not a copy of it");
 		is_str(s.description, "idx: 20 train, 6 validation (the test set), 6 test, 1x4x3",
 		       "description with validation = test");
 		data_split_free(&s);
@@ -775,7 +858,8 @@ static void test_load_idx(void)
 	}
 	spec.limit = 1;
 	dl_error_clear(&err);
-	ok(data_load(&spec, tmpdir, 1, &s, &err) == DL_ERR && s.train.x == NULL,
+	ok(data_load(&spec, tmpdir, 1, &s, &err) == DL_ERR && s.train.u8 == NULL &&
+	   s.files[0].u8 == NULL,
 	   "validation of 1 sample fails");
 	is_str(errstr(&err), "error: validation 0.1 of 1 training samples leaves none to train on",
 	       "validation of 1 sample: message");
@@ -879,8 +963,10 @@ static void test_load_cache(void)
 	       errstr(&err))) {
 		ok(s.train.n == 1257 && s.test.n == 540,
 		   "1797 digits: first 1257 train, last 540 test (notebook 001)");
-		ok(s.test.y[0] == 1257 % 10 && s.test.x[0] == (float)(1257 % 17) / 16.0f,
+		ok(s.test.y[0] == 1257 % 10 && s.test.f32[0] == (float)(1257 % 17) / 16.0f,
 		   "test starts at line 1258");
+		ok(s.test.view && s.test.f32 == s.files[0].f32 + 1257 * 64 && s.files[1].n == 0,
+		   "the test set is a view of the one file's last samples");
 		is_str(s.description, "digits8x8: 1257 train, 540 test, 1x8x8", "digits description");
 		data_split_free(&s);
 	}
@@ -1329,7 +1415,8 @@ static void test_pixel_csv(void)
 	}
 	write_text(tpath("good.csv"), "\xef\xbb\xbfpixel0,pixel1,pixel2,pixel3\r\n0,255,51,0\r\n\r\n");
 	ok(pixel_csv_read(tpath("good.csv"), 10, 0, &d, &labelled, &err) == DL_OK && !labelled &&
-	   d.n == 1 && d.h == 2 && d.w == 2 && d.x[1] == 1.0f && fabsf(d.x[2] - 0.2f) < 1e-6f,
+	   d.n == 1 && d.h == 2 && d.w == 2 && d.type == DATASET_U8 && d.u8[1] == 255 &&
+	   d.u8[2] == 51 && dataset_pixel(&d, 1) == 1.0f && dataset_pixel(&d, 2) == 51 / 255.0f,
 	   "no label column (a byte order mark, CRLF and a blank line are fine)");
 	dataset_free(&d);
 	ok(pixel_csv_read(tpath("good.csv"), 10, 1, &d, &labelled, &err) == DL_ERR,

@@ -15,6 +15,7 @@
 #include "run/store_sink.h"
 #include "run/worker.h"
 #include "train/summary.h"
+#include "util/mem.h"
 #include "tap.h"
 
 static const char yaml[] =
@@ -111,6 +112,9 @@ static void test_worker(const char *dir, struct experiment *exp, struct data_spl
 	snprintf(path, sizeof path, "%s/run-%lld.model", dir, (long long)ida);
 	ok(found && a.row.status == STORE_DONE && a.row.epochs == 4 && !strcmp(a.checkpoint, path) &&
 	   access(path, R_OK) == 0, "to done, with its checkpoint next to the store");
+	ok(a.row.peak_rss > 0 && a.row.peak_rss <= mem_peak_rss(),
+	   "and the peak memory of the process that trained it (%lld bytes)",
+	   (long long)a.row.peak_rss);
 	check_model_records(s, ida, exp);
 
 	/* a second worker died after epoch 2 of the same experiment */
@@ -151,6 +155,7 @@ static void test_worker(const char *dir, struct experiment *exp, struct data_spl
 	store_add_run(s, &nr, &idd, &err);
 	ok(worker_run_next(s, &o, &ran, &err) == DL_OK && ran, "a bad experiment is claimed");
 	store_get_run(s, idd, &a, &found, &err);
+	ok(found && a.row.peak_rss > 0, "a failed run has its process's peak memory too");
 	ok(found && a.row.status == STORE_FAILED && a.message &&
 	   !strcmp(a.message, "run 4:1:34: error: model.layers[0].dense.units: must be between "
 		   "1 and 100000, found 0"), "and failed with the parser's message (%s)",

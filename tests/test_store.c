@@ -572,6 +572,9 @@ static void test_history(void)
 /* What migration 6 -> 7 added, taken away again: a store of schema 6. */
 #define UNDO_SCHEMA_7 "DROP TABLE jobs;"
 
+/* What migration 7 -> 8 added, taken away again: a store of schema 7. */
+#define UNDO_SCHEMA_8 "ALTER TABLE runs DROP COLUMN peak_rss;"
+
 /* What migration 4 -> 5 added, taken away again: a store of schema 4. */
 #define UNDO_SCHEMA_5 \
 	"PRAGMA writable_schema = ON;" \
@@ -608,7 +611,7 @@ static void test_migration(void)
 	old = add(s, "old", 0, 0);
 	store_close(s);
 	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_8 UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
 			"PRAGMA user_version = 3",
 			NULL, NULL, NULL) == SQLITE_OK, "a store made version 3 again");
 	sqlite3_close(raw);
@@ -658,7 +661,7 @@ static void test_migration_5(void)
 	store_add_run(s, &r, &id, &err);
 	store_close(s);
 	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "PRAGMA user_version = 4", NULL, NULL, NULL) ==
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_8 UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "PRAGMA user_version = 4", NULL, NULL, NULL) ==
 	   SQLITE_OK, "a store made version 4 again");
 	ok(sqlite3_exec(raw, "UPDATE runs SET status = 'pruned'", NULL, NULL, NULL) ==
 	   SQLITE_CONSTRAINT, "which refuses the status pruned");
@@ -686,6 +689,66 @@ static void test_migration_5(void)
 	sqlite3_close(raw);
 	ok(store_get_sweep(s, 99, &sw, &err) == DL_ERR && !strcmp(err.msg, "no sweep 99"),
 	   "a sweep that does not exist: %s", err.msg);
+	store_close(s);
+}
+
+/* A store of schema 7 keeps its runs, whose peak memory is not known, and
+ * learns the peak of the runs that end from then on: the largest of those
+ * reported when a run ends more than once (resumed in another process). */
+static void test_migration_8(void)
+{
+	struct store_result end = {.status = STORE_INTERRUPTED, .epochs = 1, .loss = NAN,
+				   .accuracy = NAN, .val_loss = NAN, .val_accuracy = NAN,
+				   .test_loss = NAN, .test_accuracy = NAN, .seconds = 1};
+	char dir[300], db[400];
+	struct store_run run;
+	struct dl_error err;
+	struct store *s;
+	sqlite3 *raw;
+	int64_t old, id;
+
+	snprintf(dir, sizeof dir, "%s/migration-8", root);
+	snprintf(db, sizeof db, "%s/runs.db", dir);
+	if (!(s = open_in(dir)))
+		return;
+	old = add(s, "old", 0, 0);
+	store_close(s);
+	sqlite3_open(db, &raw);
+	ok(sqlite3_exec(raw, UNDO_SCHEMA_8 "PRAGMA user_version = 7", NULL, NULL, NULL) ==
+	   SQLITE_OK, "a store made version 7 again");
+	ok(sqlite3_exec(raw, "SELECT peak_rss FROM runs", NULL, NULL, NULL) == SQLITE_ERROR,
+	   "which has no peak memory");
+	sqlite3_close(raw);
+	if (!(s = open_in(dir)))
+		return;
+	ok(sql_int(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION,
+	   "opening it migrates it to version %d", STORE_SCHEMA_VERSION);
+	ok(sql_int(db, "SELECT count(*) FROM runs WHERE peak_rss IS NULL") == 1,
+	   "its run's peak memory is not known");
+	run = get(s, old);
+	ok(run.row.id == old && run.row.peak_rss == 0, "and reads back as 0");
+	store_run_free(&run);
+	id = add(s, "new", 0, 0);
+	ok(claim(s) == old && claim(s) == id, "both runs are claimed");
+	end.peak_rss = 300 << 20;
+	ok(store_finish_run(s, id, &end, &err) == DL_OK, "a run ends interrupted at 300 MiB");
+	run = get(s, id);
+	ok(run.row.peak_rss == 300 << 20, "its peak is kept");
+	store_run_free(&run);
+	ok(claim(s) == id, "the interrupted run is claimed again");
+	end.status = STORE_DONE;
+	end.peak_rss = 100 << 20;
+	ok(store_finish_run(s, id, &end, &err) == DL_OK, "resumed, it ends done at 100 MiB");
+	run = get(s, id);
+	ok(run.row.status == STORE_DONE && run.row.peak_rss == 300 << 20,
+	   "the larger peak stays");
+	store_run_free(&run);
+	end.peak_rss = 0;
+	ok(store_finish_run(s, old, &end, &err) == DL_OK, "a run ends with its peak not known");
+	run = get(s, old);
+	ok(run.row.peak_rss == 0 && sql_int(db, "SELECT count(*) FROM runs WHERE peak_rss IS NULL") == 1,
+	   "and it stays unknown");
+	store_run_free(&run);
 	store_close(s);
 }
 
@@ -927,7 +990,7 @@ static void test_migration_2(void)
 	snprintf(dir, sizeof dir, "%s/migrate-2", root);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
+	    sqlite3_exec(db, UNDO_SCHEMA_8 UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE weights; DROP TABLE summaries; DROP TABLE classes;"
 			 " ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 1",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		ok(0, "cannot make a schema 1 database");
@@ -1519,7 +1582,7 @@ static void test_class_names(void)
 	store_close(s);
 	snprintf(path, sizeof path, "%s/runs.db", dir);
 	if (sqlite3_open(path, &db) == SQLITE_OK) {
-		sqlite3_exec(db, UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
+		sqlite3_exec(db, UNDO_SCHEMA_8 UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "DROP TABLE classes; ALTER TABLE runs DROP COLUMN planned_epochs; "
 			     "PRAGMA user_version = 2", NULL, NULL, NULL);
 		sqlite3_close(db);
 	}
@@ -1626,6 +1689,7 @@ int main(void)
 	test_history();
 	test_migration();
 	test_migration_5();
+	test_migration_8();
 	test_sweep_row();
 	test_artifacts();
 	test_weights();

@@ -26,20 +26,25 @@ static const char augment_help[] =
 static int preview(const struct dataset *d, const struct augment_spec *spec, uint64_t seed,
 		   int n, int ascii, struct dl_error *err)
 {
-	size_t in_size = (size_t)d->c * d->h * d->w;
+	size_t in_size = dataset_sample_size(d);
 	struct digit_style style = {.threshold = 0.5f, .frame = 1};
-	float *aug, top = 0;
+	float *aug, *orig, top = 0;
 	struct rng rng;
 
 	if (n > d->n)
 		n = d->n;
 	for (size_t i = 0; i < (size_t)(n > 0 ? n : 0) * in_size; i++)
-		if (d->x[i] > top)
-			top = d->x[i];
+		if (dataset_pixel(d, i) > top)
+			top = dataset_pixel(d, i);
 	if (top > 1)
 		style.threshold = 0.5f * top;
-	if (!(aug = malloc(sizeof *aug * (in_size ? in_size : 1))))
+	aug = malloc(sizeof *aug * (in_size ? in_size : 1));
+	orig = malloc(sizeof *orig * (in_size ? in_size : 1));
+	if (!aug || !orig) {
+		free(aug);
+		free(orig);
 		return dl_error_set(err, "out of memory for a %dx%dx%d image", d->c, d->h, d->w);
+	}
 	if (augment_enabled(spec))
 		printf("augment: rotation %g, zoom %g, shift %g, seed %llu\n", spec->rotation,
 		       spec->zoom, spec->shift, (unsigned long long)seed);
@@ -47,13 +52,15 @@ static int preview(const struct dataset *d, const struct augment_spec *spec, uin
 		printf("augment: disabled (images unchanged)\n");
 	rng_seed(&rng, seed);
 	for (int i = 0; i < n; i++) {
-		const float *pair[2] = {d->x + (size_t)i * in_size, aug};
+		const float *pair[2] = {orig, aug};
 
-		augment_image(spec, &rng, pair[0], aug, d->c, d->h, d->w);
+		dataset_get(d, i, 1, orig);
+		augment_sample(spec, &rng, d, i, aug);
 		printf("sample %d: label %d\n", i, d->y[i]);
 		print_digit_band(stdout, pair, NULL, 2, d->c, d->h, d->w, &style, ascii);
 	}
 	free(aug);
+	free(orig);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return dl_error_set(err, "cannot write the preview");
 	return DL_OK;

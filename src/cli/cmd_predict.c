@@ -291,7 +291,7 @@ static int predict_csv(struct nn_model *m, const struct experiment *exp, const c
 	int chunk = nn_model_max_batch(m), n_in = nn_shape_size(in), count, labelled;
 	int rc = DL_OK, plane;
 	struct dataset d;
-	float *x;
+	float *x, *img;
 
 	/* any label is fine: only the pixels are classified */
 	if (pixel_csv_read(path, 256, 0, &d, &labelled, err) != DL_OK)
@@ -299,21 +299,27 @@ static int predict_csv(struct nn_model *m, const struct experiment *exp, const c
 	plane = d.h * d.w;
 	count = o->limit && o->limit < d.n ? o->limit : d.n;
 	x = malloc(sizeof(float) * (size_t)chunk * n_in);
-	if (!x) {
+	img = malloc(sizeof(float) * (size_t)plane);
+	if (!x || !img) {
+		free(x);
+		free(img);
 		dataset_free(&d);
 		return dl_error_set(err, "out of memory");
 	}
 	for (int from = 0; from < count && rc == DL_OK; from += chunk) {
 		int B = count - from < chunk ? count - from : chunk;
 
-		for (int i = 0; i < B && rc == DL_OK; i++)
-			if (prepare_input(d.x + (size_t)(from + i) * plane, d.h, d.w, exp,
-					  o->inverted, x + (size_t)i * n_in) != DL_OK)
+		for (int i = 0; i < B && rc == DL_OK; i++) {
+			dataset_get(&d, from + i, 1, img);
+			if (prepare_input(img, d.h, d.w, exp, o->inverted,
+					  x + (size_t)i * n_in) != DL_OK)
 				rc = dl_error_set(err, "out of memory");
+		}
 		if (rc == DL_OK)
 			rc = classify(m, exp, x, B, path, from, 1, o, err);
 	}
 	free(x);
+	free(img);
 	dataset_free(&d);
 	return rc;
 }

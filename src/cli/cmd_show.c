@@ -110,6 +110,9 @@ static void show_summary(const struct run_view *v)
 	print_metric("test loss", r->test_loss);
 	if (!isnan(r->seconds))
 		printf("  time %.1fs", r->seconds);
+	/* the training process's peak resident set (util/mem.h) */
+	if (r->peak_rss > 0)
+		printf("  peak memory %.1f MiB", (double)r->peak_rss / (1024.0 * 1024.0));
 	printf("\n");
 	if (v->run.message)
 		print_text_line("message", v->run.message);

@@ -42,23 +42,50 @@ void augment_params_draw(const struct augment_spec *spec, struct rng *rng,
 	out->zoom_y = 1.0f + symmetric(rng, spec->zoom);
 }
 
+/* A source plane: floats, or bytes each standing for lut[byte]
+ * (dataset.h). Exactly one of f and b is set. */
+struct plane {
+	const float *f;
+	const uint8_t *b;
+	const float *lut;
+};
+
+static float at(const struct plane *p, size_t i)
+{
+	return p->f ? p->f[i] : p->lut[p->b[i]];
+}
+
+/* The plane's row y, w pixels, as floats into out. */
+static void read_row(const struct plane *p, int y, int w, float *out)
+{
+	size_t from = (size_t)y * w;
+
+	if (p->f) {
+		memcpy(out, p->f + from, sizeof *out * w);
+		return;
+	}
+	for (int x = 0; x < w; x++)
+		out[x] = p->lut[p->b[from + x]];
+}
+
 /* A bilinear sample where some of the four neighbours may lie outside the
  * image (they count as 0). Only taken in a one-pixel band at the border. */
-static float sample_edge(const float *src, int h, int w, int x0, int y0, float fx, float fy)
+static float sample_edge(const struct plane *src, int h, int w, int x0, int y0, float fx,
+			 float fy)
 {
 	float v = 0;
 
 	if (y0 >= 0) {
 		if (x0 >= 0)
-			v += (1 - fx) * (1 - fy) * src[(size_t)y0 * w + x0];
+			v += (1 - fx) * (1 - fy) * at(src, (size_t)y0 * w + x0);
 		if (x0 + 1 < w)
-			v += fx * (1 - fy) * src[(size_t)y0 * w + x0 + 1];
+			v += fx * (1 - fy) * at(src, (size_t)y0 * w + x0 + 1);
 	}
 	if (y0 + 1 < h) {
 		if (x0 >= 0)
-			v += (1 - fx) * fy * src[(size_t)(y0 + 1) * w + x0];
+			v += (1 - fx) * fy * at(src, (size_t)(y0 + 1) * w + x0);
 		if (x0 + 1 < w)
-			v += fx * fy * src[(size_t)(y0 + 1) * w + x0 + 1];
+			v += fx * fy * at(src, (size_t)(y0 + 1) * w + x0 + 1);
 	}
 	return v;
 }
@@ -69,7 +96,8 @@ struct warp {
 };
 
 /* Large images: every neighbour checked. Same results as warp_padded. */
-static void warp_checked(const struct warp *m, const float *src, float *dst, int h, int w)
+static void warp_checked(const struct warp *m, const struct plane *src, float *dst, int h,
+			 int w)
 {
 	float fw = (float)w, fh = (float)h;
 
@@ -104,7 +132,8 @@ static void warp_checked(const struct warp *m, const float *src, float *dst, int
  * position clamped to [-1, n] has its four neighbours in bounds, and a
  * clamped position reads only padding, so the loop has no branches at all.
  */
-static void warp_padded(const struct warp *m, const float *src, float *dst, int h, int w)
+static void warp_padded(const struct warp *m, const struct plane *src, float *dst, int h,
+			int w)
 {
 	float pad[(PADDED_SIDE + 3) * (PADDED_SIDE + 3)];
 	int pw = w + 3;
@@ -123,7 +152,7 @@ static void warp_padded(const struct warp *m, const float *src, float *dst, int 
 		float *row = pad + (size_t)(y + 1) * pw;
 
 		row[0] = 0;
-		memcpy(row + 1, src + (size_t)y * w, sizeof *row * w);
+		read_row(src, y, w, row + 1);
 		row[w + 1] = row[w + 2] = 0;
 	}
 	memset(pad + (size_t)(h + 1) * pw, 0, sizeof *pad * 2 * pw);
@@ -178,8 +207,9 @@ static void warp_padded(const struct warp *m, const float *src, float *dst, int 
 	}
 }
 
-void augment_image_with(const struct augment_params *p, const float *src,
-			float *dst, int c, int h, int w)
+/* Warp every channel of src (c planes of h x w) into dst. */
+static void warp_planes(const struct augment_params *p, const struct plane *src, float *dst,
+			int c, int h, int w)
 {
 	size_t plane = (size_t)h * w;
 	double rad = p->angle * (M_PI / 180.0);
@@ -194,11 +224,25 @@ void augment_image_with(const struct augment_params *p, const float *src,
 	int small = h <= PADDED_SIDE && w <= PADDED_SIDE;
 
 	for (int ch = 0; ch < c; ch++) {
-		if (small)
-			warp_padded(&m, src + ch * plane, dst + ch * plane, h, w);
+		struct plane one = *src;
+
+		if (one.f)
+			one.f += ch * plane;
 		else
-			warp_checked(&m, src + ch * plane, dst + ch * plane, h, w);
+			one.b += ch * plane;
+		if (small)
+			warp_padded(&m, &one, dst + ch * plane, h, w);
+		else
+			warp_checked(&m, &one, dst + ch * plane, h, w);
 	}
+}
+
+void augment_image_with(const struct augment_params *p, const float *src,
+			float *dst, int c, int h, int w)
+{
+	struct plane s = {.f = src};
+
+	warp_planes(p, &s, dst, c, h, w);
 }
 
 void augment_image(const struct augment_spec *spec, struct rng *rng,
@@ -210,3 +254,19 @@ void augment_image(const struct augment_spec *spec, struct rng *rng,
 	augment_image_with(&p, src, dst, c, h, w);
 }
 
+void augment_sample(const struct augment_spec *spec, struct rng *rng,
+		    const struct dataset *d, int i, float *dst)
+{
+	size_t size = dataset_sample_size(d);
+	struct augment_params p;
+	struct plane s = {0};
+
+	if (d->type == DATASET_U8) {
+		s.b = d->u8 + (size_t)i * size;
+		s.lut = d->lut;
+	} else {
+		s.f = d->f32 + (size_t)i * size;
+	}
+	augment_params_draw(spec, rng, d->h, d->w, &p);
+	warp_planes(&p, &s, dst, d->c, d->h, d->w);
+}

@@ -38,7 +38,10 @@
  * 90-degree turn keeps its border row. Digits have blank borders; nothing
  * visible changes.
  *
- * Images are (c, h, w) planes; all channels get the same transform.
+ * Images are (c, h, w) planes; all channels get the same transform. A
+ * sample of a data set is read as the set keeps it (augment_sample): bytes
+ * are turned into their float values while the image is read, never
+ * converted as a whole first.
  */
 #ifndef DL_DATA_AUGMENT_H
 #define DL_DATA_AUGMENT_H
@@ -89,5 +92,11 @@ void augment_image_with(const struct augment_params *p, const float *src,
  * call, consuming exactly five numbers of rng. */
 void augment_image(const struct augment_spec *spec, struct rng *rng,
 		   const float *src, float *dst, int c, int h, int w);
+
+/* augment_image on sample i of d, read as d keeps its pixels (bytes or
+ * floats): the same floats augment_image gives for the sample's float
+ * values. dst is (c, h, w) of d. */
+void augment_sample(const struct augment_spec *spec, struct rng *rng,
+		    const struct dataset *d, int i, float *dst);
 
 #endif

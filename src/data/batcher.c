@@ -63,15 +63,14 @@ static int fill(struct batcher *b, int k, int n)
 
 	for (int i = 0; i < B; i++) {
 		int s = b->order[from + i];
-		const float *src = t->x + (size_t)s * b->in_size;
 		float *dst = b->x[slot] + (size_t)i * b->in_size;
 
 		if (atomic_load_explicit(&b->abandon, memory_order_relaxed))
 			return -1;
 		if (b->augment)
-			augment_image(&b->aug, &b->rng, src, dst, t->c, t->h, t->w);
+			augment_sample(&b->aug, &b->rng, t, s, dst);
 		else
-			memcpy(dst, src, sizeof *dst * (size_t)b->in_size);
+			dataset_get(t, s, 1, dst);
 		b->y[slot][i] = t->y[s];
 	}
 	return B;

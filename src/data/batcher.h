@@ -17,10 +17,12 @@
  *
  *     struct rng r; rng_seed(&r, epoch_seed);
  *     for (i = 0; i < n; i++)
- *         augment_image(aug, &r, train->x + order[i]*in_size, out_i, c, h, w);
+ *         augment_sample(aug, &r, train, order[i], out_i);
  *
- * With augmentation disabled (aug NULL or all zero) samples are copied and
- * no random number is drawn, so the trainer has one path either way.
+ * With augmentation disabled (aug NULL or all zero) samples are copied
+ * (dataset_get) and no random number is drawn, so the trainer has one path
+ * either way. Either way the batches are floats, whatever the set keeps:
+ * a set of bytes is converted here, a batch at a time.
  *
  * The producer thread starts in batcher_new and blocks every signal, so
  * process signals (SIGINT for cancellation, say) reach the other threads.

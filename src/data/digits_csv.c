@@ -209,7 +209,7 @@ int digits_csv_read(const char *path, struct dataset *d, struct dl_error *err)
 	d->c = 1;
 	d->h = d->w = DIGITS_CSV_SIDE;
 	d->n_classes = 10;
-	d->x = x;
+	d->f32 = x;
 	d->y = y;
 	d->group = NULL;
 	return DL_OK;

@@ -187,7 +187,7 @@ int folder_load(const char *dir, const struct folder_opts *o, struct dataset *d,
 			int got;
 
 			snprintf(path, sizeof path, "%s/%s/%s", dir, classes.v[k], files[k].v[i]);
-			got = read_one(path, o, d->x + (size_t)n * plane, err);
+			got = read_one(path, o, d->f32 + (size_t)n * plane, err);
 			if (got < 0)
 				goto out;
 			if (got == 0) {

@@ -235,13 +235,13 @@ int font5x7_generate(struct dataset *d, unsigned kinds_mask, int variants,
 		/* one stream per kind, independent of which other kinds are on */
 		rng_seed(&r, seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1)));
 		for (int digit = 0; digit < 10; digit++) {
-			float *clean = d->x + (size_t)i * px;
+			float *clean = d->f32 + (size_t)i * px;
 			draw_glyph(clean, (enum font_kind)k, digit);
 			d->y[i] = (uint8_t)digit;
 			d->group[i] = (uint8_t)k;
 			i++;
 			for (int v = 0; v < variants; v++, i++) {
-				make_variant(d->x + (size_t)i * px, clean, &r);
+				make_variant(d->f32 + (size_t)i * px, clean, &r);
 				d->y[i] = (uint8_t)digit;
 				d->group[i] = (uint8_t)k;
 			}

@@ -53,8 +53,8 @@ int idx_read_images(const char *path, uint8_t **pixels, struct idx_info *info,
 int idx_read_labels(const char *path, int n_classes, uint8_t **labels, int *n,
 		    struct dl_error *err);
 
-/* Read an image file and its label file into d (c=1, pixels / 255,
- * group NULL). The two counts must agree. */
+/* Read an image file and its label file into d (c=1, the file's bytes,
+ * each standing for byte / 255; group NULL). The two counts must agree. */
 int idx_load(const char *images_path, const char *labels_path, int n_classes,
 	     struct dataset *d, struct dl_error *err);
 

@@ -2,11 +2,15 @@
  * load.c - data_load: from a data_spec to train, validation and test sets.
  *
  * Order of operations (each step on the result of the one before):
- *   1. read the source (train and test as the source defines them)
+ *   1. read the source into out->files (train and test as the source
+ *      defines them: two files, or one whose last fraction is the test set)
  *   2. limit: keep the first `limit` train and `test_limit` test samples
  *   3. validation: the last fraction of train (Keras validation_split), or
- *      a copy of test
- *   4. scale every pixel
+ *      the test set
+ *   4. give back the memory of the samples no set uses, scale every pixel,
+ *      and make train, val and test views of the files
+ * Steps 1 to 3 only move the bounds of each set's part of a file (struct
+ * part); no pixel is copied.
  */
 #include "data/dataset.h"
 
@@ -48,26 +52,19 @@ static int front_count(int n, double fraction)
 	return (int)floor((double)n * (1.0 - f) + 1e-7);
 }
 
-/* Replace *d by its samples [from, from+count). */
-static int keep_range(struct dataset *d, int from, int count, struct dl_error *err)
+/* Where a set's samples are: files[file], samples [from, from+count). */
+struct part {
+	int file, from, count;
+};
+
+/* The parts of each set while the split is worked out. */
+struct parts {
+	struct part train, val, test;
+};
+
+static struct part whole_file(const struct data_split *out, int file)
 {
-	struct dataset part;
-
-	if (from == 0 && count == d->n)
-		return DL_OK;
-	if (dataset_slice(&part, d, from, count, err) != DL_OK)
-		return DL_ERR;
-	dataset_free(d);
-	*d = part;
-	return DL_OK;
-}
-
-static void scale_set(struct dataset *d, float scale)
-{
-	size_t total = (size_t)d->n * d->c * d->h * d->w;
-
-	for (size_t i = 0; i < total; i++)
-		d->x[i] *= scale;
+	return (struct part){.file = file, .from = 0, .count = out->files[file].n};
 }
 
 static int missing_set(const char *name, const char *cache_dir, const char *what,
@@ -83,7 +80,7 @@ static int missing_set(const char *name, const char *cache_dir, const char *what
 }
 
 static int load_cached_idx(const char *set, const char *cache_dir,
-			   struct data_split *out, struct dl_error *err)
+			   struct data_split *out, struct parts *p, struct dl_error *err)
 {
 	char paths[DATA_N_IDX_PARTS][DATA_PATH_MAX];
 	int found = 0, first_missing = -1;
@@ -102,15 +99,17 @@ static int load_cached_idx(const char *set, const char *cache_dir,
 		return missing_set(set, cache_dir, found ? what : NULL, err);
 	}
 	if (idx_load(paths[DATA_TRAIN_IMAGES], paths[DATA_TRAIN_LABELS], 10,
-		     &out->train, err) != DL_OK ||
+		     &out->files[0], err) != DL_OK ||
 	    idx_load(paths[DATA_TEST_IMAGES], paths[DATA_TEST_LABELS], 10,
-		     &out->test, err) != DL_OK)
+		     &out->files[1], err) != DL_OK)
 		return DL_ERR;
+	p->train = whole_file(out, 0);
+	p->test = whole_file(out, 1);
 	return DL_OK;
 }
 
 static int load_idx_paths(const struct data_spec *spec, struct data_split *out,
-			  struct dl_error *err)
+			  struct parts *p, struct dl_error *err)
 {
 	static const char *const keys[4] = {
 		"train_images", "train_labels", "test_images", "test_labels",
@@ -122,59 +121,51 @@ static int load_idx_paths(const struct data_spec *spec, struct data_split *out,
 	for (int i = 0; i < 4; i++)
 		if (!paths[i][0])
 			return dl_error_set(err, "data source idx needs %s", keys[i]);
-	if (idx_load(paths[0], paths[1], spec->n_classes, &out->train, err) != DL_OK ||
-	    idx_load(paths[2], paths[3], spec->n_classes, &out->test, err) != DL_OK)
+	if (idx_load(paths[0], paths[1], spec->n_classes, &out->files[0], err) != DL_OK ||
+	    idx_load(paths[2], paths[3], spec->n_classes, &out->files[1], err) != DL_OK)
 		return DL_ERR;
-	if (out->test.h != out->train.h || out->test.w != out->train.w)
+	if (out->files[1].h != out->files[0].h || out->files[1].w != out->files[0].w)
 		return dl_error_at(err, paths[2], 0, 0,
 				   "test images are %dx%d but training images (%s) are %dx%d",
-				   out->test.h, out->test.w, paths[0], out->train.h,
-				   out->train.w);
+				   out->files[1].h, out->files[1].w, paths[0], out->files[0].h,
+				   out->files[0].w);
+	p->train = whole_file(out, 0);
+	p->test = whole_file(out, 1);
 	return DL_OK;
 }
 
-/* Split the last test_fraction of all (read from path) off as the test set. */
-static int split_test(const struct data_spec *spec, const char *path, struct dataset all,
-		      struct data_split *out, struct dl_error *err)
+/* Split the last test_fraction of files[0] (read from path) off as the
+ * test set. */
+static int split_test(const struct data_spec *spec, const char *path, struct data_split *out,
+		      struct parts *p, struct dl_error *err)
 {
 	double tf = spec->test_fraction == 0 ? DEFAULT_TEST_FRACTION : spec->test_fraction;
-	int n_train;
+	int n = out->files[0].n, n_train;
 
-	if (!(tf > 0 && tf < 1)) {
-		dataset_free(&all);
+	if (!(tf > 0 && tf < 1))
 		return dl_error_set(err, "%s test fraction must be between 0 and 1, not %g",
 				    data_source_name(spec->source), tf);
-	}
-	n_train = front_count(all.n, tf);
-	if (n_train < 1 || n_train >= all.n) {
-		int n = all.n;
-
-		dataset_free(&all);
+	n_train = front_count(n, tf);
+	if (n_train < 1 || n_train >= n)
 		return dl_error_at(err, path, 0, 0,
 				   "%d samples cannot be split into train and a test fraction of %g",
 				   n, tf);
-	}
-	if (dataset_slice(&out->test, &all, n_train, all.n - n_train, err) != DL_OK ||
-	    keep_range(&all, 0, n_train, err) != DL_OK) {
-		dataset_free(&all);
-		return DL_ERR;
-	}
-	out->train = all;
+	p->train = (struct part){.file = 0, .from = 0, .count = n_train};
+	p->test = (struct part){.file = 0, .from = n_train, .count = n - n_train};
 	return DL_OK;
 }
 
 static int load_digits(const struct data_spec *spec, const char *cache_dir,
-		       struct data_split *out, struct dl_error *err)
+		       struct data_split *out, struct parts *p, struct dl_error *err)
 {
 	char path[DATA_PATH_MAX];
-	struct dataset all;
 
 	data_cache_digits_path(cache_dir, path, sizeof path);
 	if (access(path, F_OK) != 0)
 		return missing_set("digits8x8", cache_dir, NULL, err);
-	if (digits_csv_read(path, &all, err) != DL_OK)
+	if (digits_csv_read(path, &out->files[0], err) != DL_OK)
 		return DL_ERR;
-	return split_test(spec, path, all, out, err);
+	return split_test(spec, path, out, p, err);
 }
 
 /* Put d's samples in an order drawn from seed: folders are read class by
@@ -182,8 +173,7 @@ static int load_digits(const struct data_spec *spec, const char *cache_dir,
  * class. */
 static int shuffle_set(struct dataset *d, uint64_t seed, struct dl_error *err)
 {
-	size_t plane = (size_t)d->c * d->h * d->w;
-	struct dataset copy;
+	struct dataset shuffled;
 	struct rng rng;
 	int *order;
 
@@ -192,77 +182,70 @@ static int shuffle_set(struct dataset *d, uint64_t seed, struct dl_error *err)
 	order = malloc(sizeof(int) * (size_t)d->n);
 	if (!order)
 		return dl_error_set(err, "out of memory");
-	if (dataset_slice(&copy, d, 0, d->n, err) != DL_OK) {
-		free(order);
-		return DL_ERR;
-	}
 	for (int i = 0; i < d->n; i++)
 		order[i] = i;
 	rng_seed(&rng, seed ^ SHUFFLE_SEED_XOR);
 	rng_shuffle(&rng, order, d->n);
-	for (int i = 0; i < d->n; i++) {
-		memcpy(d->x + (size_t)i * plane, copy.x + (size_t)order[i] * plane,
-		       sizeof(float) * plane);
-		d->y[i] = copy.y[order[i]];
+	if (dataset_gather(&shuffled, d, order, d->n, err) != DL_OK) {
+		free(order);
+		return DL_ERR;
 	}
-	dataset_free(&copy);
+	dataset_free(d);
+	*d = shuffled;
 	free(order);
 	return DL_OK;
 }
 
 static int load_folder(const struct data_spec *spec, uint64_t seed, struct data_split *out,
-		       struct dl_error *err)
+		       struct parts *p, struct dl_error *err)
 {
 	struct folder_opts o = {.h = spec->size_h, .w = spec->size_w, .invert = spec->invert,
 				.skip_bad = spec->skip_bad};
-	struct dataset all;
 	int skipped;
 
 	if (!spec->path[0])
 		return dl_error_set(err, "data source folder needs path");
-	if (folder_load(spec->path, &o, &all, out->class_names, &out->skipped, err) != DL_OK)
+	if (folder_load(spec->path, &o, &out->files[0], out->class_names, &out->skipped,
+			err) != DL_OK)
 		return DL_ERR;
-	if (shuffle_set(&all, seed, err) != DL_OK) {
-		dataset_free(&all);
+	if (shuffle_set(&out->files[0], seed, err) != DL_OK)
 		return DL_ERR;
-	}
 	if (!spec->test_path[0])
-		return split_test(spec, spec->path, all, out, err);
-	out->train = all;
-	o.n_known = all.n_classes;
+		return split_test(spec, spec->path, out, p, err);
+	o.n_known = out->files[0].n_classes;
 	o.known = (const char (*)[DATA_CLASS_NAME_MAX])out->class_names;
-	if (folder_load(spec->test_path, &o, &out->test, NULL, &skipped, err) != DL_OK)
+	if (folder_load(spec->test_path, &o, &out->files[1], NULL, &skipped, err) != DL_OK)
 		return DL_ERR;
 	out->skipped += skipped;
+	p->train = whole_file(out, 0);
+	p->test = whole_file(out, 1);
 	return DL_OK;
 }
 
 static int load_csv(const struct data_spec *spec, uint64_t seed, struct data_split *out,
-		    struct dl_error *err)
+		    struct parts *p, struct dl_error *err)
 {
-	struct dataset all;
+	struct dataset *train = &out->files[0], *test = &out->files[1];
 	int labelled;
 
 	if (!spec->path[0])
 		return dl_error_set(err, "data source csv needs path");
-	if (pixel_csv_read(spec->path, spec->n_classes, 1, &all, &labelled, err) != DL_OK)
+	if (pixel_csv_read(spec->path, spec->n_classes, 1, train, &labelled, err) != DL_OK)
 		return DL_ERR;
 	if (!spec->test_path[0]) {
-		if (shuffle_set(&all, seed, err) != DL_OK) {
-			dataset_free(&all);
+		if (shuffle_set(train, seed, err) != DL_OK)
 			return DL_ERR;
-		}
-		return split_test(spec, spec->path, all, out, err);
+		return split_test(spec, spec->path, out, p, err);
 	}
-	out->train = all;
-	if (pixel_csv_read(spec->test_path, spec->n_classes, 1, &out->test, &labelled,
+	if (pixel_csv_read(spec->test_path, spec->n_classes, 1, test, &labelled,
 			   err) != DL_OK)
 		return DL_ERR;
-	if (out->test.h != out->train.h)
+	if (test->h != train->h)
 		return dl_error_at(err, spec->test_path, 1, 1,
 				   "test images are %dx%d but training images (%s) are %dx%d",
-				   out->test.h, out->test.w, spec->path, out->train.h,
-				   out->train.w);
+				   test->h, test->w, spec->path, train->h, train->w);
+	p->train = whole_file(out, 0);
+	p->test = whole_file(out, 1);
 	return DL_OK;
 }
 
@@ -285,16 +268,23 @@ static void name_classes(const struct data_spec *spec, struct data_split *out)
 }
 
 static int load_font(const struct data_spec *spec, uint64_t seed,
-		     struct data_split *out, struct dl_error *err)
+		     struct data_split *out, struct parts *p, struct dl_error *err)
 {
+	int rc;
+
 	if (!spec->train_kinds)
 		return dl_error_set(err, "font5x7 needs at least one training kind");
-	if (font5x7_generate(&out->train, spec->train_kinds, spec->variants, seed, err) != DL_OK)
+	if (font5x7_generate(&out->files[0], spec->train_kinds, spec->variants, seed,
+			     err) != DL_OK)
 		return DL_ERR;
 	if (spec->test_kinds)
-		return font5x7_generate(&out->test, spec->test_kinds, spec->variants,
-					seed ^ FONT_TEST_SEED_XOR, err);
-	return font5x7_generate(&out->test, spec->train_kinds, 0, seed, err);
+		rc = font5x7_generate(&out->files[1], spec->test_kinds, spec->variants,
+				      seed ^ FONT_TEST_SEED_XOR, err);
+	else
+		rc = font5x7_generate(&out->files[1], spec->train_kinds, 0, seed, err);
+	p->train = whole_file(out, 0);
+	p->test = whole_file(out, 1);
+	return rc;
 }
 
 static int check_spec(const struct data_spec *spec, struct dl_error *err)
@@ -355,66 +345,90 @@ static void describe(const struct data_spec *spec, struct data_split *out)
 		out->description[0] = '\0';
 }
 
+/* Give back the memory of the samples at the end of each file that no set
+ * uses (a limit, a test_limit), scale the pixels, and make the sets views
+ * of the files. */
+static int make_views(struct data_split *out, const struct parts *p, float scale,
+		      struct dl_error *err)
+{
+	const struct part *all[3] = {&p->train, &p->val, &p->test};
+	struct dataset *sets[3] = {&out->train, &out->val, &out->test};
+
+	for (int f = 0; f < 2; f++) {
+		int used = 0;
+
+		for (int k = 0; k < 3; k++)
+			if (all[k]->file == f && all[k]->from + all[k]->count > used)
+				used = all[k]->from + all[k]->count;
+		dataset_truncate(&out->files[f], used);
+		if (scale != 1.0f)
+			dataset_scale(&out->files[f], scale);
+	}
+	for (int k = 0; k < 3; k++)
+		if (dataset_view(sets[k], &out->files[all[k]->file], all[k]->from,
+				 all[k]->count, err) != DL_OK)
+			return DL_ERR;
+	return DL_OK;
+}
+
 int data_load(const struct data_spec *spec, const char *cache_dir,
 	      uint64_t seed, struct data_split *out, struct dl_error *err)
 {
 	float scale = spec->scale == 0 ? 1.0f : spec->scale; /* 0: a zeroed spec */
+	struct parts p;
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	memset(&p, 0, sizeof p);
 	if (check_spec(spec, err) != DL_OK)
 		return DL_ERR;
 	switch (spec->source) {
 	case DATA_MNIST:
-		rc = load_cached_idx("mnist", cache_dir, out, err);
+		rc = load_cached_idx("mnist", cache_dir, out, &p, err);
 		break;
 	case DATA_FASHION_MNIST:
-		rc = load_cached_idx("fashion-mnist", cache_dir, out, err);
+		rc = load_cached_idx("fashion-mnist", cache_dir, out, &p, err);
 		break;
 	case DATA_DIGITS8X8:
-		rc = load_digits(spec, cache_dir, out, err);
+		rc = load_digits(spec, cache_dir, out, &p, err);
 		break;
 	case DATA_FONT5X7:
-		rc = load_font(spec, seed, out, err);
+		rc = load_font(spec, seed, out, &p, err);
 		break;
 	case DATA_FOLDER:
-		rc = load_folder(spec, seed, out, err);
+		rc = load_folder(spec, seed, out, &p, err);
 		break;
 	case DATA_CSV:
-		rc = load_csv(spec, seed, out, err);
+		rc = load_csv(spec, seed, out, &p, err);
 		break;
 	case DATA_IDX:
 	default:
-		rc = load_idx_paths(spec, out, err);
+		rc = load_idx_paths(spec, out, &p, err);
 		break;
 	}
 	if (rc != DL_OK)
 		goto fail;
-	if (spec->limit > 0 && spec->limit < out->train.n &&
-	    keep_range(&out->train, 0, (int)spec->limit, err) != DL_OK)
-		goto fail;
-	if (spec->test_limit > 0 && spec->test_limit < out->test.n &&
-	    keep_range(&out->test, 0, (int)spec->test_limit, err) != DL_OK)
-		goto fail;
+	if (spec->limit > 0 && spec->limit < p.train.count)
+		p.train.count = (int)spec->limit;
+	if (spec->test_limit > 0 && spec->test_limit < p.test.count)
+		p.test.count = (int)spec->test_limit;
+	/* no validation: an empty part of the training file */
+	p.val = (struct part){.file = p.train.file, .from = p.train.from + p.train.count};
 	if (spec->validation == DATA_VAL_FRACTION) {
-		int n = out->train.n, n_train = front_count(n, spec->validation_fraction);
+		int n = p.train.count, n_train = front_count(n, spec->validation_fraction);
 		if (n_train < 1) {
 			dl_error_set(err, "validation %g of %d training samples leaves none to train on",
 				     spec->validation_fraction, n);
 			goto fail;
 		}
-		if (dataset_slice(&out->val, &out->train, n_train, n - n_train, err) != DL_OK ||
-		    keep_range(&out->train, 0, n_train, err) != DL_OK)
-			goto fail;
+		p.val = (struct part){.file = p.train.file, .from = p.train.from + n_train,
+				      .count = n - n_train};
+		p.train.count = n_train;
 	} else if (spec->validation == DATA_VAL_TEST) {
-		if (dataset_slice(&out->val, &out->test, 0, out->test.n, err) != DL_OK)
-			goto fail;
+		p.val = p.test;
 	}
-	if (scale != 1.0f) {
-		scale_set(&out->train, scale);
-		scale_set(&out->val, scale);
-		scale_set(&out->test, scale);
-	}
+	if (make_views(out, &p, scale, err) != DL_OK)
+		goto fail;
 	name_classes(spec, out);
 	describe(spec, out);
 	return DL_OK;

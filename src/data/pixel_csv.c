@@ -161,7 +161,7 @@ static int parse_value(struct reader *r, const char **p, int max, const char *wh
 }
 
 static int parse_row(struct reader *r, const struct pixel_csv_info *info, int n_classes,
-		     float *x, uint8_t *label, struct dl_error *err)
+		     uint8_t *x, uint8_t *label, struct dl_error *err)
 {
 	const char *p = r->line;
 	int npix = info->side * info->side, v;
@@ -177,7 +177,7 @@ static int parse_row(struct reader *r, const struct pixel_csv_info *info, int n_
 		snprintf(what, sizeof what, "pixel%d", i);
 		if (parse_value(r, &p, 255, what, &v, i == npix - 1, err) != DL_OK)
 			return DL_ERR;
-		x[i] = (float)v / 255.0f;
+		x[i] = (uint8_t)v;
 	}
 	return DL_OK;
 }
@@ -185,14 +185,13 @@ static int parse_row(struct reader *r, const struct pixel_csv_info *info, int n_
 static int grow(struct dataset *d, int *cap, int npix)
 {
 	int ncap = *cap ? 2 * *cap : 1024;
-	float *x;
-	uint8_t *y;
+	uint8_t *x, *y;
 
 	if (ncap > PIXEL_CSV_MAX_ROWS)
 		ncap = PIXEL_CSV_MAX_ROWS;
-	x = realloc(d->x, sizeof(float) * (size_t)ncap * npix);
+	x = realloc(d->u8, (size_t)ncap * npix);
 	if (x)
-		d->x = x;
+		d->u8 = x;
 	y = realloc(d->y, (size_t)ncap);
 	if (y)
 		d->y = y;
@@ -231,7 +230,7 @@ int pixel_csv_read(const char *path, int n_classes, int need_labels, struct data
 			got = dl_error_at(err, path, r.lineno, 0, "out of memory");
 			break;
 		}
-		if (parse_row(&r, &info, n_classes, d->x + (size_t)d->n * npix, d->y + d->n,
+		if (parse_row(&r, &info, n_classes, d->u8 + (size_t)d->n * npix, d->y + d->n,
 			      err) != DL_OK) {
 			got = DL_ERR;
 			break;
@@ -242,10 +241,19 @@ int pixel_csv_read(const char *path, int n_classes, int need_labels, struct data
 	if (got == 0 && d->n == 0)
 		got = dl_error_at(err, path, 0, 0, "no rows after the header");
 	if (got != 0) {
-		free(d->x);
+		free(d->u8);
 		free(d->y);
 		memset(d, 0, sizeof *d);
 		return DL_ERR;
+	}
+	/* the rows' numbers are the pixels, each standing for v / 255; the
+	 * room grown for more rows is given back */
+	dataset_set_byte_values(d, 255.0f);
+	if (d->n < cap) {
+		uint8_t *x = realloc(d->u8, (size_t)d->n * npix), *y = realloc(d->y, (size_t)d->n);
+
+		d->u8 = x ? x : d->u8;
+		d->y = y ? y : d->y;
 	}
 	d->c = 1;
 	d->h = d->w = info.side;

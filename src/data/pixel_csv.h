@@ -9,8 +9,9 @@
  *
  * The header row says which layout a file has: a first column named
  * "label", then pixel0..pixelN-1 in order. N must be a square (784 is
- * 28x28). Pixels are integers 0..255, scaled to [0, 1]; labels are
- * integers 0..n_classes-1. The file may be gzipped.
+ * 28x28). Pixels are integers 0..255, kept as bytes that stand for
+ * v / 255 (DATASET_U8); labels are integers 0..n_classes-1. The file may
+ * be gzipped.
  *
  * Every problem is reported as "PATH:LINE:COL: error: ..." with the column
  * of the offending value; the number of rows and the length of a line are

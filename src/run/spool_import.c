@@ -254,7 +254,8 @@ static int apply_end(struct store *s, int64_t id, struct record *r, struct spool
 	const char *status;
 	struct store_result res;
 
-	if (r->n != 10)
+	/* a spool written before the peak memory was kept ends at MESSAGE */
+	if (r->n != 10 && r->n != 11)
 		return 1;
 	status = text_field(r->f[0]);
 	res = (struct store_result){
@@ -262,6 +263,7 @@ static int apply_end(struct store *s, int64_t id, struct record *r, struct spool
 		.val_loss = f64(r->f[4]), .val_accuracy = f64(r->f[5]),
 		.test_loss = f64(r->f[6]), .test_accuracy = f64(r->f[7]),
 		.seconds = f64(r->f[8]), .message = text_field(r->f[9]),
+		.peak_rss = r->n == 11 ? atoll(r->f[10]) : 0,
 	};
 	if (!strcmp(status, "interrupted")) {
 		/* the job comes back (requeued), or the serve sends another */

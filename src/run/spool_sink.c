@@ -19,6 +19,7 @@
 #include "train/trainer.h"
 #include "util/clock.h"
 #include "util/le.h"
+#include "util/mem.h"
 
 /* ---- files ---- */
 
@@ -469,7 +470,7 @@ static void put_confusion(struct spool_log *l, const char *split, const struct e
 }
 
 /* The record that ends a run: STATUS EPOCHS LOSS ACC VLOSS VACC TLOSS TACC
- * SECONDS MESSAGE, durable. */
+ * SECONDS MESSAGE PEAK_RSS (bytes, util/mem.h), durable. */
 static void put_end(struct spool_log *l, const char *status, const struct run_result *r,
 		    const char *message)
 {
@@ -487,6 +488,7 @@ static void put_end(struct spool_log *l, const char *status, const struct run_re
 	rec_f64(l, done ? r->test.accuracy : NAN);
 	rec_f64(l, r ? r->seconds : NAN);
 	rec_str(l, message);
+	rec_int(l, (long long)mem_peak_rss());
 	rec_end(l, 1);
 }
 

@@ -9,6 +9,7 @@
 #include "train/analysis.h"
 #include "util/le.h"
 #include "util/clock.h"
+#include "util/mem.h"
 
 static void record_failure(struct store_sink *ss, const struct dl_error *err)
 {
@@ -39,7 +40,7 @@ static int64_t fingerprint(const struct dataset *d)
 	for (int i = 0; i < d->n; i++)
 		h = (h ^ d->y[i]) * 0x100000001b3ULL;
 	for (size_t i = 0; i < (size_t)d->n * size; i++)
-		h = (h ^ pixel_byte(d->x[i])) * 0x100000001b3ULL;
+		h = (h ^ pixel_byte(dataset_pixel(d, i))) * 0x100000001b3ULL;
 	return (int64_t)h;
 }
 
@@ -72,7 +73,7 @@ static int keep_wrong_digits(struct store_sink *ss, const char *split,
 		if (predicted[i] == set->labels[i])
 			continue;
 		for (size_t k = 0; k < size; k++)
-			pixels[(size_t)n * size + k] = pixel_byte(d->x[(size_t)i * size + k]);
+			pixels[(size_t)n * size + k] = pixel_byte(dataset_pixel(d, (size_t)i * size + k));
 		index[n++] = i;
 	}
 	rc = store_put_digits(ss->store, ss->run_id, split, n, index, pixels, set->h, set->w, err);
@@ -378,7 +379,7 @@ static void on_finished(void *ctx, const struct run_result *r)
 		.val_accuracy = last ? last->val_accuracy : NAN,
 		.test_loss = r->status == RUN_DONE ? r->test.loss : NAN,
 		.test_accuracy = r->status == RUN_DONE ? r->test.accuracy : NAN,
-		.seconds = r->seconds, .message = r->message,
+		.seconds = r->seconds, .message = r->message, .peak_rss = mem_peak_rss(),
 	};
 	struct dl_error err;
 

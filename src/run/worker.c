@@ -13,13 +13,15 @@
 #include "train/checkpoint.h"
 #include "train/summary.h"
 #include "train/trainer.h"
+#include "util/mem.h"
 
 /* Mark the run failed; a failure to say so is the store's error. */
 static int fail_run(struct store *s, int64_t id, const char *why, struct dl_error *err)
 {
 	struct store_result r = {.status = STORE_FAILED, .loss = NAN, .accuracy = NAN,
 				 .val_loss = NAN, .val_accuracy = NAN, .test_loss = NAN,
-				 .test_accuracy = NAN, .seconds = NAN, .message = why};
+				 .test_accuracy = NAN, .seconds = NAN, .message = why,
+				 .peak_rss = mem_peak_rss()};
 
 	return store_finish_run(s, id, &r, err);
 }
@@ -77,7 +79,7 @@ static int record_end(struct store *s, const struct store_sink *ss, const struct
 	struct store_result res = {.status = STORE_INTERRUPTED, .epochs = r->epochs,
 				   .loss = NAN, .accuracy = NAN, .val_loss = NAN,
 				   .val_accuracy = NAN, .test_loss = NAN, .test_accuracy = NAN,
-				   .seconds = r->seconds};
+				   .seconds = r->seconds, .peak_rss = mem_peak_rss()};
 	char msg[sizeof ss->error.msg + 64];
 
 	if (store_sink_failed(ss)) {

@@ -15,8 +15,8 @@
 	"r.batch, r.batches, r.samples_per_s, r.eta_s, r.progress_at, r.heartbeat, " \
 	"r.loss, r.accuracy, r.val_loss, r.val_accuracy, r.test_loss, r.test_accuracy, " \
 	"r.best_val_accuracy, r.seconds, r.created, r.started, r.finished, r.sweep_id, " \
-	"r.sweep_point, r.repeat_index, r.worker, r.planned_epochs"
-#define N_ROW_COLUMNS 30
+	"r.sweep_point, r.repeat_index, r.worker, r.planned_epochs, r.peak_rss"
+#define N_ROW_COLUMNS 31
 
 static double column_time(sqlite3_stmt *st, int i)
 {
@@ -62,6 +62,7 @@ static void row_from(sqlite3_stmt *st, struct store_row *r)
 	r->repeat = sqlite3_column_int(st, 27);
 	store_column_text(st, 28, r->worker, sizeof r->worker);
 	r->planned_epochs = sqlite3_column_int(st, 29);
+	r->peak_rss = sqlite3_column_int64(st, 30);
 }
 
 /* ---- the list ---- */

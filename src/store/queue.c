@@ -440,7 +440,9 @@ int store_finish_run(struct store *s, int64_t id, const struct store_result *r,
 			  "val_accuracy = coalesce(?7, val_accuracy), "
 			  "test_loss = coalesce(?8, test_loss), "
 			  "test_accuracy = coalesce(?9, test_accuracy), "
-			  "seconds = coalesce(?10, seconds), message = ?11 WHERE id = ?1",
+			  "seconds = coalesce(?10, seconds), message = ?11, "
+			  "peak_rss = CASE WHEN ?13 IS NULL THEN peak_rss "
+			  "ELSE max(coalesce(peak_rss, 0), ?13) END WHERE id = ?1",
 			  &st, what, err) != DL_OK)
 		return DL_ERR;
 	sqlite3_bind_int64(st, 1, id);
@@ -455,6 +457,10 @@ int store_finish_run(struct store *s, int64_t id, const struct store_result *r,
 	store_bind_real(st, 10, r->seconds);
 	store_bind_text(st, 11, r->message && r->message[0] ? r->message : NULL);
 	sqlite3_bind_double(st, 12, store_now());
+	if (r->peak_rss > 0)
+		sqlite3_bind_int64(st, 13, r->peak_rss);
+	else
+		sqlite3_bind_null(st, 13);
 	return store_update_run(s, st, id, what, err);
 }
 

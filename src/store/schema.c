@@ -163,6 +163,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" node TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT '',"
 	" spool_offset INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
 	" submitted REAL);",
+	/* 7 -> 8: the peak memory of the process that trained a run (bytes;
+	 * NULL: not known, as for every run trained before) */
+	"ALTER TABLE runs ADD COLUMN peak_rss INTEGER;",
 };
 
 /* ---- the directory and the file ---- */

@@ -40,7 +40,7 @@
 
 #include "util/error.h"
 
-#define STORE_SCHEMA_VERSION 7  /* the newest schema this code knows */
+#define STORE_SCHEMA_VERSION 8  /* the newest schema this code knows */
 #define STORE_MAX_CLASSES 128   /* confusion matrices are at most 128 x 128 */
 #define STORE_CLASS_NAME_MAX 64 /* bytes of a class name, NUL included */
 
@@ -365,11 +365,14 @@ struct store_result {
 	double loss, accuracy, val_loss, val_accuracy, test_loss, test_accuracy;
 	double seconds;
 	const char *message;            /* why it failed, diverged or stopped; may be NULL */
+	int64_t peak_rss;               /* the training process's peak resident set
+	                                   (util/mem.h), bytes; 0: not known */
 };
 
 /* End a run. A metric given as NAN keeps what the history recorded, and
  * the epoch count never goes down, so a failure report does not erase a
- * run's progress. A run ended as interrupted while a STOP is pending comes
+ * run's progress. The peak memory kept is the largest reported by the
+ * processes that trained the run (a resumed run may have had several). A run ended as interrupted while a STOP is pending comes
  * to rest paused instead (it was stopped on purpose and must not be
  * resumed by the next claim). */
 int store_finish_run(struct store *s, int64_t id, const struct store_result *r,
@@ -665,6 +668,7 @@ struct store_row {
 	char sweep_point[128];
 	int repeat;
 	char worker[64];
+	int64_t peak_rss;               /* bytes (store_result.peak_rss); 0: not known */
 };
 
 enum store_sort {

@@ -63,9 +63,8 @@ static int argmax(const float *v, int n)
 /* trainer_evaluate, also keeping each sample's prediction and its output
  * when pred and conf are given (d->n entries each). */
 static void evaluate(struct nn_model *m, enum nn_loss loss, const struct dataset *d,
-		     struct evaluation *out, int *pred_out, float *conf_out)
+		     float *scratch, struct evaluation *out, int *pred_out, float *conf_out)
 {
-	int in_size = d->c * d->h * d->w;
 	int chunk = nn_model_max_batch(m);
 	int K = nn_shape_size(nn_model_output_shape(m));
 	double loss_sum = 0;
@@ -76,7 +75,8 @@ static void evaluate(struct nn_model *m, enum nn_loss loss, const struct dataset
 	out->n_classes = d->n_classes;
 	for (int from = 0; from < d->n; from += chunk) {
 		int B = d->n - from < chunk ? d->n - from : chunk;
-		const float *y = nn_model_forward(m, d->x + (size_t)from * in_size, B, 0, NULL);
+		const float *x = dataset_batch(d, from, B, scratch);
+		const float *y = nn_model_forward(m, x, B, 0, NULL);
 
 		loss_sum += nn_model_loss(m, loss, d->y + from, B) * B;
 		for (int i = 0; i < B; i++) {
@@ -96,10 +96,10 @@ static void evaluate(struct nn_model *m, enum nn_loss loss, const struct dataset
 	out->accuracy = d->n ? (double)correct / d->n : NAN;
 }
 
-void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
-		      const struct dataset *d, struct evaluation *out)
+void trainer_evaluate(struct nn_model *m, enum nn_loss loss, const struct dataset *d,
+		      float *scratch, struct evaluation *out)
 {
-	evaluate(m, loss, d, out, NULL, NULL);
+	evaluate(m, loss, d, scratch, out, NULL, NULL);
 }
 
 /* Everything one run owns while it trains. */
@@ -115,6 +115,8 @@ struct training {
 	                        the sink hears them, else NULL */
 	float *conf;         /* same size: each answer's output */
 	uint8_t *answers;    /* same size: pred as bytes, for the sink */
+	float *scratch;      /* (max batch, in_size): a batch of an evaluated set as
+	                        floats, when the set keeps bytes */
 	struct batcher *batcher; /* gathers (and augments) batches in its own thread */
 	uint64_t augment_base; /* epoch e augments with seed augment_base ^ e * K */
 	int batch_size;      /* effective: a full batch resolved to n_train */
@@ -133,6 +135,7 @@ static void training_free(struct training *t)
 	free(t->pred);
 	free(t->conf);
 	free(t->answers);
+	free(t->scratch);
 	batcher_free(t->batcher);
 	free(t->best_params);
 	free(t->init_losses);
@@ -164,7 +167,7 @@ static int choose_init(struct training *t, int n, struct rng *init_rng,
 		if (k > 0)
 			rng_split(candidates, &r);
 		nn_model_init(t->model, &r);
-		trainer_evaluate(t->model, t->exp->train.loss, &t->data->train, &ev);
+		trainer_evaluate(t->model, t->exp->train.loss, &t->data->train, t->scratch, &ev);
 		t->init_losses[k] = ev.loss;
 		if (k == 0 || ev.loss < best_loss) {
 			best_loss = ev.loss;
@@ -212,6 +215,11 @@ static int training_init(struct training *t, const struct experiment *exp,
 	t->order = malloc(sizeof *t->order * (size_t)train->n);
 	if (!t->order) {
 		dl_error_set(err, "out of memory for an epoch of %d samples", train->n);
+		goto fail;
+	}
+	t->scratch = malloc(sizeof *t->scratch * (size_t)max_batch * dataset_sample_size(train));
+	if (!t->scratch) {
+		dl_error_set(err, "out of memory for a batch of %d samples", max_batch);
 		goto fail;
 	}
 	if (sink->answers) {
@@ -299,10 +307,10 @@ static void evaluate_answers(struct training *t, const char *split, int epoch,
 			     const struct dataset *d, struct evaluation *ev)
 {
 	if (!t->pred) {
-		trainer_evaluate(t->model, t->exp->train.loss, d, ev);
+		trainer_evaluate(t->model, t->exp->train.loss, d, t->scratch, ev);
 		return;
 	}
-	evaluate(t->model, t->exp->train.loss, d, ev, t->pred, t->conf);
+	evaluate(t->model, t->exp->train.loss, d, t->scratch, ev, t->pred, t->conf);
 	for (int i = 0; i < d->n; i++)
 		t->answers[i] = (uint8_t)t->pred[i];
 	t->sink->answers(t->sink->ctx, split, epoch, t->answers, t->conf, d->n);
@@ -772,17 +780,18 @@ static void report_misclassified(struct training *t, const char *split,
 	float *conf = malloc(sizeof *conf * (size_t)(d->n ? d->n : 1));
 	struct misclassified *list = malloc(sizeof *list * TRAIN_MAX_MISCLASSIFIED);
 	float *saliency = malloc(sizeof *saliency * in_size * TRAIN_MAX_MISCLASSIFIED);
+	float *pixels = malloc(sizeof *pixels * in_size * TRAIN_MAX_MISCLASSIFIED);
 	enum nn_loss loss;
 	int n = 0;
 
-	if (!pred || !conf || !list || !saliency) {
+	if (!pred || !conf || !list || !saliency || !pixels) {
 		if (!strcmp(split, "test"))
 			evaluate_answers(t, split, 0, d, ev);
 		else
-			trainer_evaluate(t->model, t->exp->train.loss, d, ev);
+			trainer_evaluate(t->model, t->exp->train.loss, d, t->scratch, ev);
 		goto out;
 	}
-	evaluate(t->model, t->exp->train.loss, d, ev, pred, conf);
+	evaluate(t->model, t->exp->train.loss, d, t->scratch, ev, pred, conf);
 	if (t->answers && !strcmp(split, "test")) {
 		for (int i = 0; i < d->n; i++)
 			t->answers[i] = (uint8_t)pred[i];
@@ -791,11 +800,12 @@ static void report_misclassified(struct training *t, const char *split,
 	loss = analysis_saliency_loss(&t->exp->model, t->exp->train.loss);
 	for (int c = 0; c < d->n_classes && n < TRAIN_MAX_MISCLASSIFIED; c++)
 		for (int i = 0; i < d->n && n < TRAIN_MAX_MISCLASSIFIED; i++) {
-			const float *x = d->x + (size_t)i * in_size;
+			float *x = pixels + (size_t)n * in_size;
 			float *sal = saliency + (size_t)n * in_size;
 
 			if (d->y[i] != c || pred[i] == c)
 				continue;
+			dataset_get(d, i, 1, x);
 			analysis_saliency(t->model, loss, x, c, sal);
 			list[n++] = (struct misclassified){
 				.index = i, .truth = c, .predicted = pred[i],
@@ -808,6 +818,7 @@ out:
 	free(conf);
 	free(list);
 	free(saliency);
+	free(pixels);
 }
 
 static int resume_from(struct training *t, const struct checkpoint *c,
@@ -939,7 +950,7 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 	if (result->status == RUN_DONE && data->val.n > 0 && sink->misclassified)
 		report_misclassified(&t, "val", &data->val, &result->val);
 	else if (result->status == RUN_DONE && data->val.n > 0)
-		trainer_evaluate(t.model, exp->train.loss, &data->val, &result->val);
+		trainer_evaluate(t.model, exp->train.loss, &data->val, t.scratch, &result->val);
 	result->seconds = earlier + clock_seconds() - start;
 	if (sink->finished)
 		sink->finished(sink->ctx, result);

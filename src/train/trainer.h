@@ -90,7 +90,7 @@ struct misclassified {
 	int index;                  /* in its split */
 	int truth, predicted;
 	float confidence;           /* the model's output for `predicted` */
-	const float *pixels;        /* (c, h, w) of its split, not owned */
+	const float *pixels;        /* (c, h, w) as floats, not owned */
 	const float *saliency;      /* same size (analysis_saliency), not owned */
 };
 
@@ -172,9 +172,10 @@ int trainer_run(const struct experiment *exp, const struct data_split *data,
 void run_result_free(struct run_result *r);
 
 /* Evaluate a model (inference mode) on a data set in chunks of the model's
- * max batch. */
-void trainer_evaluate(struct nn_model *m, enum nn_loss loss,
-		      const struct dataset *d, struct evaluation *out);
+ * max batch. scratch holds a chunk as floats when d keeps bytes: room for
+ * nn_model_max_batch(m) samples of d (NULL is fine for a set of floats). */
+void trainer_evaluate(struct nn_model *m, enum nn_loss loss, const struct dataset *d,
+		      float *scratch, struct evaluation *out);
 
 /* ---- an experiment as the trainer takes it (prepare.c) ----
  *
