@@ -911,6 +911,116 @@ static void test_conv_direct(void)
 	direct_case(7, 32, 32, 3, 1, "7x7, 32 -> 32, 3x3 (an odd row out)");
 }
 
+/* Notebook 004's CNN, as test_cnn_shapes builds it. */
+static void nb004_cnn(struct nn_model_spec *s)
+{
+	spec_init(s, 1, 28, 28);
+	for (int block = 0; block < 2; block++) {
+		int f = block ? 64 : 32;
+
+		add_conv(s, f, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+		add_batchnorm(s, 0.99f);
+		add_conv(s, f, 3, 3, 1, NN_PAD_SAME, NN_ACT_RELU);
+		add_batchnorm(s, 0.99f);
+		add_conv(s, f, 5, 5, 2, NN_PAD_SAME, NN_ACT_RELU);
+		add_batchnorm(s, 0.99f);
+		add_dropout(s, 0.3f);
+	}
+	add_layer(s, NN_LAYER_FLATTEN);
+	add_dense(s, 128, NN_ACT_RELU);
+	add_dropout(s, 0.4f);
+	add_dense(s, 10, NN_ACT_SOFTMAX);
+}
+
+/* One training forward and backward of notebook 004's CNN with the kernels
+ * chosen now: the outputs (B, 10) into y and the gradients into g. */
+static void cnn_pass(struct nn_model *m, const float *x, const uint8_t *labels, int B,
+		     float *y, float *g)
+{
+	struct rng r;
+
+	rng_seed(&r, 5);
+	nn_model_init(m, &r);
+	memcpy(y, nn_model_forward(m, x, B, 1, &r), sizeof(float) * (size_t)B * 10);
+	nn_model_backward(m, NN_LOSS_CROSS_ENTROPY, labels, B);
+	memcpy(g, nn_model_grads(m), sizeof(float) * nn_model_param_count(m));
+}
+
+/* Largest difference of a from b, relative to b's largest magnitude. */
+static double relative_gap(const float *a, const float *b, size_t n)
+{
+	double gap = 0, scale = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		gap = fmax(gap, fabs((double)a[i] - b[i]));
+		scale = fmax(scale, fabs((double)b[i]));
+	}
+	return scale > 0 ? gap / scale : gap;
+}
+
+/* DIGITLAB_CONV's choice (nn_conv_select): the im2col fallback computes
+ * what the direct kernels do, up to float rounding, on the whole CNN. */
+static void test_conv_kernels_choice(void)
+{
+	enum { B = 4 };
+	struct nn_model_spec s;
+	struct nn_model *m;
+	struct rng data;
+	float x[B * 784], y_auto[B * 10], y_im2col[B * 10], *g_auto, *g_im2col;
+	uint8_t labels[B] = {3, 1, 4, 1};
+	const char *native = nn_conv_kernels_name();
+	char msg[128] = "";
+	int same_class = 1;
+	size_t n;
+
+	ok(nn_conv_select("gpu", msg, sizeof msg) == DL_ERR &&
+	   !strcmp(msg, "expected auto, im2col or avx512") &&
+	   !strcmp(nn_conv_kernels_name(), native), "an unknown kernel name is refused: %s", msg);
+	if (strcmp(native, "avx512") != 0)
+		ok(nn_conv_select("avx512", msg, sizeof msg) == DL_ERR &&
+		   !strcmp(msg, "this processor has no AVX-512 (use auto or im2col)"),
+		   "avx512 is refused on a processor without it: %s", msg);
+	else
+		ok(nn_conv_select("avx512", msg, sizeof msg) == DL_OK &&
+		   !strcmp(nn_conv_kernels_name(), "avx512"), "avx512 is taken on this processor");
+
+	nb004_cnn(&s);
+	m = build(&s, B);
+	if (!m)
+		return;
+	n = nn_model_param_count(m);
+	g_auto = malloc(sizeof(float) * n);
+	g_im2col = malloc(sizeof(float) * n);
+	rng_seed(&data, 21);
+	fill_uniform(x, B * 784, 0, 1, &data);
+	ok(nn_conv_select("auto", msg, sizeof msg) == DL_OK, "auto is always taken");
+	cnn_pass(m, x, labels, B, y_auto, g_auto);
+	ok(nn_conv_select("im2col", msg, sizeof msg) == DL_OK &&
+	   !strcmp(nn_conv_kernels_name(), "im2col"), "im2col is always taken");
+	cnn_pass(m, x, labels, B, y_im2col, g_im2col);
+	for (int b = 0; b < B; b++) {
+		int ka = 0, ki = 0;
+
+		for (int k = 1; k < 10; k++) {
+			ka = y_auto[b * 10 + k] > y_auto[b * 10 + ka] ? k : ka;
+			ki = y_im2col[b * 10 + k] > y_im2col[b * 10 + ki] ? k : ki;
+		}
+		same_class &= ka == ki;
+	}
+	ok(same_class, "the CNN predicts the same classes with %s and im2col", native);
+	ok(relative_gap(y_im2col, y_auto, B * 10) < 1e-5,
+	   "its outputs agree to 1e-5 (%.2g)", relative_gap(y_im2col, y_auto, B * 10));
+	ok(relative_gap(g_im2col, g_auto, n) < 1e-4,
+	   "its gradients agree to 1e-4 of the largest (%.2g)", relative_gap(g_im2col, g_auto, n));
+	if (!strcmp(native, "avx512"))
+		ok(memcmp(g_im2col, g_auto, sizeof(float) * n) != 0,
+		   "and differ in their last bits: im2col really ran");
+	nn_conv_select("auto", msg, sizeof msg);
+	ok(!strcmp(nn_conv_kernels_name(), native), "auto brings back %s", native);
+	free(g_auto), free(g_im2col);
+	nn_model_free(m);
+}
+
 /* The batch variance of values far from zero, over more rows than one
  * block of the moments pass and split unevenly between blocks: merging the
  * blocks' moments must not cancel as E[x^2] - E[x]^2 would in float. */
@@ -1616,6 +1726,7 @@ int main(void)
 	test_batchnorm_moments();
 	test_conv_forward();
 	test_conv_direct();
+	test_conv_kernels_choice();
 	test_pool_forward();
 	test_cnn_shapes();
 	test_penalty();

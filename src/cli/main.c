@@ -3,11 +3,13 @@
  * What the commands share is in cli.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "cli/cli.h"
 #include "nn/gemm.h"
+#include "nn/model.h"
 #include "util/text.h"
 
 struct command {
@@ -63,12 +65,29 @@ static void print_help(FILE *out)
 		"man digitlab-experiment the experiment file format.\n");
 }
 
+/* DIGITLAB_CONV chooses the convolution kernels (nn_conv_select); 0, or
+ * EXIT_USAGE after saying what is wrong with its value. */
+static int choose_conv_kernels(void)
+{
+	const char *v = getenv("DIGITLAB_CONV");
+	char msg[128];
+
+	if (!v || !*v || nn_conv_select(v, msg, sizeof msg) == DL_OK)
+		return 0;
+	fputs("digitlab: DIGITLAB_CONV=", stderr);
+	text_fputs(v, stderr, TEXT_ONE_LINE);
+	fprintf(stderr, ": %s\n", msg);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	/* BLAS runs single-threaded: a run's threads split its batches above
 	 * it (nn_model_set_threads), and OpenBLAS's own threads, which spin for
 	 * a while after each product, would take the cores those need. */
 	nn_gemm_set_threads(1);
+	if (choose_conv_kernels() != 0)
+		return EXIT_USAGE;
 	if (argc < 2)
 		return cmd_ui(argc, argv);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

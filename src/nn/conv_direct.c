@@ -16,9 +16,13 @@
  *
  * Each block is 14 to 28 accumulators of 16 floats, named one by one so that
  * they stay in the 32 vector registers, fed by broadcast multiply-adds. The
- * file compiles everywhere; conv_direct_available() says whether the
- * processor can run it, and conv.c falls back to im2col + GEMM when not.
+ * kernels are compiled for x86-64 only (each with its own target attribute,
+ * so the rest of the program keeps the baseline instruction set); elsewhere
+ * they are empty. conv_direct_available() says whether the processor runs
+ * them and nn_conv_select() has not turned them off (DIGITLAB_CONV=im2col);
+ * when not, conv.c falls back to im2col + GEMM.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "nn/layer.h"
@@ -109,10 +113,14 @@ void conv_flip_kernel(float *wt, const float *w, const struct nn_window *g)
 		}
 }
 
+/* The process's choice (nn_conv_select): written before any model runs,
+ * only read after. */
+static enum nn_conv_kernels conv_chosen = NN_CONV_AUTO;
+
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 
-int conv_direct_available(void)
+static int cpu_has_avx512(void)
 {
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx512f");
@@ -324,7 +332,7 @@ static void direct_dw_block(float *dw, const float *x, const int *off, int rows,
 
 #else
 
-int conv_direct_available(void) { return 0; }
+static int cpu_has_avx512(void) { return 0; }
 
 static void direct_block(float *out, const float *in, const float *w, const float *bias,
 			 int Wp, int C, int F, int KH, int KW, int S, int n, int relu,
@@ -350,6 +358,35 @@ static void direct_dw_block(float *dw, const float *x, const int *off, int rows,
 }
 
 #endif
+
+int conv_direct_available(void)
+{
+	return conv_chosen != NN_CONV_IM2COL && cpu_has_avx512();
+}
+
+int nn_conv_select(const char *name, char *msg, size_t size)
+{
+	if (!strcmp(name, "auto")) {
+		conv_chosen = NN_CONV_AUTO;
+	} else if (!strcmp(name, "im2col")) {
+		conv_chosen = NN_CONV_IM2COL;
+	} else if (!strcmp(name, "avx512")) {
+		if (!cpu_has_avx512()) {
+			snprintf(msg, size, "this processor has no AVX-512 (use auto or im2col)");
+			return DL_ERR;
+		}
+		conv_chosen = NN_CONV_AVX512;
+	} else {
+		snprintf(msg, size, "expected auto, im2col or avx512");
+		return DL_ERR;
+	}
+	return DL_OK;
+}
+
+const char *nn_conv_kernels_name(void)
+{
+	return conv_direct_available() ? "avx512" : "im2col";
+}
 
 int conv_direct_forward_ok(const struct nn_window *g)
 {

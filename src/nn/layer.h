@@ -173,7 +173,7 @@ struct conv_padded {
 	size_t slack;
 };
 
-int conv_direct_available(void);            /* the processor runs them */
+int conv_direct_available(void);  /* the processor runs them and nn_conv_select() allows */
 int conv_direct_forward_ok(const struct nn_window *g);
 int conv_direct_input_grad_ok(const struct nn_window *g);
 int conv_direct_weight_grad_ok(const struct nn_window *g);

@@ -193,6 +193,23 @@ int nn_model_auto_threads(const struct nn_model_spec *spec, int batch, int max_t
  * when it has one. Valid until the next nn_model_set_threads(). */
 struct nn_pool *nn_model_pool(const struct nn_model *m);
 
+/* The convolution kernels every model of the process uses: im2col and one
+ * GEMM per chunk (OpenBLAS), or the direct kernels of conv_direct.c, which
+ * need a processor with AVX-512. Both give the same results up to float
+ * rounding; a given choice and thread count always give the same bits. */
+enum nn_conv_kernels {
+	NN_CONV_AUTO,           /* the direct kernels where the processor runs them */
+	NN_CONV_IM2COL,         /* im2col + GEMM everywhere */
+	NN_CONV_AVX512          /* the direct kernels, AVX-512 */
+};
+/* Choose by name ("auto", "im2col", "avx512"); DL_ERR with a message, and
+ * the choice unchanged, for an unknown name or kernels this processor cannot
+ * run. Call before any model runs (digitlab reads DIGITLAB_CONV at start-up;
+ * tests switch between models): layers read the choice on every pass. */
+int nn_conv_select(const char *name, char *msg, size_t size);
+/* The kernels convolutions run with now: "avx512" or "im2col". */
+const char *nn_conv_kernels_name(void);
+
 /* Also compute the gradient w.r.t. the input in nn_model_backward() (saliency
  * maps, tests). Off by default: training never needs it. */
 void nn_model_set_input_grad(struct nn_model *m, int on);
