@@ -3,7 +3,8 @@
 #
 #   ./quickstart.sh          install what is missing, build, fetch MNIST, train
 #                            experiments/quickstart.yaml
-#   ./quickstart.sh check    the same set-up, then `make check`
+#   ./quickstart.sh check    the same set-up and the arm64 cross toolchain,
+#                            then `make check`
 #
 # Each step is skipped when its result is already there, so running this
 # twice redoes nothing that is done.
@@ -62,6 +63,39 @@ install_packages() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
 }
 
+# The arm64 build of the unit tests (tests/arm64_cross.sh, run by .ci/run):
+# Debian's cross compiler, qemu-user to run what it builds, and the arm64
+# -dev libraries beside the native ones (multiarch), each proved by its
+# arm64 pkg-config file.
+need_arm64_packages() {
+	missing=""
+	command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu"
+	command -v qemu-aarch64 >/dev/null 2>&1 || missing="$missing qemu-user"
+	for pair in libncurses-dev:ncursesw libyaml-dev:yaml-0.1 libsqlite3-dev:sqlite3 \
+		zlib1g-dev:zlib libopenblas-dev:openblas libpng-dev:libpng
+	do
+		[ -f "/usr/lib/aarch64-linux-gnu/pkgconfig/${pair#*:}.pc" ] ||
+			missing="$missing ${pair%%:*}:arm64"
+	done
+	echo "$missing"
+}
+
+install_arm64_packages() {
+	missing=$(need_arm64_packages)
+	[ -z "$missing" ] && return 0
+	say "installing the arm64 cross toolchain and libraries:$missing"
+	sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo=sudo
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		$sudo dpkg --add-architecture arm64
+	fi
+	$sudo apt-get update -qq
+	# --no-remove: a library whose arm64 build cannot sit beside the
+	# native one fails here rather than taking the native one away
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-remove $missing
+}
+
 build() {
 	if [ ! -x configure ]; then
 		say "bootstrapping (autoreconf)"
@@ -90,6 +124,7 @@ install_onnx_runtime() {
 }
 
 install_packages
+[ "$mode" = check ] && install_arm64_packages
 build
 fetch_data
 
