@@ -592,6 +592,27 @@ static void test_history(void)
 	"ALTER TABLE sweeps DROP COLUMN source; ALTER TABLE sweeps DROP COLUMN source_path;" \
 	"ALTER TABLE sweeps DROP COLUMN source_sets;"
 
+/* A store in ROOT/name holding one queued run, "old" (its id in *old),
+ * then taken back to an older schema by the SQL in undo, through a
+ * connection of its own, still open in *raw for the caller's checks. dir
+ * and db receive the store's directory and database. 0 when the store
+ * could not be made; the result of undo is in *undo_rc. */
+static int downgraded_store(const char *name, const char *undo, char dir[300], char db[400],
+			    int64_t *old, sqlite3 **raw, int *undo_rc)
+{
+	struct store *s;
+
+	snprintf(dir, 300, "%s/%s", root, name);
+	snprintf(db, 400, "%s/runs.db", dir);
+	if (!(s = open_in(dir)))
+		return 0;
+	*old = add(s, "old", 0, 0);
+	store_close(s);
+	sqlite3_open(db, raw);
+	*undo_rc = sqlite3_exec(*raw, undo, NULL, NULL, NULL);
+	return 1;
+}
+
 /* A store of schema version 3 (before planned_epochs) is brought up to
  * date with its runs, which learn their planned epochs when they start. */
 static void test_migration(void)
@@ -603,17 +624,13 @@ static void test_migration(void)
 	struct store *s;
 	sqlite3 *raw;
 	int64_t old, id;
+	int rc;
 
-	snprintf(dir, sizeof dir, "%s/migration", root);
-	snprintf(db, sizeof db, "%s/runs.db", dir);
-	if (!(s = open_in(dir)))
+	if (!downgraded_store("migration", UNDO_SCHEMA_8 UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5
+			      "ALTER TABLE runs DROP COLUMN planned_epochs; PRAGMA user_version = 3",
+			      dir, db, &old, &raw, &rc))
 		return;
-	old = add(s, "old", 0, 0);
-	store_close(s);
-	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_8 UNDO_SCHEMA_7 UNDO_SCHEMA_6 UNDO_SCHEMA_5 "ALTER TABLE runs DROP COLUMN planned_epochs; "
-			"PRAGMA user_version = 3",
-			NULL, NULL, NULL) == SQLITE_OK, "a store made version 3 again");
+	ok(rc == SQLITE_OK, "a store made version 3 again");
 	sqlite3_close(raw);
 	if (!(s = open_in(dir)))
 		return;
@@ -706,16 +723,12 @@ static void test_migration_8(void)
 	struct store *s;
 	sqlite3 *raw;
 	int64_t old, id;
+	int rc;
 
-	snprintf(dir, sizeof dir, "%s/migration-8", root);
-	snprintf(db, sizeof db, "%s/runs.db", dir);
-	if (!(s = open_in(dir)))
+	if (!downgraded_store("migration-8", UNDO_SCHEMA_8 "PRAGMA user_version = 7", dir, db,
+			      &old, &raw, &rc))
 		return;
-	old = add(s, "old", 0, 0);
-	store_close(s);
-	sqlite3_open(db, &raw);
-	ok(sqlite3_exec(raw, UNDO_SCHEMA_8 "PRAGMA user_version = 7", NULL, NULL, NULL) ==
-	   SQLITE_OK, "a store made version 7 again");
+	ok(rc == SQLITE_OK, "a store made version 7 again");
 	ok(sqlite3_exec(raw, "SELECT peak_rss FROM runs", NULL, NULL, NULL) == SQLITE_ERROR,
 	   "which has no peak memory");
 	sqlite3_close(raw);
