@@ -175,6 +175,9 @@ mkfifo "$scratch/fifo"
 sqlite3 "$db" < "$scratch/fifo" &
 shell=$!
 exec 3> "$scratch/fifo"
+# the shell gives up at once on a busy store unless told to wait, and the
+# polling reader below may be recovering the log just then
+echo ".timeout 10000" >&3
 echo "UPDATE runs SET notes = 'lost' WHERE id = 1;" >&3
 waited=0
 while [ "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE notes = 'lost'")" != 1 ] && [ $waited -lt 100 ]; do

@@ -50,8 +50,11 @@ screen | grep -q "Draw a digit on the pad."; ok $? "a blank pad asks for a drawi
 keys Space Down Down Down
 wait_for "pen down" 5; ok $? "space puts the pen down"
 wait_for "prediction: " 5; ok $? "and what the arrows draw is read at once"
-[ "$(screen | sed -n '4,7p' | grep -c '█')" -eq 4 ]
-ok $? "the arrows draw a stroke of four cells"
+# the keys are read one at a time: wait for all of them
+key_cells() { screen | sed -n '4,7p' | grep -c '█'; }
+i=0
+while [ "$(key_cells)" -ne 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+is "$(key_cells)" 4 "the arrows draw a stroke of four cells"
 keys Space c
 wait_for "Draw a digit on the pad." 5; ok $? "c clears the drawing"
 screen | grep -q "pen up"; ok $? "and space lifted the pen"
