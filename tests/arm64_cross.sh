@@ -50,10 +50,13 @@ rc=$?
 ok $rc "configure --host=$host"
 [ $rc -eq 0 ] || { tail -n 20 "$scratch/configure.log" | sed 's/^/# /'; done_testing; exit; }
 jobs=$(nproc 2> /dev/null || echo 2)
-(cd "$tree" && make -j"$jobs" && make -j"$jobs" check TESTS=) > "$scratch/make.log" 2>&1
+# the make that runs this test passes its own TESTS=tests/arm64_cross.sh
+# down in MAKEFLAGS: the inner makes must not inherit it (nor its jobserver)
+(cd "$tree" && unset MAKEFLAGS MAKEOVERRIDES MFLAGS &&
+	make -j"$jobs" && make -j"$jobs" check TESTS=) > "$scratch/make.log" 2>&1
 rc=$?
 ok $rc "digitlab and its unit tests build for arm64 with -Werror"
-[ $rc -eq 0 ] || { grep -E 'error|warning' "$scratch/make.log" | head -n 20 | sed 's/^/# /'; done_testing; exit; }
+[ $rc -eq 0 ] || { tail -n 30 "$scratch/make.log" | sed 's/^/# /'; done_testing; exit; }
 # e_machine, bytes 18 and 19 of the ELF header: 183 (0xb7) is AArch64
 is "$(od -An -tx1 -j18 -N2 "$tree/digitlab" | tr -d ' ')" b700 "the binary is an arm64 executable"
 
