@@ -336,6 +336,7 @@ static int serve_slurm(const struct serve_options *o, const char *dir, struct se
 	printf("digitlab serve: %s\n", quit ? "stopped; the jobs in Slurm go on, and the next "
 					      "serve follows them" :
 					      "drained: nothing more can start");
+	fflush(stdout); /* into the log before --stop, waiting on the lock, returns */
 	serve_lock_release(lock);
 	return 0;
 }
@@ -473,6 +474,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	printf("digitlab serve: %s\n", quit ? "stopped; interrupted runs resume on the next start"
 					      : "drained: nothing more can start");
+	fflush(stdout); /* into the log before --stop, waiting on the lock, returns */
 	serve_lock_release(&lock);
 	return 0;
 }

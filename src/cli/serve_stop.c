@@ -8,6 +8,7 @@
  * run at its next batch, marks it interrupted and exits, and the kernel
  * drops the lock.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
@@ -24,6 +25,34 @@ int cli_serve_running(const char *dir)
 	struct dl_error err;
 
 	return serve_lock_held(dir, NULL, &err) == 1;
+}
+
+/*
+ * Whether process PID still runs. The serve lets go of its lock a moment
+ * before it exits (it still flushes its log and closes the store), so
+ * --stop also waits for the process itself. A zombie has exited: it waits
+ * only for whoever adopted it to reap it. Where /proc cannot be read,
+ * kill(pid, 0) decides, and counts a zombie as running until it is reaped.
+ */
+static int process_runs(long pid)
+{
+	char path[64], state = 0;
+	FILE *stat;
+
+	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if (!(stat = fopen(path, "r")))
+		return 1;
+	/* "pid (comm) S ...": the state follows the last ')' */
+	for (int c, after_paren = 0; (c = fgetc(stat)) != EOF;) {
+		if (c == ')')
+			after_paren = 1, state = 0;
+		else if (after_paren && c != ' ' && !state)
+			state = (char)c;
+	}
+	fclose(stat);
+	return state != 'Z' && state != 'X';
 }
 
 /* The serve's lock could not be read: say so, as every path, escaped. */
@@ -73,6 +102,8 @@ int cli_serve_stop(void)
 	}
 	if (held < 0)
 		return lock_unreadable(&err);
+	for (int waited = 0; process_runs(pid) && waited < STOP_WAIT_SECONDS * 100; waited++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	printf("digitlab serve: stopped pid %ld; its runs resume on the next start\n", pid);
 	return 0;
 }
