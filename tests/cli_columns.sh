@@ -36,11 +36,11 @@ vl=$(summary 5 MIN 1); va=$(summary 6 MAX 1); acc=$(summary 4 MAX 2)
 out=$(dl export 1 2 --columns val_loss,val_accuracy,accuracy:best_epoch)
 ok $? "export --columns"
 is "$(printf '%s\n' "$out" | head -n 1)" \
-	"id,name,status,sweep_id,sweep_point,repeat,params,epochs,loss,accuracy,val_loss,val_accuracy,test_loss,test_accuracy,seconds,tags,val_loss:last,val_loss:best,val_loss:best_epoch,val_accuracy:last,val_accuracy:best,val_accuracy:best_epoch,accuracy:best_epoch" \
+	"id,name,status,sweep_id,sweep_point,repeat,params,epochs,loss,accuracy,val_loss,val_accuracy,test_loss,test_accuracy,seconds,peak_rss,tags,val_loss:last,val_loss:best,val_loss:best_epoch,val_accuracy:last,val_accuracy:best,val_accuracy:best_epoch,accuracy:best_epoch" \
 	"each metric is three columns, or the one named"
-is "$(printf '%s\n' "$out" | sed -n 2p | cut -d, -f17-22)" "$vl,$va" \
+is "$(printf '%s\n' "$out" | sed -n 2p | cut -d, -f18-23)" "$vl,$va" \
 	"run 1: val_loss ($vl) and val_accuracy ($va): last, best (min, max) and its epoch"
-is "$(printf '%s\n' "$out" | sed -n 3p | cut -d, -f23)" "${acc##*,}" \
+is "$(printf '%s\n' "$out" | sed -n 3p | cut -d, -f24)" "${acc##*,}" \
 	"run 2: the first epoch of the most accuracy (${acc##*,})"
 
 # ls: the same values in 4 decimals, each column as wide as its name

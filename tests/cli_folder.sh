@@ -68,6 +68,10 @@ ok "$(printf '%s\n' "$out" | sed -n '/^misclassified test digits/{n;p;}' |
 	"show's misclassified digits name their true and predicted classes"
 printf '%s\n' "$out" | sed -n 2p | grep -q '^params [0-9]*  epochs 5 .*  time [0-9.]*s  peak memory [0-9]*\.[0-9] MiB$'
 ok $? "show gives the peak memory of the serve that trained the run"
+"$DIGITLAB" ls --json | grep -q '"id":1,.*,"peak_rss":[1-9][0-9]*}'
+ok $? "ls --json gives it in bytes"
+"$DIGITLAB" export 1 | sed -n 2p | grep -q '^1,.*,[0-9.]*,[1-9][0-9]*,$'
+ok $? "and export, between the time and the tags"
 out=$("$DIGITLAB" compare 1 2)
 is "$(printf '%s\n' "$out" | sed -n '/^confusion difference/,$p' | sed -n 2,3p)" \
 "         cat   dog   owl

@@ -96,6 +96,9 @@ static void csv_run(FILE *out, const struct store_row *r, const char *tags,
 		csv_number(out, metrics[i]);
 	}
 	fputc(',', out);
+	if (r->peak_rss > 0)
+		fprintf(out, "%lld", (long long)r->peak_rss);
+	fputc(',', out);
 	csv_text(out, tags);
 	for (int i = 0; i < o->n_columns; i++) {
 		fputc(',', out);
@@ -264,7 +267,7 @@ int cmd_export(int argc, char **argv)
 			puts("run_id,epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds,events");
 		else {
 			fputs("id,name,status,sweep_id,sweep_point,repeat,params,epochs,loss,accuracy,"
-			      "val_loss,val_accuracy,test_loss,test_accuracy,seconds,tags", stdout);
+			      "val_loss,val_accuracy,test_loss,test_accuracy,seconds,peak_rss,tags", stdout);
 			for (int i = 0; i < o.n_columns; i++)
 				printf(",%s", o.columns[i].name);
 			putchar('\n');

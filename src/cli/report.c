@@ -417,4 +417,9 @@ void report_row_json(FILE *out, const struct store_row *r)
 	json_field_string(out, "sweep_point", r->sweep_point);
 	fprintf(out, ",\"repeat\":%d", r->repeat);
 	json_field_string(out, "worker", r->worker);
+	/* bytes; null when the process that trained it did not say */
+	if (r->peak_rss > 0)
+		fprintf(out, ",\"peak_rss\":%lld", (long long)r->peak_rss);
+	else
+		fputs(",\"peak_rss\":null", out);
 }
