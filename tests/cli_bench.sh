@@ -22,6 +22,20 @@ is "$(fields "$scratch/out")" '"dense16" 1 1 128
 "mlp" 2 2 32
 "cnn" 1 1 32
 "cnn" 2 2 32' "every model at every thread count, in order"
+# the CNN's line names its convolution kernels, the dense models' do not
+kernels=$(json_field "$(sed -n 5p "$scratch/out")" conv_kernels)
+if [ -n "${DIGITLAB_CONV:-}" ] && [ "$DIGITLAB_CONV" != auto ]; then
+	is "$kernels" "\"$DIGITLAB_CONV\"" "the CNN's line names the kernels DIGITLAB_CONV chose"
+elif grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+	is "$kernels" '"avx512"' "the CNN's line names its kernels: AVX-512 on this processor"
+else
+	ok "$(printf '%s\n' "$kernels" | grep -Eqx '"(avx2|im2col)"'; echo $?)" \
+		"the CNN's line names its kernels ($kernels) on this processor without AVX-512"
+fi
+ok "$(sed -n 1p "$scratch/out" | grep -qv conv_kernels; echo $?)" "dense16's line names none"
+forced=$(DIGITLAB_CONV=im2col "$DIGITLAB" bench --model cnn --samples 32)
+ok "$(printf '%s\n' "$forced" | grep -q ' conv=im2col$'; echo $?)" \
+	"DIGITLAB_CONV=im2col: the text line says conv=im2col"
 loss() { sed -n "$2p" "$1" | sed 's/.*"loss":\([0-9.]*\).*/\1/'; }
 # dense16 keeps its helper for the evaluation's batches of 1,000, but no
 # pass of a training batch of 128 pays for it

@@ -30,7 +30,8 @@ static const char bench_help[] =
 	"  --threads N,...  thread counts to try (default 1); auto: what a run with\n"
 	"           threads: auto takes on this machine. Each line says how many\n"
 	"           threads the model used (a model whose work does not pay for a\n"
-	"           second thread runs on one).\n"
+	"           second thread runs on one). A model with convolutions also\n"
+	"           names the kernels they ran on (conv=, see DIGITLAB_CONV).\n"
 	"  --samples N  train on the first N images (default 60000; 6000 for cnn)\n"
 	"\n"
 	"       digitlab bench --store [--runs N] [--samples N] [--json]\n"
@@ -237,6 +238,19 @@ static int machine_cores(void)
 	return cores < 1 ? 1 : (int)cores;
 }
 
+/* The convolution kernels the model trains with ("avx512", "im2col", ...,
+ * DIGITLAB_CONV), or NULL for a model without convolutions. */
+static const char *conv_kernels(const struct bench_model *bm)
+{
+	struct nn_model_spec spec;
+
+	build_spec(bm, &spec);
+	for (int i = 0; i < spec.n_layers; i++)
+		if (spec.layers[i].kind == NN_LAYER_CONV2D)
+			return nn_conv_kernels_name();
+	return NULL;
+}
+
 /* Train and print one model at one thread count; 1 on an error (printed). */
 static int bench_one(const struct bench_model *bm, int asked, int samples, int json)
 {
@@ -246,6 +260,7 @@ static int bench_one(const struct bench_model *bm, int asked, int samples, int j
 	struct nn_model_spec spec;
 	struct dl_error err;
 	char cache[DATA_PATH_MAX];
+	const char *conv = conv_kernels(bm);
 	int threads = asked, used = 1;
 
 	if (asked == BENCH_AUTO) {
@@ -275,8 +290,11 @@ static int bench_one(const struct bench_model *bm, int asked, int samples, int j
 		else
 			printf("%d", asked);
 		printf(",\"threads_used\":%d,\"batch\":%d,\"samples\":%d,"
-		       "\"train_samples_per_s\":%.0f,\"eval_samples_per_s\":%.0f,\"loss\":%.4f}\n",
+		       "\"train_samples_per_s\":%.0f,\"eval_samples_per_s\":%.0f,\"loss\":%.4f",
 		       used, bm->batch, data.train.n, r.train_sps, r.eval_sps, r.loss);
+		if (conv)
+			printf(",\"conv_kernels\":\"%s\"", conv);
+		printf("}\n");
 	} else {
 		char label[32];
 
@@ -285,8 +303,11 @@ static int bench_one(const struct bench_model *bm, int asked, int samples, int j
 		else
 			snprintf(label, sizeof label, "%d", asked);
 		printf("%s threads=%s used=%d batch=%d samples=%d train_sps=%.0f eval_sps=%.0f "
-		       "loss=%.4f\n", bm->name, label, used, bm->batch, data.train.n, r.train_sps,
+		       "loss=%.4f", bm->name, label, used, bm->batch, data.train.n, r.train_sps,
 		       r.eval_sps, r.loss);
+		if (conv)
+			printf(" conv=%s", conv);
+		putchar('\n');
 	}
 	fflush(stdout);
 	data_split_free(&data);
