@@ -1219,6 +1219,19 @@ static void test_dropout(void)
 	ok(zeros + scaled == B * N, "dropout: every unit is dropped or scaled by 1/(1-rate)");
 	ok(fabs(zeros / (double)(B * N) - 0.25) < 0.03,
 	   "dropout: about a quarter dropped (%d of %d)", zeros, B * N);
+	{
+		/* the mask is the stream's next B*N uniforms, one per unit in
+		 * order, and the stream goes on after them: drawn one by one,
+		 * they give the same mask and the same next value */
+		struct rng one;
+		int same = 1;
+
+		rng_seed(&one, 3);
+		for (int i = 0; i < B * N; i++)
+			same &= (y[i] == 0.0f) == (rng_uniform(&one) < 0.25f);
+		ok(same, "dropout: unit i is dropped where the stream's i-th uniform is below the rate");
+		ok(rng_u64(&one) == rng_u64(&rng), "dropout: and the stream goes on after them");
+	}
 	y = nn_model_forward(m, x, B, 0, NULL);
 	ok(!memcmp(y, x, sizeof x), "dropout: identity when not training");
 	nn_model_free(m);

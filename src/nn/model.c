@@ -74,8 +74,9 @@ NN_VECTORIZE static void dropout_forward(struct nn_layer *L, const float *in, fl
 		L->y = in;      /* identity: no copy */
 		return;
 	}
+	rng_uniform_fill(rng, L->mask, N);
 	for (size_t i = 0; i < N; i++)          /* keep with probability 1 - rate */
-		L->mask[i] = rng_uniform(rng) >= rate ? scale : 0.0f;
+		L->mask[i] = L->mask[i] >= rate ? scale : 0.0f;
 	for (size_t i = 0; i < N; i++)
 		L->buf[i] = in[i] * L->mask[i];
 	L->y = L->buf;

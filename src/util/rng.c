@@ -29,9 +29,9 @@ void rng_split(struct rng *parent, struct rng *child)
 	rng_seed(child, rng_u64(parent));
 }
 
-uint64_t rng_u64(struct rng *r)
+/* One step of the stream: its output, and s[] advanced. */
+static inline uint64_t next(uint64_t s[4])
 {
-	uint64_t *s = r->s;
 	uint64_t result = rotl(s[1] * 5, 7) * 9;
 	uint64_t t = s[1] << 17;
 
@@ -44,9 +44,29 @@ uint64_t rng_u64(struct rng *r)
 	return result;
 }
 
+static inline float to_uniform(uint64_t bits)
+{
+	return (float)(bits >> 40) * (1.0f / 16777216.0f);
+}
+
+uint64_t rng_u64(struct rng *r)
+{
+	return next(r->s);
+}
+
 float rng_uniform(struct rng *r)
 {
-	return (float)(rng_u64(r) >> 40) * (1.0f / 16777216.0f);
+	return to_uniform(next(r->s));
+}
+
+void rng_uniform_fill(struct rng *r, float *out, size_t n)
+{
+	uint64_t s[4] = {r->s[0], r->s[1], r->s[2], r->s[3]};
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = to_uniform(next(s));
+	for (int i = 0; i < 4; i++)
+		r->s[i] = s[i];
 }
 
 double rng_uniform_double(struct rng *r)

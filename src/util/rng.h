@@ -10,6 +10,7 @@
 #ifndef DL_UTIL_RNG_H
 #define DL_UTIL_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rng {
@@ -25,6 +26,10 @@ void rng_split(struct rng *parent, struct rng *child);
 uint64_t rng_u64(struct rng *r);
 /* Uniform in [0, 1) with 24 bits of precision (exact in float). */
 float rng_uniform(struct rng *r);
+/* out[0..n) = the next n rng_uniform() values, in order: the same numbers
+ * and the same state after, with the state kept in registers throughout
+ * (dropout draws a value per unit of every batch). */
+void rng_uniform_fill(struct rng *r, float *out, size_t n);
 /* Uniform double in [0, 1). */
 double rng_uniform_double(struct rng *r);
 /* Uniform integer in [0, n), unbiased. n > 0. */
