@@ -582,6 +582,65 @@ static void test_conv_threads(void)
 		nn_model_free(m[i]);
 }
 
+/* A dense layer's forward shares output columns, in panels of 16, when the
+ * batch is narrower than the layer (each thread reads only its columns of
+ * the weights), and samples otherwise; 2 and 3 threads give one thread's
+ * results up to rounding, 40 units being two full panels and a partial
+ * one, and repeat themselves bit for bit. */
+static void test_dense_threads(void)
+{
+	struct nn_model_spec s;
+	struct dl_error err;
+	struct rng rng;
+	float x[64 * 64];
+	uint8_t y[64];
+
+	spec_init(&s, 1, 8, 8);
+	add_dense(&s, 40, NN_ACT_RELU);
+	add_dense(&s, 3, NN_ACT_SOFTMAX);
+	rng_seed(&rng, 52);
+	fill_uniform(x, sizeof x / sizeof x[0], 0.0f, 1.0f, &rng);
+	for (int i = 0; i < 64; i++)
+		y[i] = (uint8_t)(i % 3);
+	for (int b = 0; b < 2; b++) {
+		int B = b ? 64 : 5;     /* by columns, then by samples */
+		struct nn_model *m[4];
+		const float *out[4];
+		double worst = 0;
+		size_t n;
+
+		for (int i = 0; i < 4; i++) {
+			struct rng init = rng;
+			int threads = i == 0 ? 1 : i == 3 ? 2 : i + 1;
+
+			if (!(m[i] = build(&s, B)))
+				return;
+			nn_model_init(m[i], &init);
+			nn_model_set_split_costs(m[i], split_always);
+			nn_model_set_threads(m[i], threads, &err);
+			out[i] = nn_model_forward(m[i], x, B, 1, NULL);
+			nn_model_backward(m[i], NN_LOSS_CROSS_ENTROPY, y, B);
+		}
+		n = nn_model_param_count(m[0]);
+		for (int i = 1; i < 3; i++) {
+			for (int k = 0; k < B * 3; k++)
+				worst = fmax(worst, fabs(out[0][k] - out[i][k]));
+			for (size_t k = 0; k < n; k++) {
+				double a = nn_model_grads(m[0])[k], g = nn_model_grads(m[i])[k];
+
+				worst = fmax(worst, fabs(a - g) / fmax(fabs(a), 1e-3));
+			}
+		}
+		ok(worst < 1e-5, "dense by %s (batch %d): 2 and 3 threads give one thread's outputs "
+		   "and gradients up to rounding (%.1e)", b ? "samples" : "columns", B, worst);
+		ok(!memcmp(out[1], out[3], sizeof(float) * B * 3) &&
+		   !memcmp(nn_model_grads(m[1]), nn_model_grads(m[3]), sizeof(float) * n),
+		   "dense by %s: two threads twice, identical bits", b ? "samples" : "columns");
+		for (int i = 0; i < 4; i++)
+			nn_model_free(m[i]);
+	}
+}
+
 /* The split decision: t(n) = work unit / n + (n - 1) handoff, least t
  * taken, fewer shares on a tie. */
 static void test_split_parts(void)
@@ -1743,6 +1802,7 @@ int main(void)
 	test_loss_grads();
 	test_conv_grads();
 	test_conv_threads();
+	test_dense_threads();
 	test_split_parts();
 	test_model_threads();
 	test_pool_grads();

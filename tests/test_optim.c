@@ -4,8 +4,10 @@
  * nadam.py, rmsprop.py, adagrad.py): parameters start at (0.5, -1.0) and
  * take three steps with the gradients G below. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/optim.h"
+#include "nn/parallel.h"
 #include "tap.h"
 
 #define NP 6   /* (w0, w1) three times: 4 go through the vector path, 2 the tail */
@@ -174,12 +176,64 @@ static void test_bad_type(void)
 	is_str(err.msg, "unknown optimizer type 42", "the error names the type");
 }
 
+/* Shared between threads, an update takes its parameters a chunk at a
+ * time in whatever order the threads come: it gives the bits of one thread,
+ * for every rule, with chunks that end mid-vector and a short last one. */
+static const struct nn_split_cost split_always[NN_SPLIT_KINDS] = {
+	[NN_SPLIT_OPTIMIZER] = {1.0, 0.0},
+};
+
+static void test_threads(const struct optim_case *c)
+{
+	enum { N = 30001, STEPS = 3 };
+	struct nn_optim_cfg cfg;
+	struct nn_optim *o[2];
+	struct nn_pool *pool;
+	struct dl_error err;
+	float *w[2], *g = malloc(sizeof(float) * N);
+	int same = 1;
+
+	if (nn_pool_new(&pool, 3, &err) != DL_OK || !g) {
+		ok(0, "%s: a pool of 3 threads", c->what);
+		free(g);
+		return;
+	}
+	nn_pool_set_costs(pool, split_always);
+	nn_optim_defaults(&cfg, c->type);
+	cfg.lr = c->lr;
+	cfg.momentum = c->momentum;
+	cfg.nesterov = c->nesterov;
+	for (int k = 0; k < 2; k++) {
+		w[k] = malloc(sizeof(float) * N);
+		nn_optim_new(&o[k], &cfg, N, &err);
+		for (int i = 0; i < N; i++)
+			w[k][i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+	}
+	nn_optim_set_pool(o[1], pool);
+	for (int step = 0; step < STEPS; step++) {
+		for (int i = 0; i < N; i++)
+			g[i] = (float)(((i + 13 * step) * 61) % 97) / 97.0f - 0.5f;
+		nn_optim_step(o[0], w[0], g, c->lr);
+		nn_optim_step(o[1], w[1], g, c->lr);
+		same &= !memcmp(w[0], w[1], sizeof(float) * N);
+	}
+	ok(same, "%s: %d parameters on 3 threads, bit for bit those of one thread", c->what, N);
+	for (int k = 0; k < 2; k++) {
+		nn_optim_free(o[k]);
+		free(w[k]);
+	}
+	free(g);
+	nn_pool_free(pool);
+}
+
 int main(void)
 {
 	for (int i = 0; i < N_CASES; i++)
 		test_case(&cases[i]);
 	for (int i = 0; i < N_CASES; i++)
 		test_state_round_trip(&cases[i]);
+	for (int i = 0; i < N_CASES; i++)
+		test_threads(&cases[i]);
 	test_defaults_and_names();
 	test_bad_type();
 	return tap_done();

@@ -98,9 +98,10 @@ static void dense_init(struct nn_layer *L, float *p, struct rng *rng)
 		memset(p + nw, 0, sizeof(float) * (size_t)L->n_out);
 }
 
-/* A dense layer's products shared between the model's threads: forward and
- * the input gradient by samples, the weight gradient by input rows, so no
- * thread's result overlaps another's and nothing needs summing. */
+/* A dense layer's products shared between the model's threads: forward by
+ * output columns or by samples (forward_by_columns), the input gradient by
+ * samples, the weight gradient by input rows, so no thread's result
+ * overlaps another's and nothing needs summing. */
 struct dense_job {
 	const struct nn_layer *L;
 	const float *in, *w, *b, *dout;
@@ -108,15 +109,46 @@ struct dense_job {
 	int B;
 };
 
+/* Output columns are shared in whole panels of this many, the width of
+ * OpenBLAS's single-precision kernels. */
+#define DENSE_PANEL 16
+
+/* The forward product's shares: by output columns when the weights are the
+ * larger operand (a batch smaller than the layer's width), so that each
+ * thread reads only its columns of w, most of what the product reads; by
+ * samples otherwise. Either way no share overlaps another, and the choice
+ * depends only on the shapes, so a thread count always gives the same bits. */
+static int forward_by_columns(const struct nn_layer *L, int B, int parts)
+{
+	return B < L->n_out && (L->n_out + DENSE_PANEL - 1) / DENSE_PANEL >= parts;
+}
+
 static void dense_forward_job(void *arg, int part, int parts)
 {
 	const struct dense_job *j = arg;
-	int r0, r1;
+	int IN = j->L->n_in, OUT = j->L->n_out, p0, p1, c0, c1;
 
-	nn_share(j->B, part, parts, &r0, &r1);
-	if (r1 > r0)
-		dense_forward(j->out + (size_t)r0 * j->L->n_out, j->in + (size_t)r0 * j->L->n_in,
-			      j->w, j->b, r1 - r0, j->L->n_in, j->L->n_out);
+	if (!forward_by_columns(j->L, j->B, parts)) {
+		nn_share(j->B, part, parts, &p0, &p1);
+		if (p1 > p0)
+			dense_forward(j->out + (size_t)p0 * OUT, j->in + (size_t)p0 * IN, j->w,
+				      j->b, p1 - p0, IN, OUT);
+		return;
+	}
+	/* out[:, c0:c1] = in w[:, c0:c1] + b[c0:c1] */
+	nn_share((OUT + DENSE_PANEL - 1) / DENSE_PANEL, part, parts, &p0, &p1);
+	c0 = p0 * DENSE_PANEL;
+	c1 = p1 * DENSE_PANEL < OUT ? p1 * DENSE_PANEL : OUT;
+	if (c1 <= c0)
+		return;
+	nn_gemm(0, 0, j->B, c1 - c0, IN, 1.0f, j->in, IN, j->w + c0, OUT, 0.0f, j->out + c0,
+		OUT);
+	for (int r = 0; r < j->B; r++) {
+		float *o = j->out + (size_t)r * OUT;
+
+		for (int c = c0; c < c1; c++)
+			o[c] += j->b[c];
+	}
 }
 
 static void dense_backward_job(void *arg, int part, int parts)

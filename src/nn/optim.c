@@ -7,6 +7,7 @@
  * writes those values in little-endian (optim.h) and loading reads them back
  * exactly, so a reload continues bit-identically. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,6 +281,7 @@ struct update {
 	const float *grads;
 	float lr;               /* Adam: with the bias corrections folded in */
 	float cg, cm, cv;       /* Nadam's coefficients */
+	atomic_size_t next;     /* the first parameter no thread has taken */
 };
 
 static void update_range(const struct update *u, size_t b, size_t e)
@@ -315,12 +317,25 @@ static void update_range(const struct update *u, size_t b, size_t e)
 	}
 }
 
+/* Parameters a thread takes at a time: 32 KB of each of w, g and the
+ * moments, and a multiple of every vector width. */
+#define UPDATE_CHUNK 8192
+
+/* The threads take chunks in turn until none is left, rather than a fixed
+ * half each: the update streams memory, and one core of a shared machine
+ * can stream at half the other's speed (on a 2-core virtual machine, the
+ * helper's fixed half of the MLP's update took twice the caller's time,
+ * and the caller waited). Which thread updates a chunk does not change
+ * its bits. */
 static void update_job(void *arg, int part, int parts)
 {
-	const struct update *u = arg;
-	size_t n = u->o->n;
+	struct update *u = arg;
+	size_t n = u->o->n, b;
 
-	update_range(u, n * part / parts, n * (part + 1) / parts);
+	(void)part, (void)parts;
+	while ((b = atomic_fetch_add_explicit(&u->next, UPDATE_CHUNK,
+					      memory_order_relaxed)) < n)
+		update_range(u, b, b + UPDATE_CHUNK < n ? b + UPDATE_CHUNK : n);
 }
 
 void nn_optim_step(struct nn_optim *o, float *params, const float *grads, float lr)
