@@ -52,15 +52,23 @@ need_packages() {
 	echo "$missing"
 }
 
+# as_root COMMAND...: run it as root, through sudo unless we are root
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt_install [APT-GET OPTION]... PACKAGE...: fresh package lists, then the install
+apt_install() {
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
 install_packages() {
 	missing=$(need_packages)
 	[ -z "$missing" ] && return 0
 	say "installing Debian packages:$missing"
-	sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo=sudo
-	$sudo apt-get update -qq
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+	apt_install $missing
 }
 
 # The arm64 build of the unit tests (tests/arm64_cross.sh, run by .ci/run):
@@ -84,16 +92,13 @@ install_arm64_packages() {
 	missing=$(need_arm64_packages)
 	[ -z "$missing" ] && return 0
 	say "installing the arm64 cross toolchain and libraries:$missing"
-	sudo=""
-	[ "$(id -u)" -ne 0 ] && sudo=sudo
 	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		$sudo dpkg --add-architecture arm64
+		as_root dpkg --add-architecture arm64
 	fi
-	$sudo apt-get update -qq
 	# --no-remove: a library whose arm64 build cannot sit beside the
 	# native one fails here rather than taking the native one away
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-remove $missing
+	apt_install --no-remove $missing
 }
 
 build() {
