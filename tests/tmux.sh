@@ -1,7 +1,15 @@
 # tmux.sh - driving the dashboard in tmux, for the tests that read its
-# screen. Source it after tap.sh with T set to the tmux command on the
-# test's own socket ("tmux -S $scratch/tmux.sock"); the functions act on
-# the session named by $session (dl unless the test says otherwise).
+# screen. Source it right after tap.sh: a test skips when tmux is not
+# installed, and every tmux server it starts on a socket of its scratch
+# folder ($scratch/tmux*.sock) is killed when it exits. T is the tmux
+# command the functions use, on $scratch/tmux.sock unless the test sets
+# another socket; they act on the session named by $session (dl unless
+# the test says otherwise).
+command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+trap 'for sock in "$scratch"/tmux*.sock; do
+	[ -S "$sock" ] && tmux -S "$sock" kill-server 2>/dev/null
+done; rm -rf "$scratch"' EXIT
+T="tmux -S $scratch/tmux.sock"
 session=${session:-dl}
 
 # the screen as text

@@ -7,12 +7,10 @@
 # run fixes and breaks, and `f` switches between the two lists.
 . "${top_srcdir:-.}/tests/tap.sh"
 
-command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+. "${top_srcdir:-.}/tests/tmux.sh"
 
 DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
-T="tmux -S $scratch/tmux.sock"
-trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 dl() { "$DIGITLAB" "$@"; }
 
 cp "$top_srcdir/tests/data/answers.yaml" "$scratch/a.yaml"
@@ -21,7 +19,6 @@ dl queue add "$scratch/a.yaml" --set seed=4 --set name=b > /dev/null
 dl serve --drain > /dev/null 2>&1
 ok $? "two runs of six epochs train"
 
-. "${top_srcdir:-.}/tests/tmux.sh"
 # the numbers of the 10x10 matrix under "t\p", without the heat glyphs
 numbers() { sed -n '/^t.p /,/^  9 /p' | sed 's/[^0-9 ]/ /g' |
 	awk 'NR > 1 { print $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }'; }

@@ -7,12 +7,10 @@
 # and ? name M.
 . "${top_srcdir:-.}/tests/tap.sh"
 
-command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+. "${top_srcdir:-.}/tests/tmux.sh"
 
 DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
-T="tmux -S $scratch/tmux.sock"
-trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 dl() { "$DIGITLAB" "$@"; }
 
 # lr 0.05 overshoots: on the machines tried the best validation accuracy
@@ -41,7 +39,6 @@ printf '# run 1: val_accuracy best %s at epoch %s, last %s\n' "$best" "$epoch" "
 printf '%s %s\n' "$best" "$epoch" | grep -qE '^[01][.][0-9]{4} [1-8]$'
 ok $? "ls prints run 1's best val_accuracy ($best) and its epoch ($epoch)"
 
-. "${top_srcdir:-.}/tests/tmux.sh"
 wait_gone() { # wait_gone TEXT [SECONDS]: until the screen no longer shows TEXT
 	i=0
 	while [ $i -lt $(( ${2:-20} * 10 )) ]; do

@@ -7,17 +7,14 @@
 # The drawing saved as PGM gets the same answer from `digitlab predict`.
 . "${top_srcdir:-.}/tests/tap.sh"
 
-command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+session=pad
+. "${top_srcdir:-.}/tests/tmux.sh"
 "$DIGITLAB" data ls 2>/dev/null | grep -q '^mnist  *60000' ||
 	skip_all "MNIST is not in the data cache (digitlab data fetch mnist)"
 
 DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
-T="tmux -S $scratch/tmux.sock"
-trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 
-session=pad
-. "${top_srcdir:-.}/tests/tmux.sh"
 
 cat > "$scratch/pad.yaml" <<'YAML'
 name: pad-mnist

@@ -7,14 +7,11 @@
 # ASCII.
 . "${top_srcdir:-.}/tests/tap.sh"
 
-command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+. "${top_srcdir:-.}/tests/tmux.sh"
 
 DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
 data="$top_srcdir/tests/data"
-T="tmux -S $scratch/tmux.sock"
-trap 'tmux -S "$scratch/tmux.sock" kill-server 2>/dev/null;
-      tmux -S "$scratch/tmux2.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 
 for f in 1key 2keys 4keys; do
 	"$DIGITLAB" queue add "$data/sweep-$f.yaml" >/dev/null || echo "# queue add $f failed"
@@ -22,7 +19,6 @@ done
 "$DIGITLAB" serve --drain --workers 2 >/dev/null 2>&1
 ok $? "three sweeps trained: runs 1-8 (one key), 9-17 (two), 18-33 (four)"
 
-. "${top_srcdir:-.}/tests/tmux.sh"
 start() { # start WIDTH HEIGHT LANG ARGS...
 	w=$1 h=$2 lang=$3
 	shift 3

@@ -7,7 +7,7 @@
 # terminal restored.
 . "${top_srcdir:-.}/tests/tap.sh"
 
-command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed"
+. "${top_srcdir:-.}/tests/tmux.sh"
 "$DIGITLAB" data ls 2>/dev/null | grep -q '^mnist  *60000' ||
 	skip_all "MNIST is not in the data cache (digitlab data fetch mnist)"
 
@@ -15,10 +15,7 @@ DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
 glyphs="$top_srcdir/tests/data/glyphs.yaml"
 T="tmux -S $scratch/tmux1.sock"
-trap 'tmux -S "$scratch/tmux1.sock" kill-server 2>/dev/null;
-      tmux -S "$scratch/tmux2.sock" kill-server 2>/dev/null; rm -rf "$scratch"' EXIT
 
-. "${top_srcdir:-.}/tests/tmux.sh"
 
 # the dashboard, then the terminal's state after it exits
 start() { # start WIDTH HEIGHT LANG ARGS...
