@@ -9,17 +9,8 @@ DIGITLAB_HOME="$scratch/store"
 export DIGITLAB_HOME
 dl() { "$DIGITLAB" "$@"; }
 
-cat > "$scratch/glyphs.yaml" <<'YAML'
-name: glyphs
-seed: 3
-data: {source: font5x7, variants: 4, validation: test}
-model:
-  layers:
-    - dense: {units: 16, activation: relu}
-    - dense: {units: 10, activation: softmax}
-train: {epochs: 6, batch_size: 8, optimizer: {type: adam, lr: 0.01}}
-YAML
-dl queue add "$scratch/glyphs.yaml" >/dev/null && dl queue add "$scratch/glyphs.yaml" >/dev/null &&
+glyphs="$top_srcdir/tests/data/glyphs-val.yaml"
+dl queue add "$glyphs" >/dev/null && dl queue add "$glyphs" >/dev/null &&
 	dl serve --drain >/dev/null 2>&1
 ok $? "two runs train"
 
