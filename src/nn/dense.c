@@ -8,17 +8,24 @@
 #include "nn/gemm.h"
 #include "nn/layer.h"
 
-NN_VECTORIZE void dense_forward(float *out, const float *in, const float *w, const float *b,
-		   int B, int IN, int OUT)
+/* Output columns [c0, c1) of B samples: out[:, c0:c1] = in w[:, c0:c1] +
+ * b[c0:c1], out (B, OUT) and w (IN, OUT) row-major. */
+NN_VECTORIZE static void forward_columns(float *out, const float *in, const float *w,
+					 const float *b, int B, int IN, int OUT, int c0, int c1)
 {
-	/* out (B, OUT) = in (B, IN) x w (IN, OUT) */
-	nn_gemm(0, 0, B, OUT, IN, 1.0f, in, IN, w, OUT, 0.0f, out, OUT);
+	nn_gemm(0, 0, B, c1 - c0, IN, 1.0f, in, IN, w + c0, OUT, 0.0f, out + c0, OUT);
 	for (int r = 0; r < B; r++) {
 		float *o = out + (size_t)r * OUT;
 
-		for (int j = 0; j < OUT; j++)
+		for (int j = c0; j < c1; j++)
 			o[j] += b[j];
 	}
+}
+
+void dense_forward(float *out, const float *in, const float *w, const float *b,
+		   int B, int IN, int OUT)
+{
+	forward_columns(out, in, w, b, B, IN, OUT, 0, OUT);
 }
 
 /* db (OUT) = sum over the batch of dout */
@@ -135,20 +142,11 @@ static void dense_forward_job(void *arg, int part, int parts)
 				      j->b, p1 - p0, IN, OUT);
 		return;
 	}
-	/* out[:, c0:c1] = in w[:, c0:c1] + b[c0:c1] */
 	nn_share((OUT + DENSE_PANEL - 1) / DENSE_PANEL, part, parts, &p0, &p1);
 	c0 = p0 * DENSE_PANEL;
 	c1 = p1 * DENSE_PANEL < OUT ? p1 * DENSE_PANEL : OUT;
-	if (c1 <= c0)
-		return;
-	nn_gemm(0, 0, j->B, c1 - c0, IN, 1.0f, j->in, IN, j->w + c0, OUT, 0.0f, j->out + c0,
-		OUT);
-	for (int r = 0; r < j->B; r++) {
-		float *o = j->out + (size_t)r * OUT;
-
-		for (int c = c0; c < c1; c++)
-			o[c] += j->b[c];
-	}
+	if (c1 > c0)
+		forward_columns(j->out, j->in, j->w, j->b, j->B, IN, OUT, c0, c1);
 }
 
 static void dense_backward_job(void *arg, int part, int parts)
