@@ -92,7 +92,12 @@ int cli_serve_stop(void)
 		fputs("/serve.pid but its pid cannot be read from it\n", stderr);
 		return 1;
 	}
-	for (int waited = 0; (held = serve_lock_held(dir, NULL, &err)) == 1; waited++) {
+	/* stopped: the lock is free and the process gone */
+	for (int waited = 0;; waited++) {
+		if ((held = serve_lock_held(dir, NULL, &err)) < 0)
+			return lock_unreadable(&err);
+		if (!held && !process_runs(pid))
+			break;
 		if (waited == STOP_WAIT_SECONDS * 10) {
 			fprintf(stderr, "digitlab serve: pid %ld has not stopped after %d s\n", pid,
 				STOP_WAIT_SECONDS);
@@ -100,10 +105,6 @@ int cli_serve_stop(void)
 		}
 		nanosleep(&tick, NULL);
 	}
-	if (held < 0)
-		return lock_unreadable(&err);
-	for (int waited = 0; process_runs(pid) && waited < STOP_WAIT_SECONDS * 100; waited++)
-		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	printf("digitlab serve: stopped pid %ld; its runs resume on the next start\n", pid);
 	return 0;
 }
